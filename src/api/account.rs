@@ -1,0 +1,254 @@
+//! Accounts: register, login, refresh, logout, profile, username and password
+//! changes. 2FA and passkeys have their own files; all of them issue sessions
+//! through `auth::session::issue`.
+
+use crate::auth::password;
+use crate::auth::ratelimit::Action;
+use crate::auth::session::{self, CurrentUser};
+use crate::auth::tokens::PURPOSE_2FA_LOGIN;
+use crate::db::{self, users};
+use crate::error::{AppError, AppResult};
+use crate::http::Reply;
+use crate::router::Ctx;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
+/// Trims and lowercases a username and checks its shape: 3–32 of `a-z 0-9 . _ -`.
+pub fn normalize_username(raw: &str) -> AppResult<String> {
+    let name = raw.trim().to_lowercase();
+    let len = name.chars().count();
+    if !(3..=32).contains(&len) {
+        return Err(AppError::invalid_field(
+            "username",
+            "The username must be 3 to 32 characters long.",
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(AppError::invalid_field(
+            "username",
+            "The username may only contain letters a-z, digits and . _ -",
+        ));
+    }
+    Ok(name)
+}
+
+pub fn register(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    ctx.app
+        .limiter
+        .hit(Action::Register, &ctx.req.client.to_string())?;
+    let body: Credentials = ctx.req.json()?;
+    let username = normalize_username(&body.username)?;
+    password::validate_new(&body.password, "password")?;
+    if users::by_username(ctx.conn, &username)?.is_some() {
+        return Err(users::username_taken());
+    }
+    // Hash before the write transaction: bcrypt must never hold the write lock.
+    let hash = ctx.app.hasher.hash(&body.password)?;
+    let user = db::write(ctx.conn, |tx| users::insert(tx, &username, &hash))?;
+    Ok(Reply::created(&user))
+}
+
+/// The answer to a correct password when the account has 2FA.
+#[derive(Serialize)]
+struct SecondFactorRequired {
+    requires_2fa: bool,
+    two_factor_token: String,
+    expires_in: i64,
+}
+
+pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let limiter = &ctx.app.limiter;
+    limiter.hit(Action::LoginIp, &ctx.req.client.to_string())?;
+    let body: Credentials = ctx.req.json()?;
+    let username = body.username.trim().to_lowercase();
+    limiter.ensure(Action::LoginAccount, &username)?;
+
+    let user = users::by_username(ctx.conn, &username)?;
+    let ok = ctx.app.hasher.verify(
+        &body.password,
+        user.as_ref().map(|u| u.password_hash.as_str()),
+    )?;
+    let user = match user {
+        Some(u) if ok => u,
+        _ => {
+            limiter.hit(Action::LoginAccount, &username)?;
+            return Err(AppError::unauthorized(
+                "invalid_credentials",
+                "Wrong username or password.",
+            ));
+        }
+    };
+    limiter.reset(Action::LoginAccount, &username);
+
+    if user.two_factor_enabled {
+        let token = ctx.app.keys.purpose_token(
+            &user.id,
+            &user.role,
+            user.token_version,
+            PURPOSE_2FA_LOGIN,
+            300,
+            None,
+        )?;
+        return Ok(Reply::ok(&SecondFactorRequired {
+            requires_2fa: true,
+            two_factor_token: token,
+            expires_in: 300,
+        }));
+    }
+    let (app, req) = (ctx.app, ctx.req);
+    let session = db::write(ctx.conn, |tx| {
+        session::issue(app, tx, &user, user.token_version, req)
+    })?;
+    Ok(session::reply_with_session(200, &session, req))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RefreshBody {
+    refresh_token: Option<String>,
+}
+
+pub fn refresh(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    ctx.app
+        .limiter
+        .hit(Action::Refresh, &ctx.req.client.to_string())?;
+    let from_body = if ctx.req.body.is_empty() {
+        None
+    } else {
+        ctx.req.json::<RefreshBody>()?.refresh_token
+    };
+    let token = from_body
+        .filter(|t| !t.is_empty())
+        .or_else(|| ctx.req.cookie("refresh_token"))
+        .ok_or_else(|| {
+            AppError::unauthorized(
+                "missing_refresh_token",
+                "No refresh token was sent (JSON field 'refresh_token' or the refresh_token cookie).",
+            )
+        })?;
+    let session = session::rotate(ctx.app, ctx.conn, &token, ctx.req)?;
+    Ok(session::reply_with_session(200, &session, ctx.req))
+}
+
+pub fn logout(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let user_id = ctx.user()?.id.clone();
+    db::write(ctx.conn, |tx| session::revoke_all(tx, &user_id))?;
+    let reply =
+        Reply::ok(&json!({ "message": "Logged out. Every session of this account was ended." }));
+    Ok(session::clear_cookies(reply, ctx.req))
+}
+
+/// `/api/profile` and `/api/userinfo`.
+#[derive(Serialize)]
+pub struct Profile {
+    pub id: String,
+    pub username: String,
+    pub role: String,
+    pub created_at: i64,
+    pub two_factor_enabled: bool,
+    pub recovery_codes_remaining: i64,
+    pub passkeys: i64,
+    pub active_sessions: i64,
+}
+
+pub fn load_profile(conn: &rusqlite::Connection, user_id: &str) -> AppResult<Profile> {
+    let user = users::by_id(conn, user_id)?
+        .ok_or_else(|| AppError::not_found("This account no longer exists."))?;
+    let count = |sql: &str| -> AppResult<i64> {
+        Ok(conn
+            .prepare_cached(sql)?
+            .query_row([user_id], |r| r.get(0))?)
+    };
+    Ok(Profile {
+        recovery_codes_remaining: count(
+            "SELECT count(*) FROM two_factor_recovery_codes WHERE user_id = ?1 AND used_at IS NULL",
+        )?,
+        passkeys: count("SELECT count(*) FROM passkeys WHERE user_id = ?1")?,
+        active_sessions: db::sessions::count_live(conn, user_id)?,
+        id: user.id,
+        username: user.username,
+        role: user.role,
+        created_at: user.created_at,
+        two_factor_enabled: user.two_factor_enabled,
+    })
+}
+
+pub fn profile(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let user_id = ctx.user()?.id.clone();
+    let profile = db::read(ctx.conn, |tx| load_profile(tx, &user_id))?;
+    Ok(Reply::ok(&profile))
+}
+
+/// Checks the current password for a sensitive change (rate limited per account)
+/// and returns the full user row.
+pub fn confirm_password(ctx: &mut Ctx<'_>, password: &str) -> AppResult<users::User> {
+    let current: CurrentUser = ctx.user()?.clone();
+    ctx.app.limiter.ensure(Action::Sensitive, &current.id)?;
+    let user = users::by_id(ctx.conn, &current.id)?.ok_or_else(|| {
+        AppError::unauthorized("unauthenticated", "This account no longer exists.")
+    })?;
+    if !ctx.app.hasher.verify(password, Some(&user.password_hash))? {
+        ctx.app.limiter.hit(Action::Sensitive, &current.id)?;
+        return Err(AppError::unauthorized(
+            "wrong_password",
+            "The current password is not correct.",
+        )
+        .with("field", "password"));
+    }
+    Ok(user)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UsernameChange {
+    username: String,
+    password: String,
+}
+
+pub fn change_username(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let body: UsernameChange = ctx.req.json()?;
+    let username = normalize_username(&body.username)?;
+    let user = confirm_password(ctx, &body.password)?;
+    db::write(ctx.conn, |tx| users::set_username(tx, &user.id, &username))?;
+    let updated = users::by_id(ctx.conn, &user.id)?
+        .ok_or_else(|| AppError::not_found("This account no longer exists."))?;
+    Ok(Reply::ok(&updated))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    old_password: String,
+    new_password: String,
+}
+
+pub fn change_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let body: PasswordChange = ctx.req.json()?;
+    password::validate_new(&body.new_password, "new_password")?;
+    let user = confirm_password(ctx, &body.old_password).map_err(|e| {
+        if e.code == "wrong_password" {
+            e.with("field", "old_password")
+        } else {
+            e
+        }
+    })?;
+    let hash = ctx.app.hasher.hash(&body.new_password)?;
+    let (app, req) = (ctx.app, ctx.req);
+    // New hash, every old session revoked and a new one issued: all or nothing.
+    let session = db::write(ctx.conn, |tx| {
+        users::set_password(tx, &user.id, &hash)?;
+        let version = session::revoke_all(tx, &user.id)?;
+        session::issue(app, tx, &user, version, req)
+    })?;
+    Ok(session::reply_with_session(200, &session, req))
+}

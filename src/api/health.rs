@@ -1,0 +1,15 @@
+//! `GET /healthz`: 200 when the database answers. No auth; used by Docker's
+//! HEALTHCHECK through `miauinv healthcheck`.
+
+use crate::error::AppResult;
+use crate::http::Reply;
+use crate::router::Ctx;
+use serde_json::json;
+
+pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let one: i64 = ctx
+        .conn
+        .prepare_cached("SELECT 1")?
+        .query_row([], |r| r.get(0))?;
+    Ok(Reply::ok(&json!({ "status": "ok", "database": one == 1 })))
+}

@@ -1,0 +1,27 @@
+//! The application value every handler receives: configuration, keys, limiters
+//! and templates. No globals, so several servers can run in one process (tests).
+
+use crate::auth::password::Hasher;
+use crate::auth::ratelimit::RateLimiter;
+use crate::auth::tokens::Keys;
+use crate::config::Config;
+
+pub struct App {
+    pub config: Config,
+    pub keys: Keys,
+    pub limiter: RateLimiter,
+    pub hasher: Hasher,
+    pub templates: minijinja::Environment<'static>,
+}
+
+impl App {
+    pub fn new(config: Config, jwt_secret: &str) -> Result<App, String> {
+        Ok(App {
+            keys: Keys::new(jwt_secret),
+            limiter: RateLimiter::default(),
+            hasher: Hasher::new(config.bcrypt_cost, config.workers),
+            templates: crate::pages::environment()?,
+            config,
+        })
+    }
+}

@@ -1,0 +1,366 @@
+//! The configuration file (`appdata/config.yaml`) and its environment overrides,
+//! validated once at start-up. A config written by the original Go program loads
+//! unchanged; unknown keys are an error that names the key and line.
+
+use serde::{Deserialize, Deserializer};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// The file written on first start. Every key is commented.
+pub const DEFAULT_CONFIG: &str = r#"# MiauInv configuration. Every key can also be set with an environment variable
+# named MIAUINV_<KEY> (for example MIAUINV_PORT=9090), which wins over this file.
+
+# TCP port to listen on.
+port: "8080"
+# SQLite database file; created on first start.
+database_path: ./appdata/database.db
+# TLS certificate and private key (PEM). Generated (self-signed) on first start
+# when `tls` is true and the files do not exist yet.
+certificate_path: ./appdata/cert.pem
+private_key_path: ./appdata/key.pem
+# Whether anyone may create an account. The first account becomes admin.
+allow_registration: true
+
+# Address to bind to (0.0.0.0 = every IPv4 interface, :: = every interface).
+bind_address: "0.0.0.0"
+# Serve HTTPS directly. Set to false behind a reverse proxy that terminates TLS.
+tls: true
+# Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed.
+trusted_proxies: []
+# Worker threads answering requests, each with its own database connection.
+workers: 16
+# bcrypt cost for new password hashes (4-31; each step doubles the work).
+bcrypt_cost: 12
+# WebAuthn relying party id and origin for passkeys. Empty = derived from the
+# host name and port (https://localhost:8080 by default).
+rp_id: ""
+rp_origin: ""
+"#;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub port: u16,
+    pub database_path: PathBuf,
+    pub certificate_path: PathBuf,
+    pub private_key_path: PathBuf,
+    pub allow_registration: bool,
+    pub bind_address: IpAddr,
+    pub tls: bool,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub workers: usize,
+    pub bcrypt_cost: u32,
+    pub rp_id: String,
+    pub rp_origin: String,
+    /// Directory of the config file; generated secrets live here.
+    pub appdata_dir: PathBuf,
+}
+
+/// The file's shape. `port` may be a string (as the Go program wrote it) or a number.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default, deserialize_with = "string_or_number")]
+    port: Option<String>,
+    database_path: Option<String>,
+    certificate_path: Option<String>,
+    private_key_path: Option<String>,
+    allow_registration: Option<bool>,
+    bind_address: Option<String>,
+    tls: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
+    workers: Option<u64>,
+    bcrypt_cost: Option<u64>,
+    rp_id: Option<String>,
+    rp_origin: Option<String>,
+}
+
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum StrOrNum {
+        S(String),
+        N(u64),
+    }
+    Ok(Option::<StrOrNum>::deserialize(d)?.map(|v| match v {
+        StrOrNum::S(s) => s,
+        StrOrNum::N(n) => n.to_string(),
+    }))
+}
+
+/// The environment a config is resolved against; injected so tests need not
+/// touch the process environment.
+pub trait Env {
+    fn var(&self, key: &str) -> Option<String>;
+}
+
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok()
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Env for F {
+    fn var(&self, key: &str) -> Option<String> {
+        self(key)
+    }
+}
+
+/// Where the config file lives: `MIAUINV_CONFIG` or `./appdata/config.yaml`.
+pub fn config_path(env: &dyn Env) -> PathBuf {
+    env.var("MIAUINV_CONFIG")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("./appdata/config.yaml"))
+}
+
+/// Loads the config file (creating it with defaults if missing), applies the
+/// environment overrides and validates every value.
+pub fn load(path: &Path, env: &dyn Env) -> Result<Config, String> {
+    let created = if path.exists() {
+        false
+    } else {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create directory {}: {e}", dir.display()))?;
+        }
+        std::fs::write(path, DEFAULT_CONFIG)
+            .map_err(|e| format!("cannot write default config {}: {e}", path.display()))?;
+        true
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+    if created {
+        eprintln!("created default configuration at {}", path.display());
+    }
+    let file = parse(&text).map_err(|e| format!("invalid config {}: {e}", path.display()))?;
+    let appdata_dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    resolve(file, env, appdata_dir)
+}
+
+fn parse(text: &str) -> Result<FileConfig, String> {
+    if text.trim().is_empty() {
+        return Ok(serde_json::from_str("{}").expect("empty object parses"));
+    }
+    serde_saphyr::from_str::<FileConfig>(text).map_err(|e| e.to_string())
+}
+
+fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Config, String> {
+    // The environment wins over the file; the file wins over the defaults.
+    let get = |key: &str, file_value: Option<String>| -> Option<(String, &'static str)> {
+        let env_key = format!("MIAUINV_{}", key.to_ascii_uppercase());
+        match env.var(&env_key) {
+            Some(v) => Some((v, "environment")),
+            None => file_value.map(|v| (v, "file")),
+        }
+    };
+    let bad = |key: &str, value: &str, source: &str, why: &str| {
+        format!("config key '{key}' ({source}) has invalid value '{value}': {why}")
+    };
+
+    let port = match get("port", file.port) {
+        None => 8080,
+        Some((v, src)) => v
+            .trim()
+            .parse::<u16>()
+            .map_err(|_| bad("port", &v, src, "expected a port number 0-65535"))?,
+    };
+    let path_of = |key: &str, v: Option<String>, default: &str| -> PathBuf {
+        PathBuf::from(
+            get(key, v)
+                .map(|(v, _)| v)
+                .unwrap_or_else(|| default.into()),
+        )
+    };
+    let database_path = path_of("database_path", file.database_path, "./appdata/database.db");
+    let certificate_path = path_of(
+        "certificate_path",
+        file.certificate_path,
+        "./appdata/cert.pem",
+    );
+    let private_key_path = path_of(
+        "private_key_path",
+        file.private_key_path,
+        "./appdata/key.pem",
+    );
+
+    let boolean = |key: &str, v: Option<bool>, default: bool| -> Result<bool, String> {
+        match get(key, v.map(|b| b.to_string())) {
+            None => Ok(default),
+            Some((v, src)) => match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" => Ok(false),
+                _ => Err(bad(key, &v, src, "expected true or false")),
+            },
+        }
+    };
+    let allow_registration = boolean("allow_registration", file.allow_registration, true)?;
+    let tls = boolean("tls", file.tls, true)?;
+
+    let bind_address = match get("bind_address", file.bind_address) {
+        None => IpAddr::from([0, 0, 0, 0]),
+        Some((v, src)) => v
+            .trim()
+            .parse()
+            .map_err(|_| bad("bind_address", &v, src, "expected an IP address"))?,
+    };
+
+    let proxies = get("trusted_proxies", file.trusted_proxies.map(|v| v.join(",")));
+    let trusted_proxies = match proxies {
+        None => Vec::new(),
+        Some((v, src)) => v
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<IpAddr>()
+                    .map_err(|_| bad("trusted_proxies", s, src, "expected IP addresses"))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+
+    let number = |key: &str, v: Option<u64>, default: u64, min: u64, max: u64| match get(
+        key,
+        v.map(|n| n.to_string()),
+    ) {
+        None => Ok(default),
+        Some((v, src)) => match v.trim().parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(bad(
+                key,
+                &v,
+                src,
+                &format!("expected a number from {min} to {max}"),
+            )),
+        },
+    };
+    let workers = number("workers", file.workers, 16, 2, 256)? as usize;
+    let bcrypt_cost = number("bcrypt_cost", file.bcrypt_cost, 12, 4, 31)? as u32;
+
+    let rp_id = get("rp_id", file.rp_id).map(|(v, _)| v).unwrap_or_default();
+    let rp_origin = get("rp_origin", file.rp_origin)
+        .map(|(v, _)| v)
+        .unwrap_or_default();
+
+    Ok(Config {
+        port,
+        database_path,
+        certificate_path,
+        private_key_path,
+        allow_registration,
+        bind_address,
+        tls,
+        trusted_proxies,
+        workers,
+        bcrypt_cost,
+        rp_id,
+        rp_origin,
+        appdata_dir,
+    })
+}
+
+/// The JWT signing secret: `JWT_SECRET` (at least 32 characters), or else a random
+/// secret generated once into `<appdata>/jwt_secret` (mode 0600) and reused.
+pub fn jwt_secret(env: &dyn Env, appdata_dir: &Path) -> Result<String, String> {
+    if let Some(s) = env.var("JWT_SECRET") {
+        if s.chars().count() < 32 {
+            return Err(
+                "JWT_SECRET must be at least 32 characters long (generate one with: openssl rand -base64 48)"
+                    .into(),
+            );
+        }
+        return Ok(s);
+    }
+    let path = appdata_dir.join("jwt_secret");
+    if path.exists() {
+        let s = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let s = s.trim().to_string();
+        if s.chars().count() < 32 {
+            return Err(format!(
+                "{} holds a secret shorter than 32 characters; delete it to generate a new one",
+                path.display()
+            ));
+        }
+        return Ok(s);
+    }
+    let secret = crate::auth::random_token(48);
+    write_private(&path, &secret)?;
+    eprintln!(
+        "JWT_SECRET is not set: generated a random secret into {} (mode 0600); it is reused on later starts",
+        path.display()
+    );
+    Ok(secret)
+}
+
+/// Writes a file readable only by its owner.
+pub fn write_private(path: &Path, contents: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    f.write_all(contents.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn original_go_config_loads_unchanged() {
+        let text = "port: \"8080\"\ndatabase_path: ./appdata/database.db\ncertificate_path: ./appdata/cert.pem\nprivate_key_path: ./appdata/key.pem\nallow_registration: true\n";
+        let c = resolve(parse(text).unwrap(), &no_env, ".".into()).unwrap();
+        assert_eq!(c.port, 8080);
+        assert_eq!(c.database_path, PathBuf::from("./appdata/database.db"));
+        assert!(c.allow_registration);
+    }
+
+    #[test]
+    fn default_file_parses_to_defaults() {
+        let c = resolve(parse(DEFAULT_CONFIG).unwrap(), &no_env, ".".into()).unwrap();
+        assert_eq!(c.port, 8080);
+        assert_eq!(c.workers, 16);
+        assert_eq!(c.bcrypt_cost, 12);
+        assert!(c.tls);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let err = parse("port: \"8080\"\nallow_registraton: true\n").unwrap_err();
+        assert!(err.contains("allow_registraton"), "{err}");
+        assert!(err.contains('2'), "line missing: {err}");
+    }
+
+    #[test]
+    fn environment_wins_over_file() {
+        let env = |k: &str| (k == "MIAUINV_PORT").then(|| "9191".to_string());
+        let c = resolve(parse("port: \"8080\"\n").unwrap(), &env, ".".into()).unwrap();
+        assert_eq!(c.port, 9191);
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let err = resolve(parse("port: \"eighty\"\n").unwrap(), &no_env, ".".into()).unwrap_err();
+        assert!(err.contains("'port'"), "{err}");
+        let err = resolve(parse("workers: 1\n").unwrap(), &no_env, ".".into()).unwrap_err();
+        assert!(err.contains("'workers'"), "{err}");
+    }
+}

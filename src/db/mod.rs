@@ -1,0 +1,69 @@
+//! SQLite: opening connections with the settings every connection needs, the
+//! transaction helpers, and schema set-up/migrations (`migrate`). One file of SQL
+//! per aggregate lives beside this one.
+
+pub mod migrate;
+pub mod sessions;
+pub mod users;
+
+use crate::error::AppResult;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::path::Path;
+use std::time::Duration;
+
+/// Opens a connection with foreign keys on, WAL journaling and a busy timeout.
+pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // A small page cache per worker keeps resident memory low on a Pi.
+    conn.pragma_update(None, "cache_size", -2000)?;
+    Ok(conn)
+}
+
+/// Runs `f` in a write transaction that takes the write lock up front
+/// (`BEGIN IMMEDIATE`), so reads inside it see data no other writer can change
+/// before we commit. Dropping without commit (an `Err`) rolls back.
+pub fn write<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> AppResult<T>,
+) -> AppResult<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let value = f(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}
+
+/// Runs `f` in a read transaction: one consistent snapshot for several queries.
+pub fn read<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> AppResult<T>,
+) -> AppResult<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+    let value = f(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Whether a rusqlite error is a UNIQUE constraint violation.
+pub fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}

@@ -1,0 +1,81 @@
+//! The `refresh_tokens` table. Tokens are stored only as SHA-256 hashes; a token
+//! is used by revoking its row, so it can be used exactly once.
+
+use crate::auth::sha256_hex;
+use crate::error::AppResult;
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub const REFRESH_TTL: i64 = 7 * 24 * 3600;
+
+/// Stores a new refresh token's hash for `user_id`.
+pub fn insert(conn: &Connection, user_id: &str, token: &str, device_info: &str) -> AppResult<()> {
+    let now = crate::db::now();
+    conn.prepare_cached(
+        "INSERT INTO refresh_tokens (id, user_id, token_hash, expires_at, created_at, revoked, device_info)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)",
+    )?
+    .execute(params![
+        uuid::Uuid::new_v4().to_string(),
+        user_id,
+        sha256_hex(token),
+        now + REFRESH_TTL,
+        now,
+        device_info
+    ])?;
+    Ok(())
+}
+
+pub enum Consumed {
+    /// The token was live and is now revoked; the owner's id.
+    Ok(String),
+    /// The token was already used or revoked: possible theft. The owner's id.
+    Reused(String),
+    /// Unknown or expired.
+    Invalid,
+}
+
+/// Revokes a live refresh token in one statement — two concurrent refreshes with
+/// the same token cannot both succeed.
+pub fn consume(conn: &Connection, token: &str) -> AppResult<Consumed> {
+    let hash = sha256_hex(token);
+    let now = crate::db::now();
+    let owner: Option<String> = conn
+        .prepare_cached(
+            "UPDATE refresh_tokens SET revoked = 1
+             WHERE token_hash = ?1 AND revoked = 0 AND expires_at > ?2 RETURNING user_id",
+        )?
+        .query_row(params![hash, now], |r| r.get(0))
+        .optional()?;
+    if let Some(user) = owner {
+        return Ok(Consumed::Ok(user));
+    }
+    let reused: Option<String> = conn
+        .prepare_cached(
+            "SELECT user_id FROM refresh_tokens WHERE token_hash = ?1 AND revoked = 1 AND expires_at > ?2",
+        )?
+        .query_row(params![hash, now], |r| r.get(0))
+        .optional()?;
+    Ok(reused.map_or(Consumed::Invalid, Consumed::Reused))
+}
+
+/// Revokes every refresh token of a user; expired rows are cleaned up on the way.
+pub fn revoke_all(conn: &Connection, user_id: &str) -> AppResult<()> {
+    conn.execute(
+        "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ?1 AND revoked = 0",
+        [user_id],
+    )?;
+    conn.execute(
+        "DELETE FROM refresh_tokens WHERE user_id = ?1 AND expires_at <= ?2",
+        params![user_id, crate::db::now()],
+    )?;
+    Ok(())
+}
+
+/// Live sessions of a user (for the profile page).
+pub fn count_live(conn: &Connection, user_id: &str) -> AppResult<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM refresh_tokens WHERE user_id = ?1 AND revoked = 0 AND expires_at > ?2",
+        params![user_id, crate::db::now()],
+        |r| r.get(0),
+    )?)
+}

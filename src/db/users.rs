@@ -1,0 +1,121 @@
+//! The `users` table: accounts, roles, 2FA state and the token version.
+
+use crate::error::{AppError, AppResult};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: String,
+    pub two_factor_enabled: bool,
+    #[serde(skip)]
+    pub two_factor_secret: String,
+    #[serde(skip)]
+    pub two_factor_last_step: i64,
+    #[serde(skip)]
+    pub token_version: i64,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, username, password, role, two_factor_enabled, two_factor_secret, two_factor_last_step, token_version, created_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        password_hash: r.get(2)?,
+        role: r.get(3)?,
+        two_factor_enabled: r.get::<_, i64>(4)? != 0,
+        two_factor_secret: r.get(5)?,
+        two_factor_last_step: r.get(6)?,
+        token_version: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+pub fn by_id(conn: &Connection, id: &str) -> AppResult<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+pub fn by_username(conn: &Connection, username: &str) -> AppResult<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE username = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([username], from_row)
+        .optional()?)
+}
+
+/// Inserts a user; the first account ever created becomes admin. Call inside a
+/// write transaction so two first registrations cannot both become admin.
+pub fn insert(conn: &Connection, username: &str, password_hash: &str) -> AppResult<User> {
+    let existing: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+    let role = if existing == 0 { "admin" } else { "user" };
+    let id = uuid::Uuid::new_v4().to_string();
+    conn.execute(
+        "INSERT INTO users (id, username, password, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, username, password_hash, role, crate::db::now()],
+    )
+    .map_err(|e| {
+        if crate::db::is_unique_violation(&e) {
+            username_taken()
+        } else {
+            e.into()
+        }
+    })?;
+    by_id(conn, &id)?.ok_or_else(|| AppError::internal("inserted user vanished"))
+}
+
+pub fn username_taken() -> AppError {
+    AppError::conflict("username_taken", "That username is already taken.")
+        .with("field", "username")
+}
+
+pub fn set_username(conn: &Connection, id: &str, username: &str) -> AppResult<()> {
+    conn.execute(
+        "UPDATE users SET username = ?2 WHERE id = ?1",
+        params![id, username],
+    )
+    .map_err(|e| {
+        if crate::db::is_unique_violation(&e) {
+            username_taken()
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(())
+}
+
+/// Stores a new password hash and bumps the token version, so every access token
+/// issued before this moment stops working.
+pub fn set_password(conn: &Connection, id: &str, hash: &str) -> AppResult<i64> {
+    conn.execute(
+        "UPDATE users SET password = ?2, token_version = token_version + 1 WHERE id = ?1",
+        params![id, hash],
+    )?;
+    bump_version_value(conn, id)
+}
+
+/// Kills every access token of the user (credential change) and returns the new version.
+pub fn bump_token_version(conn: &Connection, id: &str) -> AppResult<i64> {
+    conn.execute(
+        "UPDATE users SET token_version = token_version + 1 WHERE id = ?1",
+        [id],
+    )?;
+    bump_version_value(conn, id)
+}
+
+fn bump_version_value(conn: &Connection, id: &str) -> AppResult<i64> {
+    Ok(
+        conn.query_row("SELECT token_version FROM users WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?,
+    )
+}

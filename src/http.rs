@@ -1,0 +1,312 @@
+//! Our request and response types over tiny_http: query, cookies, JSON bodies with
+//! a size limit, client address. Handlers only ever see these, never tiny_http, so
+//! the listener underneath (plain, TLS, behind a proxy) can change freely.
+
+use crate::error::{AppError, AppResult, Kind};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// Request bodies above this size are refused with 413.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Delete,
+    Patch,
+    Options,
+    Other,
+}
+
+impl Method {
+    pub fn parse(s: &str) -> Method {
+        match s {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "DELETE" => Method::Delete,
+            "PATCH" => Method::Patch,
+            "OPTIONS" => Method::Options,
+            _ => Method::Other,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
+            Method::Options => "OPTIONS",
+            Method::Other => "OTHER",
+        }
+    }
+}
+
+/// A parsed request. The body is read (bounded) before routing.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub path: String,
+    pub query: HashMap<String, String>,
+    /// Header names lowercased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The real client address (after trusted-proxy resolution).
+    pub client: IpAddr,
+    /// Whether the client reached us over TLS (directly or via a trusted HTTPS proxy).
+    pub secure: bool,
+}
+
+impl Request {
+    /// A request with no headers or body; used by tests and internal callers.
+    pub fn new(method: Method, target: &str, client: IpAddr) -> Request {
+        let (path, query) = split_target(target);
+        Request {
+            method,
+            path,
+            query,
+            headers: Vec::new(),
+            body: Vec::new(),
+            client,
+            secure: false,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k == "cookie")
+            .flat_map(|(_, v)| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.trim_matches('"').to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn is_api(&self) -> bool {
+        self.path == "/api" || self.path.starts_with("/api/")
+    }
+
+    pub fn user_agent(&self) -> String {
+        self.header("user-agent")
+            .unwrap_or("")
+            .chars()
+            .take(255)
+            .collect()
+    }
+
+    /// A query parameter, if present and non-empty.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A required positive integer id from the query string (`?id=`).
+    pub fn id_param(&self, name: &str) -> AppResult<i64> {
+        match self.param(name) {
+            None => Err(AppError::invalid_field(
+                name,
+                format!("The query parameter '{name}' is required."),
+            )),
+            Some(_) => self
+                .opt_id_param(name)
+                .map(|v| v.expect("presence checked above")),
+        }
+    }
+
+    /// An optional positive integer id from the query string.
+    pub fn opt_id_param(&self, name: &str) -> AppResult<Option<i64>> {
+        match self.param(name) {
+            None => Ok(None),
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if n > 0 => Ok(Some(n)),
+                _ => Err(AppError::invalid_field(
+                    name,
+                    format!("The query parameter '{name}' must be a positive whole number."),
+                )),
+            },
+        }
+    }
+
+    /// A boolean flag from the query string (`true`/`1`).
+    pub fn flag(&self, name: &str) -> bool {
+        matches!(self.param(name), Some("true" | "1" | "yes"))
+    }
+
+    /// Parses the JSON body into `T`. Unknown fields are rejected by the types
+    /// (`deny_unknown_fields`); the error names the field where serde can.
+    pub fn json<T: DeserializeOwned>(&self) -> AppResult<T> {
+        let ctype = self.header("content-type").unwrap_or("");
+        let mime = ctype.split(';').next().unwrap_or("").trim();
+        if !mime.eq_ignore_ascii_case("application/json") {
+            return Err(AppError::new(
+                Kind::UnsupportedMediaType,
+                "unsupported_media_type",
+                "Send the request body as JSON with 'Content-Type: application/json'.",
+            ));
+        }
+        if self.body.is_empty() {
+            return Err(AppError::bad_request(
+                "invalid_json",
+                "The request body is empty; a JSON object was expected.",
+            ));
+        }
+        serde_json::from_slice(&self.body).map_err(|e| json_error(&e))
+    }
+}
+
+/// Turns a serde_json error into a 400 that says what is wrong, without echoing
+/// internal type names.
+fn json_error(e: &serde_json::Error) -> AppError {
+    use serde_json::error::Category;
+    let text = e.to_string();
+    let text = text.split(" at line ").next().unwrap_or(&text).to_string();
+    match e.classify() {
+        Category::Data => {
+            let field = text
+                .split('`')
+                .nth(1)
+                .map(str::to_string)
+                .unwrap_or_default();
+            let mut err =
+                AppError::bad_request("invalid_field", format!("Invalid request: {text}."));
+            if text.starts_with("unknown field") {
+                err = AppError::bad_request(
+                    "unknown_field",
+                    format!("The field '{field}' is not accepted by this endpoint."),
+                );
+            } else if text.starts_with("missing field") {
+                err = AppError::bad_request(
+                    "missing_field",
+                    format!("The field '{field}' is required."),
+                );
+            }
+            if !field.is_empty() {
+                err = err.with("field", field);
+            }
+            err
+        }
+        _ => AppError::bad_request(
+            "invalid_json",
+            format!("The request body is not valid JSON ({text})."),
+        ),
+    }
+}
+
+/// Splits `path?query` and percent-decodes the query into a map (first value wins).
+pub fn split_target(target: &str) -> (String, HashMap<String, String>) {
+    let (path, qs) = target.split_once('?').unwrap_or((target, ""));
+    let mut query = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(qs.as_bytes()) {
+        query
+            .entry(k.into_owned())
+            .or_insert_with(|| v.into_owned());
+    }
+    (path.to_string(), query)
+}
+
+/// What a handler answers. Turned into a tiny_http response by the server.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+pub const JSON_TYPE: &str = "application/json; charset=utf-8";
+pub const HTML_TYPE: &str = "text/html; charset=utf-8";
+
+impl Reply {
+    pub fn new(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body,
+        }
+    }
+
+    pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Reply {
+        // Serialising our own response types cannot fail: no maps with non-string keys.
+        let body = serde_json::to_vec(value).expect("response types serialise");
+        Reply::new(status, JSON_TYPE, body)
+    }
+
+    pub fn ok<T: Serialize + ?Sized>(value: &T) -> Reply {
+        Reply::json(200, value)
+    }
+
+    pub fn created<T: Serialize + ?Sized>(value: &T) -> Reply {
+        Reply::json(201, value)
+    }
+
+    pub fn html(status: u16, body: String) -> Reply {
+        Reply::new(status, HTML_TYPE, body.into_bytes())
+    }
+
+    pub fn redirect(location: &str) -> Reply {
+        Reply {
+            status: 303,
+            headers: vec![("Location".into(), location.into())],
+            body: Vec::new(),
+        }
+    }
+
+    pub fn no_content() -> Reply {
+        Reply {
+            status: 204,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Reply {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn has_header(&self, name: &str) -> bool {
+        self.headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(name))
+    }
+
+    pub fn error_json(err: &AppError) -> Reply {
+        let mut reply = Reply::json(err.status(), &err.to_json());
+        if let Some(s) = err.retry_after {
+            reply = reply.header("Retry-After", s.to_string());
+        }
+        if let Some(allow) = &err.allow {
+            reply = reply.header("Allow", allow.clone());
+        }
+        reply
+    }
+}
+
+/// A `Set-Cookie` value for our auth cookies: always HttpOnly and SameSite=Strict,
+/// `Secure` whenever the request came over TLS.
+pub fn cookie(name: &str, value: &str, path: &str, max_age: i64, secure: bool) -> String {
+    let mut c =
+        format!("{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict");
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}

@@ -1,0 +1,16 @@
+//! MiauInv: a self-hosted inventory, stock and project-allocation server.
+//!
+//! `main.rs` is the command line; everything else is a library so the tests and
+//! the benchmark can start real servers in-process.
+
+pub mod api;
+pub mod app;
+pub mod assets;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod pages;
+pub mod router;
+pub mod server;

@@ -1,0 +1,127 @@
+//! The `miauinv` command line: serve (default), healthcheck and admin tasks.
+
+use clap::{Parser, Subcommand};
+use miauinv::{app::App, config, server};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "miauinv",
+    version,
+    about = "Self-hosted inventory, stock and project-allocation server"
+)]
+struct Cli {
+    /// Path of the config file (default ./appdata/config.yaml; env MIAUINV_CONFIG).
+    #[arg(long, global = true)]
+    config: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app and API (the default).
+    Serve,
+    /// Exit 0 if the local server answers /healthz (for Docker's HEALTHCHECK).
+    Healthcheck,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Set a new password for an account (read from stdin) and end its sessions.
+    ResetPassword {
+        /// The account's username.
+        username: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let path = cli
+        .config
+        .clone()
+        .unwrap_or_else(|| config::config_path(&config::ProcessEnv));
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&path),
+        Command::Healthcheck => healthcheck(&path),
+        Command::Migrate => load(&path).and_then(|app| server::prepare_database(&app)),
+        Command::ResetPassword { username } => reset_password(&path, &username),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("miauinv: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(path: &std::path::Path) -> Result<App, String> {
+    let cfg = config::load(path, &config::ProcessEnv)?;
+    let secret = config::jwt_secret(&config::ProcessEnv, &cfg.appdata_dir)?;
+    App::new(cfg, &secret)
+}
+
+fn serve(path: &std::path::Path) -> Result<(), String> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let app = Arc::new(load(path)?);
+    let running = server::start(app.clone())?;
+    eprintln!(
+        "MiauInv listening on http://{} (workers: {})",
+        running.addr(),
+        app.config.workers
+    );
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| format!("cannot install signal handlers: {e}"))?;
+    if let Some(sig) = signals.forever().next() {
+        eprintln!("received signal {sig}; finishing in-flight requests");
+    }
+    running.shutdown();
+    eprintln!("stopped cleanly");
+    Ok(())
+}
+
+fn healthcheck(path: &std::path::Path) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let cfg = config::load(path, &config::ProcessEnv)?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], cfg.port));
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(3))
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(3)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .map_err(|e| e.to_string())?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).map_err(|e| e.to_string())?;
+    if head.starts_with(b"HTTP/1.1 200") {
+        Ok(())
+    } else {
+        Err(format!("unhealthy: {}", String::from_utf8_lossy(&head)))
+    }
+}
+
+fn reset_password(path: &std::path::Path, username: &str) -> Result<(), String> {
+    let app = load(path)?;
+    server::prepare_database(&app)?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| e.to_string())?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    miauinv::auth::password::validate_new(password, "password").map_err(|e| e.message)?;
+    let hash = app.hasher.hash(password).map_err(|e| e.message)?;
+    let mut conn = miauinv::db::open(&app.config.database_path).map_err(|e| e.to_string())?;
+    let name = username.trim().to_lowercase();
+    miauinv::db::write(&mut conn, |tx| {
+        let user = miauinv::db::users::by_username(tx, &name)?.ok_or_else(|| {
+            miauinv::error::AppError::not_found(format!("no account named '{name}'"))
+        })?;
+        miauinv::db::users::set_password(tx, &user.id, &hash)?;
+        miauinv::auth::session::revoke_all(tx, &user.id)?;
+        Ok(())
+    })
+    .map_err(|e| e.message)?;
+    eprintln!("password of '{name}' changed; all its sessions were ended");
+    Ok(())
+}

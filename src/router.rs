@@ -1,0 +1,197 @@
+//! THE routing table: (method, path) → access rule → handler. Read it top to
+//! bottom to know every endpoint MiauInv has. Dispatch below applies the access
+//! rule (the auth "middleware"), the same-origin check and 404/405.
+
+use crate::api;
+use crate::app::App;
+use crate::auth::session::{self, Auth, CurrentUser};
+use crate::error::{AppError, AppResult};
+use crate::http::{Method, Reply, Request};
+use crate::pages;
+use rusqlite::Connection;
+
+use Access::*;
+#[allow(unused_imports)]
+use Method::{Delete, Get, Post, Put};
+
+/// Who may call a route.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    User,
+    Admin,
+}
+
+pub type Handler = fn(&mut Ctx<'_>) -> AppResult<Reply>;
+
+pub struct Route {
+    pub method: Method,
+    /// Exact path, or a prefix ending in `*`.
+    pub path: &'static str,
+    pub access: Access,
+    pub handler: Handler,
+    /// The route exists only when this returns true (e.g. registration open).
+    pub only_if: fn(&App) -> bool,
+}
+
+const fn r(method: Method, path: &'static str, access: Access, handler: Handler) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        handler,
+        only_if: always,
+    }
+}
+fn always(_: &App) -> bool {
+    true
+}
+fn registration_open(app: &App) -> bool {
+    app.config.allow_registration
+}
+
+#[rustfmt::skip]
+pub static ROUTES: &[Route] = &[
+    // ── health ──────────────────────────────────────────────────────────────────────────
+    r(Get,    "/healthz",                            Public, api::health::get),
+    // ── accounts ────────────────────────────────────────────────────────────────────────
+    Route { only_if: registration_open, ..r(Post, "/api/register", Public, api::account::register) },
+    r(Post,   "/api/login",                          Public, api::account::login),
+    r(Post,   "/api/refresh",                        Public, api::account::refresh),
+    r(Post,   "/api/logout",                         User,   api::account::logout),
+    r(Get,    "/api/profile",                        User,   api::account::profile),
+    r(Get,    "/api/userinfo",                       User,   api::account::profile),
+    r(Post,   "/api/account/username",               User,   api::account::change_username),
+    r(Post,   "/api/account/password",               User,   api::account::change_password),
+    // ── pages ───────────────────────────────────────────────────────────────────────────
+    r(Get,    "/",                                   Public, pages::landing),
+    r(Get,    "/login",                              Public, pages::login),
+    r(Get,    "/register",                           Public, pages::register),
+    r(Get,    "/profile/",                           User,   pages::profile),
+    r(Get,    "/profile/settings",                   User,   pages::settings),
+    r(Get,    "/assets/*",                           Public, crate::assets::serve),
+];
+
+/// Everything a handler needs for one request.
+pub struct Ctx<'a> {
+    pub app: &'a App,
+    pub conn: &'a mut Connection,
+    pub req: &'a Request,
+    user: Option<CurrentUser>,
+}
+
+impl Ctx<'_> {
+    /// The authenticated user. Only routes with `User`/`Admin` access call this;
+    /// dispatch guarantees one is present there.
+    pub fn user(&self) -> AppResult<&CurrentUser> {
+        self.user
+            .as_ref()
+            .ok_or_else(|| AppError::unauthorized("unauthenticated", "Log in first."))
+    }
+}
+
+fn path_matches(pattern: &str, path: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => path.starts_with(prefix),
+        None => pattern == path,
+    }
+}
+
+/// Routes a request to its handler and returns the handler's reply or error.
+pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Reply> {
+    let candidates: Vec<&Route> = ROUTES
+        .iter()
+        .filter(|r| path_matches(r.path, &req.path) && (r.only_if)(app))
+        .collect();
+    if candidates.is_empty() {
+        return Err(AppError::not_found("There is nothing at this address."));
+    }
+    // HEAD is answered by the GET handler; the server drops the body.
+    let wanted = if req.method == Method::Head {
+        Get
+    } else {
+        req.method
+    };
+    let Some(route) = candidates.iter().find(|r| r.method == wanted) else {
+        let mut allow: Vec<&str> = candidates.iter().map(|r| r.method.as_str()).collect();
+        if allow.contains(&"GET") {
+            allow.push("HEAD");
+        }
+        allow.dedup();
+        return Err(AppError::method_not_allowed(allow.join(", ")));
+    };
+
+    let auth = session::authenticate(app, conn, req)?;
+    let bad_token = matches!(auth, Auth::Invalid);
+    let (user, bearer) = match auth {
+        Auth::User(u, bearer) => (Some(u), bearer),
+        Auth::None | Auth::Invalid => (None, false),
+    };
+    if !matches!(req.method, Method::Get | Method::Head) && !bearer && !same_origin(req) {
+        return Err(AppError::forbidden(
+            "cross_origin",
+            "Cross-site requests are not allowed. Use the MiauInv pages or a Bearer token.",
+        ));
+    }
+    if route.access != Public {
+        match &user {
+            None if req.is_api() => {
+                return Err(AppError::unauthorized(
+                    "unauthenticated",
+                    "You are not logged in or your session has expired.",
+                ));
+            }
+            None => {
+                let reply = Reply::redirect("/login");
+                return Ok(if bad_token {
+                    session::clear_cookies(reply, req)
+                } else {
+                    reply
+                });
+            }
+            Some(u) if route.access == Admin && !u.is_admin() => {
+                return Err(AppError::forbidden(
+                    "admin_only",
+                    "Only an administrator may do this.",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let mut ctx = Ctx {
+        app,
+        conn,
+        req,
+        user,
+    };
+    (route.handler)(&mut ctx)
+}
+
+/// CSRF defence on top of SameSite=Strict: a browser always sends `Origin` (or at
+/// least `Referer`) with a cross-site state-changing request, so when one is
+/// present it must name the host the request was sent to. Clients that send
+/// neither (curl, scripts) are not browsers and cannot be driven by another site.
+fn same_origin(req: &Request) -> bool {
+    let source = req
+        .header("origin")
+        .filter(|o| *o != "null")
+        .or_else(|| req.header("referer"));
+    let Some(source) = source else {
+        return req.header("origin").is_none();
+    };
+    let Some(host) = req.header("host") else {
+        return false;
+    };
+    match url::Url::parse(source) {
+        Ok(u) => {
+            let authority = match (u.host_str(), u.port()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_string(),
+                _ => return false,
+            };
+            authority.eq_ignore_ascii_case(host)
+                || u.port().is_none() && host.split(':').next() == u.host_str()
+        }
+        Err(_) => false,
+    }
+}

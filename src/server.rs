@@ -1,0 +1,283 @@
+//! The listener and the worker pool: N workers share one tiny_http server, each
+//! with its own SQLite connection, calling `recv()`; `unblock()` wakes them for
+//! shutdown. Everything per request (reading the body, routing, rendering errors,
+//! security headers, the access log) is a function this loop calls.
+
+use crate::app::App;
+use crate::db;
+use crate::error::{AppError, Kind};
+use crate::http::{MAX_BODY, Method, Reply, Request, split_target};
+use std::io::Read;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+/// A running server. Dropping it shuts it down gracefully.
+pub struct Running {
+    addr: SocketAddr,
+    server: Arc<tiny_http::Server>,
+    stopping: Arc<AtomicBool>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting work, lets in-flight requests finish, closes every
+    /// database connection and returns once all workers have exited.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        for _ in 0..self.workers.len() {
+            self.server.unblock();
+        }
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Prepares the database (schema, migrations) and starts serving on the
+/// configured address.
+pub fn start(app: Arc<App>) -> Result<Running, String> {
+    let addr = SocketAddr::new(app.config.bind_address, app.config.port);
+    let listener = TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    start_on(app, listener)
+}
+
+/// Like [`start`] on an already bound listener (tests bind port 0).
+pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String> {
+    prepare_database(&app)?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let server = Arc::new(
+        tiny_http::Server::from_listener(listener, None)
+            .map_err(|e| format!("cannot serve: {e}"))?,
+    );
+    let stopping = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::with_capacity(app.config.workers);
+    for n in 0..app.config.workers {
+        let conn = db::open(&app.config.database_path)
+            .map_err(|e| format!("cannot open database: {e}"))?;
+        let (app, server, stopping) = (app.clone(), server.clone(), stopping.clone());
+        let worker = std::thread::Builder::new()
+            .name(format!("worker-{n}"))
+            .spawn(move || worker_loop(&app, &server, &stopping, conn))
+            .map_err(|e| format!("cannot start worker: {e}"))?;
+        workers.push(worker);
+    }
+    Ok(Running {
+        addr,
+        server,
+        stopping,
+        workers,
+    })
+}
+
+/// Creates the database directory and file and brings the schema up to date.
+pub fn prepare_database(app: &App) -> Result<(), String> {
+    let path = &app.config.database_path;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut conn =
+        db::open(path).map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
+    db::migrate::migrate(&mut conn)
+}
+
+fn worker_loop(
+    app: &App,
+    server: &tiny_http::Server,
+    stopping: &AtomicBool,
+    mut conn: rusqlite::Connection,
+) {
+    loop {
+        match server.recv() {
+            Ok(rq) => handle(app, &mut conn, rq),
+            Err(_) if stopping.load(Ordering::SeqCst) => break,
+            Err(e) => eprintln!("accept error: {e}"),
+        }
+    }
+    // Dropping the connection closes it; a final checkpoint keeps the WAL small.
+    let _ = conn.pragma_update(None, "wal_checkpoint", "PASSIVE");
+}
+
+/// Answers one request: parse, route (panics caught), decorate, respond, log.
+fn handle(app: &App, conn: &mut rusqlite::Connection, mut rq: tiny_http::Request) {
+    let started = Instant::now();
+    let (req, early_error) = read_request(app, &mut rq);
+    let reply = match early_error {
+        Some(err) => render_error(app, &req, &err),
+        None => match catch_unwind(AssertUnwindSafe(|| {
+            crate::router::dispatch(app, conn, &req)
+        })) {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(err)) => render_error(app, &req, &err),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                // A fresh connection: the old one may be mid-transaction.
+                if let Ok(fresh) = db::open(&app.config.database_path) {
+                    *conn = fresh;
+                }
+                render_error(
+                    app,
+                    &req,
+                    &AppError::internal(format_args!("handler panicked: {what}")),
+                )
+            }
+        },
+    };
+    let reply = decorate(reply, &req);
+    let status = reply.status;
+    let _ = rq.respond(to_tiny(reply));
+    eprintln!(
+        "{} {} {} {:.1}ms {}",
+        req.method.as_str(),
+        req.path,
+        status,
+        started.elapsed().as_secs_f64() * 1000.0,
+        req.client
+    );
+}
+
+/// Builds our `Request` and reads the body (at most 1 MiB). Errors found here
+/// (oversized body) are answered without routing.
+fn read_request(app: &App, rq: &mut tiny_http::Request) -> (Request, Option<AppError>) {
+    let (path, query) = split_target(rq.url());
+    let headers: Vec<(String, String)> = rq
+        .headers()
+        .iter()
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_ascii_lowercase(),
+                h.value.as_str().to_string(),
+            )
+        })
+        .collect();
+    let peer = rq
+        .remote_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let mut req = Request {
+        method: Method::parse(rq.method().as_str()),
+        path,
+        query,
+        headers,
+        body: Vec::new(),
+        client: peer,
+        secure: false,
+    };
+    resolve_client(app, &mut req, peer);
+
+    let too_large = || {
+        AppError::new(
+            Kind::PayloadTooLarge,
+            "payload_too_large",
+            format!("The request body is larger than {} bytes.", MAX_BODY),
+        )
+    };
+    if rq.body_length().is_some_and(|n| n > MAX_BODY) {
+        return (req, Some(too_large()));
+    }
+    let mut body = Vec::new();
+    if let Err(e) = rq
+        .as_reader()
+        .take(MAX_BODY as u64 + 1)
+        .read_to_end(&mut body)
+    {
+        return (
+            req,
+            Some(AppError::bad_request(
+                "unreadable_body",
+                format!("The request body could not be read: {e}."),
+            )),
+        );
+    }
+    if body.len() > MAX_BODY {
+        return (req, Some(too_large()));
+    }
+    req.body = body;
+    (req, None)
+}
+
+/// Believes `X-Forwarded-For`/`X-Forwarded-Proto` only from configured proxies.
+fn resolve_client(app: &App, req: &mut Request, peer: IpAddr) {
+    let trusted = &app.config.trusted_proxies;
+    if !trusted.contains(&peer) {
+        return;
+    }
+    if let Some(xff) = req.header("x-forwarded-for") {
+        // The right-most address not belonging to a trusted proxy is the client.
+        let client = xff
+            .split(',')
+            .rev()
+            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            .find(|ip| !trusted.contains(ip));
+        if let Some(ip) = client {
+            req.client = ip;
+        }
+    }
+    if req
+        .header("x-forwarded-proto")
+        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+    {
+        req.secure = true;
+    }
+}
+
+/// Errors are JSON on the API and HTML on pages.
+fn render_error(app: &App, req: &Request, err: &AppError) -> Reply {
+    if req.is_api() || req.path == "/healthz" {
+        Reply::error_json(err)
+    } else {
+        crate::pages::error_page(app, req, err)
+    }
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Security headers on every response; no caching of API answers or pages.
+fn decorate(mut reply: Reply, req: &Request) -> Reply {
+    let static_asset = req.path.starts_with("/assets/");
+    if !static_asset && !reply.has_header("Cache-Control") {
+        reply = reply.header("Cache-Control", "no-store");
+    }
+    reply = reply
+        .header("Content-Security-Policy", CSP)
+        .header("X-Content-Type-Options", "nosniff")
+        .header("X-Frame-Options", "DENY")
+        .header("Referrer-Policy", "same-origin");
+    if req.secure {
+        reply = reply.header("Strict-Transport-Security", "max-age=31536000");
+    }
+    reply
+}
+
+fn to_tiny(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+    for (name, value) in reply.headers {
+        if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(h);
+        }
+    }
+    response
+}

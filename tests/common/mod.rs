@@ -1,0 +1,210 @@
+//! Shared start-up for integration tests: a real server in-process on an
+//! ephemeral port, a temporary appdata with a real SQLite file, bcrypt cost 4,
+//! and a real HTTP client (cookies on, redirects off, statuses not errors).
+#![allow(dead_code)]
+
+use miauinv::{app::App, config, server};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub struct TestServer {
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub app: Arc<App>,
+    running: Option<server::Running>,
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): status {} body {}", self.status, self.text))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn headers_named(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+    pub fn code(&self) -> String {
+        self.json()["code"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        Self::start_with("")
+    }
+
+    /// Starts a server whose config file holds `extra_yaml` on top of test defaults.
+    pub fn start_with(extra_yaml: &str) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cfg_path = dir.path().join("config.yaml");
+        let yaml = format!(
+            "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 8\n{}",
+            dir.path().join("database.db").display(),
+            extra_yaml
+        );
+        std::fs::write(&cfg_path, yaml).unwrap();
+        Self::start_at(dir, cfg_path)
+    }
+
+    pub fn start_at(dir: tempfile::TempDir, cfg_path: PathBuf) -> TestServer {
+        let no_env = |_: &str| None;
+        let cfg = config::load(&cfg_path, &no_env).expect("config loads");
+        let app = Arc::new(App::new(cfg, "test-secret-that-is-at-least-32-characters").unwrap());
+        let running = server::start(app.clone()).expect("server starts");
+        TestServer {
+            base: format!("http://{}", running.addr()),
+            dir,
+            app,
+            running: Some(running),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.app.config.database_path.clone()
+    }
+
+    /// A fresh client with its own cookie jar.
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub struct Client {
+    pub base: String,
+    agent: ureq::Agent,
+    pub bearer: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        Client {
+            base: base.to_string(),
+            agent,
+            bearer: None,
+        }
+    }
+
+    /// Sends a request; `body` is sent as JSON when given.
+    pub fn send(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
+        self.send_with(method, path, body, &[])
+    }
+
+    pub fn send_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let url = format!("{}{}", self.base, path);
+        let mut builder = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(t) = &self.bearer {
+            builder = builder.header("Authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let result = match body {
+            Some(b) => {
+                let has_ctype = headers
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+                if !has_ctype {
+                    builder = builder.header("Content-Type", "application/json");
+                }
+                let req = builder.body(serde_json::to_vec(&b).unwrap()).unwrap();
+                self.agent.run(req)
+            }
+            None => self.agent.run(builder.body(()).unwrap()),
+        };
+        let mut resp = result.unwrap_or_else(|e| panic!("{method} {path} failed: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        Resp {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        self.send("GET", path, None)
+    }
+    pub fn post(&self, path: &str, body: Value) -> Resp {
+        self.send("POST", path, Some(body))
+    }
+    pub fn put(&self, path: &str, body: Value) -> Resp {
+        self.send("PUT", path, Some(body))
+    }
+    pub fn delete(&self, path: &str) -> Resp {
+        self.send("DELETE", path, None)
+    }
+
+    pub fn register(&self, username: &str, password: &str) -> Resp {
+        self.post(
+            "/api/register",
+            json!({"username": username, "password": password}),
+        )
+    }
+
+    pub fn login(&self, username: &str, password: &str) -> Resp {
+        self.post(
+            "/api/login",
+            json!({"username": username, "password": password}),
+        )
+    }
+
+    /// Registers and logs in; the cookie jar then holds the session.
+    pub fn signed_up(server: &TestServer, username: &str) -> Client {
+        let c = server.client();
+        let r = c.register(username, "correct horse battery");
+        assert_eq!(r.status, 201, "{}", r.text);
+        let r = c.login(username, "correct horse battery");
+        assert_eq!(r.status, 200, "{}", r.text);
+        c
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
