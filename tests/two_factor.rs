@@ -519,6 +519,42 @@ fn a_password_change_kills_a_pending_login_challenge() {
     assert_eq!((r.status, r.code()), (401, "invalid_token".into()), "{}", r.text);
 }
 
+#[test]
+fn parallel_logins_with_one_totp_code_let_exactly_one_in() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let (mut app, _, _) = enable(&c);
+    let tokens: Vec<String> = (0..3).map(|_| challenge(&s, "alice")).collect();
+    let code = app.next_code();
+    let barrier = std::sync::Barrier::new(tokens.len());
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = tokens
+            .iter()
+            .map(|t| {
+                let (barrier, code, base) = (&barrier, &code, &s.base);
+                scope.spawn(move || {
+                    let client = Client::new(base);
+                    barrier.wait();
+                    second_step(&client, t, code)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                let r = h.join().unwrap();
+                assert!(r.status == 200 || r.code() == "code_already_used", "{}", r.text);
+                r.status
+            })
+            .collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+}
+
 // ── recovery codes ─────────────────────────────────────────────────────────────
 
 #[test]
@@ -744,4 +780,41 @@ fn the_second_step_is_limited_per_client_address() {
     }
     assert!(statuses[..20].iter().all(|s| *s == 401), "{statuses:?}");
     assert_eq!(statuses[20], 429);
+}
+
+// ── the administrator's way out ────────────────────────────────────────────────
+
+#[test]
+fn the_disable_2fa_command_lets_a_locked_out_user_in_with_the_password_alone() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    enable(&c);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_miauinv"))
+        .arg("--config")
+        .arg(s.dir.path().join("config.yaml"))
+        .args(["disable-2fa", "Alice"])
+        .env("JWT_SECRET", "another-secret-that-is-at-least-32-characters")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(user_row(&s, "alice").0, 0);
+    assert!(recovery_rows(&s).is_empty());
+    // The running server's sessions of that account are over.
+    assert_eq!(c.get("/api/profile").status, 401);
+    let r = s.client().login("alice", PASSWORD);
+    assert!(r.json()["access_token"].as_str().is_some(), "{}", r.text);
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_miauinv"))
+        .arg("--config")
+        .arg(s.dir.path().join("config.yaml"))
+        .args(["disable-2fa", "nobody"])
+        .env("JWT_SECRET", "another-secret-that-is-at-least-32-characters")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no account named 'nobody'"));
 }
