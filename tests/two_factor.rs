@@ -39,7 +39,12 @@ fn hotp(key: &[u8], counter: u64, digits: u32) -> String {
     mac.update(&counter.to_be_bytes());
     let h = mac.finalize().into_bytes();
     let offset = (h[19] & 0x0f) as usize;
-    let value = u32::from_be_bytes([h[offset] & 0x7f, h[offset + 1], h[offset + 2], h[offset + 3]]);
+    let value = u32::from_be_bytes([
+        h[offset] & 0x7f,
+        h[offset + 1],
+        h[offset + 2],
+        h[offset + 3],
+    ]);
     format!(
         "{:0width$}",
         value % 10u32.pow(digits),
@@ -281,8 +286,11 @@ fn enable_stores_the_secret_returns_recovery_codes_once_and_a_new_session() {
     for code in &codes {
         let groups: Vec<&str> = code.split('-').collect();
         assert_eq!(groups.len(), 4, "{code}");
-        assert!(groups.iter().all(|g| g.len() == 5
-            && g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))));
+        assert!(groups.iter().all(|g| {
+            g.len() == 5
+                && g.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        }));
     }
 
     // Stored: the secret, the flag, the step of the confirming code, and the
@@ -344,18 +352,44 @@ fn enable_refuses_wrong_codes_and_expired_wrong_purpose_or_foreign_tokens() {
     };
 
     let r = attempt(&token, &app.wrong_code());
-    assert_eq!((r.status, r.code()), (401, "invalid_code".into()), "{}", r.text);
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "invalid_code".into()),
+        "{}",
+        r.text
+    );
     assert_eq!(r.json()["field"], "code");
 
     let expired = keys
-        .purpose_token(&id, "admin", version, "2fa_setup", -60, Some(secret.clone()))
+        .purpose_token(
+            &id,
+            "admin",
+            version,
+            "2fa_setup",
+            -60,
+            Some(secret.clone()),
+        )
         .unwrap();
     let login_purpose = keys
-        .purpose_token(&id, "admin", version, "2fa_login", 300, Some(secret.clone()))
+        .purpose_token(
+            &id,
+            "admin",
+            version,
+            "2fa_login",
+            300,
+            Some(secret.clone()),
+        )
         .unwrap();
     let access = keys.access_token(&id, "admin", version).unwrap();
     let stale = keys
-        .purpose_token(&id, "admin", version - 1, "2fa_setup", 300, Some(secret.clone()))
+        .purpose_token(
+            &id,
+            "admin",
+            version - 1,
+            "2fa_setup",
+            300,
+            Some(secret.clone()),
+        )
         .unwrap();
     let no_secret = keys
         .purpose_token(&id, "admin", version, "2fa_setup", 300, None)
@@ -405,12 +439,18 @@ fn enabling_twice_is_a_conflict() {
     );
     assert_eq!(r.status, 200, "{}", r.text);
     let r = c.post("/api/2fa/setup", json!({}));
-    assert_eq!((r.status, r.code()), (409, "two_factor_already_enabled".into()));
+    assert_eq!(
+        (r.status, r.code()),
+        (409, "two_factor_already_enabled".into())
+    );
     let r = c.post(
         "/api/2fa/enable",
         json!({"setup_token": token, "code": app.next_code()}),
     );
-    assert_eq!((r.status, r.code()), (409, "two_factor_already_enabled".into()));
+    assert_eq!(
+        (r.status, r.code()),
+        (409, "two_factor_already_enabled".into())
+    );
     assert_eq!(user_row(&s, "alice").1, secret);
 }
 
@@ -435,7 +475,12 @@ fn login_takes_two_steps_and_a_totp_code_is_accepted_only_once() {
 
     // The code that confirmed the setup cannot log in.
     let r = second_step(&web, &token, &enable_code);
-    assert_eq!((r.status, r.code()), (401, "code_already_used".into()), "{}", r.text);
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "code_already_used".into()),
+        "{}",
+        r.text
+    );
 
     let code = app.next_code();
     let r = second_step(&web, &token, &code);
@@ -450,7 +495,12 @@ fn login_takes_two_steps_and_a_totp_code_is_accepted_only_once() {
     // Replaying the code that just logged in fails, on a new challenge too.
     let again = challenge(&s, "alice");
     let r = second_step(&s.client(), &again, &code);
-    assert_eq!((r.status, r.code()), (401, "code_already_used".into()), "{}", r.text);
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "code_already_used".into()),
+        "{}",
+        r.text
+    );
     // A fresh code works on that challenge.
     let r = second_step(&s.client(), &again, &app.next_code());
     assert_eq!(r.status, 200, "{}", r.text);
@@ -477,7 +527,10 @@ fn second_step_refuses_wrong_expired_and_wrong_purpose_tokens() {
             keys.purpose_token(&id, "admin", version, "2fa_setup", 300, Some(secret))
                 .unwrap(),
         ),
-        ("access token", keys.access_token(&id, "admin", version).unwrap()),
+        (
+            "access token",
+            keys.access_token(&id, "admin", version).unwrap(),
+        ),
         (
             "older token version",
             keys.purpose_token(&id, "admin", version - 1, "2fa_login", 300, None)
@@ -516,7 +569,12 @@ fn a_password_change_kills_a_pending_login_challenge() {
     );
     assert_eq!(r.status, 200, "{}", r.text);
     let r = second_step(&s.client(), &token, &app.next_code());
-    assert_eq!((r.status, r.code()), (401, "invalid_token".into()), "{}", r.text);
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "invalid_token".into()),
+        "{}",
+        r.text
+    );
 }
 
 #[test]
@@ -543,7 +601,11 @@ fn parallel_logins_with_one_totp_code_let_exactly_one_in() {
             .into_iter()
             .map(|h| {
                 let r = h.join().unwrap();
-                assert!(r.status == 200 || r.code() == "code_already_used", "{}", r.text);
+                assert!(
+                    r.status == 200 || r.code() == "code_already_used",
+                    "{}",
+                    r.text
+                );
                 r.status
             })
             .collect()
@@ -574,19 +636,31 @@ fn a_recovery_code_logs_in_once_in_any_spelling() {
 
     // The same code again, in its original spelling: refused.
     let r = second_step(&s.client(), &challenge(&s, "alice"), &codes[0]);
-    assert_eq!((r.status, r.code()), (401, "invalid_code".into()), "{}", r.text);
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "invalid_code".into()),
+        "{}",
+        r.text
+    );
 
     // No separators at all, mixed case, padded.
     let bare = format!(" {} ", codes[1].replace('-', "").to_uppercase());
     let r = second_step(&s.client(), &challenge(&s, "alice"), &bare);
     assert_eq!(r.status, 200, "{}", r.text);
     // Hyphens in odd places.
-    let odd = codes[2].replace('-', "").chars().flat_map(|ch| [ch, '-']).collect::<String>();
+    let odd = codes[2]
+        .replace('-', "")
+        .chars()
+        .flat_map(|ch| [ch, '-'])
+        .collect::<String>();
     let r = second_step(&s.client(), &challenge(&s, "alice"), &odd);
     assert_eq!(r.status, 200, "{}", r.text);
 
     assert_eq!(c.get("/api/profile").json()["recovery_codes_remaining"], 7);
-    let used = recovery_rows(&s).iter().filter(|(_, u)| u.is_some()).count();
+    let used = recovery_rows(&s)
+        .iter()
+        .filter(|(_, u)| u.is_some())
+        .count();
     assert_eq!(used, 3);
 }
 
@@ -614,7 +688,10 @@ fn two_parallel_logins_racing_for_one_recovery_code_exactly_one_wins() {
         });
         let wins = statuses.iter().filter(|s| **s == 200).count();
         assert_eq!(wins, 1, "round {round}: {statuses:?}");
-        assert!(statuses.iter().all(|s| *s == 200 || *s == 401), "{statuses:?}");
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 401),
+            "{statuses:?}"
+        );
     }
     assert_eq!(c.get("/api/profile").json()["recovery_codes_remaining"], 8);
 }
@@ -638,11 +715,26 @@ fn disable_needs_password_and_a_current_code_and_ends_every_session() {
         )
     };
     let r = disable("wrong password!", "123456");
-    assert_eq!((r.status, r.code()), (401, "wrong_password".into()), "{}", r.text);
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "wrong_password".into()),
+        "{}",
+        r.text
+    );
     let r = disable(PASSWORD, &app.wrong_code());
-    assert_eq!((r.status, r.code()), (401, "invalid_code".into()), "{}", r.text);
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "invalid_code".into()),
+        "{}",
+        r.text
+    );
     let r = disable(PASSWORD, &enable_code);
-    assert_eq!((r.status, r.code()), (401, "code_already_used".into()), "{}", r.text);
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "code_already_used".into()),
+        "{}",
+        r.text
+    );
     let r = disable(PASSWORD, "");
     assert_eq!(r.status, 400, "{}", r.text);
     let r = c.post("/api/2fa/disable", json!({"password": PASSWORD}));
@@ -654,7 +746,10 @@ fn disable_needs_password_and_a_current_code_and_ends_every_session() {
     assert_eq!(r.json()["two_factor_enabled"], false);
     let cleared = r.headers_named("set-cookie");
     assert_eq!(cleared.len(), 2);
-    assert!(cleared.iter().all(|c| c.contains("Max-Age=0")), "{cleared:?}");
+    assert!(
+        cleared.iter().all(|c| c.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
 
     // Every session is over, here and on the other device.
     assert_eq!(c.get("/api/profile").status, 401);
@@ -683,12 +778,27 @@ fn regenerating_recovery_codes_needs_password_and_code_and_voids_the_old_set() {
         )
     };
     let r = regenerate("wrong password!", "123456");
-    assert_eq!((r.status, r.code()), (401, "wrong_password".into()), "{}", r.text);
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "wrong_password".into()),
+        "{}",
+        r.text
+    );
     let r = regenerate(PASSWORD, &app.wrong_code());
-    assert_eq!((r.status, r.code()), (401, "invalid_code".into()), "{}", r.text);
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "invalid_code".into()),
+        "{}",
+        r.text
+    );
     // A recovery code is not a TOTP code.
     let r = regenerate(PASSWORD, &old_codes[9]);
-    assert_eq!((r.status, r.code()), (401, "invalid_code".into()), "{}", r.text);
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "invalid_code".into()),
+        "{}",
+        r.text
+    );
 
     let r = regenerate(PASSWORD, &app.next_code());
     assert_eq!(r.status, 200, "{}", r.text);
@@ -734,7 +844,12 @@ fn wrong_codes_are_limited_per_account_and_then_even_a_right_code_waits() {
     }
     let right = app.next_code();
     let r = second_step(&web, &token, &right);
-    assert_eq!((r.status, r.code()), (429, "rate_limited".into()), "{}", r.text);
+    assert_eq!(
+        (r.status, r.code()),
+        (429, "rate_limited".into()),
+        "{}",
+        r.text
+    );
     let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!(wait > 0 && wait <= 300, "{wait}");
     // A recovery code, and the account's other code checks, wait as well.
@@ -793,7 +908,10 @@ fn the_disable_2fa_command_lets_a_locked_out_user_in_with_the_password_alone() {
         .arg("--config")
         .arg(s.dir.path().join("config.yaml"))
         .args(["disable-2fa", "Alice"])
-        .env("JWT_SECRET", "another-secret-that-is-at-least-32-characters")
+        .env(
+            "JWT_SECRET",
+            "another-secret-that-is-at-least-32-characters",
+        )
         .output()
         .unwrap();
     assert!(
@@ -812,7 +930,10 @@ fn the_disable_2fa_command_lets_a_locked_out_user_in_with_the_password_alone() {
         .arg("--config")
         .arg(s.dir.path().join("config.yaml"))
         .args(["disable-2fa", "nobody"])
-        .env("JWT_SECRET", "another-secret-that-is-at-least-32-characters")
+        .env(
+            "JWT_SECRET",
+            "another-secret-that-is-at-least-32-characters",
+        )
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -89,7 +89,11 @@ pub fn reply_with_session_and(
 ) -> AppResult<Reply> {
     let mut body = match serde_json::to_value(session) {
         Ok(serde_json::Value::Object(map)) => map,
-        _ => return Err(AppError::internal("a session did not serialise to an object")),
+        _ => {
+            return Err(AppError::internal(
+                "a session did not serialise to an object",
+            ));
+        }
     };
     body.extend(extra);
     let reply = Reply::json(status, &body);
