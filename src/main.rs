@@ -32,6 +32,13 @@ enum Command {
         /// The account's username.
         username: String,
     },
+    /// Turn off two-factor authentication for an account whose authenticator and
+    /// recovery codes are lost; ends its sessions.
+    #[command(name = "disable-2fa")]
+    DisableTwoFactor {
+        /// The account's username.
+        username: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -45,6 +52,7 @@ fn main() -> ExitCode {
         Command::Healthcheck => healthcheck(&path),
         Command::Migrate => load(&path).and_then(|app| server::prepare_database(&app)),
         Command::ResetPassword { username } => reset_password(&path, &username),
+        Command::DisableTwoFactor { username } => disable_two_factor(&path, &username),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -123,5 +131,27 @@ fn reset_password(path: &std::path::Path, username: &str) -> Result<(), String> 
     })
     .map_err(|e| e.message)?;
     eprintln!("password of '{name}' changed; all its sessions were ended");
+    Ok(())
+}
+
+fn disable_two_factor(path: &std::path::Path, username: &str) -> Result<(), String> {
+    let app = load(path)?;
+    server::prepare_database(&app)?;
+    let mut conn = miauinv::db::open(&app.config.database_path).map_err(|e| e.to_string())?;
+    let name = username.trim().to_lowercase();
+    let was_enabled = miauinv::db::write(&mut conn, |tx| {
+        let user = miauinv::db::users::by_username(tx, &name)?.ok_or_else(|| {
+            miauinv::error::AppError::not_found(format!("no account named '{name}'"))
+        })?;
+        miauinv::db::two_factor::disable(tx, &user.id)?;
+        miauinv::auth::session::revoke_all(tx, &user.id)?;
+        Ok(user.two_factor_enabled)
+    })
+    .map_err(|e| e.message)?;
+    if was_enabled {
+        eprintln!("two-factor authentication of '{name}' is off; all its sessions were ended");
+    } else {
+        eprintln!("'{name}' had no two-factor authentication; all its sessions were ended");
+    }
     Ok(())
 }

@@ -63,6 +63,12 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/api/userinfo",                       User,   api::account::profile),
     r(Post,   "/api/account/username",               User,   api::account::change_username),
     r(Post,   "/api/account/password",               User,   api::account::change_password),
+    // ── two-factor authentication ───────────────────────────────────────────────────────
+    r(Post,   "/api/login/2fa",                      Public, api::two_factor::login),
+    r(Post,   "/api/2fa/setup",                      User,   api::two_factor::setup),
+    r(Post,   "/api/2fa/enable",                     User,   api::two_factor::enable),
+    r(Post,   "/api/2fa/disable",                    User,   api::two_factor::disable),
+    r(Post,   "/api/2fa/recovery-codes/regenerate",  User,   api::two_factor::regenerate_recovery_codes),
     // ── pages ───────────────────────────────────────────────────────────────────────────
     r(Get,    "/",                                   Public, pages::landing),
     r(Get,    "/login",                              Public, pages::login),

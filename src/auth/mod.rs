@@ -3,8 +3,10 @@
 
 pub mod password;
 pub mod ratelimit;
+pub mod recovery_codes;
 pub mod session;
 pub mod tokens;
+pub mod totp;
 
 use base64::Engine;
 use sha2::{Digest, Sha256};

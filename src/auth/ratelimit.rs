@@ -82,6 +82,16 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// Gives back one attempt recorded by `hit`. Used where an attempt is counted
+    /// before its outcome is known (so parallel attempts cannot slip past the
+    /// limit together) and only failures should stay counted.
+    pub fn refund(&self, action: Action, key: &str) {
+        let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(queue) = hits.get_mut(&(action, key.to_string())) {
+            queue.pop_back();
+        }
+    }
+
     /// Forgets the attempts of a key (e.g. failures after a successful login).
     pub fn reset(&self, action: Action, key: &str) {
         let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());

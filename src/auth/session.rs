@@ -79,6 +79,32 @@ pub fn reply_with_session(status: u16, session: &Session, req: &Request) -> Repl
     set_cookies(reply, &session.access_token, &session.refresh_token, req)
 }
 
+/// Like `reply_with_session`, with `extra` top-level fields next to the session's
+/// (e.g. the recovery codes shown once when 2FA is enabled).
+pub fn reply_with_session_and(
+    status: u16,
+    session: &Session,
+    extra: serde_json::Map<String, serde_json::Value>,
+    req: &Request,
+) -> AppResult<Reply> {
+    let mut body = match serde_json::to_value(session) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => {
+            return Err(AppError::internal(
+                "a session did not serialise to an object",
+            ));
+        }
+    };
+    body.extend(extra);
+    let reply = Reply::json(status, &body);
+    Ok(set_cookies(
+        reply,
+        &session.access_token,
+        &session.refresh_token,
+        req,
+    ))
+}
+
 pub fn set_cookies(reply: Reply, access: &str, refresh: &str, req: &Request) -> Reply {
     reply
         .header(

@@ -4,6 +4,7 @@
 
 pub mod migrate;
 pub mod sessions;
+pub mod two_factor;
 pub mod users;
 
 use crate::error::AppResult;

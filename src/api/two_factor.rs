@@ -1,0 +1,359 @@
+//! Two-factor authentication over the API, each ceremony readable top to bottom:
+//! TOTP setup (nothing stored), enable (secret stored, fresh recovery codes, every
+//! other session ended), the second login step (TOTP code, else a recovery code),
+//! disable and recovery-code regeneration (password + current TOTP code).
+//!
+//! Every code attempt counts against the account's second-factor limit before it
+//! is checked; only failures stay counted, so guessing is bounded even in parallel.
+//! A TOTP code is accepted at most once: the accepted time step is stored by
+//! compare-and-set in the same transaction that acts on it.
+
+use crate::api::account::confirm_password;
+use crate::app::App;
+use crate::auth::ratelimit::Action;
+use crate::auth::tokens::{PURPOSE_2FA_LOGIN, PURPOSE_2FA_SETUP};
+use crate::auth::totp::{self, CodeCheck};
+use crate::auth::{recovery_codes, session};
+use crate::db::{self, two_factor, users};
+use crate::error::{AppError, AppResult};
+use crate::http::Reply;
+use crate::router::Ctx;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Lifetime of a setup token: time to scan the QR code and type the first code.
+pub const SETUP_TTL: i64 = 10 * 60;
+/// Longer values are not codes; refuse them before any work.
+const MAX_CODE_CHARS: usize = 64;
+
+fn already_enabled() -> AppError {
+    AppError::conflict(
+        "two_factor_already_enabled",
+        "Two-factor authentication is already on. Disable it first to set up a new authenticator.",
+    )
+}
+
+fn not_enabled() -> AppError {
+    AppError::conflict(
+        "two_factor_not_enabled",
+        "Two-factor authentication is not on for this account.",
+    )
+}
+
+fn invalid_code() -> AppError {
+    AppError::unauthorized("invalid_code", "The code is not correct.").with("field", "code")
+}
+
+fn code_already_used() -> AppError {
+    AppError::unauthorized(
+        "code_already_used",
+        "This code was already used. Wait for the next code from your authenticator app.",
+    )
+    .with("field", "code")
+}
+
+fn invalid_token(what: &str) -> AppError {
+    AppError::unauthorized(
+        "invalid_token",
+        format!("The {what} is invalid, expired or meant for something else. Start again."),
+    )
+}
+
+fn account_gone() -> AppError {
+    AppError::unauthorized("unauthenticated", "This account no longer exists.")
+}
+
+/// A code field must hold something that can be a code.
+fn require_code(code: &str) -> AppResult<()> {
+    if code.trim().is_empty() {
+        return Err(AppError::invalid_field(
+            "code",
+            "Enter the 6-digit code from your authenticator app.",
+        ));
+    }
+    if code.chars().count() > MAX_CODE_CHARS {
+        return Err(AppError::invalid_field("code", "That is not a code."));
+    }
+    Ok(())
+}
+
+/// Runs one second-factor attempt of an account: counted up front (429 with
+/// Retry-After once the limit is reached, even for a right code), and given back
+/// unless it failed on a wrong or already-used code.
+fn counted_attempt<T>(
+    app: &App,
+    user_id: &str,
+    attempt: impl FnOnce() -> AppResult<T>,
+) -> AppResult<T> {
+    app.limiter.hit(Action::SecondFactor, user_id)?;
+    let result = attempt();
+    match &result {
+        Err(e) if matches!(e.code, "invalid_code" | "code_already_used") => {}
+        _ => app.limiter.refund(Action::SecondFactor, user_id),
+    }
+    result
+}
+
+/// Checks a TOTP code against the stored secret and, if it is good, records its
+/// time step (compare-and-set) so it can never be accepted again. Call inside the
+/// write transaction that acts on the result. `Accepted` means this call won.
+fn accept_totp(
+    conn: &Connection,
+    user: &users::User,
+    code: &str,
+    now: i64,
+) -> AppResult<CodeCheck> {
+    match totp::check(
+        &user.two_factor_secret,
+        code,
+        now,
+        user.two_factor_last_step,
+    )? {
+        CodeCheck::Accepted(step) if two_factor::accept_step(conn, &user.id, step)? => {
+            Ok(CodeCheck::Accepted(step))
+        }
+        // Another request accepted this step between our read and our write.
+        CodeCheck::Accepted(_) | CodeCheck::AlreadyUsed => Ok(CodeCheck::AlreadyUsed),
+        CodeCheck::Wrong => Ok(CodeCheck::Wrong),
+    }
+}
+
+/// The current user's row, re-read so 2FA state is current.
+fn current_row(ctx: &Ctx<'_>) -> AppResult<users::User> {
+    let id = &ctx.user()?.id;
+    users::by_id(ctx.conn, id)?.ok_or_else(account_gone)
+}
+
+// ── setup ──────────────────────────────────────────────────────────────────────
+
+#[derive(Serialize)]
+struct Setup {
+    secret: String,
+    setup_token: String,
+    otpauth_url: String,
+    qr_code: String,
+    expires_in: i64,
+}
+
+/// `POST /api/2fa/setup`: a new secret, its QR code and a 10-minute setup token
+/// that carries it. Nothing is stored: an abandoned setup leaves no trace.
+pub fn setup(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let user = current_row(ctx)?;
+    if user.two_factor_enabled {
+        return Err(already_enabled());
+    }
+    let secret = totp::generate_secret();
+    let otpauth_url = totp::otpauth_url(&secret, &user.username)?;
+    let qr_code = totp::qr_png_data_url(&otpauth_url)?;
+    let setup_token = ctx.app.keys.purpose_token(
+        &user.id,
+        &user.role,
+        user.token_version,
+        PURPOSE_2FA_SETUP,
+        SETUP_TTL,
+        Some(secret.clone()),
+    )?;
+    Ok(Reply::ok(&Setup {
+        secret,
+        setup_token,
+        otpauth_url,
+        qr_code,
+        expires_in: SETUP_TTL,
+    }))
+}
+
+// ── enable ─────────────────────────────────────────────────────────────────────
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Enable {
+    setup_token: String,
+    code: String,
+}
+
+/// `POST /api/2fa/enable`: the setup token and a code from the new secret turn 2FA
+/// on, replace the recovery codes, end every other session and answer a new one
+/// with the recovery codes (shown this once).
+pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let body: Enable = ctx.req.json()?;
+    let user = current_row(ctx)?;
+    if user.two_factor_enabled {
+        return Err(already_enabled());
+    }
+    let claims = ctx
+        .app
+        .keys
+        .verify_purpose(&body.setup_token, PURPOSE_2FA_SETUP)
+        .map_err(|_| invalid_token("setup token"))?;
+    // Bound to this user and to this generation of their credentials: another
+    // user's token, or one from before a password change or an earlier enable,
+    // is refused.
+    let secret = match claims.secret {
+        Some(s) if claims.sub == user.id && claims.ver == user.token_version => s,
+        _ => return Err(invalid_token("setup token")),
+    };
+    require_code(&body.code)?;
+    let (app, req) = (ctx.app, ctx.req);
+    let step = counted_attempt(app, &user.id, || {
+        match totp::check(&secret, &body.code, db::now(), 0)? {
+            CodeCheck::Accepted(step) => Ok(step),
+            _ => Err(invalid_code()),
+        }
+    })?;
+    let codes = recovery_codes::generate();
+    let session = db::write(ctx.conn, |tx| {
+        if !two_factor::enable(tx, &user.id, &secret, step)? {
+            return Err(already_enabled());
+        }
+        two_factor::replace_recovery_codes(tx, &user.id, &codes)?;
+        let version = session::revoke_all(tx, &user.id)?;
+        let user = users::by_id(tx, &user.id)?.ok_or_else(account_gone)?;
+        session::issue(app, tx, &user, version, req)
+    })?;
+    let mut extra = serde_json::Map::new();
+    extra.insert("recovery_codes".into(), json!(codes));
+    session::reply_with_session_and(200, &session, extra, req)
+}
+
+// ── second login step ──────────────────────────────────────────────────────────
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecondStep {
+    two_factor_token: String,
+    code: String,
+}
+
+enum SecondStepOutcome {
+    Totp(session::Session),
+    RecoveryCode(session::Session, i64),
+}
+
+/// `POST /api/login/2fa`: completes a password login with a TOTP code or, failing
+/// that, a recovery code (used up by the same statement that checks it).
+pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let (app, req) = (ctx.app, ctx.req);
+    app.limiter.hit(Action::LoginIp, &req.client.to_string())?;
+    let body: SecondStep = req.json()?;
+    let claims = app
+        .keys
+        .verify_purpose(&body.two_factor_token, PURPOSE_2FA_LOGIN)
+        .map_err(|_| invalid_token("login challenge"))?;
+    require_code(&body.code)?;
+    // The challenge dies with a password change, a logout everywhere or 2FA
+    // being turned off (each bumps the token version).
+    let live = |u: &users::User| u.two_factor_enabled && u.token_version == claims.ver;
+    let user = users::by_id(ctx.conn, &claims.sub)?
+        .filter(live)
+        .ok_or_else(|| invalid_token("login challenge"))?;
+    let conn = &mut *ctx.conn;
+    let outcome = counted_attempt(app, &user.id, || {
+        let now = db::now();
+        db::write(conn, |tx| {
+            // Re-read under the write lock: the last accepted step is current.
+            let user = users::by_id(tx, &user.id)?
+                .filter(live)
+                .ok_or_else(|| invalid_token("login challenge"))?;
+            match accept_totp(tx, &user, &body.code, now)? {
+                CodeCheck::Accepted(_) => {
+                    let s = session::issue(app, tx, &user, user.token_version, req)?;
+                    return Ok(SecondStepOutcome::Totp(s));
+                }
+                CodeCheck::AlreadyUsed => return Err(code_already_used()),
+                CodeCheck::Wrong => {}
+            }
+            let normalised = recovery_codes::normalise(&body.code);
+            if !recovery_codes::looks_like_code(&normalised)
+                || !two_factor::consume_recovery_code(tx, &user.id, &normalised)?
+            {
+                return Err(invalid_code());
+            }
+            let s = session::issue(app, tx, &user, user.token_version, req)?;
+            let remaining = two_factor::unused_recovery_codes(tx, &user.id)?;
+            Ok(SecondStepOutcome::RecoveryCode(s, remaining))
+        })
+    })?;
+    match outcome {
+        SecondStepOutcome::Totp(s) => Ok(session::reply_with_session(200, &s, req)),
+        SecondStepOutcome::RecoveryCode(s, remaining) => {
+            let mut extra = serde_json::Map::new();
+            extra.insert("used_recovery_code".into(), json!(true));
+            extra.insert("recovery_codes_remaining".into(), json!(remaining));
+            session::reply_with_session_and(200, &s, extra, req)
+        }
+    }
+}
+
+// ── disable and regenerate ─────────────────────────────────────────────────────
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordAndCode {
+    password: String,
+    code: String,
+}
+
+/// The checks disable and regenerate share, in order: 2FA on, a code given, the
+/// password right (bcrypt, outside any transaction). Returns the user's row.
+fn confirm_password_for_2fa(ctx: &mut Ctx<'_>, body: &PasswordAndCode) -> AppResult<users::User> {
+    if !current_row(ctx)?.two_factor_enabled {
+        return Err(not_enabled());
+    }
+    require_code(&body.code)?;
+    confirm_password(ctx, &body.password)
+}
+
+/// Inside a write transaction: 2FA still on and `code` a fresh TOTP code, whose
+/// step is now used up.
+fn require_totp(conn: &Connection, user_id: &str, code: &str) -> AppResult<()> {
+    let user = users::by_id(conn, user_id)?.ok_or_else(account_gone)?;
+    if !user.two_factor_enabled {
+        return Err(not_enabled());
+    }
+    match accept_totp(conn, &user, code, db::now())? {
+        CodeCheck::Accepted(_) => Ok(()),
+        CodeCheck::AlreadyUsed => Err(code_already_used()),
+        CodeCheck::Wrong => Err(invalid_code()),
+    }
+}
+
+/// `POST /api/2fa/disable`: password and a current TOTP code turn 2FA off, delete
+/// the secret and the recovery codes, end every session and clear the cookies.
+pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let body: PasswordAndCode = ctx.req.json()?;
+    let user = confirm_password_for_2fa(ctx, &body)?;
+    let conn = &mut *ctx.conn;
+    counted_attempt(ctx.app, &user.id, || {
+        db::write(conn, |tx| {
+            require_totp(tx, &user.id, &body.code)?;
+            two_factor::disable(tx, &user.id)?;
+            session::revoke_all(tx, &user.id)?;
+            Ok(())
+        })
+    })?;
+    let reply = Reply::ok(&json!({
+        "message": "Two-factor authentication is off. Every session was ended; log in again.",
+        "two_factor_enabled": false,
+    }));
+    Ok(session::clear_cookies(reply, ctx.req))
+}
+
+/// `POST /api/2fa/recovery-codes/regenerate`: password and a current TOTP code
+/// replace every recovery code with a fresh set, shown this once.
+pub fn regenerate_recovery_codes(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let body: PasswordAndCode = ctx.req.json()?;
+    let user = confirm_password_for_2fa(ctx, &body)?;
+    let codes = recovery_codes::generate();
+    let conn = &mut *ctx.conn;
+    counted_attempt(ctx.app, &user.id, || {
+        db::write(conn, |tx| {
+            require_totp(tx, &user.id, &body.code)?;
+            two_factor::replace_recovery_codes(tx, &user.id, &codes)
+        })
+    })?;
+    Ok(Reply::ok(&json!({
+        "recovery_codes": codes,
+        "recovery_codes_remaining": codes.len(),
+    })))
+}
