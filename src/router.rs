@@ -63,6 +63,14 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/api/userinfo",                       User,   api::account::profile),
     r(Post,   "/api/account/username",               User,   api::account::change_username),
     r(Post,   "/api/account/password",               User,   api::account::change_password),
+    // ── passkeys ────────────────────────────────────────────────────────────────────────
+    r(Get,    "/api/passkeys",                       User,   api::passkeys::list),
+    r(Delete, "/api/passkeys",                       User,   api::passkeys::remove),
+    r(Post,   "/api/passkeys/register/options",      User,   api::passkeys::register_options),
+    r(Post,   "/api/passkeys/register/finish",       User,   api::passkeys::register_finish),
+    r(Post,   "/api/passkeys/disable",               User,   api::passkeys::disable),
+    r(Post,   "/api/passkeys/login/options",         Public, api::passkeys::login_options),
+    r(Post,   "/api/passkeys/login/finish",          Public, api::passkeys::login_finish),
     // ── pages ───────────────────────────────────────────────────────────────────────────
     r(Get,    "/",                                   Public, pages::landing),
     r(Get,    "/login",                              Public, pages::login),

@@ -3,3 +3,4 @@
 
 pub mod account;
 pub mod health;
+pub mod passkeys;
