@@ -254,12 +254,24 @@ fn options_require_user_verification_and_a_discoverable_credential() {
             .is_none_or(|a| a.is_empty()),
         "discoverable login names no credentials: {pk}"
     );
-    // Ceremony state is stored server-side, by hash only.
+    assert_eq!(pk["timeout"], 300_000);
+    // Ceremony state is stored server-side, keyed by the token's hash only.
     let token = login["challenge_token"].as_str().unwrap();
+    let (kind, user, expires): (String, Option<String>, i64) = db(&s)
+        .query_row(
+            "SELECT kind, user_id, expires_at - unixepoch() FROM webauthn_ceremonies WHERE token_hash = ?1",
+            [miauinv::auth::sha256_hex(token)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((kind.as_str(), user), ("login", None));
+    assert!((295..=300).contains(&expires), "{expires}");
     assert_eq!(
         count(
             &s,
-            &format!("SELECT count(*) FROM webauthn_ceremonies WHERE token_hash = '{token}'")
+            &format!(
+                "SELECT count(*) FROM webauthn_ceremonies WHERE token_hash = '{token}' OR state LIKE '%{token}%'"
+            )
         ),
         0
     );
@@ -428,7 +440,10 @@ fn the_list_only_shows_your_own_passkeys() {
         Some(json!({"id": id, "password": PASSWORD})),
     );
     assert_eq!(r.status, 404, "{}", r.text);
-    assert_eq!(alice.get("/api/passkeys").json().as_array().unwrap().len(), 1);
+    assert_eq!(
+        alice.get("/api/passkeys").json().as_array().unwrap().len(),
+        1
+    );
     assert_eq!(s.client().get("/api/passkeys").status, 401);
 }
 
@@ -490,7 +505,10 @@ fn disabling_removes_every_passkey_after_the_password() {
     // A registration still in flight must not survive disabling.
     let pending = register_options(&c, "Tablet");
 
-    let r = c.post("/api/passkeys/disable", json!({"password": "wrong password!"}));
+    let r = c.post(
+        "/api/passkeys/disable",
+        json!({"password": "wrong password!"}),
+    );
     assert_eq!(r.status, 401);
     assert_eq!(c.get("/api/passkeys").json().as_array().unwrap().len(), 2);
 
@@ -651,7 +669,10 @@ fn a_counter_that_goes_backwards_is_refused_as_cloned() {
     let second = login_options(&c);
     let early = key.get(&first["options"]);
     let late = key.get(&second["options"]);
-    assert_eq!(login_finish(&c, &second["challenge_token"], late).status, 200);
+    assert_eq!(
+        login_finish(&c, &second["challenge_token"], late).status,
+        200
+    );
     let r = login_finish(&c, &first["challenge_token"], early);
     assert_eq!(r.status, 401, "{}", r.text);
     assert_eq!(r.code(), "credential_cloned");
@@ -675,7 +696,10 @@ fn the_credential_identifies_the_user_by_id_and_handle() {
     // A user handle that is not the credential owner's is refused.
     let started = login_options(&bob);
     let mut cred = key.get(&started["options"]);
-    let bob_id = bob.get("/api/profile").json()["id"].as_str().unwrap().to_string();
+    let bob_id = bob.get("/api/profile").json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let bob_handle = uuid::Uuid::parse_str(&bob_id).unwrap();
     cred["response"]["userHandle"] = json!(base64url(bob_handle.as_bytes()));
     let r = login_finish(&bob, &started["challenge_token"], cred);
@@ -685,7 +709,10 @@ fn the_credential_identifies_the_user_by_id_and_handle() {
     // Without a user handle the credential id alone identifies the owner.
     let started = login_options(&bob);
     let mut cred = key.get(&started["options"]);
-    cred["response"].as_object_mut().unwrap().remove("userHandle");
+    cred["response"]
+        .as_object_mut()
+        .unwrap()
+        .remove("userHandle");
     let r = login_finish(&bob, &started["challenge_token"], cred);
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["user"]["username"], "alice");
@@ -727,7 +754,10 @@ fn broken_or_tampered_responses_are_4xx_never_500() {
     assert_eq!(r.code(), "invalid_challenge", "{}", r.text);
     let r = login_finish(&c, &json!("made-up"), cred);
     assert_eq!(r.code(), "invalid_challenge", "{}", r.text);
-    let r = c.post("/api/passkeys/login/finish", json!({"challenge_token": "x"}));
+    let r = c.post(
+        "/api/passkeys/login/finish",
+        json!({"challenge_token": "x"}),
+    );
     assert_eq!(r.code(), "missing_field");
 
     // Bob cannot finish Alice's registration.
@@ -762,6 +792,28 @@ fn passkey_login_is_rate_limited_per_client_like_password_login() {
         json!({"challenge_token": "x", "credential": {}}),
     );
     assert_eq!(r.status, 429);
+}
+
+#[test]
+fn a_bad_rp_id_or_origin_stops_the_server_at_start_with_a_clear_message() {
+    for (extra, key) in [
+        (
+            "rp_id: example.com\nrp_origin: \"https://inventory.other.org\"\n",
+            "'rp_id'",
+        ),
+        ("rp_origin: \"https://192.168.1.5:8080\"\n", "'rp_origin'"),
+        ("rp_origin: \"http://inventory.lan\"\n", "'rp_origin'"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.yaml");
+        std::fs::write(&path, format!("tls: false\n{extra}")).unwrap();
+        let cfg = miauinv::config::load(&path, &|_: &str| None).unwrap();
+        let err = match miauinv::app::App::new(cfg, "test-secret-that-is-at-least-32-characters") {
+            Ok(_) => panic!("{extra} was accepted"),
+            Err(e) => e,
+        };
+        assert!(err.contains(key), "{extra}: {err}");
+    }
 }
 
 fn base64url(bytes: &[u8]) -> String {

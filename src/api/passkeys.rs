@@ -11,8 +11,8 @@ use crate::db::{self, passkeys, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use crate::router::Ctx;
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use webauthn_rs::prelude::{
     CreationChallengeResponse, DiscoverableAuthentication, DiscoverableKey, PasskeyRegistration,
@@ -116,7 +116,13 @@ pub fn register_options(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         .map_err(|e| AppError::internal(format_args!("starting passkey registration: {e}")))?;
     require_discoverable(&mut options);
     let token = db::write(ctx.conn, |tx| {
-        pk::begin_ceremony(tx, CeremonyKind::Register, Some(&user.id), Some(&name), &state)
+        pk::begin_ceremony(
+            tx,
+            CeremonyKind::Register,
+            Some(&user.id),
+            Some(&name),
+            &state,
+        )
     })?;
     Ok(Reply::ok(&CeremonyStarted {
         challenge_token: token,
@@ -207,12 +213,19 @@ pub fn remove(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let (app, req) = (ctx.app, ctx.req);
     let session = db::write(ctx.conn, |tx| {
         if !passkeys::delete(tx, &user.id, body.id.trim())? {
-            return Err(AppError::not_found("You have no passkey with this id.").with("field", "id"));
+            return Err(
+                AppError::not_found("You have no passkey with this id.").with("field", "id")
+            );
         }
         let version = session::revoke_all(tx, &user.id)?;
         session::issue(app, tx, &user, version, req)
     })?;
-    Ok(reply_with_session(200, session, Removed { removed: 1 }, ctx))
+    Ok(reply_with_session(
+        200,
+        session,
+        Removed { removed: 1 },
+        ctx,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -228,7 +241,10 @@ pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let (session, removed) = db::write(ctx.conn, |tx| {
         let removed = passkeys::delete_all(tx, &user.id)?;
         // A registration started before disabling must not finish after it.
-        tx.execute("DELETE FROM webauthn_ceremonies WHERE user_id = ?1", [&user.id])?;
+        tx.execute(
+            "DELETE FROM webauthn_ceremonies WHERE user_id = ?1",
+            [&user.id],
+        )?;
         let version = session::revoke_all(tx, &user.id)?;
         Ok((session::issue(app, tx, &user, version, req)?, removed))
     })?;
@@ -284,7 +300,10 @@ pub fn login_finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         .webauthn
         .finish_discoverable_authentication(&credential, state, &[DiscoverableKey::from(&passkey)])
         .map_err(|e| {
-            if matches!(e, webauthn_rs::prelude::WebauthnError::CredentialPossibleCompromise) {
+            if matches!(
+                e,
+                webauthn_rs::prelude::WebauthnError::CredentialPossibleCompromise
+            ) {
                 report_clone(&stored, presented_counter(&credential), &client);
             }
             pk::rejected(&e, CeremonyKind::Login, &ctx.app.webauthn)
@@ -303,7 +322,8 @@ pub fn login_finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let session = db::write(ctx.conn, |tx| {
         // Re-read under the write lock: a concurrent login with a copy of this key
         // may have moved the counter since we verified.
-        let current = passkeys::by_credential_id(tx, &raw_id)?.ok_or_else(pk::unknown_credential)?;
+        let current =
+            passkeys::by_credential_id(tx, &raw_id)?.ok_or_else(pk::unknown_credential)?;
         if (counter != 0 || current.sign_count != 0) && counter <= current.sign_count {
             return Err(pk::cloned());
         }

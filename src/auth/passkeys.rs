@@ -19,6 +19,9 @@ use webauthn_rs::prelude::{Webauthn, WebauthnBuilder, WebauthnError};
 /// timeout and the ceremony row's expiry are the same five minutes.
 pub const CEREMONY_TTL: i64 = 300;
 
+/// Ceremonies in progress at once, over all users (see `begin_ceremony`).
+const MAX_PENDING_CEREMONIES: i64 = 10_000;
+
 /// The relying party's origin and id as resolved from the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelyingParty {
@@ -40,16 +43,17 @@ pub fn relying_party(config: &Config) -> Result<RelyingParty, String> {
         ),
         set => set.to_string(),
     };
-    let bad_origin = |why: &str| {
-        format!("config key 'rp_origin' has invalid value '{origin_text}': {why}")
-    };
+    let bad_origin =
+        |why: &str| format!("config key 'rp_origin' has invalid value '{origin_text}': {why}");
     let origin = Url::parse(&origin_text).map_err(|e| {
         bad_origin(&format!(
             "{e}; expected the address users open, e.g. https://inventory.example.com"
         ))
     })?;
     if !matches!(origin.scheme(), "https" | "http") {
-        return Err(bad_origin("the scheme must be https:// (or http:// for localhost)"));
+        return Err(bad_origin(
+            "the scheme must be https:// (or http:// for localhost)",
+        ));
     }
     if origin.path() != "/"
         || origin.query().is_some()
@@ -169,6 +173,15 @@ pub fn begin_ceremony(
     let now = db::now();
     conn.prepare_cached("DELETE FROM webauthn_ceremonies WHERE expires_at <= ?1")?
         .execute([now])?;
+    // Login options are public: beyond the per-address rate limit, a hard cap keeps
+    // many addresses together from filling the table within the five minutes.
+    let pending: i64 = conn
+        .prepare_cached("SELECT count(*) FROM webauthn_ceremonies")?
+        .query_row([], |r| r.get(0))?;
+    if pending >= MAX_PENDING_CEREMONIES {
+        eprintln!("passkeys: {pending} ceremonies in progress; refusing new ones for now");
+        return Err(AppError::busy());
+    }
     let state = serde_json::to_string(state)
         .map_err(|e| AppError::internal(format_args!("WebAuthn state not serialisable: {e}")))?;
     let token = crate::auth::random_token(32);
@@ -363,7 +376,15 @@ mod tests {
         assert_eq!(rp.id, "inv.example.com");
         let rp = relying_party(&config("Example.com", "https://inv.example.com", true, 1)).unwrap();
         assert_eq!(rp.id, "example.com");
-        assert!(webauthn(&config("example.com", "https://inv.example.com:8443", true, 1)).is_ok());
+        assert!(
+            webauthn(&config(
+                "example.com",
+                "https://inv.example.com:8443",
+                true,
+                1
+            ))
+            .is_ok()
+        );
     }
 
     #[test]
