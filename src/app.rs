@@ -12,6 +12,8 @@ pub struct App {
     pub limiter: RateLimiter,
     pub hasher: Hasher,
     pub templates: minijinja::Environment<'static>,
+    /// The WebAuthn relying party (passkeys), from `rp_id`/`rp_origin`.
+    pub webauthn: webauthn_rs::prelude::Webauthn,
 }
 
 impl App {
@@ -21,6 +23,7 @@ impl App {
             limiter: RateLimiter::default(),
             hasher: Hasher::new(config.bcrypt_cost, config.workers),
             templates: crate::pages::environment()?,
+            webauthn: crate::auth::passkeys::webauthn(&config)?,
             config,
         })
     }

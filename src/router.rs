@@ -69,6 +69,14 @@ pub static ROUTES: &[Route] = &[
     r(Post,   "/api/2fa/enable",                     User,   api::two_factor::enable),
     r(Post,   "/api/2fa/disable",                    User,   api::two_factor::disable),
     r(Post,   "/api/2fa/recovery-codes/regenerate",  User,   api::two_factor::regenerate_recovery_codes),
+    // ── passkeys ────────────────────────────────────────────────────────────────────────
+    r(Get,    "/api/passkeys",                       User,   api::passkeys::list),
+    r(Delete, "/api/passkeys",                       User,   api::passkeys::remove),
+    r(Post,   "/api/passkeys/register/options",      User,   api::passkeys::register_options),
+    r(Post,   "/api/passkeys/register/finish",       User,   api::passkeys::register_finish),
+    r(Post,   "/api/passkeys/disable",               User,   api::passkeys::disable),
+    r(Post,   "/api/passkeys/login/options",         Public, api::passkeys::login_options),
+    r(Post,   "/api/passkeys/login/finish",          Public, api::passkeys::login_finish),
     // ── pages ───────────────────────────────────────────────────────────────────────────
     r(Get,    "/",                                   Public, pages::landing),
     r(Get,    "/login",                              Public, pages::login),

@@ -4,3 +4,4 @@
 pub mod account;
 pub mod health;
 pub mod two_factor;
+pub mod passkeys;

@@ -1,6 +1,7 @@
 //! Authentication: passwords, tokens and sessions, rate limits, TOTP, passkeys —
 //! each in its own file. This file holds the small primitives they share.
 
+pub mod passkeys;
 pub mod password;
 pub mod ratelimit;
 pub mod recovery_codes;

@@ -3,6 +3,7 @@
 //! per aggregate lives beside this one.
 
 pub mod migrate;
+pub mod passkeys;
 pub mod sessions;
 pub mod two_factor;
 pub mod users;

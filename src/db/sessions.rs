@@ -58,14 +58,14 @@ pub fn consume(conn: &Connection, token: &str) -> AppResult<Consumed> {
     Ok(reused.map_or(Consumed::Invalid, Consumed::Reused))
 }
 
-/// Revokes every refresh token of a user; expired rows are cleaned up on the way.
+/// Revokes every refresh token of a user by deleting the live rows (expired rows
+/// go too). Deleting rather than marking them revoked matters: another device
+/// still holding one of them will try to refresh, and a *revoked* token presented
+/// again counts as theft and would end the session just issued after a password
+/// or passkey change. Rows already revoked by rotation stay for that detection.
 pub fn revoke_all(conn: &Connection, user_id: &str) -> AppResult<()> {
     conn.execute(
-        "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ?1 AND revoked = 0",
-        [user_id],
-    )?;
-    conn.execute(
-        "DELETE FROM refresh_tokens WHERE user_id = ?1 AND expires_at <= ?2",
+        "DELETE FROM refresh_tokens WHERE user_id = ?1 AND (revoked = 0 OR expires_at <= ?2)",
         params![user_id, crate::db::now()],
     )?;
     Ok(())

@@ -1,0 +1,413 @@
+//! Passkeys (WebAuthn) plumbing: the relying party built from `rp_id`/`rp_origin`,
+//! the WebAuthn user handle of an account, ceremony state kept in the database
+//! behind an opaque one-time token, and the mapping of WebAuthn failures to clear
+//! 4xx errors. The HTTP ceremonies themselves live in `api/passkeys.rs`.
+
+use crate::config::Config;
+use crate::db;
+use crate::error::{AppError, AppResult};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use url::{Host, Url};
+use uuid::Uuid;
+use webauthn_rs::prelude::{Webauthn, WebauthnBuilder, WebauthnError};
+
+/// How long a started ceremony can be finished: the authenticator prompt's
+/// timeout and the ceremony row's expiry are the same five minutes.
+pub const CEREMONY_TTL: i64 = 300;
+
+/// Ceremonies in progress at once, over all users (see `begin_ceremony`).
+const MAX_PENDING_CEREMONIES: i64 = 10_000;
+
+/// The relying party's origin and id as resolved from the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelyingParty {
+    pub id: String,
+    pub origin: Url,
+}
+
+/// Resolves `rp_origin`/`rp_id` (empty = derived from `tls` and `port` for
+/// `localhost`) and checks them the way browsers will: a host name (never an IP
+/// address), HTTPS unless the host is localhost, and an rp_id that is the origin's
+/// host or a parent domain of it. A bad combination stops the server at start-up
+/// with a message naming the key, instead of failing every ceremony later.
+pub fn relying_party(config: &Config) -> Result<RelyingParty, String> {
+    let origin_text = match config.rp_origin.trim() {
+        "" => format!(
+            "{}://localhost:{}",
+            if config.tls { "https" } else { "http" },
+            config.port
+        ),
+        set => set.to_string(),
+    };
+    let bad_origin =
+        |why: &str| format!("config key 'rp_origin' has invalid value '{origin_text}': {why}");
+    let origin = Url::parse(&origin_text).map_err(|e| {
+        bad_origin(&format!(
+            "{e}; expected the address users open, e.g. https://inventory.example.com"
+        ))
+    })?;
+    if !matches!(origin.scheme(), "https" | "http") {
+        return Err(bad_origin(
+            "the scheme must be https:// (or http:// for localhost)",
+        ));
+    }
+    if origin.path() != "/"
+        || origin.query().is_some()
+        || origin.fragment().is_some()
+        || !origin.username().is_empty()
+    {
+        return Err(bad_origin(
+            "give only scheme://host[:port], without a path, query or user name",
+        ));
+    }
+    let host = match origin.host() {
+        Some(Host::Domain(d)) => d.to_string(),
+        Some(_) => {
+            return Err(bad_origin(
+                "WebAuthn does not allow IP addresses; use a host name (e.g. localhost or inventory.lan)",
+            ));
+        }
+        None => return Err(bad_origin("the host name is missing")),
+    };
+    let localhost = host == "localhost" || host.ends_with(".localhost");
+    if origin.scheme() == "http" && !localhost {
+        return Err(bad_origin(
+            "browsers only offer passkeys on https:// origins (http:// works for localhost only)",
+        ));
+    }
+    let id = match config.rp_id.trim() {
+        "" => host.clone(),
+        set => set.trim_end_matches('.').to_ascii_lowercase(),
+    };
+    if !(host == id || host.ends_with(&format!(".{id}"))) {
+        return Err(format!(
+            "config key 'rp_id' has invalid value '{id}': it must be the host of rp_origin ('{host}') or a parent domain of it"
+        ));
+    }
+    Ok(RelyingParty { id, origin })
+}
+
+/// The `Webauthn` instance for this server: one allowed origin, exact port, no
+/// subdomains, and the ceremony timeout offered to the browser.
+pub fn webauthn(config: &Config) -> Result<Webauthn, String> {
+    let rp = relying_party(config)?;
+    WebauthnBuilder::new(&rp.id, &rp.origin)
+        .map(|b| {
+            b.rp_name("MiauInv")
+                .timeout(Duration::from_secs(CEREMONY_TTL as u64))
+        })
+        .and_then(|b| b.build())
+        .map_err(|e| {
+            format!(
+                "passkeys: rp_id '{}' and rp_origin '{}' are not accepted: {e}",
+                rp.id, rp.origin
+            )
+        })
+}
+
+/// The WebAuthn user handle of an account. Account ids are UUIDs (so the handle
+/// is the id itself); an id that is not one (an unusual upgraded database) gets a
+/// stable handle derived from it, so the mapping never changes between starts.
+pub fn user_handle(user_id: &str) -> Uuid {
+    Uuid::parse_str(user_id).unwrap_or_else(|_| {
+        let digest = Sha256::digest(format!("miauinv-user-handle:{user_id}").as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        uuid::Builder::from_custom_bytes(bytes).into_uuid()
+    })
+}
+
+/// Credential ids are stored and compared as base64url without padding.
+pub fn credential_id_text(raw: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+// ── ceremonies ───────────────────────────────────────────────────────────────────────────
+
+/// What a ceremony row was started for; a token only finishes its own kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CeremonyKind {
+    Register,
+    Login,
+}
+
+impl CeremonyKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            CeremonyKind::Register => "register",
+            CeremonyKind::Login => "login",
+        }
+    }
+}
+
+/// A ceremony taken from the database (and thereby deleted).
+pub struct Ceremony {
+    pub user_id: Option<String>,
+    pub name: Option<String>,
+    state: String,
+}
+
+impl Ceremony {
+    /// The webauthn-rs state stored when the ceremony started.
+    pub fn state<T: DeserializeOwned>(&self) -> AppResult<T> {
+        serde_json::from_str(&self.state)
+            .map_err(|e| AppError::internal(format_args!("stored WebAuthn state unreadable: {e}")))
+    }
+}
+
+/// Stores a started ceremony and returns the opaque token the client sends back.
+/// Only the token's SHA-256 is stored. Call inside a write transaction; expired
+/// rows of every user are swept here so the table stays small.
+pub fn begin_ceremony(
+    conn: &Connection,
+    kind: CeremonyKind,
+    user_id: Option<&str>,
+    name: Option<&str>,
+    state: &impl Serialize,
+) -> AppResult<String> {
+    let now = db::now();
+    conn.prepare_cached("DELETE FROM webauthn_ceremonies WHERE expires_at <= ?1")?
+        .execute([now])?;
+    // Login options are public: beyond the per-address rate limit, a hard cap keeps
+    // many addresses together from filling the table within the five minutes.
+    let pending: i64 = conn
+        .prepare_cached("SELECT count(*) FROM webauthn_ceremonies")?
+        .query_row([], |r| r.get(0))?;
+    if pending >= MAX_PENDING_CEREMONIES {
+        eprintln!("passkeys: {pending} ceremonies in progress; refusing new ones for now");
+        return Err(AppError::busy());
+    }
+    let state = serde_json::to_string(state)
+        .map_err(|e| AppError::internal(format_args!("WebAuthn state not serialisable: {e}")))?;
+    let token = crate::auth::random_token(32);
+    conn.prepare_cached(
+        "INSERT INTO webauthn_ceremonies (token_hash, kind, user_id, name, state, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        crate::auth::sha256_hex(&token),
+        kind.as_str(),
+        user_id,
+        name,
+        state,
+        now + CEREMONY_TTL
+    ])?;
+    Ok(token)
+}
+
+/// Takes a ceremony: the row is deleted in the same write transaction that reads
+/// it (`DELETE … RETURNING`), so any worker can finish it and only once. A token
+/// of another kind or (for registration) another user does not match and is
+/// left alone. An expired row is deleted too, and refused.
+pub fn take_ceremony(
+    conn: &mut Connection,
+    kind: CeremonyKind,
+    token: &str,
+    user_id: Option<&str>,
+) -> AppResult<Ceremony> {
+    let unknown = || {
+        AppError::bad_request(
+            "invalid_challenge",
+            "This passkey request is unknown or was already used. Start again.",
+        )
+        .with("field", "challenge_token")
+    };
+    if token.is_empty() || token.len() > 128 {
+        return Err(unknown());
+    }
+    let now = db::now();
+    let row = db::write(conn, |tx| {
+        let row = tx
+            .prepare_cached(
+                "DELETE FROM webauthn_ceremonies
+                 WHERE token_hash = ?1 AND kind = ?2 AND (?3 IS NULL OR user_id = ?3)
+                 RETURNING user_id, name, state, expires_at",
+            )?
+            .query_row(
+                params![crate::auth::sha256_hex(token), kind.as_str(), user_id],
+                |r| {
+                    Ok((
+                        Ceremony {
+                            user_id: r.get(0)?,
+                            name: r.get(1)?,
+                            state: r.get(2)?,
+                        },
+                        r.get::<_, i64>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        tx.prepare_cached("DELETE FROM webauthn_ceremonies WHERE expires_at <= ?1")?
+            .execute([now])?;
+        Ok(row)
+    })?;
+    match row {
+        None => Err(unknown()),
+        Some((_, expires_at)) if expires_at <= now => Err(AppError::bad_request(
+            "ceremony_expired",
+            "This passkey request has expired (after 5 minutes). Start again.",
+        )
+        .with("field", "challenge_token")),
+        Some((ceremony, _)) => Ok(ceremony),
+    }
+}
+
+// ── failures ─────────────────────────────────────────────────────────────────────────────
+
+/// Turns a WebAuthn verification failure into a clear client error: 400 for a
+/// registration the server cannot accept, 401 for a login it cannot accept,
+/// never a 500. The library's detail is logged for the administrator.
+pub fn rejected(e: &WebauthnError, kind: CeremonyKind, webauthn: &Webauthn) -> AppError {
+    use WebauthnError as W;
+    eprintln!("passkey {} refused: {e}", kind.as_str());
+    let refused = |code: &'static str, message: &str| match kind {
+        CeremonyKind::Register => AppError::bad_request(code, message),
+        CeremonyKind::Login => AppError::unauthorized(code, message),
+    };
+    let origin = webauthn
+        .get_allowed_origins()
+        .first()
+        .map(|o| o.origin().ascii_serialization())
+        .unwrap_or_default();
+    match e {
+        W::InvalidRPOrigin | W::CredentialCrossOrigin => AppError::bad_request(
+            "origin_mismatch",
+            format!("The passkey response was made for another web address; passkeys on this server work at {origin}."),
+        )
+        .with("expected_origin", origin),
+        W::InvalidRPIDHash => AppError::bad_request(
+            "rp_id_mismatch",
+            "The passkey belongs to another site (relying party id).",
+        ),
+        W::MismatchedChallenge | W::InvalidClientDataType => AppError::bad_request(
+            "challenge_mismatch",
+            "The passkey response does not answer this request. Start again.",
+        ),
+        W::UserNotVerified | W::InconsistentUserVerificationPolicy => refused(
+            "user_not_verified",
+            "The authenticator did not verify you (PIN, fingerprint or face). User verification is required for passkeys.",
+        ),
+        W::UserNotPresent => refused(
+            "user_not_present",
+            "The authenticator did not confirm your presence.",
+        ),
+        W::CredentialExcludedFromRequest | W::CredentialAlreadyExists => AppError::conflict(
+            "passkey_exists",
+            "This passkey is already registered.",
+        ),
+        W::CredentialPossibleCompromise => cloned(),
+        W::CredentialNotFound => unknown_credential(),
+        W::CredentialBackupEligibilityInconsistent => refused(
+            "invalid_credential",
+            "This passkey's backup eligibility changed. Remove it in the account settings and add it again.",
+        ),
+        W::CredentialInsecureCryptography
+        | W::CredentialAlteredAlgFromRequest
+        | W::COSEKeyInvalidType
+        | W::COSEKeyEDUnsupported
+        | W::COSEKeyInvalidAlgorithm
+        | W::COSEKeyECDSAInvalidCurve
+        | W::COSEKeyEDDSAInvalidCurve => refused(
+            "unsupported_algorithm",
+            "The authenticator uses a signature algorithm this server does not accept.",
+        ),
+        _ => refused(
+            "invalid_credential",
+            "The passkey response could not be verified.",
+        ),
+    }
+}
+
+/// A counter that went backwards: two copies of the private key may exist.
+pub fn cloned() -> AppError {
+    AppError::unauthorized(
+        "credential_cloned",
+        "This passkey's signature counter went backwards, so it may have been copied. The login was refused; remove this passkey and add a new one.",
+    )
+}
+
+pub fn unknown_credential() -> AppError {
+    AppError::unauthorized(
+        "unknown_credential",
+        "This passkey is not registered on this server (it may have been removed).",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(rp_id: &str, rp_origin: &str, tls: bool, port: u16) -> Config {
+        Config {
+            port,
+            database_path: "db".into(),
+            certificate_path: "cert".into(),
+            private_key_path: "key".into(),
+            allow_registration: true,
+            bind_address: [127, 0, 0, 1].into(),
+            tls,
+            trusted_proxies: Vec::new(),
+            workers: 2,
+            bcrypt_cost: 4,
+            rp_id: rp_id.into(),
+            rp_origin: rp_origin.into(),
+            appdata_dir: ".".into(),
+        }
+    }
+
+    #[test]
+    fn empty_config_derives_localhost_from_tls_and_port() {
+        let rp = relying_party(&config("", "", true, 8080)).unwrap();
+        assert_eq!(rp.id, "localhost");
+        assert_eq!(rp.origin.as_str(), "https://localhost:8080/");
+        let rp = relying_party(&config("", "", false, 9090)).unwrap();
+        assert_eq!(rp.origin.as_str(), "http://localhost:9090/");
+        assert!(webauthn(&config("", "", false, 9090)).is_ok());
+    }
+
+    #[test]
+    fn rp_id_defaults_to_the_origin_host_and_may_be_a_parent_domain() {
+        let rp = relying_party(&config("", "https://inv.example.com", true, 1)).unwrap();
+        assert_eq!(rp.id, "inv.example.com");
+        let rp = relying_party(&config("Example.com", "https://inv.example.com", true, 1)).unwrap();
+        assert_eq!(rp.id, "example.com");
+        assert!(
+            webauthn(&config(
+                "example.com",
+                "https://inv.example.com:8443",
+                true,
+                1
+            ))
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn bad_combinations_are_start_up_errors_naming_the_key() {
+        for (id, origin, key) in [
+            ("example.com", "https://inv.other.com", "'rp_id'"),
+            ("ample.com", "https://example.com", "'rp_id'"),
+            ("", "https://192.168.1.5:8080", "'rp_origin'"),
+            ("", "http://inventory.lan", "'rp_origin'"),
+            ("", "https://inv.example.com/app", "'rp_origin'"),
+            ("", "ftp://inv.example.com", "'rp_origin'"),
+            ("", "not a url", "'rp_origin'"),
+        ] {
+            let err = webauthn(&config(id, origin, true, 1)).unwrap_err();
+            assert!(err.contains(key), "{id} {origin}: {err}");
+        }
+    }
+
+    #[test]
+    fn user_handles_are_the_uuid_or_a_stable_derivation() {
+        let id = "6f1c1e0e-3b1a-4c55-9a57-1d1c8f9e2b10";
+        assert_eq!(user_handle(id).to_string(), id);
+        assert_eq!(user_handle("42"), user_handle("42"));
+        assert_ne!(user_handle("42"), user_handle("43"));
+    }
+}
