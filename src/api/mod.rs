@@ -3,5 +3,5 @@
 
 pub mod account;
 pub mod health;
-pub mod two_factor;
 pub mod passkeys;
+pub mod two_factor;
