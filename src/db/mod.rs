@@ -2,9 +2,16 @@
 //! transaction helpers, and schema set-up/migrations (`migrate`). One file of SQL
 //! per aggregate lives beside this one.
 
+pub mod allocations;
+pub mod items;
+pub mod listing;
+pub mod locations;
 pub mod migrate;
+pub mod movements;
 pub mod passkeys;
+pub mod projects;
 pub mod sessions;
+pub mod stock;
 pub mod two_factor;
 pub mod users;
 
@@ -22,7 +29,13 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // A database of the original program keeps its journal mode until its
+    // upgrade has succeeded: switching to WAL rewrites the file header, and a
+    // refused upgrade must leave the file byte for byte as it was. The upgrade
+    // switches it to WAL itself.
+    if !migrate::is_original(&conn)? {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
