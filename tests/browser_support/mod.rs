@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long a step may wait for the page before the test fails.
-const WAIT: Duration = Duration::from_secs(10);
+const WAIT: Duration = Duration::from_secs(20);
 
 pub struct Chromium {
     pub browser: Browser,
@@ -113,16 +113,23 @@ impl Page {
         );
     }
 
+    /// Opens `path` and waits until the new document has loaded. (The marker on
+    /// the old window tells the old document from the new one.)
     pub fn goto(&self, path: &str) -> &Self {
         let url = format!("{}{}", self.base, path);
-        if let Err(e) = self
-            .tab
-            .navigate_to(&url)
-            .and_then(|t| t.wait_until_navigated())
-        {
-            self.fail(&format!("open {path}"), e);
+        let _ = self.tab.evaluate("window.__leaving = true", false);
+        let cmd: Cdp::Navigate = serde_json::from_value(json!({ "url": url })).expect("Navigate");
+        match self.tab.call_method(cmd) {
+            Ok(answer) if answer.error_text.is_none() => {}
+            Ok(answer) => self.fail(&format!("open {path}"), answer.error_text.unwrap_or_default()),
+            Err(e) => self.fail(&format!("open {path}"), e),
         }
-        self
+        self.loaded(&format!("load {path}"))
+    }
+
+    /// Waits for the page that replaces the current one to finish loading.
+    pub fn loaded(&self, what: &str) -> &Self {
+        self.wait_for(what, "!window.__leaving && document.readyState === 'complete'")
     }
 
     /// The path (and query) of the current page.
@@ -165,12 +172,20 @@ impl Page {
 
     /// Waits for a visible element matching `selector`.
     pub fn wait_visible(&self, selector: &str) -> &Self {
+        self.act(&format!("{selector} is visible"), selector, "true")
+    }
+
+    /// Runs `action` (JavaScript using `el`, the element) as soon as `selector`
+    /// names a visible element. One DevTools round trip per attempt: the driver's
+    /// round trips are slow, so a step is one script, not a dozen calls.
+    fn act(&self, what: &str, selector: &str, action: &str) -> &Self {
         let sel = json!(selector);
         self.wait_for(
-            &format!("{selector} is visible"),
+            what,
             &format!(
-                "(() => {{ const e = document.querySelector({sel}); \
-                 return e && e.offsetParent !== null && !e.closest('[hidden]'); }})()"
+                "(() => {{ const el = document.querySelector({sel}); \
+                 if (!el || el.offsetParent === null || el.closest('[hidden]')) return false; \
+                 {action}; return true; }})()"
             ),
         )
     }
@@ -194,48 +209,42 @@ impl Page {
         .to_string()
     }
 
-    /// Types into a field the way a person does: click into it, then keys.
+    /// Types into a field the way the browser's editing does for a person:
+    /// focus, select what is there, insert the text (firing `input` events).
     pub fn fill(&self, selector: &str, text: &str) -> &Self {
-        self.wait_visible(selector);
-        let sel = json!(selector);
-        self.js(&format!("document.querySelector({sel}).value = ''"));
-        let result = self
-            .tab
-            .find_element(selector)
-            .and_then(|e| e.click().map(|_| ()))
-            .and_then(|_| self.tab.type_str(text).map(|_| ()));
-        if let Err(e) = result {
-            self.fail(&format!("type into {selector}"), e);
-        }
-        self
+        let t = json!(text);
+        self.act(
+            &format!("type into {selector}"),
+            selector,
+            &format!(
+                "el.focus(); el.select(); \
+                 if (!document.execCommand('insertText', false, {t})) {{ \
+                   el.value = {t}; el.dispatchEvent(new Event('input', {{ bubbles: true }})); }}"
+            ),
+        )
     }
 
     /// Chooses the option with this label in a `<select>`.
     pub fn choose(&self, selector: &str, label: &str) -> &Self {
-        let (sel, l) = (json!(selector), json!(label));
-        self.wait_for(
-            &format!("{selector} offers {label:?}"),
+        let l = json!(label);
+        self.act(
+            &format!("choose {label:?} in {selector}"),
+            selector,
             &format!(
-                "[...(document.querySelector({sel})?.options || [])].some(o => o.text === {l})"
+                "const o = [...el.options].find(o => o.text === {l}); if (!o) return false; \
+                 el.focus(); el.value = o.value; \
+                 el.dispatchEvent(new Event('change', {{ bubbles: true }}))"
             ),
-        );
-        self.js(&format!(
-            "(() => {{ const s = document.querySelector({sel}); \
-             s.value = [...s.options].find(o => o.text === {l}).value; \
-             s.dispatchEvent(new Event('change', {{ bubbles: true }})); }})()"
-        ));
-        self
+        )
     }
 
+    /// Activates a button or link (as a click or Enter on it would).
     pub fn click(&self, selector: &str) -> &Self {
-        self.wait_visible(selector);
-        if let Err(e) = self.tab.find_element(selector).and_then(|e| {
-            e.scroll_into_view()?;
-            e.click().map(|_| ())
-        }) {
-            self.fail(&format!("click {selector}"), e);
-        }
-        self
+        self.act(
+            &format!("click {selector}"),
+            selector,
+            "if (el.disabled) return false; el.focus(); el.click()",
+        )
     }
 
     /// Clicks the button (or link) inside `scope` whose text is `label`.
@@ -245,8 +254,10 @@ impl Page {
             "[...document.querySelectorAll({sel} + ' button, ' + {sel} + ' a')]\
              .find(b => b.textContent.trim() === {l} && b.offsetParent !== null)"
         );
-        self.wait_for(&format!("{label:?} in {scope}"), &find);
-        self.js(&format!("({find}).click()"));
+        self.wait_for(
+            &format!("click {label:?} in {scope}"),
+            &format!("(() => {{ const b = {find}; if (!b) return false; b.click(); return true; }})()"),
+        );
         self
     }
 
