@@ -2,4 +2,11 @@
 //! with `deny_unknown_fields`) → checks → acts in one transaction → responds.
 
 pub mod account;
+pub mod allocations;
 pub mod health;
+pub mod input;
+pub mod items;
+pub mod locations;
+pub mod projects;
+pub mod stats;
+pub mod stock;

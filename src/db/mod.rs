@@ -2,8 +2,15 @@
 //! transaction helpers, and schema set-up/migrations (`migrate`). One file of SQL
 //! per aggregate lives beside this one.
 
+pub mod allocations;
+pub mod items;
+pub mod listing;
+pub mod locations;
 pub mod migrate;
+pub mod movements;
+pub mod projects;
 pub mod sessions;
+pub mod stock;
 pub mod users;
 
 use crate::error::AppResult;

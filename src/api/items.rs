@@ -1,0 +1,168 @@
+//! `/api/item`: items with their stock and allocation aggregates, the item
+//! history (`/api/item/history`) and the recent movements over all items
+//! (`/api/movements`).
+
+use crate::api::input::{self, Body, MAX_CATEGORY, MAX_TEXT};
+use crate::db::items::{self, NewItem};
+use crate::db::movements::{self, Change, KIND_TOTAL};
+use crate::db::{self, allocations, stock};
+use crate::error::{AppError, AppResult};
+use crate::http::Reply;
+use crate::router::Ctx;
+
+const FIELDS: &[&str] = &["name", "category", "description", "total_quantity", "note"];
+
+/// Movements `/api/movements` answers when no `limit` is given.
+const RECENT_DEFAULT: i64 = 50;
+
+/// `GET /api/item`: every item (searchable, sortable, paged) or `?id=` one.
+pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    if let Some(id) = ctx.req.opt_id_param("id")? {
+        return Ok(Reply::ok(&items::get(ctx.conn, id)?));
+    }
+    let q = input::list_query(ctx.req, items::SORTS)?;
+    let (rows, total) = db::read(ctx.conn, |tx| items::list(tx, &q))?;
+    Ok(input::list_reply(&rows, total))
+}
+
+/// `POST /api/item`.
+pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let body = Body::parse(ctx.req, FIELDS)?;
+    let new = NewItem {
+        name: body.required_name("name")?,
+        category: body.text("category", MAX_CATEGORY)?.flatten(),
+        description: body.text("description", MAX_TEXT)?.flatten(),
+        total_quantity: body.quantity("total_quantity")?.unwrap_or(0),
+    };
+    let note = body.note()?;
+    let user = ctx.user()?.clone();
+    let item = db::write(ctx.conn, |tx| {
+        let id = items::insert(tx, &new)?;
+        // The first history entry: the total the item started with.
+        let change = Change {
+            note: note.as_deref(),
+            ..Change::new(KIND_TOTAL, id, new.total_quantity, new.total_quantity)
+        };
+        movements::record(tx, &user, &change)?;
+        items::get(tx, id)
+    })?;
+    Ok(Reply::created(&item))
+}
+
+/// `PUT /api/item?id=`: any subset of the fields; a lower total must still
+/// cover what is stocked and what is allocated.
+pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    let body = Body::parse(ctx.req, FIELDS)?;
+    let name = body.name("name")?;
+    let category = body.text("category", MAX_CATEGORY)?;
+    let description = body.text("description", MAX_TEXT)?;
+    let total = body.quantity("total_quantity")?;
+    let note = body.note()?;
+    let user = ctx.user()?.clone();
+    let item = db::write(ctx.conn, |tx| {
+        let old = items::get(tx, id)?;
+        let new = NewItem {
+            name: name.unwrap_or(old.name.clone()),
+            category: category.unwrap_or(old.category.clone()),
+            description: description.unwrap_or(old.description.clone()),
+            total_quantity: total.unwrap_or(old.total_quantity),
+        };
+        let delta = new.total_quantity - old.total_quantity;
+        if new.total_quantity < old.stocked_quantity
+            || new.total_quantity < old.allocated_quantity
+        {
+            return Err(total_below_usage(&old, new.total_quantity));
+        }
+        items::update(tx, id, &new)?;
+        if delta != 0 {
+            let change = Change {
+                note: note.as_deref(),
+                ..Change::new(KIND_TOTAL, id, delta, new.total_quantity)
+            };
+            movements::record(tx, &user, &change)?;
+        }
+        items::get(tx, id)
+    })?;
+    Ok(Reply::ok(&item))
+}
+
+fn total_below_usage(item: &items::Item, requested: i64) -> AppError {
+    let needed = item.stocked_quantity.max(item.allocated_quantity);
+    AppError::conflict(
+        "total_below_usage",
+        format!(
+            "The total cannot be lowered to {requested}: {} units are stocked and {} are allocated, so it must stay at least {needed}.",
+            item.stocked_quantity, item.allocated_quantity
+        ),
+    )
+    .with("field", "total_quantity")
+    .with("requested", requested)
+    .with("total_quantity", item.total_quantity)
+    .with("stocked_quantity", item.stocked_quantity)
+    .with("allocated_quantity", item.allocated_quantity)
+    .with("minimum", needed)
+}
+
+/// `DELETE /api/item?id=`: only an item without stock rows or allocations.
+pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    db::write(ctx.conn, |tx| {
+        let item = items::get(tx, id)?;
+        let stock_rows = stock::rows_for_item(tx, id)?;
+        let allocation_rows = allocations::rows_for_item(tx, id)?;
+        if stock_rows > 0 || allocation_rows > 0 {
+            let mut blockers = Vec::new();
+            if stock_rows > 0 {
+                blockers.push(format!(
+                    "stocked in {}",
+                    plural(stock_rows, "location", "locations")
+                ));
+            }
+            if allocation_rows > 0 {
+                blockers.push(format!(
+                    "allocated to {}",
+                    plural(allocation_rows, "project", "projects")
+                ));
+            }
+            return Err(AppError::conflict(
+                "in_use",
+                format!(
+                    "Item '{}' cannot be deleted: it is {}. Remove those first.",
+                    item.name,
+                    blockers.join(" and ")
+                ),
+            )
+            .with("stock_rows", stock_rows)
+            .with("allocation_rows", allocation_rows));
+        }
+        // Its history goes with it (ON DELETE CASCADE): it would name nothing.
+        items::delete(tx, id)
+    })?;
+    Ok(input::deleted(id))
+}
+
+/// "1 location", "2 locations".
+pub fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `GET /api/item/history?id=`: the item's movements, newest first.
+pub fn history(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    let limit = input::limit_param(ctx.req)?;
+    let offset = input::offset_param(ctx.req)?;
+    let (rows, total) = db::read(ctx.conn, |tx| {
+        items::get(tx, id)?;
+        movements::for_item(tx, id, limit, offset)
+    })?;
+    Ok(input::list_reply(&rows, total))
+}
+
+/// `GET /api/movements`: the latest movements over all items, newest first.
+pub fn recent_movements(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let limit = input::limit_param(ctx.req)?.unwrap_or(RECENT_DEFAULT);
+    let offset = input::offset_param(ctx.req)?;
+    let (rows, total) = db::read(ctx.conn, |tx| movements::recent(tx, limit, offset))?;
+    Ok(input::list_reply(&rows, total))
+}

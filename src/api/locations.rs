@@ -1,0 +1,83 @@
+//! `/api/location`: storage places; `?content=true` adds what each one holds.
+
+use crate::api::input::{self, Body};
+use crate::api::items::plural;
+use crate::db::{self, locations};
+use crate::error::{AppError, AppResult};
+use crate::http::Reply;
+use crate::router::Ctx;
+
+/// `GET /api/location`: every location (searchable, sortable, paged) or `?id=`
+/// one; `?content=true` adds `items`.
+pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let content = ctx.req.flag("content");
+    if let Some(id) = ctx.req.opt_id_param("id")? {
+        let location = db::read(ctx.conn, |tx| {
+            let mut l = locations::get(tx, id)?;
+            if content {
+                l.items = Some(locations::contents(tx, id)?);
+            }
+            Ok(l)
+        })?;
+        return Ok(Reply::ok(&location));
+    }
+    let q = input::list_query(ctx.req, locations::SORTS)?;
+    let (rows, total) = db::read(ctx.conn, |tx| {
+        let (mut rows, total) = locations::list(tx, &q)?;
+        if content {
+            for l in &mut rows {
+                l.items = Some(locations::contents(tx, l.id)?);
+            }
+        }
+        Ok((rows, total))
+    })?;
+    Ok(input::list_reply(&rows, total))
+}
+
+/// `POST /api/location` `{name}`.
+pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let body = Body::parse(ctx.req, &["name"])?;
+    let name = body.required_name("name")?;
+    let location = db::write(ctx.conn, |tx| {
+        locations::ensure_name_free(tx, &name, None)?;
+        let id = locations::insert(tx, &name)?;
+        locations::get(tx, id)
+    })?;
+    Ok(Reply::created(&location))
+}
+
+/// `PUT /api/location?id=` `{name}`.
+pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    let body = Body::parse(ctx.req, &["name"])?;
+    let name = body.required_name("name")?;
+    let location = db::write(ctx.conn, |tx| {
+        locations::get(tx, id)?;
+        locations::ensure_name_free(tx, &name, Some(id))?;
+        locations::rename(tx, id, &name)?;
+        locations::get(tx, id)
+    })?;
+    Ok(Reply::ok(&location))
+}
+
+/// `DELETE /api/location?id=`: only a location without stock rows.
+pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    db::write(ctx.conn, |tx| {
+        let location = locations::get(tx, id)?;
+        let stock_rows = locations::stock_rows(tx, id)?;
+        if stock_rows > 0 {
+            return Err(AppError::conflict(
+                "in_use",
+                format!(
+                    "Location '{}' cannot be deleted: it holds {}. Move or remove them first.",
+                    location.name,
+                    plural(stock_rows, "stock row", "stock rows")
+                ),
+            )
+            .with("stock_rows", stock_rows));
+        }
+        locations::delete(tx, id)
+    })?;
+    Ok(input::deleted(id))
+}

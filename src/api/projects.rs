@@ -1,0 +1,89 @@
+//! `/api/project`: projects; `?details=true` adds their allocations.
+
+use crate::api::input::{self, Body, MAX_TEXT};
+use crate::api::items::plural;
+use crate::db::{self, projects};
+use crate::error::{AppError, AppResult};
+use crate::http::Reply;
+use crate::router::Ctx;
+
+const FIELDS: &[&str] = &["name", "description"];
+
+/// `GET /api/project`: every project (searchable, sortable, paged) or `?id=`
+/// one; `?details=true` adds `allocations`.
+pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let details = ctx.req.flag("details");
+    if let Some(id) = ctx.req.opt_id_param("id")? {
+        let project = db::read(ctx.conn, |tx| {
+            let mut p = projects::get(tx, id)?;
+            if details {
+                p.allocations = Some(projects::details(tx, id)?);
+            }
+            Ok(p)
+        })?;
+        return Ok(Reply::ok(&project));
+    }
+    let q = input::list_query(ctx.req, projects::SORTS)?;
+    let (rows, total) = db::read(ctx.conn, |tx| {
+        let (mut rows, total) = projects::list(tx, &q)?;
+        if details {
+            for p in &mut rows {
+                p.allocations = Some(projects::details(tx, p.id)?);
+            }
+        }
+        Ok((rows, total))
+    })?;
+    Ok(input::list_reply(&rows, total))
+}
+
+/// `POST /api/project` `{name, description?}`.
+pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let body = Body::parse(ctx.req, FIELDS)?;
+    let name = body.required_name("name")?;
+    let description = body.text("description", MAX_TEXT)?.flatten();
+    let project = db::write(ctx.conn, |tx| {
+        projects::ensure_name_free(tx, &name, None)?;
+        let id = projects::insert(tx, &name, description.as_deref())?;
+        projects::get(tx, id)
+    })?;
+    Ok(Reply::created(&project))
+}
+
+/// `PUT /api/project?id=` `{name?, description?}`; omitted fields stay.
+pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    let body = Body::parse(ctx.req, FIELDS)?;
+    let name = body.name("name")?;
+    let description = body.text("description", MAX_TEXT)?;
+    let project = db::write(ctx.conn, |tx| {
+        let old = projects::get(tx, id)?;
+        let name = name.unwrap_or(old.name);
+        let description = description.unwrap_or(old.description);
+        projects::ensure_name_free(tx, &name, Some(id))?;
+        projects::update(tx, id, &name, description.as_deref())?;
+        projects::get(tx, id)
+    })?;
+    Ok(Reply::ok(&project))
+}
+
+/// `DELETE /api/project?id=`: only a project without allocations.
+pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    db::write(ctx.conn, |tx| {
+        let project = projects::get(tx, id)?;
+        let allocation_rows = projects::allocation_rows(tx, id)?;
+        if allocation_rows > 0 {
+            return Err(AppError::conflict(
+                "in_use",
+                format!(
+                    "Project '{}' cannot be deleted: it has {}. Remove them first.",
+                    project.name,
+                    plural(allocation_rows, "allocation", "allocations")
+                ),
+            )
+            .with("allocation_rows", allocation_rows));
+        }
+        projects::delete(tx, id)
+    })?;
+    Ok(input::deleted(id))
+}

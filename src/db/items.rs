@@ -1,0 +1,154 @@
+//! The `items` table and its aggregates: how much of an item is stocked,
+//! allocated, still available, and in how many locations and projects.
+
+use crate::db::listing::{Filter, ListQuery, SortColumn, sort};
+use crate::error::{AppError, AppResult};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub id: i64,
+    pub name: String,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    pub total_quantity: i64,
+    pub stocked_quantity: i64,
+    pub allocated_quantity: i64,
+    pub available_quantity: i64,
+    pub unstocked_quantity: i64,
+    pub location_count: i64,
+    pub project_count: i64,
+}
+
+/// Columns `GET /api/item?sort=` accepts.
+pub const SORTS: &[SortColumn] = &[
+    sort("id", "t.id", false),
+    sort("name", "t.name", true),
+    sort("category", "t.category", true),
+    sort("total_quantity", "t.total_quantity", false),
+    sort("stocked_quantity", "t.stocked_quantity", false),
+    sort("allocated_quantity", "t.allocated_quantity", false),
+    sort("available_quantity", "t.total_quantity - t.allocated_quantity", false),
+    sort("unstocked_quantity", "t.total_quantity - t.stocked_quantity", false),
+    sort("location_count", "t.location_count", false),
+    sort("project_count", "t.project_count", false),
+];
+
+/// Items with their aggregates; the scalar subqueries run only for the rows a
+/// page returns when the sort is on a plain (indexed) column.
+const ROWS: &str = "SELECT i.id, i.name, i.category, i.description, i.total_quantity,
+        COALESCE((SELECT SUM(quantity) FROM stock WHERE item_id = i.id), 0) AS stocked_quantity,
+        COALESCE((SELECT SUM(quantity) FROM project_items WHERE item_id = i.id), 0) AS allocated_quantity,
+        (SELECT count(*) FROM stock WHERE item_id = i.id) AS location_count,
+        (SELECT count(*) FROM project_items WHERE item_id = i.id) AS project_count
+    FROM items i";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
+    let total: i64 = r.get(4)?;
+    let stocked: i64 = r.get(5)?;
+    let allocated: i64 = r.get(6)?;
+    Ok(Item {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        category: r.get(2)?,
+        description: r.get(3)?,
+        total_quantity: total,
+        stocked_quantity: stocked,
+        allocated_quantity: allocated,
+        available_quantity: total - allocated,
+        unstocked_quantity: total - stocked,
+        location_count: r.get(7)?,
+        project_count: r.get(8)?,
+    })
+}
+
+fn filter(q: &ListQuery) -> Filter {
+    let mut f = Filter::default();
+    if let Some(p) = &q.search {
+        f.add(
+            "(name LIKE ? ESCAPE '\\' OR category LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')",
+            vec![Value::Text(p.clone()), Value::Text(p.clone()), Value::Text(p.clone())],
+        );
+    }
+    if let Some(c) = &q.category {
+        f.add("category = ? COLLATE NOCASE", vec![Value::Text(c.clone())]);
+    }
+    f
+}
+
+/// One page of items and the number of items matching the query.
+pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<(Vec<Item>, i64)> {
+    let f = filter(q);
+    let sql = format!(
+        "SELECT * FROM ({ROWS} {where_}) AS t {order} {limit}",
+        where_ = f.sql(),
+        order = q.order_by(),
+        limit = q.limit_clause()
+    );
+    let items = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(f.params.iter()), from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = conn
+        .prepare_cached(&format!("SELECT count(*) FROM items {}", f.sql()))?
+        .query_row(params_from_iter(f.params.iter()), |r| r.get(0))?;
+    Ok((items, total))
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> AppResult<Option<Item>> {
+    Ok(conn
+        .prepare_cached(&format!("{ROWS} WHERE i.id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// The item, or 404 naming it.
+pub fn get(conn: &Connection, id: i64) -> AppResult<Item> {
+    by_id(conn, id)?.ok_or_else(|| not_found(id))
+}
+
+pub fn not_found(id: i64) -> AppError {
+    AppError::not_found(format!("Item {id} does not exist.")).with("item_id", id)
+}
+
+pub struct NewItem {
+    pub name: String,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    pub total_quantity: i64,
+}
+
+pub fn insert(conn: &Connection, new: &NewItem) -> AppResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO items (name, category, description, total_quantity) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        new.name,
+        new.category,
+        new.description,
+        new.total_quantity
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn update(conn: &Connection, id: i64, new: &NewItem) -> AppResult<()> {
+    conn.prepare_cached(
+        "UPDATE items SET name = ?2, category = ?3, description = ?4, total_quantity = ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        new.name,
+        new.category,
+        new.description,
+        new.total_quantity
+    ])?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, id: i64) -> AppResult<()> {
+    conn.prepare_cached("DELETE FROM items WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}

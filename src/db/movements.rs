@@ -1,0 +1,146 @@
+//! The `movements` table: the append-only history of every change to a stock row,
+//! an allocation or an item's total. Rows are only ever inserted (in the same
+//! transaction as the change they describe) and read; nothing updates them.
+
+use crate::auth::session::CurrentUser;
+use crate::error::AppResult;
+use rusqlite::{Connection, Row, params};
+use serde::Serialize;
+
+pub const KIND_STOCK: &str = "stock";
+pub const KIND_ALLOCATION: &str = "allocation";
+pub const KIND_TOTAL: &str = "total";
+pub const KIND_TRANSFER: &str = "transfer";
+
+/// One history entry. Names are today's names of the referenced rows (null when
+/// the location or project has since been deleted).
+#[derive(Debug, Clone, Serialize)]
+pub struct Movement {
+    pub id: i64,
+    pub created_at: i64,
+    pub user_id: Option<String>,
+    pub username: Option<String>,
+    pub item_id: i64,
+    pub item_name: String,
+    pub kind: String,
+    pub location_id: Option<i64>,
+    pub location_name: Option<String>,
+    pub to_location_id: Option<i64>,
+    pub to_location_name: Option<String>,
+    pub project_id: Option<i64>,
+    pub project_name: Option<String>,
+    pub delta: i64,
+    pub quantity_after: i64,
+    pub note: Option<String>,
+}
+
+/// What changed, as recorded by the handler that changed it.
+pub struct Change<'a> {
+    pub kind: &'static str,
+    pub item_id: i64,
+    pub location_id: Option<i64>,
+    pub to_location_id: Option<i64>,
+    pub project_id: Option<i64>,
+    pub delta: i64,
+    pub quantity_after: i64,
+    pub note: Option<&'a str>,
+}
+
+impl Change<'_> {
+    pub fn new(kind: &'static str, item_id: i64, delta: i64, quantity_after: i64) -> Self {
+        Change {
+            kind,
+            item_id,
+            location_id: None,
+            to_location_id: None,
+            project_id: None,
+            delta,
+            quantity_after,
+            note: None,
+        }
+    }
+}
+
+/// Appends a movement; call inside the write transaction making the change.
+pub fn record(conn: &Connection, user: &CurrentUser, c: &Change<'_>) -> AppResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO movements (created_at, user_id, username, item_id, kind, location_id,
+                                to_location_id, project_id, delta, quantity_after, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        crate::db::now(),
+        user.id,
+        user.username,
+        c.item_id,
+        c.kind,
+        c.location_id,
+        c.to_location_id,
+        c.project_id,
+        c.delta,
+        c.quantity_after,
+        c.note,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+const SELECT: &str = "SELECT m.id, m.created_at, m.user_id, m.username, m.item_id, i.name, m.kind,
+        m.location_id, l.name, m.to_location_id, tl.name, m.project_id, p.name,
+        m.delta, m.quantity_after, m.note
+    FROM movements m
+    JOIN items i ON i.id = m.item_id
+    LEFT JOIN locations l ON l.id = m.location_id
+    LEFT JOIN locations tl ON tl.id = m.to_location_id
+    LEFT JOIN projects p ON p.id = m.project_id";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Movement> {
+    Ok(Movement {
+        id: r.get(0)?,
+        created_at: r.get(1)?,
+        user_id: r.get(2)?,
+        username: r.get(3)?,
+        item_id: r.get(4)?,
+        item_name: r.get(5)?,
+        kind: r.get(6)?,
+        location_id: r.get(7)?,
+        location_name: r.get(8)?,
+        to_location_id: r.get(9)?,
+        to_location_name: r.get(10)?,
+        project_id: r.get(11)?,
+        project_name: r.get(12)?,
+        delta: r.get(13)?,
+        quantity_after: r.get(14)?,
+        note: r.get(15)?,
+    })
+}
+
+/// An item's history, newest first, and how many entries it has in all.
+pub fn for_item(
+    conn: &Connection,
+    item_id: i64,
+    limit: Option<i64>,
+    offset: i64,
+) -> AppResult<(Vec<Movement>, i64)> {
+    let sql = format!("{SELECT} WHERE m.item_id = ?1 ORDER BY m.id DESC LIMIT ?2 OFFSET ?3");
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![item_id, limit.unwrap_or(-1), offset], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = conn.query_row(
+        "SELECT count(*) FROM movements WHERE item_id = ?1",
+        [item_id],
+        |r| r.get(0),
+    )?;
+    Ok((rows, total))
+}
+
+/// The latest movements over all items, newest first, and the total count.
+pub fn recent(conn: &Connection, limit: i64, offset: i64) -> AppResult<(Vec<Movement>, i64)> {
+    let sql = format!("{SELECT} ORDER BY m.id DESC LIMIT ?1 OFFSET ?2");
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![limit, offset], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = conn.query_row("SELECT count(*) FROM movements", [], |r| r.get(0))?;
+    Ok((rows, total))
+}
