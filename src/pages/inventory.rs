@@ -3,13 +3,21 @@
 //! through the JSON API, so search, sort and paging behave the same everywhere.
 
 use super::page;
+use crate::db;
 use crate::error::AppResult;
 use crate::http::Reply;
 use crate::router::Ctx;
-use minijinja::context;
+use minijinja::{Value, context};
 
+/// The dashboard arrives with its numbers already in place; its script keeps
+/// them current afterwards.
 pub fn dashboard(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    page(ctx, "dashboard.html", context! { stats => () })
+    let stats = db::read(ctx.conn, |tx| crate::api::stats::load(tx))?;
+    page(
+        ctx,
+        "dashboard.html",
+        context! { stats => Value::from(minijinja::value::Serde(&stats)) },
+    )
 }
 
 pub fn inventory(ctx: &mut Ctx<'_>) -> AppResult<Reply> {

@@ -80,6 +80,16 @@ impl Chromium {
             test: test.to_string(),
         };
         page.viewport(1280, 800, false);
+        // Script errors are collected so a failed step can report them.
+        let collect: Cdp::AddScriptToEvaluateOnNewDocument = serde_json::from_value(json!({
+            "source": "window.__errors = []; \
+                addEventListener('error', e => __errors.push(e.message)); \
+                addEventListener('unhandledrejection', e => __errors.push(String(e.reason)));"
+        }))
+        .expect("AddScriptToEvaluateOnNewDocument");
+        if let Err(e) = page.tab.call_method(collect) {
+            page.fail("install the error collector", e);
+        }
         page
     }
 }
@@ -103,8 +113,14 @@ impl Page {
             .and_then(|png| std::fs::write(&file, png).ok())
             .is_some();
         let url = self.tab.get_url();
+        let errors = self
+            .tab
+            .evaluate("JSON.stringify(window.__errors || [])", false)
+            .ok()
+            .and_then(|o| o.value)
+            .unwrap_or_default();
         panic!(
-            "browser step failed: {step}: {why}\n  at {url}\n  screenshot: {}",
+            "browser step failed: {step}: {why}\n  at {url}\n  script errors: {errors}\n  screenshot: {}",
             if saved {
                 file.display().to_string()
             } else {

@@ -4,7 +4,8 @@
 import { api } from './api.js';
 import { $, $$, el, fmt, int, onSubmit, toast, fillSelect, when, describeMovement, confirmAction } from './ui.js';
 
-const ALL = 'limit=1000&sort=name&order=asc';
+// Lists without a limit return every row; this page shows all of them at once.
+const ALL = 'sort=name&order=asc';
 const data = { items: [], locations: [], projects: [], stock: [], associations: [] };
 
 async function loadAll() {
@@ -12,8 +13,8 @@ async function loadAll() {
     api.get(`/api/item?${ALL}`),
     api.get(`/api/location?${ALL}`),
     api.get(`/api/project?${ALL}`),
-    api.get('/api/stock?limit=1000'),
-    api.get('/api/association?limit=1000'),
+    api.get('/api/stock?sort=location_name'),
+    api.get('/api/association?sort=project_name'),
   ]);
   Object.assign(data, { items, locations, projects, stock, associations });
   for (const select of $$('select[data-options]')) {
@@ -179,13 +180,17 @@ onSubmit($('#move-form'), async (d) => {
   await afterChange($('#move-form'), 'Stock moved.');
 });
 
+// Allocating an item the project already has adds to that allocation.
 onSubmit($('#allocate-form'), async (d) => {
-  await api.post('/api/association', {
-    item_id: int(d.get('item_id')),
-    project_id: int(d.get('project_id')),
-    quantity: int(d.get('quantity')),
-    note: note(d),
-  });
+  const itemId = int(d.get('item_id'));
+  const projectId = int(d.get('project_id'));
+  const quantity = int(d.get('quantity'));
+  const existing = data.associations.find((a) => a.item_id === itemId && a.project_id === projectId);
+  if (existing) {
+    await api.put(`/api/association?id=${existing.id}`, { quantity: existing.quantity + quantity, note: note(d) });
+  } else {
+    await api.post('/api/association', { item_id: itemId, project_id: projectId, quantity, note: note(d) });
+  }
   await afterChange($('#allocate-form'), 'Allocated.');
 });
 

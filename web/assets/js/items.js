@@ -37,7 +37,7 @@ resourceList({
 
 async function loadCategories() {
   try {
-    const items = await api.get('/api/item?limit=500&sort=category');
+    const items = await api.get('/api/item?sort=category');
     const names = [...new Set(items.map((i) => i.category).filter(Boolean))].sort();
     document.getElementById('category-list').replaceChildren(...names.map((n) => el('option', { value: n })));
   } catch {

@@ -120,21 +120,25 @@ export function fillSelect(select, rows, placeholder) {
   if (rows.some((r) => String(r.id) === current)) select.value = current;
 }
 
-/** Describes one stock movement in words. */
+/** Describes one movement (kinds: stock, transfer, allocation, total) in words. */
 export function describeMovement(m, withItem = true) {
   const item = withItem && m.item_name ? `${m.item_name}: ` : '';
-  const qty = Math.abs(m.delta);
+  const qty = fmt(Math.abs(m.delta));
+  const after = fmt(m.quantity_after);
   switch (m.kind) {
     case 'transfer':
       return `${item}moved ${qty} from ${m.location_name} to ${m.to_location_name}`;
-    case 'allocate':
-      return `${item}${qty} allocated to ${m.project_name}`;
-    case 'release':
-      return `${item}${qty} released from ${m.project_name}`;
-    default: {
-      if (m.project_name) return `${item}${m.delta >= 0 ? '+' : '−'}${qty} for ${m.project_name}`;
-      const where = m.location_name ? ` in ${m.location_name}` : '';
-      return `${item}${m.delta >= 0 ? '+' : '−'}${qty}${where}`;
-    }
+    case 'allocation':
+      return m.delta >= 0
+        ? `${item}${qty} allocated to ${m.project_name} (now ${after})`
+        : `${item}${qty} released from ${m.project_name} (now ${after})`;
+    case 'total':
+      return `${item}total ${m.delta >= 0 ? 'raised' : 'lowered'} by ${qty} to ${after}`;
+    case 'stock':
+      return m.delta >= 0
+        ? `${item}${qty} put into ${m.location_name} (now ${after})`
+        : `${item}${qty} taken from ${m.location_name} (now ${after})`;
+    default:
+      return `${item}${m.delta >= 0 ? '+' : '−'}${qty}`;
   }
 }
