@@ -41,13 +41,24 @@ async function parse(res) {
   try { return JSON.parse(text); } catch { return { error: text }; }
 }
 
-function send(method, path, body) {
+// A read that has not been answered after this long is sent again once: on a
+// flaky LAN (or a stalled keep-alive connection) a second attempt on a fresh
+// connection answers at once. Writes are never repeated automatically.
+const READ_TIMEOUT_MS = 8000;
+
+async function send(method, path, body) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  return fetch(path, init);
+  if (method !== 'GET') return fetch(path, init);
+  try {
+    return await fetch(path, { ...init, signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
+  } catch (err) {
+    if (err.name !== 'TimeoutError') throw err;
+    return fetch(path, { ...init, signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
+  }
 }
 
 /**
