@@ -128,15 +128,20 @@ fn gzip(data: &[u8]) -> Option<Vec<u8>> {
 
 /// The URL of an asset for templates: `{{ asset("css/app.css") }}` gives
 /// `/assets/css/app.css?v=<fingerprint>`. An unknown asset is a template error,
-/// so a typo fails the page tests instead of shipping a broken link.
-pub fn asset_url(path: String) -> Result<String, minijinja::Error> {
+/// so a typo fails the page tests instead of shipping a broken link. The URL is
+/// marked safe: it is built from the template's own literal and a hex digest,
+/// and escaping would only turn its slashes into entities.
+pub fn asset_url(path: String) -> Result<minijinja::Value, minijinja::Error> {
     let entry = prepared(&path).ok_or_else(|| {
         minijinja::Error::new(
             minijinja::ErrorKind::InvalidOperation,
             format!("no asset named {path}"),
         )
     })?;
-    Ok(format!("/assets/{path}?v={}", entry.fingerprint))
+    Ok(minijinja::Value::from_safe_string(format!(
+        "/assets/{path}?v={}",
+        entry.fingerprint
+    )))
 }
 
 /// Whether the client accepts gzip (`gzip` or `*` listed without `q=0`).

@@ -200,7 +200,7 @@ impl Page {
             what,
             &format!(
                 "(() => {{ const el = document.querySelector({sel}); \
-                 if (!el || el.offsetParent === null || el.closest('[hidden]')) return false; \
+                 if (!el || el.getClientRects().length === 0 || el.closest('[hidden]')) return false; \
                  {action}; return true; }})()"
             ),
         )
@@ -268,7 +268,7 @@ impl Page {
         let (sel, l) = (json!(scope), json!(label));
         let find = format!(
             "[...document.querySelectorAll({sel} + ' button, ' + {sel} + ' a')]\
-             .find(b => b.textContent.trim() === {l} && b.offsetParent !== null)"
+             .find(b => b.textContent.trim() === {l} && b.getClientRects().length > 0)"
         );
         self.wait_for(
             &format!("click {label:?} in {scope}"),
@@ -334,20 +334,22 @@ impl Page {
         }
     }
 
-    /// A PNG of the whole page (beyond the viewport).
-    pub fn screenshot_full(&self) -> Vec<u8> {
-        let cmd: Cdp::CaptureScreenshot = serde_json::from_value(json!({
-            "format": "png", "captureBeyondViewport": true, "fromSurface": true
-        }))
-        .expect("CaptureScreenshot");
-        match self.tab.call_method(cmd) {
-            Ok(shot) => {
-                use base64::Engine;
-                base64::engine::general_purpose::STANDARD
-                    .decode(shot.data)
-                    .expect("screenshot is base64")
-            }
-            Err(e) => self.fail("screenshot", e),
-        }
+    /// A PNG of the whole page: the viewport is stretched to the document's
+    /// height for the shot (at least `min_height`), then left as it was.
+    pub fn screenshot_full(&self, min_height: u32) -> Vec<u8> {
+        let (width, mobile) = (
+            self.js("window.innerWidth").as_u64().unwrap_or(1280) as u32,
+            self.js("matchMedia('(pointer: coarse)').matches").as_bool().unwrap_or(false),
+        );
+        let height = self
+            .js("document.documentElement.scrollHeight")
+            .as_u64()
+            .unwrap_or(800) as u32;
+        self.viewport(width, height.max(min_height), mobile);
+        let shot = self
+            .tab
+            .capture_screenshot(Cdp::CaptureScreenshotFormatOption::Png, None, None, true);
+        self.viewport(width, min_height, mobile);
+        shot.unwrap_or_else(|e| self.fail("screenshot", e))
     }
 }

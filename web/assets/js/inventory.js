@@ -28,6 +28,12 @@ async function loadAll() {
   if (itemId) await showItem(itemId);
 }
 
+function availability(item) {
+  const cls = item.available_quantity < 0 ? 'badge badge-danger'
+    : item.available_quantity === 0 ? 'badge badge-warn' : 'badge badge-ok';
+  return el('span', { class: cls }, fmt(item.available_quantity));
+}
+
 function renderMatrix() {
   const table = $('#matrix');
   const needle = $('#matrix-filter').value.trim().toLowerCase();
@@ -49,7 +55,7 @@ function renderMatrix() {
     }),
     el('td', { class: 'num' }, fmt(item.stocked_quantity)),
     el('td', { class: 'num' }, fmt(item.allocated_quantity)),
-    el('td', { class: 'num' }, el('span', { class: item.available_quantity < 0 ? 'badge badge-danger' : 'badge badge-ok' }, fmt(item.available_quantity))))));
+    el('td', { class: 'num' }, availability(item)))));
 }
 
 function renderAllocations() {
