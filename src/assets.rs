@@ -58,8 +58,11 @@ fn compressible(content_type: &str) -> bool {
         || content_type == "image/svg+xml"
 }
 
+/// A minifier: source text in, minified text out (None when it cannot parse).
+type Minify = fn(&str) -> Option<String>;
+
 /// For `js/app.min.js` the embedded source `js/app.js` and the minifier to use.
-fn min_source(path: &str) -> Option<(String, fn(&str) -> Option<String>)> {
+fn min_source(path: &str) -> Option<(String, Minify)> {
     if let Some(stem) = path.strip_suffix(".min.js") {
         return Some((format!("{stem}.js"), minify_js));
     }
@@ -95,7 +98,9 @@ fn prepared(path: &str) -> Option<Arc<Prepared>> {
             let file = Assets::get(&source_path)?;
             let text = std::str::from_utf8(&file.data).ok()?;
             // A minifier failure must not take the asset down: serve the source.
-            let body = minify(text).unwrap_or_else(|| text.to_string()).into_bytes();
+            let body = minify(text)
+                .unwrap_or_else(|| text.to_string())
+                .into_bytes();
             (body, source_fingerprint(&file))
         }
     };

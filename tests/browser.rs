@@ -48,7 +48,10 @@ fn main_journey_from_registration_to_logout() {
     page.wait_path("/register");
     register(&page, "alice");
     page.wait_text(".user-name", "alice");
-    page.wait_for("stats are loaded", "document.querySelector('[data-stat=items]').textContent.trim() === '0'");
+    page.wait_for(
+        "stats are loaded",
+        "document.querySelector('[data-stat=items]').textContent.trim() === '0'",
+    );
 
     // Log out and back in.
     page.click("#logout").wait_path("/login");
@@ -71,11 +74,15 @@ fn main_journey_from_registration_to_logout() {
     page.click("#edit-form button[type=submit]");
     page.wait_text("[data-rows]", "M3 screw <b>");
     // Names are shown as text, never as markup.
-    assert_eq!(page.js("document.querySelectorAll('[data-rows] b').length"), 0);
+    assert_eq!(
+        page.js("document.querySelectorAll('[data-rows] b').length"),
+        0
+    );
 
     // Stock it, create a project, allocate.
     page.goto("/inventory");
-    page.choose("#stock-item", "M3 screw <b>").choose("#stock-location", "Shelf A");
+    page.choose("#stock-item", "M3 screw <b>")
+        .choose("#stock-location", "Shelf A");
     set_number(&page, "#stock-quantity", 6);
     page.click("#stock-form button[type=submit]");
     page.wait_text("#matrix", "Shelf A");
@@ -86,14 +93,18 @@ fn main_journey_from_registration_to_logout() {
     page.click("#edit-form button[type=submit]");
     page.wait_text("[data-rows]", "Robot arm");
     page.goto("/inventory");
-    page.choose("#allocate-item", "M3 screw <b>").choose("#allocate-project", "Robot arm");
+    page.choose("#allocate-item", "M3 screw <b>")
+        .choose("#allocate-project", "Robot arm");
     set_number(&page, "#allocate-quantity", 4);
     page.click("#allocate-form button[type=submit]");
     page.wait_text("#alloc-table", "Robot arm");
 
     // The dashboard counts all of it.
     page.goto("/dashboard");
-    page.wait_for("stats are loaded", "document.querySelector('[data-stat=items]').textContent.trim() === '1'");
+    page.wait_for(
+        "stats are loaded",
+        "document.querySelector('[data-stat=items]').textContent.trim() === '1'",
+    );
     assert_eq!(stat(&page, "locations"), "2");
     assert_eq!(stat(&page, "projects"), "1");
     assert_eq!(stat(&page, "units_stocked"), "6");
@@ -102,7 +113,8 @@ fn main_journey_from_registration_to_logout() {
 
     // Allocating more than is left shows the API's sentence next to the form.
     page.goto("/inventory");
-    page.choose("#allocate-item", "M3 screw <b>").choose("#allocate-project", "Robot arm");
+    page.choose("#allocate-item", "M3 screw <b>")
+        .choose("#allocate-project", "Robot arm");
     set_number(&page, "#allocate-quantity", 50);
     page.click("#allocate-form button[type=submit]");
     page.wait_visible("#allocate-form [data-error]");
@@ -148,7 +160,9 @@ fn registration_closed_shows_the_closed_page() {
     );
     page.goto("/");
     assert_eq!(
-        page.js("[...document.querySelectorAll('a')].some(a => a.getAttribute('href') === '/register')"),
+        page.js(
+            "[...document.querySelectorAll('a')].some(a => a.getAttribute('href') === '/register')"
+        ),
         false,
         "no link to a closed registration"
     );
@@ -167,7 +181,9 @@ fn pages_send_a_stranger_to_login_and_back_afterwards() {
     // A wrong password is answered next to the form, not with a redirect.
     let other = chrome.page(&server.base, "login_wrong_password");
     other.goto("/login");
-    other.fill("#login-username", "bob").fill("#login-password", "not the password");
+    other
+        .fill("#login-username", "bob")
+        .fill("#login-password", "not the password");
     other.press("Enter");
     other.wait_text("#login-form [data-error]", "Wrong username or password");
     assert_eq!(other.path(), "/login");
@@ -220,7 +236,10 @@ fn settings_change_the_password_and_keep_this_browser_logged_in() {
         .fill("#new-password", "a much longer secret")
         .fill("#confirm-password", "a much longer secret")
         .click("#password-form button[type=submit]");
-    page.wait_text("#password-form [data-error]", "current password is not correct");
+    page.wait_text(
+        "#password-form [data-error]",
+        "current password is not correct",
+    );
 
     page.fill("#old-password", PASSWORD)
         .fill("#new-password", "a much longer secret")
@@ -229,5 +248,8 @@ fn settings_change_the_password_and_keep_this_browser_logged_in() {
     page.wait_text("#password-form [data-ok]", "password was changed");
     page.goto("/profile/");
     page.wait_text("#security-title", "Security");
-    assert!(page.text("[aria-labelledby=security-title] .facts").contains("1 signed-in device"));
+    assert!(
+        page.text("[aria-labelledby=security-title] .facts")
+            .contains("1 signed-in device")
+    );
 }

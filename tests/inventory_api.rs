@@ -124,7 +124,10 @@ fn items_are_created_read_updated_and_deleted() {
     assert_eq!(get_item(&c, id)["name"], "Resistor 10k");
 
     // A partial update leaves the other fields alone.
-    let r = c.put(&format!("/api/item?id={id}"), json!({"total_quantity": 120}));
+    let r = c.put(
+        &format!("/api/item?id={id}"),
+        json!({"total_quantity": 120}),
+    );
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["total_quantity"], 120);
     assert_eq!(r.json()["name"], "Resistor 10k");
@@ -186,11 +189,26 @@ fn bad_item_input_is_refused_naming_the_field() {
         (json!({"name": long}), "name"),
         (json!({"name": 5}), "name"),
         (json!({"name": null}), "name"),
-        (json!({"name": "ok", "total_quantity": -1}), "total_quantity"),
-        (json!({"name": "ok", "total_quantity": 1.5}), "total_quantity"),
-        (json!({"name": "ok", "total_quantity": 2.0}), "total_quantity"),
-        (json!({"name": "ok", "total_quantity": "3"}), "total_quantity"),
-        (json!({"name": "ok", "total_quantity": null}), "total_quantity"),
+        (
+            json!({"name": "ok", "total_quantity": -1}),
+            "total_quantity",
+        ),
+        (
+            json!({"name": "ok", "total_quantity": 1.5}),
+            "total_quantity",
+        ),
+        (
+            json!({"name": "ok", "total_quantity": 2.0}),
+            "total_quantity",
+        ),
+        (
+            json!({"name": "ok", "total_quantity": "3"}),
+            "total_quantity",
+        ),
+        (
+            json!({"name": "ok", "total_quantity": null}),
+            "total_quantity",
+        ),
         (
             json!({"name": "ok", "total_quantity": 99_999_999_999_999_i64}),
             "total_quantity",
@@ -343,7 +361,10 @@ fn projects_are_managed_with_unique_names_and_details() {
     assert_eq!(r.status, 409);
     assert_eq!(r.code(), "name_taken");
     assert_eq!(r.json()["existing_id"], p);
-    let r = c.put(&format!("/api/project?id={p}"), json!({"description": "v2"}));
+    let r = c.put(
+        &format!("/api/project?id={p}"),
+        json!({"description": "v2"}),
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["name"], "Robot");
     assert_eq!(r.json()["description"], "v2");
@@ -508,7 +529,8 @@ fn stock_and_allocations_need_existing_rows() {
     assert_eq!(r.json()["field"], "quantity");
     assert_eq!(c.delete("/api/association?id=5").status, 404);
     assert_eq!(
-        c.put("/api/association?id=5", json!({"quantity": 1})).json()["error"],
+        c.put("/api/association?id=5", json!({"quantity": 1}))
+            .json()["error"],
         "Allocation 5 does not exist."
     );
 }

@@ -27,7 +27,10 @@ fn every_page_needs_a_login_and_redirects_to_it() {
         let r = c.get(page);
         assert_eq!(r.status, 303, "{page}");
         let location = r.header("location").unwrap_or_default();
-        assert!(location.starts_with("/login?next=%2F"), "{page} → {location}");
+        assert!(
+            location.starts_with("/login?next=%2F"),
+            "{page} → {location}"
+        );
     }
 }
 
@@ -44,7 +47,10 @@ fn every_page_renders_for_a_logged_in_user_as_html() {
         // No inline script or style: the Content-Security-Policy forbids them.
         assert!(!r.text.contains("<script>"), "{page} has an inline script");
         assert!(!r.text.contains(" style="), "{page} has an inline style");
-        assert!(!r.text.contains(" onclick="), "{page} has an inline handler");
+        assert!(
+            !r.text.contains(" onclick="),
+            "{page} has an inline handler"
+        );
     }
 }
 
@@ -118,10 +124,18 @@ fn unknown_pages_are_html_and_unknown_api_paths_are_json() {
     let c = s.client();
     let page = c.get("/no-such-page");
     assert_eq!(page.status, 404);
-    assert!(page.header("content-type").unwrap_or("").starts_with("text/html"));
+    assert!(
+        page.header("content-type")
+            .unwrap_or("")
+            .starts_with("text/html")
+    );
     let api = c.get("/api/no-such-thing");
     assert_eq!(api.status, 404);
-    assert!(api.header("content-type").unwrap_or("").starts_with("application/json"));
+    assert!(
+        api.header("content-type")
+            .unwrap_or("")
+            .starts_with("application/json")
+    );
 }
 
 /// The asset URL the page uses, e.g. `/assets/css/app.min.css?v=…`.
@@ -207,7 +221,12 @@ fn min_variants_are_minified_and_smaller() {
 fn assets_are_gzipped_when_the_client_accepts_it() {
     let s = TestServer::start();
     let c = s.client();
-    let plain = c.send_with("GET", "/assets/css/app.css", None, &[("Accept-Encoding", "identity")]);
+    let plain = c.send_with(
+        "GET",
+        "/assets/css/app.css",
+        None,
+        &[("Accept-Encoding", "identity")],
+    );
     assert_eq!(plain.header("content-encoding"), None);
     assert_eq!(plain.header("vary"), Some("Accept-Encoding"));
 
@@ -235,7 +254,11 @@ fn assets_are_gzipped_when_the_client_accepts_it() {
         .find_map(|l| l.strip_prefix("etag: "))
         .expect("ETag")
         .to_string();
-    assert_ne!(Some(etag.as_str()), plain.header("etag"), "each encoding has its own tag");
+    assert_ne!(
+        Some(etag.as_str()),
+        plain.header("etag"),
+        "each encoding has its own tag"
+    );
     let mut text = String::new();
     GzDecoder::new(compressed)
         .read_to_string(&mut text)
@@ -243,9 +266,19 @@ fn assets_are_gzipped_when_the_client_accepts_it() {
     assert_eq!(text, plain.text);
     assert!(compressed.len() < plain.text.len());
 
-    let refused = c.send_with("GET", "/assets/css/app.css", None, &[("Accept-Encoding", "gzip;q=0")]);
+    let refused = c.send_with(
+        "GET",
+        "/assets/css/app.css",
+        None,
+        &[("Accept-Encoding", "gzip;q=0")],
+    );
     assert_eq!(refused.header("content-encoding"), None);
     // A 304 for either representation's tag.
-    let again = c.send_with("GET", "/assets/css/app.css", None, &[("If-None-Match", &etag)]);
+    let again = c.send_with(
+        "GET",
+        "/assets/css/app.css",
+        None,
+        &[("If-None-Match", &etag)],
+    );
     assert_eq!(again.status, 304);
 }

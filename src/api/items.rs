@@ -69,8 +69,7 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             total_quantity: total.unwrap_or(old.total_quantity),
         };
         let delta = new.total_quantity - old.total_quantity;
-        if new.total_quantity < old.stocked_quantity
-            || new.total_quantity < old.allocated_quantity
+        if new.total_quantity < old.stocked_quantity || new.total_quantity < old.allocated_quantity
         {
             return Err(total_below_usage(&old, new.total_quantity));
         }

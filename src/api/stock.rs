@@ -64,7 +64,11 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             .with("existing_id", existing));
         }
         if item.stocked_quantity + quantity > item.total_quantity {
-            return Err(over_stock(item.total_quantity, item.stocked_quantity, quantity));
+            return Err(over_stock(
+                item.total_quantity,
+                item.stocked_quantity,
+                quantity,
+            ));
         }
         let id = stock::insert(tx, item_id, location_id, quantity)?;
         let change = Change {
@@ -139,7 +143,13 @@ struct Transferred {
 pub fn transfer(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body = Body::parse(
         ctx.req,
-        &["item_id", "from_location_id", "to_location_id", "quantity", "note"],
+        &[
+            "item_id",
+            "from_location_id",
+            "to_location_id",
+            "quantity",
+            "note",
+        ],
     )?;
     let item_id = body.required_id("item_id")?;
     let from = body.required_id("from_location_id")?;

@@ -25,7 +25,8 @@ pub const SORTS: &[SortColumn] = &[
     sort("quantity", "t.quantity", false),
 ];
 
-const ROWS: &str = "SELECT s.id, s.item_id, i.name AS item_name, s.project_id, l.name AS project_name, s.quantity
+const ROWS: &str =
+    "SELECT s.id, s.item_id, i.name AS item_name, s.project_id, l.name AS project_name, s.quantity
     FROM project_items s JOIN items i ON i.id = s.item_id JOIN projects l ON l.id = s.project_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Allocation> {
@@ -63,7 +64,11 @@ fn filter(q: &ListQuery, by: AllocationFilter) -> Filter {
     f
 }
 
-pub fn list(conn: &Connection, q: &ListQuery, by: AllocationFilter) -> AppResult<(Vec<Allocation>, i64)> {
+pub fn list(
+    conn: &Connection,
+    q: &ListQuery,
+    by: AllocationFilter,
+) -> AppResult<(Vec<Allocation>, i64)> {
     let f = filter(q, by);
     let sql = format!(
         "SELECT * FROM ({ROWS} {where_}) AS t {order} {limit}",
@@ -103,7 +108,9 @@ pub fn not_found(id: i64) -> AppError {
 /// The row holding `item_id` at `project_id`, if any: (id, quantity).
 pub fn find(conn: &Connection, item_id: i64, project_id: i64) -> AppResult<Option<(i64, i64)>> {
     Ok(conn
-        .prepare_cached("SELECT id, quantity FROM project_items WHERE item_id = ?1 AND project_id = ?2")?
+        .prepare_cached(
+            "SELECT id, quantity FROM project_items WHERE item_id = ?1 AND project_id = ?2",
+        )?
         .query_row(params![item_id, project_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
@@ -125,8 +132,10 @@ pub fn rows_for_item(conn: &Connection, item_id: i64) -> AppResult<i64> {
 }
 
 pub fn insert(conn: &Connection, item_id: i64, project_id: i64, quantity: i64) -> AppResult<i64> {
-    conn.prepare_cached("INSERT INTO project_items (item_id, project_id, quantity) VALUES (?1, ?2, ?3)")?
-        .execute(params![item_id, project_id, quantity])?;
+    conn.prepare_cached(
+        "INSERT INTO project_items (item_id, project_id, quantity) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![item_id, project_id, quantity])?;
     Ok(conn.last_insert_rowid())
 }
 

@@ -30,8 +30,16 @@ pub const SORTS: &[SortColumn] = &[
     sort("total_quantity", "t.total_quantity", false),
     sort("stocked_quantity", "t.stocked_quantity", false),
     sort("allocated_quantity", "t.allocated_quantity", false),
-    sort("available_quantity", "t.total_quantity - t.allocated_quantity", false),
-    sort("unstocked_quantity", "t.total_quantity - t.stocked_quantity", false),
+    sort(
+        "available_quantity",
+        "t.total_quantity - t.allocated_quantity",
+        false,
+    ),
+    sort(
+        "unstocked_quantity",
+        "t.total_quantity - t.stocked_quantity",
+        false,
+    ),
     sort("location_count", "t.location_count", false),
     sort("project_count", "t.project_count", false),
 ];

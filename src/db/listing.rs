@@ -46,7 +46,11 @@ impl ListQuery {
     /// `ORDER BY` with the id as tie-breaker so pages never overlap or skip rows.
     pub fn order_by(&self) -> String {
         let dir = if self.descending { "DESC" } else { "ASC" };
-        let collate = if self.sort_text { " COLLATE NOCASE" } else { "" };
+        let collate = if self.sort_text {
+            " COLLATE NOCASE"
+        } else {
+            ""
+        };
         if self.sort_sql == "t.id" {
             format!("ORDER BY t.id {dir}")
         } else {

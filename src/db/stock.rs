@@ -103,7 +103,9 @@ pub fn not_found(id: i64) -> AppError {
 pub fn find(conn: &Connection, item_id: i64, location_id: i64) -> AppResult<Option<(i64, i64)>> {
     Ok(conn
         .prepare_cached("SELECT id, quantity FROM stock WHERE item_id = ?1 AND location_id = ?2")?
-        .query_row(params![item_id, location_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(params![item_id, location_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?)
 }
 

@@ -119,7 +119,11 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 fn datetime(ts: i64) -> String {
     let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
     let secs = ts.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", secs / 3600, secs % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60
+    )
 }
 
 /// `{{ ts | date }}`: a Unix timestamp as `2026-11-25`.

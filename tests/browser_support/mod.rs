@@ -137,7 +137,10 @@ impl Page {
         let cmd: Cdp::Navigate = serde_json::from_value(json!({ "url": url })).expect("Navigate");
         match self.tab.call_method(cmd) {
             Ok(answer) if answer.error_text.is_none() => {}
-            Ok(answer) => self.fail(&format!("open {path}"), answer.error_text.unwrap_or_default()),
+            Ok(answer) => self.fail(
+                &format!("open {path}"),
+                answer.error_text.unwrap_or_default(),
+            ),
             Err(e) => self.fail(&format!("open {path}"), e),
         }
         self.loaded(&format!("load {path}"))
@@ -145,7 +148,10 @@ impl Page {
 
     /// Waits for the page that replaces the current one to finish loading.
     pub fn loaded(&self, what: &str) -> &Self {
-        self.wait_for(what, "!window.__leaving && document.readyState === 'complete'")
+        self.wait_for(
+            what,
+            "!window.__leaving && document.readyState === 'complete'",
+        )
     }
 
     /// The path (and query) of the current page.
@@ -272,7 +278,9 @@ impl Page {
         );
         self.wait_for(
             &format!("click {label:?} in {scope}"),
-            &format!("(() => {{ const b = {find}; if (!b) return false; b.click(); return true; }})()"),
+            &format!(
+                "(() => {{ const b = {find}; if (!b) return false; b.click(); return true; }})()"
+            ),
         );
         self
     }
@@ -339,16 +347,18 @@ impl Page {
     pub fn screenshot_full(&self, min_height: u32) -> Vec<u8> {
         let (width, mobile) = (
             self.js("window.innerWidth").as_u64().unwrap_or(1280) as u32,
-            self.js("matchMedia('(pointer: coarse)').matches").as_bool().unwrap_or(false),
+            self.js("matchMedia('(pointer: coarse)').matches")
+                .as_bool()
+                .unwrap_or(false),
         );
         let height = self
             .js("document.documentElement.scrollHeight")
             .as_u64()
             .unwrap_or(800) as u32;
         self.viewport(width, height.max(min_height), mobile);
-        let shot = self
-            .tab
-            .capture_screenshot(Cdp::CaptureScreenshotFormatOption::Png, None, None, true);
+        let shot =
+            self.tab
+                .capture_screenshot(Cdp::CaptureScreenshotFormatOption::Png, None, None, true);
         self.viewport(width, min_height, mobile);
         shot.unwrap_or_else(|e| self.fail("screenshot", e))
     }
