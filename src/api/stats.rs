@@ -34,10 +34,13 @@ pub struct ShortItem {
     missing: i64,
 }
 
-const PER_ITEM: &str = "SELECT i.id, i.name,
-        COALESCE((SELECT SUM(quantity) FROM stock WHERE item_id = i.id), 0) AS stocked,
-        COALESCE((SELECT SUM(quantity) FROM project_items WHERE item_id = i.id), 0) AS allocated
-    FROM items i";
+/// Allocated and stocked units per item that has allocations: an item can only
+/// be short if something is allocated, so this starts from `project_items`.
+const PER_ITEM: &str = "SELECT a.item_id AS id, i.name AS name,
+        COALESCE((SELECT SUM(quantity) FROM stock WHERE item_id = a.item_id), 0) AS stocked,
+        a.allocated AS allocated
+    FROM (SELECT item_id, SUM(quantity) AS allocated FROM project_items GROUP BY item_id) a
+    JOIN items i ON i.id = a.item_id";
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let stats = db::read(ctx.conn, |tx| load(tx))?;

@@ -43,8 +43,10 @@ pub fn migrate(conn: &mut Connection) -> Result<(), String> {
         ));
     }
     if version == 0 {
-        if table_exists(conn, "users")? || table_exists(conn, "items")? {
+        if is_original(conn).map_err(|e| e.to_string())? {
             upgrade_original(conn)?;
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(|e| format!("cannot switch the upgraded database to WAL: {e}"))?;
             eprintln!("upgraded a database of the original MiauInv to schema version 1");
         } else {
             let tx = conn
@@ -73,6 +75,21 @@ pub fn migrate(conn: &mut Connection) -> Result<(), String> {
         version += 1;
     }
     Ok(())
+}
+
+/// Whether `conn` holds a database of the original program that has not been
+/// upgraded yet: no schema version, but the original's tables.
+pub fn is_original(conn: &Connection) -> rusqlite::Result<bool> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version != 0 {
+        return Ok(false);
+    }
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'items')",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
 }
 
 fn table_exists(conn: &Connection, name: &str) -> Result<bool, String> {
@@ -220,6 +237,22 @@ fn rebuild(tx: &Transaction<'_>) -> Result<(), String> {
                  SELECT MIN(id), item_id, project_id, SUM(quantity) FROM legacy_project_items
                  GROUP BY item_id, project_id",
         )?;
+    }
+    // Ids of merged-away rows are never handed out again: each AUTOINCREMENT
+    // counter continues from the original's (or its highest id, if higher).
+    for name in ["items", "locations", "projects", "stock", "project_items"] {
+        if has(name) {
+            sql(
+                tx,
+                &format!(
+                    "DELETE FROM sqlite_sequence WHERE name = '{name}';
+                     INSERT INTO sqlite_sequence (name, seq) VALUES ('{name}', max(
+                         COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'legacy_{name}'), 0),
+                         COALESCE((SELECT MAX(id) FROM legacy_{name}), 0),
+                         COALESCE((SELECT MAX(id) FROM {name}), 0)));"
+                ),
+            )?;
+        }
     }
     for name in &present {
         sql(tx, &format!("DROP TABLE \"legacy_{name}\""))?;

@@ -27,7 +27,13 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // A database of the original program keeps its journal mode until its
+    // upgrade has succeeded: switching to WAL rewrites the file header, and a
+    // refused upgrade must leave the file byte for byte as it was. The upgrade
+    // switches it to WAL itself.
+    if !migrate::is_original(&conn)? {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
