@@ -55,6 +55,8 @@ export function resourceList(config) {
       return load();
     }
     rows.replaceChildren(...list.flatMap(renderRow));
+    const listError = $('[data-list-error]');
+    if (listError) listError.hidden = true;
     const filtered = params.has('q') || params.has('category');
     $('[data-empty]').hidden = list.length > 0;
     $('[data-empty-hint]').hidden = filtered;
@@ -115,7 +117,7 @@ export function resourceList(config) {
     try {
       await api.del(`${config.endpoint}?id=${row.id}`);
       toast(`Deleted ${row.name}.`);
-      load();
+      await load();
     } catch (err) {
       const box = $('[data-list-error]') || el('p', { class: 'form-error', role: 'alert', 'data-list-error': '' });
       box.textContent = err.message;
