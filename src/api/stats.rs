@@ -12,7 +12,7 @@ use serde::Serialize;
 const SHORT_LISTED: i64 = 10;
 
 #[derive(Serialize)]
-struct Stats {
+pub struct Stats {
     items: i64,
     locations: i64,
     projects: i64,
@@ -26,7 +26,7 @@ struct Stats {
 
 /// An item with more units allocated than stocked.
 #[derive(Serialize)]
-struct ShortItem {
+pub struct ShortItem {
     id: i64,
     name: String,
     stocked_quantity: i64,
@@ -47,7 +47,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(Reply::ok(&stats))
 }
 
-fn load(conn: &Connection) -> AppResult<Stats> {
+pub fn load(conn: &Connection) -> AppResult<Stats> {
     let count = |table: &str| -> rusqlite::Result<i64> {
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
     };
