@@ -86,7 +86,7 @@ pub fn server_config(cert_path: &Path, key_path: &Path) -> Result<Arc<ServerConf
         })?;
     if certs.is_empty() {
         return Err(format!(
-            "TLS certificate {} contains no PEM certificate",
+            "cannot read TLS certificate {}: it holds no PEM certificate",
             cert_path.display()
         ));
     }
