@@ -356,7 +356,7 @@ impl EventLoop {
             shared.open.fetch_sub(1, Ordering::SeqCst);
             if shared.tls.is_none() {
                 // Best effort: one non-blocking write, then close.
-                let _ = stream.write(OVER_CAPACITY.as_bytes());
+                let _ = stream.write(answers().over_capacity.as_bytes());
             }
             return;
         }
@@ -469,7 +469,6 @@ impl EventLoop {
     }
 }
 
-const OVER_CAPACITY: &str = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 79\r\nRetry-After: 5\r\nConnection: close\r\n\r\n{\"error\":\"The server has too many open connections.\",\"code\":\"too_many_connections\"}";
 
 fn error_response(status: &str, code: &str, message: &str) -> String {
     let body = format!("{{\"error\":\"{message}\",\"code\":\"{code}\"}}");
@@ -485,6 +484,7 @@ struct Answers {
     bad_request: String,
     body_too_large: String,
     unavailable: String,
+    over_capacity: String,
 }
 
 fn answers() -> &'static Answers {
@@ -509,6 +509,11 @@ fn answers() -> &'static Answers {
             "503 Service Unavailable",
             "unavailable",
             "The server cannot take the request right now.",
+        ),
+        over_capacity: error_response(
+            "503 Service Unavailable",
+            "too_many_connections",
+            "The server has too many open connections.",
         ),
     })
 }

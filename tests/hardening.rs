@@ -524,7 +524,10 @@ fn connections_over_the_cap_are_refused_and_the_server_recovers() {
     let _ = extra.write_all(&get("/healthz", ""));
     match read_answer(&mut extra) {
         None => {} // closed at once
-        Some(a) => assert_eq!(a.status, 503, "{}", a.body),
+        Some(a) => {
+            assert_eq!(a.status, 503, "{}", a.body);
+            assert!(a.body.contains("too_many_connections"), "{}", a.body);
+        }
     }
     drop(idle);
     let deadline = Instant::now() + GENEROUS;
