@@ -1,0 +1,133 @@
+//! The create/update/delete steps stock rows and allocations share (see
+//! `db::placement`): check the item and the place exist, refuse a second row
+//! for the same pair, keep the item's placed units within its total, write,
+//! and append a movement, all in one `BEGIN IMMEDIATE` transaction so that
+//! clients placing units at once cannot together exceed the total. The public
+//! handlers stay in `stock.rs` and `allocations.rs`.
+
+use crate::api::input::{self, Whole};
+use crate::db::items::{self, Item};
+use crate::db::movements::{self, Change};
+use crate::db::placement::{self, PlacedFilter, Placement};
+use crate::db::{self, named};
+use crate::error::{AppError, AppResult};
+use crate::http::Reply;
+use crate::router::Ctx;
+use serde::Deserialize;
+
+/// `PUT` `{quantity, note?}`: the only thing a row lets change.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuantityChange {
+    quantity: Whole,
+    note: Option<String>,
+}
+
+/// `GET`: every row (filtered by `item_id` and the place's key; searchable,
+/// sortable, paged) or `?id=` one.
+pub fn get(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
+    if let Some(id) = ctx.req.opt_id_param("id")? {
+        return Ok(Reply::ok(&placement::get(ctx.conn, kind, id)?));
+    }
+    let by = PlacedFilter {
+        item_id: ctx.req.opt_id_param("item_id")?,
+        place_id: ctx.req.opt_id_param(kind.place.key)?,
+    };
+    let q = input::list_query(ctx.req, kind.sorts)?;
+    let (rows, total) = db::read(ctx.conn, |tx| placement::list(tx, kind, &q, by))?;
+    Ok(input::list_reply(&rows, total))
+}
+
+/// A new row as the client asked for it, already validated.
+pub struct NewPlacement {
+    pub item_id: i64,
+    pub place_id: i64,
+    pub quantity: i64,
+    pub note: Option<String>,
+}
+
+/// `POST`: creates the row and records the units as placed.
+pub fn create(ctx: &mut Ctx<'_>, kind: &'static Placement, new: NewPlacement) -> AppResult<Reply> {
+    let user = ctx.user()?.clone();
+    let row = db::write(ctx.conn, |tx| {
+        let item = items::get(tx, new.item_id)?;
+        let place = named::name_of(tx, kind.place, new.place_id)?;
+        if let Some((existing, _)) = placement::find(tx, kind, new.item_id, new.place_id)? {
+            return Err(
+                AppError::conflict("duplicate", (kind.duplicate)(&item.name, &place, existing))
+                    .with("existing_id", existing),
+            );
+        }
+        let placed = placement::placed_except(tx, kind, new.item_id, None)?;
+        check_total(kind, &item, placed, new.quantity)?;
+        let id = placement::insert(tx, kind, new.item_id, new.place_id, new.quantity)?;
+        let mut change = Change {
+            note: new.note.as_deref(),
+            ..Change::new(kind.movement, new.item_id, new.quantity, new.quantity)
+        };
+        (kind.mark_place)(&mut change, new.place_id);
+        movements::record(tx, &user, &change)?;
+        placement::get(tx, kind, id)
+    })?;
+    Ok(Reply::created(&row))
+}
+
+/// `PUT ?id=` `{quantity, note?}`: sets the row's quantity; a movement is
+/// recorded only when it changes.
+pub fn update(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    let body: QuantityChange = ctx.req.json()?;
+    let quantity = input::quantity("quantity", body.quantity)?;
+    let note = input::note(body.note.as_deref())?;
+    let user = ctx.user()?.clone();
+    let row = db::write(ctx.conn, |tx| {
+        let old = placement::get(tx, kind, id)?;
+        let item = items::get(tx, old.item_id)?;
+        let others = placement::placed_except(tx, kind, old.item_id, Some(id))?;
+        check_total(kind, &item, others, quantity)?;
+        placement::set_quantity(tx, kind, id, quantity)?;
+        let delta = quantity - old.quantity;
+        if delta != 0 {
+            let mut change = Change {
+                note: note.as_deref(),
+                ..Change::new(kind.movement, old.item_id, delta, quantity)
+            };
+            (kind.mark_place)(&mut change, old.place_id);
+            movements::record(tx, &user, &change)?;
+        }
+        placement::get(tx, kind, id)
+    })?;
+    Ok(Reply::ok(&row))
+}
+
+/// `DELETE ?id=`: the row's units are no longer placed (recorded as a movement
+/// down to 0).
+pub fn delete(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    let user = ctx.user()?.clone();
+    db::write(ctx.conn, |tx| {
+        let old = placement::get(tx, kind, id)?;
+        placement::delete(tx, kind, id)?;
+        let mut change = Change::new(kind.movement, old.item_id, -old.quantity, 0);
+        (kind.mark_place)(&mut change, old.place_id);
+        movements::record(tx, &user, &change)?;
+        Ok(())
+    })?;
+    Ok(input::deleted(id))
+}
+
+/// Refuses `requested` units when `placed` (the item's other rows) plus them
+/// would exceed the item's total: "Only 3 of 10 left to allocate."
+fn check_total(kind: &Placement, item: &Item, placed: i64, requested: i64) -> AppResult<()> {
+    let total = item.total_quantity;
+    if placed + requested <= total {
+        return Ok(());
+    }
+    let left = total - placed;
+    Err(AppError::conflict(kind.over_code, (kind.over)(left, total))
+        .with("field", "quantity")
+        .with("total_quantity", total)
+        .with(kind.placed_key, placed)
+        .with(kind.left_key, left)
+        .with("requested", requested))
+}
