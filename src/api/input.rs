@@ -51,7 +51,9 @@ impl<'de> Deserialize<'de> for Whole {
 /// For `#[serde(default, deserialize_with = "input::present")]` on an optional
 /// field: absent is `None`, but an explicit `null` is refused like any other
 /// value of the wrong type (plain `Option` would take it as absent).
-pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
 }
 
@@ -101,6 +103,22 @@ pub fn text(field: &str, text: Option<&str>, max: usize) -> AppResult<Option<Str
         ));
     }
     Ok((!text.is_empty()).then(|| text.to_string()))
+}
+
+/// A partial update's name: `None` when left out.
+pub fn name_change(field: &str, name: Option<String>) -> AppResult<Option<String>> {
+    name.map(|n| self::name(field, &n)).transpose()
+}
+
+/// A partial update's free text: `None` when left out, `Some(None)` when
+/// cleared (null or blank).
+pub fn text_change(
+    field: &str,
+    text: Option<Option<String>>,
+    max: usize,
+) -> AppResult<Option<Option<String>>> {
+    text.map(|t| self::text(field, t.as_deref(), max))
+        .transpose()
 }
 
 /// The optional note of a change.

@@ -3,10 +3,10 @@
 //! (`/api/movements`).
 
 use crate::api::input::{self, MAX_CATEGORY, MAX_TEXT, Whole};
+use crate::db;
 use crate::db::items::{self, NewItem};
 use crate::db::movements::{self, Change, KIND_TOTAL};
 use crate::db::placement::{self, ALLOCATIONS, STOCK};
-use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use crate::router::Ctx;
@@ -84,15 +84,9 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
     let body: ItemChanges = ctx.req.json()?;
-    let name = body.name.map(|n| input::name("name", &n)).transpose()?;
-    let category = body
-        .category
-        .map(|c| input::text("category", c.as_deref(), MAX_CATEGORY))
-        .transpose()?;
-    let description = body
-        .description
-        .map(|d| input::text("description", d.as_deref(), MAX_TEXT))
-        .transpose()?;
+    let name = input::name_change("name", body.name)?;
+    let category = input::text_change("category", body.category, MAX_CATEGORY)?;
+    let description = input::text_change("description", body.description, MAX_TEXT)?;
     let total = body
         .total_quantity
         .map(|n| input::quantity("total_quantity", n))

@@ -53,19 +53,19 @@ pub fn create(ctx: &mut Ctx<'_>, kind: &'static Placement, new: NewPlacement) ->
         let item = items::get(tx, new.item_id)?;
         let place = named::name_of(tx, kind.place, new.place_id)?;
         if let Some((existing, _)) = placement::find(tx, kind, new.item_id, new.place_id)? {
-            return Err(
-                AppError::conflict("duplicate", (kind.duplicate)(&item.name, &place, existing))
-                    .with("existing_id", existing),
-            );
+            return Err(AppError::conflict(
+                "duplicate",
+                (kind.duplicate)(&item.name, &place, existing),
+            )
+            .with("existing_id", existing));
         }
         let placed = placement::placed_except(tx, kind, new.item_id, None)?;
         check_total(kind, &item, placed, new.quantity)?;
         let id = placement::insert(tx, kind, new.item_id, new.place_id, new.quantity)?;
-        let mut change = Change {
+        let change = Change {
             note: new.note.as_deref(),
-            ..Change::new(kind.movement, new.item_id, new.quantity, new.quantity)
+            ..kind.change(new.item_id, new.place_id, new.quantity, new.quantity)
         };
-        (kind.mark_place)(&mut change, new.place_id);
         movements::record(tx, &user, &change)?;
         placement::get(tx, kind, id)
     })?;
@@ -88,11 +88,10 @@ pub fn update(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
         placement::set_quantity(tx, kind, id, quantity)?;
         let delta = quantity - old.quantity;
         if delta != 0 {
-            let mut change = Change {
+            let change = Change {
                 note: note.as_deref(),
-                ..Change::new(kind.movement, old.item_id, delta, quantity)
+                ..kind.change(old.item_id, old.place_id, delta, quantity)
             };
-            (kind.mark_place)(&mut change, old.place_id);
             movements::record(tx, &user, &change)?;
         }
         placement::get(tx, kind, id)
@@ -108,8 +107,7 @@ pub fn delete(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
     db::write(ctx.conn, |tx| {
         let old = placement::get(tx, kind, id)?;
         placement::delete(tx, kind, id)?;
-        let mut change = Change::new(kind.movement, old.item_id, -old.quantity, 0);
-        (kind.mark_place)(&mut change, old.place_id);
+        let change = kind.change(old.item_id, old.place_id, -old.quantity, 0);
         movements::record(tx, &user, &change)?;
         Ok(())
     })?;

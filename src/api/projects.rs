@@ -72,11 +72,8 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
     let body: ProjectChanges = ctx.req.json()?;
-    let name = body.name.map(|n| input::name("name", &n)).transpose()?;
-    let description = body
-        .description
-        .map(|d| input::text("description", d.as_deref(), MAX_TEXT))
-        .transpose()?;
+    let name = input::name_change("name", body.name)?;
+    let description = input::text_change("description", body.description, MAX_TEXT)?;
     let project = db::write(ctx.conn, |tx| {
         let old = projects::get(tx, id)?;
         let name = name.unwrap_or(old.name);

@@ -77,7 +77,10 @@ fn name_taken(kind: &Named, name: &str) -> AppError {
 
 /// For an insert or rename: the unique index answering for a writer that got
 /// in between `ensure_name_free` and the write becomes `name_taken` too.
-pub fn map_unique<'a>(kind: &'a Named, name: &'a str) -> impl FnOnce(rusqlite::Error) -> AppError + 'a {
+pub fn map_unique<'a>(
+    kind: &'a Named,
+    name: &'a str,
+) -> impl FnOnce(rusqlite::Error) -> AppError + 'a {
     move |e| {
         if crate::db::is_unique_violation(&e) {
             name_taken(kind, name)

@@ -143,7 +143,7 @@ impl Serialize for Held {
 
 impl Placement {
     /// `FROM` with the joins every read of rows needs.
-    fn from_joined(&self) -> String {
+    fn joined_tables(&self) -> String {
         format!(
             "{} s JOIN items i ON i.id = s.item_id JOIN {} l ON l.id = s.{}",
             self.table, self.place.table, self.place.key
@@ -155,11 +155,11 @@ impl Placement {
             "SELECT s.id, s.item_id, i.name AS item_name, s.{} AS place_id, l.name AS place_name, s.quantity
              FROM {}",
             self.place.key,
-            self.from_joined()
+            self.joined_tables()
         )
     }
 
-    fn from_row(&'static self) -> impl Fn(&Row<'_>) -> rusqlite::Result<Placed> {
+    fn row_reader(&'static self) -> impl Fn(&Row<'_>) -> rusqlite::Result<Placed> {
         move |r| {
             Ok(Placed {
                 kind: self,
@@ -171,6 +171,13 @@ impl Placement {
                 quantity: r.get(5)?,
             })
         }
+    }
+
+    /// The movement for a change of `delta` units of `item_id` at `place_id`.
+    pub fn change(&self, item_id: i64, place_id: i64, delta: i64, after: i64) -> Change<'static> {
+        let mut change = Change::new(self.movement, item_id, delta, after);
+        (self.mark_place)(&mut change, place_id);
+        change
     }
 
     pub fn not_found(&self, id: i64) -> AppError {
@@ -202,15 +209,18 @@ pub fn list(
         f.add("s.item_id = ?", vec![Value::Integer(id)]);
     }
     if let Some(id) = by.place_id {
-        f.add(&format!("s.{} = ?", kind.place.key), vec![Value::Integer(id)]);
+        f.add(
+            &format!("s.{} = ?", kind.place.key),
+            vec![Value::Integer(id)],
+        );
     }
-    let count_from = kind.from_joined();
-    listing::page(conn, q, &f, &kind.rows_sql(), &count_from, kind.from_row())
+    let count_from = kind.joined_tables();
+    listing::page(conn, q, &f, &kind.rows_sql(), &count_from, kind.row_reader())
 }
 
 pub fn get(conn: &Connection, kind: &'static Placement, id: i64) -> AppResult<Placed> {
     conn.prepare_cached(&format!("{} WHERE s.id = ?1", kind.rows_sql()))?
-        .query_row([id], kind.from_row())
+        .query_row([id], kind.row_reader())
         .optional()?
         .ok_or_else(|| kind.not_found(id))
 }
