@@ -26,7 +26,7 @@ pub const MAX_LIMIT: i64 = 1000;
 /// A JSON integer in a request body. Floats (even `2.0`), strings and null are
 /// refused by serde with the field named; [`quantity`] and [`id`] check the range.
 #[derive(Debug, Clone, Copy)]
-pub struct Whole(i64);
+pub struct Whole(i128);
 
 impl<'de> Deserialize<'de> for Whole {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Whole, D::Error> {
@@ -37,11 +37,11 @@ impl<'de> Deserialize<'de> for Whole {
                 f.write_str("a whole number")
             }
             fn visit_i64<E: de::Error>(self, n: i64) -> Result<Whole, E> {
-                Ok(Whole(n))
+                Ok(Whole(n.into()))
             }
+            // Kept beyond i64 so the range checks, not serde, refuse it.
             fn visit_u64<E: de::Error>(self, n: u64) -> Result<Whole, E> {
-                // Beyond i64 is beyond every limit: report it as too large.
-                Ok(Whole(i64::try_from(n).unwrap_or(i64::MAX)))
+                Ok(Whole(n.into()))
             }
         }
         d.deserialize_i64(WholeVisitor)
@@ -128,12 +128,12 @@ pub fn note(note: Option<&str>) -> AppResult<Option<String>> {
 
 /// A quantity: from 0 to [`MAX_QUANTITY`].
 pub fn quantity(field: &str, n: Whole) -> AppResult<i64> {
-    match n.0 {
-        n if n < 0 => Err(AppError::invalid_field(
+    match i64::try_from(n.0) {
+        Ok(n) if n < 0 => Err(AppError::invalid_field(
             field,
             format!("The {field} must not be negative."),
         )),
-        n if n <= MAX_QUANTITY => Ok(n),
+        Ok(n) if n <= MAX_QUANTITY => Ok(n),
         _ => Err(AppError::invalid_field(
             field,
             format!("The {field} must be at most {MAX_QUANTITY}."),
@@ -143,8 +143,8 @@ pub fn quantity(field: &str, n: Whole) -> AppResult<i64> {
 
 /// An id: a positive whole number.
 pub fn id(field: &str, n: Whole) -> AppResult<i64> {
-    match n.0 {
-        n if n > 0 => Ok(n),
+    match i64::try_from(n.0) {
+        Ok(n) if n > 0 => Ok(n),
         _ => Err(AppError::invalid_field(
             field,
             format!("The {field} must be a positive whole number."),

@@ -150,7 +150,7 @@ impl Placement {
         )
     }
 
-    fn rows_sql(&'static self) -> String {
+    fn rows_sql(&self) -> String {
         format!(
             "SELECT s.id, s.item_id, i.name AS item_name, s.{} AS place_id, l.name AS place_name, s.quantity
              FROM {}",
