@@ -2,10 +2,11 @@
 
 use crate::api::input;
 use crate::api::items::plural;
+use crate::api::placement;
 use crate::db::named::{self, LOCATIONS};
-use crate::db::placement::{self, STOCK};
+use crate::db::placement::{self as rows, STOCK};
 use crate::db::{self, locations};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::Reply;
 use crate::router::Ctx;
 use serde::Deserialize;
@@ -25,7 +26,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let location = db::read(ctx.conn, |tx| {
             let mut l = locations::get(tx, id)?;
             if content {
-                l.items = Some(placement::held_at(tx, &STOCK, id)?);
+                l.items = Some(rows::held_at(tx, &STOCK, id)?);
             }
             Ok(l)
         })?;
@@ -36,7 +37,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let (mut rows, total) = locations::list(tx, &q)?;
         if content {
             for l in &mut rows {
-                l.items = Some(placement::held_at(tx, &STOCK, l.id)?);
+                l.items = Some(rows::held_at(tx, &STOCK, l.id)?);
             }
         }
         Ok((rows, total))
@@ -72,22 +73,10 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 /// `DELETE /api/location?id=`: only a location without stock rows.
 pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let id = ctx.req.id_param("id")?;
-    db::write(ctx.conn, |tx| {
-        let location = locations::get(tx, id)?;
-        let stock_rows = placement::rows_at(tx, &STOCK, id)?;
-        if stock_rows > 0 {
-            return Err(AppError::conflict(
-                "in_use",
-                format!(
-                    "Location '{}' cannot be deleted: it holds {}. Move or remove them first.",
-                    location.name,
-                    plural(stock_rows, "stock row", "stock rows")
-                ),
-            )
-            .with("stock_rows", stock_rows));
-        }
-        named::delete(tx, &LOCATIONS, id)
-    })?;
-    Ok(input::deleted(id))
+    placement::delete_place(ctx, &STOCK, "stock_rows", |location, rows| {
+        format!(
+            "Location '{location}' cannot be deleted: it holds {}. Move or remove them first.",
+            plural(rows, "stock row", "stock rows")
+        )
+    })
 }

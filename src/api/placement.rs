@@ -114,6 +114,27 @@ pub fn delete(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
     Ok(input::deleted(id))
 }
 
+/// `DELETE ?id=` of a place (a location or a project): refused with 409
+/// `in_use` while rows are placed there; `refusal` words it from the place's
+/// name and the number of rows, which the error body carries as `rows_key`.
+pub fn delete_place(
+    ctx: &mut Ctx<'_>,
+    kind: &'static Placement,
+    rows_key: &str,
+    refusal: fn(place: &str, rows: i64) -> String,
+) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    db::write(ctx.conn, |tx| {
+        let name = named::name_of(tx, kind.place, id)?;
+        let rows = placement::rows_at(tx, kind, id)?;
+        if rows > 0 {
+            return Err(AppError::conflict("in_use", refusal(&name, rows)).with(rows_key, rows));
+        }
+        named::delete(tx, kind.place, id)
+    })?;
+    Ok(input::deleted(id))
+}
+
 /// Refuses `requested` units when `placed` (the item's other rows) plus them
 /// would exceed the item's total: "Only 3 of 10 left to allocate."
 fn check_total(kind: &Placement, item: &Item, placed: i64, requested: i64) -> AppResult<()> {

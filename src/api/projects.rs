@@ -2,10 +2,11 @@
 
 use crate::api::input::{self, MAX_TEXT};
 use crate::api::items::plural;
+use crate::api::placement;
 use crate::db::named::{self, PROJECTS};
-use crate::db::placement::{self, ALLOCATIONS};
+use crate::db::placement::{self as rows, ALLOCATIONS};
 use crate::db::{self, projects};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::Reply;
 use crate::router::Ctx;
 use serde::Deserialize;
@@ -36,7 +37,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let project = db::read(ctx.conn, |tx| {
             let mut p = projects::get(tx, id)?;
             if details {
-                p.allocations = Some(placement::held_at(tx, &ALLOCATIONS, id)?);
+                p.allocations = Some(rows::held_at(tx, &ALLOCATIONS, id)?);
             }
             Ok(p)
         })?;
@@ -47,7 +48,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let (mut rows, total) = projects::list(tx, &q)?;
         if details {
             for p in &mut rows {
-                p.allocations = Some(placement::held_at(tx, &ALLOCATIONS, p.id)?);
+                p.allocations = Some(rows::held_at(tx, &ALLOCATIONS, p.id)?);
             }
         }
         Ok((rows, total))
@@ -87,22 +88,10 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 /// `DELETE /api/project?id=`: only a project without allocations.
 pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let id = ctx.req.id_param("id")?;
-    db::write(ctx.conn, |tx| {
-        let project = projects::get(tx, id)?;
-        let allocation_rows = placement::rows_at(tx, &ALLOCATIONS, id)?;
-        if allocation_rows > 0 {
-            return Err(AppError::conflict(
-                "in_use",
-                format!(
-                    "Project '{}' cannot be deleted: it has {}. Remove them first.",
-                    project.name,
-                    plural(allocation_rows, "allocation", "allocations")
-                ),
-            )
-            .with("allocation_rows", allocation_rows));
-        }
-        named::delete(tx, &PROJECTS, id)
-    })?;
-    Ok(input::deleted(id))
+    placement::delete_place(ctx, &ALLOCATIONS, "allocation_rows", |project, rows| {
+        format!(
+            "Project '{project}' cannot be deleted: it has {}. Remove them first.",
+            plural(rows, "allocation", "allocations")
+        )
+    })
 }

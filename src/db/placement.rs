@@ -215,7 +215,14 @@ pub fn list(
         );
     }
     let count_from = kind.joined_tables();
-    listing::page(conn, q, &f, &kind.rows_sql(), &count_from, kind.row_reader())
+    listing::page(
+        conn,
+        q,
+        &f,
+        &kind.rows_sql(),
+        &count_from,
+        kind.row_reader(),
+    )
 }
 
 pub fn get(conn: &Connection, kind: &'static Placement, id: i64) -> AppResult<Placed> {
