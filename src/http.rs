@@ -151,8 +151,9 @@ impl Request {
         matches!(self.param(name), Some("true" | "1" | "yes"))
     }
 
-    /// Parses the JSON body into `T`. Unknown fields are rejected by the types
-    /// (`deny_unknown_fields`); the error names the field where serde can.
+    /// Parses the JSON body into `T`, the one way handlers read a body. Unknown
+    /// fields are rejected by the types (`deny_unknown_fields`); every error names
+    /// the field it is about (`serde_path_to_error` tracks where serde failed).
     pub fn json<T: DeserializeOwned>(&self) -> AppResult<T> {
         let ctype = self.header("content-type").unwrap_or("");
         let mime = ctype.split(';').next().unwrap_or("").trim();
@@ -169,45 +170,70 @@ impl Request {
                 "The request body is empty; a JSON object was expected.",
             ));
         }
-        serde_json::from_slice(&self.body).map_err(|e| json_error(&e))
+        // Every body we accept is an object. serde would also read a struct from
+        // an array, field by field in declaration order, which no client means.
+        if self.body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(AppError::bad_request(
+                "invalid_json",
+                "The request body must be a JSON object.",
+            ));
+        }
+        let mut de = serde_json::Deserializer::from_slice(&self.body);
+        let value = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| json_error(e.inner(), &e.path().to_string()))?;
+        de.end().map_err(|e| json_error(&e, "."))?;
+        Ok(value)
     }
 }
 
-/// Turns a serde_json error into a 400 that says what is wrong, without echoing
-/// internal type names.
-fn json_error(e: &serde_json::Error) -> AppError {
+/// Turns a serde_json error at `path` (`.` for the body itself) into a 400 that
+/// names the field and says what is wrong, without echoing internal type names.
+fn json_error(e: &serde_json::Error, path: &str) -> AppError {
     use serde_json::error::Category;
     let text = e.to_string();
     let text = text.split(" at line ").next().unwrap_or(&text).to_string();
-    match e.classify() {
-        Category::Data => {
-            let field = text
-                .split('`')
-                .nth(1)
-                .map(str::to_string)
-                .unwrap_or_default();
-            let mut err =
-                AppError::bad_request("invalid_field", format!("Invalid request: {text}."));
-            if text.starts_with("unknown field") {
-                err = AppError::bad_request(
-                    "unknown_field",
-                    format!("The field '{field}' is not accepted by this endpoint."),
-                );
-            } else if text.starts_with("missing field") {
-                err = AppError::bad_request(
-                    "missing_field",
-                    format!("The field '{field}' is required."),
-                );
-            }
-            if !field.is_empty() {
-                err = err.with("field", field);
-            }
-            err
-        }
-        _ => AppError::bad_request(
+    if e.classify() != Category::Data {
+        return AppError::bad_request(
             "invalid_json",
             format!("The request body is not valid JSON ({text})."),
-        ),
+        );
+    }
+    // serde names an unknown or missing field in backticks; the path already
+    // ends in an unknown one, but stops at the object missing one.
+    let named = text.split('`').nth(1).unwrap_or_default();
+    if text.starts_with("unknown field") {
+        let field = if path == "." { named } else { path };
+        return AppError::bad_request(
+            "unknown_field",
+            format!("The field '{field}' is not accepted by this endpoint."),
+        )
+        .with("field", field);
+    }
+    if text.starts_with("missing field") {
+        let field = match path {
+            "." => named.to_string(),
+            _ => format!("{path}.{named}"),
+        };
+        return AppError::bad_request("missing_field", format!("The field '{field}' is required."))
+            .with("field", field);
+    }
+    if path == "." {
+        return AppError::bad_request("invalid_field", format!("Invalid request: {text}."));
+    }
+    let message = match text.split_once(", expected ") {
+        Some((_, expected)) => format!("The field '{path}' must be {}.", plain_type(expected)),
+        None => format!("The field '{path}' is not valid: {text}."),
+    };
+    AppError::invalid_field(path, message)
+}
+
+/// serde's name for an expected type in words a client understands.
+fn plain_type(expected: &str) -> &str {
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" => "a whole number",
+        "f32" | "f64" => "a number",
+        _ if expected.starts_with("struct ") || expected == "a map" => "an object",
+        _ => expected,
     }
 }
 

@@ -1,18 +1,15 @@
-//! Input of the inventory handlers: JSON bodies read field by field (so every
-//! error names its field), list query parameters (`q`, `category`, `sort`,
-//! `order`, `limit`, `offset`) and the list reply with `X-Total-Count`.
-//!
-//! Bodies are read into a JSON object rather than a `deny_unknown_fields` struct
-//! because serde's type errors do not say which field was wrong ("invalid type:
-//! floating point `1.5`, expected i64"); the inventory contract promises
-//! `{"code": "invalid_field", "field": "quantity"}`. Unknown fields are still
-//! refused, as everywhere else.
+//! Input of the inventory handlers: the checks on body fields (names, texts,
+//! quantities, ids) after `Request::json` has read them into typed structs, the
+//! serde helpers those structs need (whole numbers, present-or-absent and
+//! nullable fields), list query parameters (`q`, `category`, `sort`, `order`,
+//! `limit`, `offset`) and the list reply with `X-Total-Count`.
 
 use crate::db::listing::{ListQuery, SortColumn, like_pattern};
 use crate::error::{AppError, AppResult};
 use crate::http::{Reply, Request};
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// Longest accepted name (items, locations, projects) in characters.
 pub const MAX_NAME: usize = 200;
@@ -26,153 +23,133 @@ pub const MAX_QUANTITY: i64 = 1_000_000_000_000;
 /// Largest page a list answers.
 pub const MAX_LIMIT: i64 = 1000;
 
-/// A JSON object body whose fields have been checked against an allow-list.
-pub struct Body {
-    fields: Map<String, Value>,
-}
+/// A JSON integer in a request body. Floats (even `2.0`), strings and null are
+/// refused by serde with the field named; [`quantity`] and [`id`] check the range.
+#[derive(Debug, Clone, Copy)]
+pub struct Whole(i128);
 
-impl Body {
-    /// Reads the body as a JSON object accepting only `allowed` fields.
-    pub fn parse(req: &Request, allowed: &[&str]) -> AppResult<Body> {
-        let fields = match req.json::<Value>()? {
-            Value::Object(m) => m,
-            _ => {
-                return Err(AppError::bad_request(
-                    "invalid_json",
-                    "The request body must be a JSON object.",
-                ));
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Whole, D::Error> {
+        struct WholeVisitor;
+        impl Visitor<'_> for WholeVisitor {
+            type Value = Whole;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number")
             }
-        };
-        if let Some(unknown) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(AppError::bad_request(
-                "unknown_field",
-                format!("The field '{unknown}' is not accepted by this endpoint."),
-            )
-            .with("field", unknown.as_str()));
-        }
-        Ok(Body { fields })
-    }
-
-    fn value(&self, field: &str) -> Option<&Value> {
-        self.fields.get(field)
-    }
-
-    pub fn has(&self, field: &str) -> bool {
-        self.fields.contains_key(field)
-    }
-
-    /// A name: a string, trimmed, 1–200 characters. `None` when absent.
-    pub fn name(&self, field: &str) -> AppResult<Option<String>> {
-        match self.value(field) {
-            None => Ok(None),
-            Some(Value::String(s)) => {
-                let name = s.trim();
-                let len = name.chars().count();
-                if len == 0 {
-                    return Err(AppError::invalid_field(
-                        field,
-                        format!("The {field} must not be empty."),
-                    ));
-                }
-                if len > MAX_NAME {
-                    return Err(AppError::invalid_field(
-                        field,
-                        format!("The {field} must be at most {MAX_NAME} characters long."),
-                    ));
-                }
-                if name.chars().any(char::is_control) {
-                    return Err(AppError::invalid_field(
-                        field,
-                        format!("The {field} must not contain control characters."),
-                    ));
-                }
-                Ok(Some(name.to_string()))
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Whole, E> {
+                Ok(Whole(n.into()))
             }
-            Some(_) => Err(AppError::invalid_field(
-                field,
-                format!("The {field} must be a string."),
-            )),
-        }
-    }
-
-    /// A required name.
-    pub fn required_name(&self, field: &str) -> AppResult<String> {
-        self.name(field)?.ok_or_else(|| missing(field))
-    }
-
-    /// Optional free text: absent → `None` (unchanged); null or blank →
-    /// `Some(None)` (cleared); otherwise the trimmed text, at most `max` characters.
-    pub fn text(&self, field: &str, max: usize) -> AppResult<Option<Option<String>>> {
-        match self.value(field) {
-            None => Ok(None),
-            Some(Value::Null) => Ok(Some(None)),
-            Some(Value::String(s)) => {
-                let text = s.trim();
-                if text.chars().count() > max {
-                    return Err(AppError::invalid_field(
-                        field,
-                        format!("The {field} must be at most {max} characters long."),
-                    ));
-                }
-                Ok(Some((!text.is_empty()).then(|| text.to_string())))
+            // Kept beyond i64 so the range checks, not serde, refuse it.
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Whole, E> {
+                Ok(Whole(n.into()))
             }
-            Some(_) => Err(AppError::invalid_field(
-                field,
-                format!("The {field} must be a string or null."),
-            )),
         }
-    }
-
-    /// The optional note of a change.
-    pub fn note(&self) -> AppResult<Option<String>> {
-        Ok(self.text("note", MAX_TEXT)?.flatten())
-    }
-
-    /// A quantity: a JSON integer from 0 to [`MAX_QUANTITY`]. Floats (even 2.0),
-    /// strings and negatives are refused.
-    pub fn quantity(&self, field: &str) -> AppResult<Option<i64>> {
-        match self.value(field) {
-            None => Ok(None),
-            Some(v) => match v.as_i64() {
-                Some(n) if n < 0 => Err(AppError::invalid_field(
-                    field,
-                    format!("The {field} must not be negative."),
-                )),
-                Some(n) if n <= MAX_QUANTITY => Ok(Some(n)),
-                _ if v.is_i64() || v.is_u64() => Err(AppError::invalid_field(
-                    field,
-                    format!("The {field} must be at most {MAX_QUANTITY}."),
-                )),
-                _ => Err(AppError::invalid_field(
-                    field,
-                    format!("The {field} must be a whole number of 0 or more."),
-                )),
-            },
-        }
-    }
-
-    pub fn required_quantity(&self, field: &str) -> AppResult<i64> {
-        self.quantity(field)?.ok_or_else(|| missing(field))
-    }
-
-    /// A required id: a positive JSON integer.
-    pub fn required_id(&self, field: &str) -> AppResult<i64> {
-        match self.value(field) {
-            None => Err(missing(field)),
-            Some(v) => match v.as_i64() {
-                Some(n) if n > 0 => Ok(n),
-                _ => Err(AppError::invalid_field(
-                    field,
-                    format!("The {field} must be a positive whole number."),
-                )),
-            },
-        }
+        d.deserialize_i64(WholeVisitor)
     }
 }
 
-fn missing(field: &str) -> AppError {
-    AppError::bad_request("missing_field", format!("The field '{field}' is required."))
-        .with("field", field)
+/// For `#[serde(default, deserialize_with = "input::present")]` on an optional
+/// field: absent is `None`, but an explicit `null` is refused like any other
+/// value of the wrong type (plain `Option` would take it as absent).
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// For `#[serde(default, deserialize_with = "input::nullable")]` on a field a
+/// partial update may clear: absent is `None` (unchanged), `null` is
+/// `Some(None)` (cleared), a value is `Some(Some(value))`.
+pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A name: trimmed, 1–200 characters, no control characters.
+pub fn name(field: &str, name: &str) -> AppResult<String> {
+    let name = name.trim();
+    let len = name.chars().count();
+    if len == 0 {
+        return Err(AppError::invalid_field(
+            field,
+            format!("The {field} must not be empty."),
+        ));
+    }
+    if len > MAX_NAME {
+        return Err(AppError::invalid_field(
+            field,
+            format!("The {field} must be at most {MAX_NAME} characters long."),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid_field(
+            field,
+            format!("The {field} must not contain control characters."),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// Optional free text: trimmed, at most `max` characters; blank is `None`.
+pub fn text(field: &str, text: Option<&str>, max: usize) -> AppResult<Option<String>> {
+    let Some(text) = text.map(str::trim) else {
+        return Ok(None);
+    };
+    if text.chars().count() > max {
+        return Err(AppError::invalid_field(
+            field,
+            format!("The {field} must be at most {max} characters long."),
+        ));
+    }
+    Ok((!text.is_empty()).then(|| text.to_string()))
+}
+
+/// A partial update's name: `None` when left out.
+pub fn name_change(field: &str, name: Option<String>) -> AppResult<Option<String>> {
+    name.map(|n| self::name(field, &n)).transpose()
+}
+
+/// A partial update's free text: `None` when left out, `Some(None)` when
+/// cleared (null or blank).
+pub fn text_change(
+    field: &str,
+    text: Option<Option<String>>,
+    max: usize,
+) -> AppResult<Option<Option<String>>> {
+    text.map(|t| self::text(field, t.as_deref(), max))
+        .transpose()
+}
+
+/// The optional note of a change.
+pub fn note(note: Option<&str>) -> AppResult<Option<String>> {
+    text("note", note, MAX_TEXT)
+}
+
+/// A quantity: from 0 to [`MAX_QUANTITY`].
+pub fn quantity(field: &str, n: Whole) -> AppResult<i64> {
+    match i64::try_from(n.0) {
+        Ok(n) if n < 0 => Err(AppError::invalid_field(
+            field,
+            format!("The {field} must not be negative."),
+        )),
+        Ok(n) if n <= MAX_QUANTITY => Ok(n),
+        _ => Err(AppError::invalid_field(
+            field,
+            format!("The {field} must be at most {MAX_QUANTITY}."),
+        )),
+    }
+}
+
+/// An id: a positive whole number.
+pub fn id(field: &str, n: Whole) -> AppResult<i64> {
+    match i64::try_from(n.0) {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(AppError::invalid_field(
+            field,
+            format!("The {field} must be a positive whole number."),
+        )),
+    }
 }
 
 /// Reads the list parameters against the resource's sortable columns.

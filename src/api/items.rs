@@ -2,15 +2,42 @@
 //! history (`/api/item/history`) and the recent movements over all items
 //! (`/api/movements`).
 
-use crate::api::input::{self, Body, MAX_CATEGORY, MAX_TEXT};
+use crate::api::input::{self, MAX_CATEGORY, MAX_TEXT, Whole};
+use crate::db;
 use crate::db::items::{self, NewItem};
 use crate::db::movements::{self, Change, KIND_TOTAL};
-use crate::db::{self, allocations, stock};
+use crate::db::placement::{self, ALLOCATIONS, STOCK};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use crate::router::Ctx;
+use serde::Deserialize;
 
-const FIELDS: &[&str] = &["name", "category", "description", "total_quantity", "note"];
+/// `POST /api/item`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewItemBody {
+    name: String,
+    category: Option<String>,
+    description: Option<String>,
+    #[serde(default, deserialize_with = "input::present")]
+    total_quantity: Option<Whole>,
+    note: Option<String>,
+}
+
+/// `PUT /api/item`: every field may be left out; `null` clears the texts.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemChanges {
+    #[serde(default, deserialize_with = "input::present")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "input::nullable")]
+    category: Option<Option<String>>,
+    #[serde(default, deserialize_with = "input::nullable")]
+    description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "input::present")]
+    total_quantity: Option<Whole>,
+    note: Option<String>,
+}
 
 /// Movements `/api/movements` answers when no `limit` is given.
 const RECENT_DEFAULT: i64 = 50;
@@ -27,14 +54,17 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 /// `POST /api/item`.
 pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let body = Body::parse(ctx.req, FIELDS)?;
+    let body: NewItemBody = ctx.req.json()?;
     let new = NewItem {
-        name: body.required_name("name")?,
-        category: body.text("category", MAX_CATEGORY)?.flatten(),
-        description: body.text("description", MAX_TEXT)?.flatten(),
-        total_quantity: body.quantity("total_quantity")?.unwrap_or(0),
+        name: input::name("name", &body.name)?,
+        category: input::text("category", body.category.as_deref(), MAX_CATEGORY)?,
+        description: input::text("description", body.description.as_deref(), MAX_TEXT)?,
+        total_quantity: match body.total_quantity {
+            Some(n) => input::quantity("total_quantity", n)?,
+            None => 0,
+        },
     };
-    let note = body.note()?;
+    let note = input::note(body.note.as_deref())?;
     let user = ctx.user()?.clone();
     let item = db::write(ctx.conn, |tx| {
         let id = items::insert(tx, &new)?;
@@ -53,12 +83,15 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 /// cover what is stocked and what is allocated.
 pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
-    let body = Body::parse(ctx.req, FIELDS)?;
-    let name = body.name("name")?;
-    let category = body.text("category", MAX_CATEGORY)?;
-    let description = body.text("description", MAX_TEXT)?;
-    let total = body.quantity("total_quantity")?;
-    let note = body.note()?;
+    let body: ItemChanges = ctx.req.json()?;
+    let name = input::name_change("name", body.name)?;
+    let category = input::text_change("category", body.category, MAX_CATEGORY)?;
+    let description = input::text_change("description", body.description, MAX_TEXT)?;
+    let total = body
+        .total_quantity
+        .map(|n| input::quantity("total_quantity", n))
+        .transpose()?;
+    let note = input::note(body.note.as_deref())?;
     let user = ctx.user()?.clone();
     let item = db::write(ctx.conn, |tx| {
         let old = items::get(tx, id)?;
@@ -108,8 +141,8 @@ pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
     db::write(ctx.conn, |tx| {
         let item = items::get(tx, id)?;
-        let stock_rows = stock::rows_for_item(tx, id)?;
-        let allocation_rows = allocations::rows_for_item(tx, id)?;
+        let stock_rows = placement::rows_for_item(tx, &STOCK, id)?;
+        let allocation_rows = placement::rows_for_item(tx, &ALLOCATIONS, id)?;
         if stock_rows > 0 || allocation_rows > 0 {
             let mut blockers = Vec::new();
             if stock_rows > 0 {

@@ -1,11 +1,22 @@
 //! `/api/location`: storage places; `?content=true` adds what each one holds.
 
-use crate::api::input::{self, Body};
+use crate::api::input;
 use crate::api::items::plural;
+use crate::api::placement;
+use crate::db::named::{self, LOCATIONS};
+use crate::db::placement::{self as rows, STOCK};
 use crate::db::{self, locations};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::Reply;
 use crate::router::Ctx;
+use serde::Deserialize;
+
+/// `POST` and `PUT /api/location`: a location has nothing but its name.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocationBody {
+    name: String,
+}
 
 /// `GET /api/location`: every location (searchable, sortable, paged) or `?id=`
 /// one; `?content=true` adds `items`.
@@ -15,7 +26,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let location = db::read(ctx.conn, |tx| {
             let mut l = locations::get(tx, id)?;
             if content {
-                l.items = Some(locations::contents(tx, id)?);
+                l.items = Some(rows::held_at(tx, &STOCK, id)?);
             }
             Ok(l)
         })?;
@@ -26,7 +37,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let (mut rows, total) = locations::list(tx, &q)?;
         if content {
             for l in &mut rows {
-                l.items = Some(locations::contents(tx, l.id)?);
+                l.items = Some(rows::held_at(tx, &STOCK, l.id)?);
             }
         }
         Ok((rows, total))
@@ -36,10 +47,10 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 /// `POST /api/location` `{name}`.
 pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let body = Body::parse(ctx.req, &["name"])?;
-    let name = body.required_name("name")?;
+    let body: LocationBody = ctx.req.json()?;
+    let name = input::name("name", &body.name)?;
     let location = db::write(ctx.conn, |tx| {
-        locations::ensure_name_free(tx, &name, None)?;
+        named::ensure_name_free(tx, &LOCATIONS, &name, None)?;
         let id = locations::insert(tx, &name)?;
         locations::get(tx, id)
     })?;
@@ -49,11 +60,11 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 /// `PUT /api/location?id=` `{name}`.
 pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
-    let body = Body::parse(ctx.req, &["name"])?;
-    let name = body.required_name("name")?;
+    let body: LocationBody = ctx.req.json()?;
+    let name = input::name("name", &body.name)?;
     let location = db::write(ctx.conn, |tx| {
         locations::get(tx, id)?;
-        locations::ensure_name_free(tx, &name, Some(id))?;
+        named::ensure_name_free(tx, &LOCATIONS, &name, Some(id))?;
         locations::rename(tx, id, &name)?;
         locations::get(tx, id)
     })?;
@@ -62,22 +73,10 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 /// `DELETE /api/location?id=`: only a location without stock rows.
 pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let id = ctx.req.id_param("id")?;
-    db::write(ctx.conn, |tx| {
-        let location = locations::get(tx, id)?;
-        let stock_rows = locations::stock_rows(tx, id)?;
-        if stock_rows > 0 {
-            return Err(AppError::conflict(
-                "in_use",
-                format!(
-                    "Location '{}' cannot be deleted: it holds {}. Move or remove them first.",
-                    location.name,
-                    plural(stock_rows, "stock row", "stock rows")
-                ),
-            )
-            .with("stock_rows", stock_rows));
-        }
-        locations::delete(tx, id)
-    })?;
-    Ok(input::deleted(id))
+    placement::delete_place(ctx, &STOCK, "stock_rows", |location, rows| {
+        format!(
+            "Location '{location}' cannot be deleted: it holds {}. Move or remove them first.",
+            plural(rows, "stock row", "stock rows")
+        )
+    })
 }

@@ -8,6 +8,7 @@ pub mod input;
 pub mod items;
 pub mod locations;
 pub mod passkeys;
+pub mod placement;
 pub mod projects;
 pub mod stats;
 pub mod stock;

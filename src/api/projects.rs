@@ -1,13 +1,33 @@
 //! `/api/project`: projects; `?details=true` adds their allocations.
 
-use crate::api::input::{self, Body, MAX_TEXT};
+use crate::api::input::{self, MAX_TEXT};
 use crate::api::items::plural;
+use crate::api::placement;
+use crate::db::named::{self, PROJECTS};
+use crate::db::placement::{self as rows, ALLOCATIONS};
 use crate::db::{self, projects};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::Reply;
 use crate::router::Ctx;
+use serde::Deserialize;
 
-const FIELDS: &[&str] = &["name", "description"];
+/// `POST /api/project`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewProjectBody {
+    name: String,
+    description: Option<String>,
+}
+
+/// `PUT /api/project`: either field may be left out; `null` clears the description.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectChanges {
+    #[serde(default, deserialize_with = "input::present")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "input::nullable")]
+    description: Option<Option<String>>,
+}
 
 /// `GET /api/project`: every project (searchable, sortable, paged) or `?id=`
 /// one; `?details=true` adds `allocations`.
@@ -17,7 +37,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let project = db::read(ctx.conn, |tx| {
             let mut p = projects::get(tx, id)?;
             if details {
-                p.allocations = Some(projects::details(tx, id)?);
+                p.allocations = Some(rows::held_at(tx, &ALLOCATIONS, id)?);
             }
             Ok(p)
         })?;
@@ -28,7 +48,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let (mut rows, total) = projects::list(tx, &q)?;
         if details {
             for p in &mut rows {
-                p.allocations = Some(projects::details(tx, p.id)?);
+                p.allocations = Some(rows::held_at(tx, &ALLOCATIONS, p.id)?);
             }
         }
         Ok((rows, total))
@@ -38,11 +58,11 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 /// `POST /api/project` `{name, description?}`.
 pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let body = Body::parse(ctx.req, FIELDS)?;
-    let name = body.required_name("name")?;
-    let description = body.text("description", MAX_TEXT)?.flatten();
+    let body: NewProjectBody = ctx.req.json()?;
+    let name = input::name("name", &body.name)?;
+    let description = input::text("description", body.description.as_deref(), MAX_TEXT)?;
     let project = db::write(ctx.conn, |tx| {
-        projects::ensure_name_free(tx, &name, None)?;
+        named::ensure_name_free(tx, &PROJECTS, &name, None)?;
         let id = projects::insert(tx, &name, description.as_deref())?;
         projects::get(tx, id)
     })?;
@@ -52,14 +72,14 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 /// `PUT /api/project?id=` `{name?, description?}`; omitted fields stay.
 pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
-    let body = Body::parse(ctx.req, FIELDS)?;
-    let name = body.name("name")?;
-    let description = body.text("description", MAX_TEXT)?;
+    let body: ProjectChanges = ctx.req.json()?;
+    let name = input::name_change("name", body.name)?;
+    let description = input::text_change("description", body.description, MAX_TEXT)?;
     let project = db::write(ctx.conn, |tx| {
         let old = projects::get(tx, id)?;
         let name = name.unwrap_or(old.name);
         let description = description.unwrap_or(old.description);
-        projects::ensure_name_free(tx, &name, Some(id))?;
+        named::ensure_name_free(tx, &PROJECTS, &name, Some(id))?;
         projects::update(tx, id, &name, description.as_deref())?;
         projects::get(tx, id)
     })?;
@@ -68,22 +88,10 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 /// `DELETE /api/project?id=`: only a project without allocations.
 pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let id = ctx.req.id_param("id")?;
-    db::write(ctx.conn, |tx| {
-        let project = projects::get(tx, id)?;
-        let allocation_rows = projects::allocation_rows(tx, id)?;
-        if allocation_rows > 0 {
-            return Err(AppError::conflict(
-                "in_use",
-                format!(
-                    "Project '{}' cannot be deleted: it has {}. Remove them first.",
-                    project.name,
-                    plural(allocation_rows, "allocation", "allocations")
-                ),
-            )
-            .with("allocation_rows", allocation_rows));
-        }
-        projects::delete(tx, id)
-    })?;
-    Ok(input::deleted(id))
+    placement::delete_place(ctx, &ALLOCATIONS, "allocation_rows", |project, rows| {
+        format!(
+            "Project '{project}' cannot be deleted: it has {}. Remove them first.",
+            plural(rows, "allocation", "allocations")
+        )
+    })
 }

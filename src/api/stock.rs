@@ -3,136 +3,73 @@
 //! movement in the same transaction; stock over all locations never exceeds the
 //! item's total.
 
-use crate::api::input::{self, Body};
-use crate::db::movements::{self, Change, KIND_STOCK, KIND_TRANSFER};
-use crate::db::stock::{self, StockFilter, StockRow};
-use crate::db::{self, items, locations};
+use crate::api::input::{self, Whole};
+use crate::api::placement::{self, NewPlacement};
+use crate::db::movements::{self, Change, KIND_TRANSFER};
+use crate::db::named::{self, LOCATIONS};
+use crate::db::placement::{self as rows, Placed, STOCK};
+use crate::db::{self, items};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use crate::router::Ctx;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/stock`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewStock {
+    item_id: Whole,
+    location_id: Whole,
+    quantity: Whole,
+    note: Option<String>,
+}
+
+/// `POST /api/stock/transfer`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Transfer {
+    item_id: Whole,
+    from_location_id: Whole,
+    to_location_id: Whole,
+    quantity: Whole,
+    note: Option<String>,
+}
 
 /// `GET /api/stock`: every stock row (filters `item_id`, `location_id`;
 /// searchable, sortable, paged) or `?id=` one.
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    if let Some(id) = ctx.req.opt_id_param("id")? {
-        return Ok(Reply::ok(&stock::get(ctx.conn, id)?));
-    }
-    let by = StockFilter {
-        item_id: ctx.req.opt_id_param("item_id")?,
-        location_id: ctx.req.opt_id_param("location_id")?,
-    };
-    let q = input::list_query(ctx.req, stock::SORTS)?;
-    let (rows, total) = db::read(ctx.conn, |tx| stock::list(tx, &q, by))?;
-    Ok(input::list_reply(&rows, total))
+    placement::get(ctx, &STOCK)
 }
 
-/// The 409 for stock beyond the item's total. `stocked` counts the item's other
-/// stock rows; `requested` is the quantity wanted for this one.
-fn over_stock(total: i64, stocked: i64, requested: i64) -> AppError {
-    let unstocked = total - stocked;
-    AppError::conflict(
-        "over_stock",
-        format!("Only {unstocked} of {total} not yet stocked."),
-    )
-    .with("field", "quantity")
-    .with("total_quantity", total)
-    .with("stocked_quantity", stocked)
-    .with("unstocked", unstocked)
-    .with("requested", requested)
-}
-
-/// `POST /api/stock` `{item_id, location_id, quantity, note?}`.
+/// `POST /api/stock` `{item_id, location_id, quantity, note?}`: 409 `duplicate`
+/// when the item already has a row at the location, 409 `over_stock` ("Only 3
+/// of 10 not yet stocked.") beyond the item's total.
 pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let body = Body::parse(ctx.req, &["item_id", "location_id", "quantity", "note"])?;
-    let item_id = body.required_id("item_id")?;
-    let location_id = body.required_id("location_id")?;
-    let quantity = body.required_quantity("quantity")?;
-    let note = body.note()?;
-    let user = ctx.user()?.clone();
-    let row = db::write(ctx.conn, |tx| {
-        let item = items::get(tx, item_id)?;
-        let location = locations::get(tx, location_id)?;
-        if let Some((existing, _)) = stock::find(tx, item_id, location_id)? {
-            return Err(AppError::conflict(
-                "duplicate",
-                format!(
-                    "'{}' is already stocked at '{}' (stock row {existing}); change that row instead.",
-                    item.name, location.name
-                ),
-            )
-            .with("existing_id", existing));
-        }
-        if item.stocked_quantity + quantity > item.total_quantity {
-            return Err(over_stock(
-                item.total_quantity,
-                item.stocked_quantity,
-                quantity,
-            ));
-        }
-        let id = stock::insert(tx, item_id, location_id, quantity)?;
-        let change = Change {
-            location_id: Some(location_id),
-            note: note.as_deref(),
-            ..Change::new(KIND_STOCK, item_id, quantity, quantity)
-        };
-        movements::record(tx, &user, &change)?;
-        stock::get(tx, id)
-    })?;
-    Ok(Reply::created(&row))
+    let body: NewStock = ctx.req.json()?;
+    let new = NewPlacement {
+        item_id: input::id("item_id", body.item_id)?,
+        place_id: input::id("location_id", body.location_id)?,
+        quantity: input::quantity("quantity", body.quantity)?,
+        note: input::note(body.note.as_deref())?,
+    };
+    placement::create(ctx, &STOCK, new)
 }
 
 /// `PUT /api/stock?id=` `{quantity, note?}`.
 pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let id = ctx.req.id_param("id")?;
-    let body = Body::parse(ctx.req, &["quantity", "note"])?;
-    let quantity = body.required_quantity("quantity")?;
-    let note = body.note()?;
-    let user = ctx.user()?.clone();
-    let row = db::write(ctx.conn, |tx| {
-        let old = stock::get(tx, id)?;
-        let item = items::get(tx, old.item_id)?;
-        let others = stock::stocked_except(tx, old.item_id, id)?;
-        if others + quantity > item.total_quantity {
-            return Err(over_stock(item.total_quantity, others, quantity));
-        }
-        stock::set_quantity(tx, id, quantity)?;
-        let delta = quantity - old.quantity;
-        if delta != 0 {
-            let change = Change {
-                location_id: Some(old.location_id),
-                note: note.as_deref(),
-                ..Change::new(KIND_STOCK, old.item_id, delta, quantity)
-            };
-            movements::record(tx, &user, &change)?;
-        }
-        stock::get(tx, id)
-    })?;
-    Ok(Reply::ok(&row))
+    placement::update(ctx, &STOCK)
 }
 
 /// `DELETE /api/stock?id=`: the units leave stock (recorded as a movement).
 pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let id = ctx.req.id_param("id")?;
-    let user = ctx.user()?.clone();
-    db::write(ctx.conn, |tx| {
-        let old = stock::get(tx, id)?;
-        stock::delete(tx, id)?;
-        let change = Change {
-            location_id: Some(old.location_id),
-            ..Change::new(KIND_STOCK, old.item_id, -old.quantity, 0)
-        };
-        movements::record(tx, &user, &change)?;
-        Ok(())
-    })?;
-    Ok(input::deleted(id))
+    placement::delete(ctx, &STOCK)
 }
 
 #[derive(Serialize)]
 struct Transferred {
     /// The source row, or null when it was emptied and removed.
-    from: Option<StockRow>,
-    to: StockRow,
+    from: Option<Placed>,
+    to: Placed,
     movement_id: i64,
 }
 
@@ -141,21 +78,12 @@ struct Transferred {
 /// needed and removing an emptied source row. The item's stocked total does not
 /// change, so the stock invariant cannot break.
 pub fn transfer(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let body = Body::parse(
-        ctx.req,
-        &[
-            "item_id",
-            "from_location_id",
-            "to_location_id",
-            "quantity",
-            "note",
-        ],
-    )?;
-    let item_id = body.required_id("item_id")?;
-    let from = body.required_id("from_location_id")?;
-    let to = body.required_id("to_location_id")?;
-    let quantity = body.required_quantity("quantity")?;
-    let note = body.note()?;
+    let body: Transfer = ctx.req.json()?;
+    let item_id = input::id("item_id", body.item_id)?;
+    let from = input::id("from_location_id", body.from_location_id)?;
+    let to = input::id("to_location_id", body.to_location_id)?;
+    let quantity = input::quantity("quantity", body.quantity)?;
+    let note = input::note(body.note.as_deref())?;
     if quantity == 0 {
         return Err(AppError::invalid_field(
             "quantity",
@@ -171,15 +99,15 @@ pub fn transfer(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let user = ctx.user()?.clone();
     let moved = db::write(ctx.conn, |tx| {
         let item = items::get(tx, item_id)?;
-        let source = locations::get(tx, from)?;
-        locations::get(tx, to)?;
-        let (source_id, held) = stock::find(tx, item_id, from)?.unwrap_or((0, 0));
+        let source = named::name_of(tx, &LOCATIONS, from)?;
+        named::name_of(tx, &LOCATIONS, to)?;
+        let (source_id, held) = rows::find(tx, &STOCK, item_id, from)?.unwrap_or((0, 0));
         if held < quantity {
             return Err(AppError::conflict(
                 "insufficient_stock",
                 format!(
                     "'{}' holds only {held} of '{}'; cannot move {quantity}.",
-                    source.name, item.name
+                    source, item.name
                 ),
             )
             .with("field", "quantity")
@@ -191,16 +119,16 @@ pub fn transfer(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         // total, not even between the two statements (the triggers check each).
         let left = held - quantity;
         if left == 0 {
-            stock::delete(tx, source_id)?;
+            rows::delete(tx, &STOCK, source_id)?;
         } else {
-            stock::set_quantity(tx, source_id, left)?;
+            rows::set_quantity(tx, &STOCK, source_id, left)?;
         }
-        let (target_id, after) = match stock::find(tx, item_id, to)? {
+        let (target_id, after) = match rows::find(tx, &STOCK, item_id, to)? {
             Some((id, q)) => {
-                stock::set_quantity(tx, id, q + quantity)?;
+                rows::set_quantity(tx, &STOCK, id, q + quantity)?;
                 (id, q + quantity)
             }
-            None => (stock::insert(tx, item_id, to, quantity)?, quantity),
+            None => (rows::insert(tx, &STOCK, item_id, to, quantity)?, quantity),
         };
         let change = Change {
             location_id: Some(from),
@@ -213,9 +141,9 @@ pub fn transfer(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             from: if left == 0 {
                 None
             } else {
-                Some(stock::get(tx, source_id)?)
+                Some(rows::get(tx, &STOCK, source_id)?)
             },
-            to: stock::get(tx, target_id)?,
+            to: rows::get(tx, &STOCK, target_id)?,
             movement_id,
         })
     })?;

@@ -1,10 +1,10 @@
 //! The `items` table and its aggregates: how much of an item is stocked,
 //! allocated, still available, and in how many locations and projects.
 
-use crate::db::listing::{Filter, ListQuery, SortColumn, sort};
+use crate::db::listing::{self, Filter, ListQuery, SortColumn, sort};
 use crate::error::{AppError, AppResult};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -72,7 +72,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
     })
 }
 
-fn filter(q: &ListQuery) -> Filter {
+/// One page of items and the number of items matching the query.
+pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<(Vec<Item>, i64)> {
     let mut f = Filter::default();
     if let Some(p) = &q.search {
         f.add(
@@ -83,26 +84,7 @@ fn filter(q: &ListQuery) -> Filter {
     if let Some(c) = &q.category {
         f.add("category = ? COLLATE NOCASE", vec![Value::Text(c.clone())]);
     }
-    f
-}
-
-/// One page of items and the number of items matching the query.
-pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<(Vec<Item>, i64)> {
-    let f = filter(q);
-    let sql = format!(
-        "SELECT * FROM ({ROWS} {where_}) AS t {order} {limit}",
-        where_ = f.sql(),
-        order = q.order_by(),
-        limit = q.limit_clause()
-    );
-    let items = conn
-        .prepare_cached(&sql)?
-        .query_map(params_from_iter(f.params.iter()), from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    let total = conn
-        .prepare_cached(&format!("SELECT count(*) FROM items {}", f.sql()))?
-        .query_row(params_from_iter(f.params.iter()), |r| r.get(0))?;
-    Ok((items, total))
+    listing::page(conn, q, &f, ROWS, "items", from_row)
 }
 
 pub fn by_id(conn: &Connection, id: i64) -> AppResult<Option<Item>> {

@@ -3,7 +3,9 @@
 //! Column names never come from the client: `sort` picks from a per-resource
 //! whitelist of SQL expressions.
 
+use crate::error::AppResult;
 use rusqlite::types::Value;
+use rusqlite::{Connection, Row, params_from_iter};
 
 /// One sortable column of a list: the name clients use and the SQL expression
 /// over the list's row (`t.`). Text columns sort case-insensitively.
@@ -101,4 +103,32 @@ impl Filter {
             format!("WHERE {}", self.conditions.join(" AND "))
         }
     }
+}
+
+/// One page of a list and the number of matching rows over all pages. `rows`
+/// is a SELECT the filter `f` applies to (its columns are the `t.` that sorts
+/// refer to); `count_from` is the FROM clause (with the joins `f` needs) to
+/// count over, kept apart so counting never computes per-row aggregates.
+pub fn page<T>(
+    conn: &Connection,
+    q: &ListQuery,
+    f: &Filter,
+    rows: &str,
+    count_from: &str,
+    from_row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> AppResult<(Vec<T>, i64)> {
+    let sql = format!(
+        "SELECT * FROM ({rows} {where_}) AS t {order} {limit}",
+        where_ = f.sql(),
+        order = q.order_by(),
+        limit = q.limit_clause()
+    );
+    let page = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(f.params.iter()), from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = conn
+        .prepare_cached(&format!("SELECT count(*) FROM {count_from} {}", f.sql()))?
+        .query_row(params_from_iter(f.params.iter()), |r| r.get(0))?;
+    Ok((page, total))
 }

@@ -2,16 +2,16 @@
 //! transaction helpers, and schema set-up/migrations (`migrate`). One file of SQL
 //! per aggregate lives beside this one.
 
-pub mod allocations;
 pub mod items;
 pub mod listing;
 pub mod locations;
 pub mod migrate;
 pub mod movements;
+pub mod named;
 pub mod passkeys;
+pub mod placement;
 pub mod projects;
 pub mod sessions;
-pub mod stock;
 pub mod two_factor;
 pub mod users;
 

@@ -1,0 +1,333 @@
+//! Rows that place units of an item somewhere: stock rows (item ↔ location,
+//! table `stock`) and allocations (item ↔ project, table `project_items`,
+//! "associations" in the API). Both have one row per (item, place) and a
+//! quantity, and the sum over an item's rows never exceeds its total (the
+//! schema's triggers hold that line too). [`STOCK`] and [`ALLOCATIONS`] say
+//! how the two differ: tables, names, wording, the kind of movement.
+
+use crate::db::listing::{self, Filter, ListQuery, SortColumn, sort};
+use crate::db::movements::{Change, KIND_ALLOCATION, KIND_STOCK};
+use crate::db::named::{LOCATIONS, Named, PROJECTS};
+use crate::error::{AppError, AppResult};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+/// A kind of placement.
+pub struct Placement {
+    pub table: &'static str,
+    /// Where the units are placed; its `key` is this table's column.
+    pub place: &'static Named,
+    /// "Stock row": how messages name one row.
+    pub noun: &'static str,
+    /// "stock_id": the key of a row's id in not-found errors and where a place
+    /// lists what it holds.
+    pub id_key: &'static str,
+    /// Columns `?sort=` accepts.
+    pub sorts: &'static [SortColumn],
+    /// The movement recorded for each change, and where it names the place.
+    pub movement: &'static str,
+    pub mark_place: fn(&mut Change<'_>, i64),
+    /// The 409 for a second row of the same (item, place).
+    pub duplicate: fn(item: &str, place: &str, existing: i64) -> String,
+    /// The 409 for more units than the item has left: its code, the keys of
+    /// the units already placed and of those left, and the sentence.
+    pub over_code: &'static str,
+    pub placed_key: &'static str,
+    pub left_key: &'static str,
+    pub over: fn(left: i64, total: i64) -> String,
+}
+
+pub static STOCK: Placement = Placement {
+    table: "stock",
+    place: &LOCATIONS,
+    noun: "Stock row",
+    id_key: "stock_id",
+    sorts: &[
+        sort("id", "t.id", false),
+        sort("item_name", "t.item_name", true),
+        sort("location_name", "t.place_name", true),
+        sort("quantity", "t.quantity", false),
+    ],
+    movement: KIND_STOCK,
+    mark_place: |c, id| c.location_id = Some(id),
+    duplicate: |item, place, existing| {
+        format!(
+            "'{item}' is already stocked at '{place}' (stock row {existing}); change that row instead."
+        )
+    },
+    over_code: "over_stock",
+    placed_key: "stocked_quantity",
+    left_key: "unstocked",
+    over: |left, total| format!("Only {left} of {total} not yet stocked."),
+};
+
+pub static ALLOCATIONS: Placement = Placement {
+    table: "project_items",
+    place: &PROJECTS,
+    noun: "Allocation",
+    id_key: "association_id",
+    sorts: &[
+        sort("id", "t.id", false),
+        sort("item_name", "t.item_name", true),
+        sort("project_name", "t.place_name", true),
+        sort("quantity", "t.quantity", false),
+    ],
+    movement: KIND_ALLOCATION,
+    mark_place: |c, id| c.project_id = Some(id),
+    duplicate: |item, place, existing| {
+        format!(
+            "'{item}' is already allocated to '{place}' (allocation {existing}); change that allocation instead."
+        )
+    },
+    over_code: "over_allocation",
+    placed_key: "allocated_quantity",
+    left_key: "available",
+    over: |left, total| format!("Only {left} of {total} left to allocate."),
+};
+
+/// A placement names itself by its table; the rest is constant wording.
+impl std::fmt::Debug for Placement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.table)
+    }
+}
+
+/// One row with the names of its item and place. Serialised with the kind's
+/// keys: `location_id`/`location_name` or `project_id`/`project_name`.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub kind: &'static Placement,
+    pub id: i64,
+    pub item_id: i64,
+    pub item_name: String,
+    pub place_id: i64,
+    pub place_name: String,
+    pub quantity: i64,
+}
+
+impl Serialize for Placed {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(6))?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("item_id", &self.item_id)?;
+        m.serialize_entry("item_name", &self.item_name)?;
+        m.serialize_entry(self.kind.place.key, &self.place_id)?;
+        m.serialize_entry(self.kind.place.name_key, &self.place_name)?;
+        m.serialize_entry("quantity", &self.quantity)?;
+        m.end()
+    }
+}
+
+/// One row as its place lists it (`?content=true`, `?details=true`): the id
+/// under the kind's `id_key`, the item and the quantity.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub kind: &'static Placement,
+    pub id: i64,
+    pub item_id: i64,
+    pub item_name: String,
+    pub quantity: i64,
+}
+
+impl Serialize for Held {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry(self.kind.id_key, &self.id)?;
+        m.serialize_entry("item_id", &self.item_id)?;
+        m.serialize_entry("item_name", &self.item_name)?;
+        m.serialize_entry("quantity", &self.quantity)?;
+        m.end()
+    }
+}
+
+impl Placement {
+    /// `FROM` with the joins every read of rows needs.
+    fn joined_tables(&self) -> String {
+        format!(
+            "{} s JOIN items i ON i.id = s.item_id JOIN {} l ON l.id = s.{}",
+            self.table, self.place.table, self.place.key
+        )
+    }
+
+    fn rows_sql(&self) -> String {
+        format!(
+            "SELECT s.id, s.item_id, i.name AS item_name, s.{} AS place_id, l.name AS place_name, s.quantity
+             FROM {}",
+            self.place.key,
+            self.joined_tables()
+        )
+    }
+
+    fn row_reader(&'static self) -> impl Fn(&Row<'_>) -> rusqlite::Result<Placed> {
+        move |r| {
+            Ok(Placed {
+                kind: self,
+                id: r.get(0)?,
+                item_id: r.get(1)?,
+                item_name: r.get(2)?,
+                place_id: r.get(3)?,
+                place_name: r.get(4)?,
+                quantity: r.get(5)?,
+            })
+        }
+    }
+
+    /// The movement for a change of `delta` units of `item_id` at `place_id`.
+    pub fn change(&self, item_id: i64, place_id: i64, delta: i64, after: i64) -> Change<'static> {
+        let mut change = Change::new(self.movement, item_id, delta, after);
+        (self.mark_place)(&mut change, place_id);
+        change
+    }
+
+    pub fn not_found(&self, id: i64) -> AppError {
+        AppError::not_found(format!("{} {id} does not exist.", self.noun)).with(self.id_key, id)
+    }
+}
+
+/// Narrows a list to one item and/or one place.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PlacedFilter {
+    pub item_id: Option<i64>,
+    pub place_id: Option<i64>,
+}
+
+pub fn list(
+    conn: &Connection,
+    kind: &'static Placement,
+    q: &ListQuery,
+    by: PlacedFilter,
+) -> AppResult<(Vec<Placed>, i64)> {
+    let mut f = Filter::default();
+    if let Some(p) = &q.search {
+        f.add(
+            "(i.name LIKE ? ESCAPE '\\' OR l.name LIKE ? ESCAPE '\\')",
+            vec![Value::Text(p.clone()), Value::Text(p.clone())],
+        );
+    }
+    if let Some(id) = by.item_id {
+        f.add("s.item_id = ?", vec![Value::Integer(id)]);
+    }
+    if let Some(id) = by.place_id {
+        f.add(
+            &format!("s.{} = ?", kind.place.key),
+            vec![Value::Integer(id)],
+        );
+    }
+    let count_from = kind.joined_tables();
+    listing::page(
+        conn,
+        q,
+        &f,
+        &kind.rows_sql(),
+        &count_from,
+        kind.row_reader(),
+    )
+}
+
+pub fn get(conn: &Connection, kind: &'static Placement, id: i64) -> AppResult<Placed> {
+    conn.prepare_cached(&format!("{} WHERE s.id = ?1", kind.rows_sql()))?
+        .query_row([id], kind.row_reader())
+        .optional()?
+        .ok_or_else(|| kind.not_found(id))
+}
+
+/// What a place holds, by item name.
+pub fn held_at(conn: &Connection, kind: &'static Placement, place_id: i64) -> AppResult<Vec<Held>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT s.id, s.item_id, i.name, s.quantity FROM {} s JOIN items i ON i.id = s.item_id
+             WHERE s.{} = ?1 ORDER BY i.name COLLATE NOCASE, s.id",
+            kind.table, kind.place.key
+        ))?
+        .query_map([place_id], |r| {
+            Ok(Held {
+                kind,
+                id: r.get(0)?,
+                item_id: r.get(1)?,
+                item_name: r.get(2)?,
+                quantity: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The row holding `item_id` at `place_id`, if any: (id, quantity).
+pub fn find(
+    conn: &Connection,
+    kind: &Placement,
+    item_id: i64,
+    place_id: i64,
+) -> AppResult<Option<(i64, i64)>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT id, quantity FROM {} WHERE item_id = ?1 AND {} = ?2",
+            kind.table, kind.place.key
+        ))?
+        .query_row(params![item_id, place_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Units of the item placed over all its rows, leaving out row `except`.
+pub fn placed_except(
+    conn: &Connection,
+    kind: &Placement,
+    item_id: i64,
+    except: Option<i64>,
+) -> AppResult<i64> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT COALESCE(SUM(quantity), 0) FROM {} WHERE item_id = ?1 AND id <> ?2",
+            kind.table
+        ))?
+        .query_row(params![item_id, except.unwrap_or(0)], |r| r.get(0))?)
+}
+
+/// How many rows the item has.
+pub fn rows_for_item(conn: &Connection, kind: &Placement, item_id: i64) -> AppResult<i64> {
+    count(conn, kind, "item_id", item_id)
+}
+
+/// How many rows the place has (they keep it from being deleted).
+pub fn rows_at(conn: &Connection, kind: &Placement, place_id: i64) -> AppResult<i64> {
+    count(conn, kind, kind.place.key, place_id)
+}
+
+fn count(conn: &Connection, kind: &Placement, column: &str, id: i64) -> AppResult<i64> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM {} WHERE {column} = ?1",
+            kind.table
+        ))?
+        .query_row([id], |r| r.get(0))?)
+}
+
+pub fn insert(
+    conn: &Connection,
+    kind: &Placement,
+    item_id: i64,
+    place_id: i64,
+    quantity: i64,
+) -> AppResult<i64> {
+    conn.prepare_cached(&format!(
+        "INSERT INTO {} (item_id, {}, quantity) VALUES (?1, ?2, ?3)",
+        kind.table, kind.place.key
+    ))?
+    .execute(params![item_id, place_id, quantity])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn set_quantity(conn: &Connection, kind: &Placement, id: i64, quantity: i64) -> AppResult<()> {
+    conn.prepare_cached(&format!(
+        "UPDATE {} SET quantity = ?2 WHERE id = ?1",
+        kind.table
+    ))?
+    .execute(params![id, quantity])?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, kind: &Placement, id: i64) -> AppResult<()> {
+    conn.prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", kind.table))?
+        .execute([id])?;
+    Ok(())
+}
