@@ -163,6 +163,17 @@ pub fn load(path: &Path, env: &dyn Env) -> Result<Config, String> {
     resolve(file, env, appdata_dir)
 }
 
+/// The configuration a fresh `config.yaml` gives, without environment overrides.
+pub fn defaults() -> Config {
+    let no_env = |_: &str| None;
+    resolve(
+        parse(DEFAULT_CONFIG).expect("the default config parses"),
+        &no_env,
+        PathBuf::from("./appdata"),
+    )
+    .expect("the default config is valid")
+}
+
 fn parse(text: &str) -> Result<FileConfig, String> {
     if text.trim().is_empty() {
         return Ok(serde_json::from_str("{}").expect("empty object parses"));

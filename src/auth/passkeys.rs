@@ -345,18 +345,10 @@ mod tests {
     fn config(rp_id: &str, rp_origin: &str, tls: bool, port: u16) -> Config {
         Config {
             port,
-            database_path: "db".into(),
-            certificate_path: "cert".into(),
-            private_key_path: "key".into(),
-            allow_registration: true,
-            bind_address: [127, 0, 0, 1].into(),
             tls,
-            trusted_proxies: Vec::new(),
-            workers: 2,
-            bcrypt_cost: 4,
             rp_id: rp_id.into(),
             rp_origin: rp_origin.into(),
-            appdata_dir: ".".into(),
+            ..crate::config::defaults()
         }
     }
 
