@@ -8,54 +8,14 @@
 
 mod browser_support;
 mod common;
+mod totp_support;
 
 use browser_support::{Chromium, Page};
 use common::{PASSWORD, TestServer};
-use headless_chrome::protocol::cdp::WebAuthn;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha1::Sha1;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use totp_support::{Authenticator, base32_decode, hotp};
 
-// ── an independent authenticator app ───────────────────────────────────────────
-
-fn base32_decode(s: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut bits, mut count, mut out) = (0u64, 0u32, Vec::new());
-    for c in s.bytes().filter(|c| *c != b'=') {
-        let v = ALPHABET
-            .iter()
-            .position(|a| *a == c.to_ascii_uppercase())
-            .expect("base32 character") as u64;
-        bits = (bits << 5) | v;
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-            bits &= (1 << count) - 1;
-        }
-    }
-    out
-}
-
-/// RFC 4226 HOTP with HMAC-SHA-1 and dynamic truncation.
-fn hotp(key: &[u8], counter: u64, digits: u32) -> String {
-    let mut mac = Hmac::<Sha1>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(&counter.to_be_bytes());
-    let h = mac.finalize().into_bytes();
-    let offset = (h[19] & 0x0f) as usize;
-    let value = u32::from_be_bytes([
-        h[offset] & 0x7f,
-        h[offset + 1],
-        h[offset + 2],
-        h[offset + 3],
-    ]);
-    format!(
-        "{:0width$}",
-        value % 10u32.pow(digits),
-        width = digits as usize
-    )
-}
+// ── the authenticator app's own check ─────────────────────────────────────────
 
 #[test]
 fn the_browser_tests_authenticator_matches_the_rfc_6238_sha1_vectors() {
@@ -71,61 +31,6 @@ fn the_browser_tests_authenticator_matches_the_rfc_6238_sha1_vectors() {
         assert_eq!(hotp(key, time / 30, 8), code, "time {time}");
     }
     assert_eq!(base32_decode("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), key);
-}
-
-/// (current 30-second step, seconds into it)
-fn now() -> (i64, i64) {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    (secs / 30, secs % 30)
-}
-
-/// Hands out codes of time steps the server has not accepted yet (it accepts
-/// each step once, within ±1 step).
-struct Authenticator {
-    key: Vec<u8>,
-    last_step: i64,
-}
-
-impl Authenticator {
-    fn new(secret: &str) -> Authenticator {
-        Authenticator {
-            key: base32_decode(secret),
-            last_step: 0,
-        }
-    }
-
-    /// The earliest unused step the server accepts now. The previous step is
-    /// only used while at least 15 s of the current one remain, so a step
-    /// boundary while the browser submits cannot make it stale; when no step is
-    /// left, waits for the next one (at most 30 s).
-    fn next_code(&mut self) -> String {
-        loop {
-            let (current, into) = now();
-            let earliest = if into <= 15 { current - 1 } else { current };
-            let step = earliest.max(self.last_step + 1);
-            if step <= current + 1 {
-                self.last_step = step;
-                return hotp(&self.key, step as u64, 6);
-            }
-            std::thread::sleep(Duration::from_millis(((30 - into) * 1000 + 200) as u64));
-        }
-    }
-
-    /// A six-digit code that is valid nowhere near now.
-    fn wrong_code(&self) -> String {
-        let (current, _) = now();
-        let valid: Vec<String> = (current - 3..=current + 3)
-            .map(|s| hotp(&self.key, s as u64, 6))
-            .collect();
-        ["000000", "111111", "222222", "333333"]
-            .into_iter()
-            .find(|c| !valid.iter().any(|v| v == c))
-            .expect("four codes cannot all be valid")
-            .to_string()
-    }
 }
 
 // ── steps ──────────────────────────────────────────────────────────────────────
@@ -319,36 +224,12 @@ fn few_recovery_codes_left_show_a_warning_and_regenerating_shows_new_ones() {
 
 // ── passkeys ───────────────────────────────────────────────────────────────────
 
-/// A platform authenticator in the tab, as a laptop's fingerprint reader would
-/// be: CTAP2, internal, resident keys, user verification that always succeeds.
-fn virtual_authenticator(page: &Page) {
-    let enable: WebAuthn::Enable =
-        serde_json::from_value(json!({ "enableUI": false })).expect("WebAuthn.enable");
-    if let Err(e) = page.tab.call_method(enable) {
-        page.fail("WebAuthn.enable", e);
-    }
-    let add: WebAuthn::AddVirtualAuthenticator = serde_json::from_value(json!({
-        "options": {
-            "protocol": "ctap2",
-            "transport": "internal",
-            "hasResidentKey": true,
-            "hasUserVerification": true,
-            "isUserVerified": true,
-            "automaticPresenceSimulation": true
-        }
-    }))
-    .expect("WebAuthn.addVirtualAuthenticator");
-    if let Err(e) = page.tab.call_method(add) {
-        page.fail("WebAuthn.addVirtualAuthenticator", e);
-    }
-}
-
 #[test]
 fn passkey_journey_add_in_settings_log_in_without_a_username_and_remove() {
     let server = TestServer::start_with_passkeys();
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "passkey_journey");
-    virtual_authenticator(&page);
+    page.virtual_authenticator();
     register(&page, "fritz");
     assert_eq!(page.js("window.isSecureContext"), true);
 
@@ -413,7 +294,7 @@ fn remove_all_passkeys_and_a_page_that_cannot_use_them_says_why() {
     let server = TestServer::start_with_passkeys();
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "passkeys_remove_all");
-    virtual_authenticator(&page);
+    page.virtual_authenticator();
     register(&page, "greta");
     page.goto("/profile/settings");
     page.fill("#passkey-name", "Phone")
