@@ -276,6 +276,13 @@ fn security_screenshots(page: &Page) {
     page.goto("/profile/settings");
     page.wait_text("#passkey-list", "last used");
     shoot(page, "settings-security");
+    page.click_text("#two-factor", "Disable 2FA");
+    page.wait_visible("#twofa-disable-form");
+    shoot(page, "settings-2fa-disable");
+    page.click_text("#passkey-list", "Remove");
+    page.wait_visible("#password-dialog");
+    shoot(page, "settings-passkey-remove");
+    page.js("document.querySelector('#password-dialog').close(); true");
     page.goto("/profile/");
     shoot(page, "profile-security");
 }
