@@ -1197,6 +1197,9 @@ fn walk_chunked(mut state: Chunk, buf: &[u8]) -> ChunkWalk {
 /// Lets the process open as many sockets as its hard limit allows: each
 /// client connection needs up to three descriptors (client, and both ends of
 /// the internal connection).
+// rlim_t is u64 on the 64-bit Linux targets but not everywhere; the cast keeps
+// the comparison portable.
+#[allow(clippy::unnecessary_cast)]
 pub fn raise_fd_limit(max_connections: usize) {
     let mut limit = libc::rlimit {
         rlim_cur: 0,

@@ -5,6 +5,7 @@
 
 mod browser_support;
 mod common;
+mod totp_support;
 
 use browser_support::{Chromium, Page};
 use common::{Client, TestServer};
@@ -147,7 +148,8 @@ fn shoot(page: &Page, name: &str) {
 #[test]
 #[ignore = "a tool: writes docs/screenshots/"]
 fn screenshots_of_every_page() {
-    let server = TestServer::start();
+    // At http://localhost:<port>, where passkeys work.
+    let server = TestServer::start_with_passkeys();
     let api = Client::signed_up(&server, "mia");
     seed(&api);
     let chrome = Chromium::launch();
@@ -221,10 +223,66 @@ fn screenshots_of_every_page() {
     page.goto("/profile/");
     shoot(&page, "profile");
     page.goto("/profile/settings");
+    page.wait_for(
+        "the passkey list",
+        "!document.querySelector('#passkey-list').textContent.includes('Loading')",
+    );
     shoot(&page, "settings");
+    security_screenshots(&page);
 
     let closed = TestServer::start_with("allow_registration: false\n");
     let other = chrome.page(&closed.base, "screenshots_closed");
     other.goto("/register");
     shoot(&other, "register-closed");
+}
+
+/// The security states: 2FA setup with its QR code, the recovery codes shown
+/// once, the login's second step, and the settings with 2FA on and passkeys.
+fn security_screenshots(page: &Page) {
+    page.virtual_authenticator();
+    // One authenticator holds one passkey per account (a second is refused).
+    page.goto("/profile/settings");
+    page.fill("#passkey-name", "Laptop (fingerprint)")
+        .fill("#passkey-password", common::PASSWORD)
+        .click("#passkey-add-form button[type=submit]");
+    page.wait_text("#passkey-list", "Laptop");
+
+    page.click("#twofa-start-form button[type=submit]");
+    page.wait_for(
+        "the QR code",
+        "document.querySelector('#twofa-qr').naturalWidth > 0",
+    );
+    page.js("document.querySelector('#two-factor').scrollIntoView()");
+    shoot(page, "settings-2fa-setup");
+
+    let secret: String = page.text("#twofa-secret").split_whitespace().collect();
+    let mut app = totp_support::Authenticator::new(&secret);
+    page.fill("#twofa-enable-code", &app.next_code())
+        .click("#twofa-enable-form button[type=submit]");
+    page.wait_visible("#twofa-codes");
+    shoot(page, "settings-2fa-codes");
+
+    page.click("#logout").wait_path("/login");
+    page.fill("#login-username", "mia")
+        .fill("#login-password", common::PASSWORD);
+    page.click("#login-form button[type=submit]");
+    page.wait_visible("#twofa-form");
+    shoot(page, "login-2fa");
+
+    // Back in with a passkey, so the list shows a last use.
+    page.goto("/login");
+    page.click("#passkey-login-button");
+    page.wait_path("/dashboard");
+    page.goto("/profile/settings");
+    page.wait_text("#passkey-list", "last used");
+    shoot(page, "settings-security");
+    page.click_text("#two-factor", "Disable 2FA");
+    page.wait_visible("#twofa-disable-form");
+    shoot(page, "settings-2fa-disable");
+    page.click_text("#passkey-list", "Remove");
+    page.wait_visible("#password-dialog");
+    shoot(page, "settings-passkey-remove");
+    page.js("document.querySelector('#password-dialog').close(); true");
+    page.goto("/profile/");
+    shoot(page, "profile-security");
 }

@@ -4,7 +4,7 @@
 //! under `tests/screenshots/failures/` before the test panics.
 #![allow(dead_code)]
 
-use headless_chrome::protocol::cdp::{Emulation, Network, Page as Cdp};
+use headless_chrome::protocol::cdp::{Emulation, Network, Page as Cdp, WebAuthn};
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use serde_json::{Value, json};
 use std::ffi::OsStr;
@@ -317,6 +317,31 @@ impl Page {
             .into_iter()
             .map(|c| c.name)
             .collect()
+    }
+
+    /// Gives the tab a platform authenticator, as a laptop's fingerprint reader
+    /// would be: CTAP2, internal transport, resident (discoverable) keys, and user
+    /// verification that always succeeds without a prompt.
+    pub fn virtual_authenticator(&self) {
+        let enable: WebAuthn::Enable =
+            serde_json::from_value(json!({ "enableUI": false })).expect("WebAuthn.enable");
+        if let Err(e) = self.tab.call_method(enable) {
+            self.fail("WebAuthn.enable", e);
+        }
+        let add: WebAuthn::AddVirtualAuthenticator = serde_json::from_value(json!({
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": true,
+                "hasUserVerification": true,
+                "isUserVerified": true,
+                "automaticPresenceSimulation": true
+            }
+        }))
+        .expect("WebAuthn.addVirtualAuthenticator");
+        if let Err(e) = self.tab.call_method(add) {
+            self.fail("WebAuthn.addVirtualAuthenticator", e);
+        }
     }
 
     /// Sets the viewport; `mobile` emulates a phone (touch, mobile viewport).

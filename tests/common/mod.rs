@@ -62,6 +62,33 @@ impl TestServer {
         Self::start_at(dir, cfg_path)
     }
 
+    /// A server for passkeys in a browser: WebAuthn checks the exact origin, so
+    /// the port is bound first and `rp_origin` is `http://localhost:<that port>`
+    /// (http://localhost is a secure context). `base` uses localhost too, since
+    /// the browser must open the page at that origin.
+    pub fn start_with_passkeys() -> TestServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+        let port = listener.local_addr().expect("bound address").port();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cfg_path = dir.path().join("config.yaml");
+        let yaml = format!(
+            "port: {port}\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 8\n\
+             rp_id: localhost\nrp_origin: \"http://localhost:{port}\"\n",
+            dir.path().join("database.db").display(),
+        );
+        std::fs::write(&cfg_path, yaml).unwrap();
+        let no_env = |_: &str| None;
+        let cfg = config::load(&cfg_path, &no_env).expect("config loads");
+        let app = Arc::new(App::new(cfg, "test-secret-that-is-at-least-32-characters").unwrap());
+        let running = server::start_on(app.clone(), listener).expect("server starts");
+        TestServer {
+            base: format!("http://localhost:{port}"),
+            dir,
+            app,
+            running: Some(running),
+        }
+    }
+
     pub fn start_at(dir: tempfile::TempDir, cfg_path: PathBuf) -> TestServer {
         let no_env = |_: &str| None;
         let cfg = config::load(&cfg_path, &no_env).expect("config loads");

@@ -13,9 +13,10 @@ export class ApiError extends Error {
   }
 }
 
-// Only these 401s mean "your session is gone"; a wrong password is also a 401
-// but must be shown next to its form, not answered with a refresh.
-const SESSION_CODES = new Set(['unauthenticated', 'invalid_token']);
+// Only this 401 means "your session is gone" (no, expired or bad access token).
+// A wrong password, a wrong code or an expired setup token (`invalid_token`) is
+// also a 401 but must be shown next to its form, not answered with a refresh.
+const SESSION_CODES = new Set(['unauthenticated']);
 
 let refreshing = null;
 

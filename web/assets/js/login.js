@@ -1,9 +1,14 @@
-// The login page: password step, then (for accounts with 2FA) the code step.
+// The login page: password step, then (for accounts with 2FA) the code step;
+// or a passkey, which needs no username and is a complete login by itself.
 import { request } from './api.js';
 import { $, onSubmit, clearError } from './ui.js';
+import { passkeyProblem, requestOptions, assertionJSON, browserError } from './webauthn.js';
 
 const loginForm = $('#login-form');
 const codeForm = $('#twofa-form');
+const passkeyBox = $('#passkey-login');
+const passkeyButton = $('#passkey-login-button');
+const passkeyMessage = $('#passkey-login-error');
 let twoFactorToken = null;
 
 /** Where to go after logging in: the page that sent us here, if it is ours. */
@@ -28,6 +33,7 @@ onSubmit(loginForm, async (data) => {
   if (answer && answer.requires_2fa) {
     twoFactorToken = answer.two_factor_token;
     loginForm.hidden = true;
+    passkeyBox.hidden = true;
     codeForm.hidden = false;
     $('#twofa-code').focus();
     return;
@@ -36,10 +42,11 @@ onSubmit(loginForm, async (data) => {
 });
 
 onSubmit(codeForm, async (data) => {
-  await request('POST', '/api/login/2fa', {
-    two_factor_token: twoFactorToken,
-    code: String(data.get('code')).trim(),
-  }, { session: false });
+  const typed = String(data.get('code')).trim();
+  // "123 456" is a TOTP code typed in two groups; recovery codes keep their
+  // spelling (the server ignores spaces, hyphens and case in them).
+  const code = /^[\d\s]+$/.test(typed) ? typed.replace(/\s+/g, '') : typed;
+  await request('POST', '/api/login/2fa', { two_factor_token: twoFactorToken, code }, { session: false });
   location.assign(destination());
 });
 
@@ -49,8 +56,54 @@ $('#twofa-cancel').addEventListener('click', () => {
   clearError(codeForm);
   codeForm.hidden = true;
   loginForm.hidden = false;
+  passkeyBox.hidden = false;
   $('#login-password').value = '';
   $('#login-username').focus();
 });
+
+// ── passkey ─────────────────────────────────────────────────────────────────
+
+function passkeyFailed(message) {
+  passkeyMessage.textContent = message;
+  passkeyMessage.hidden = false;
+}
+
+async function passkeyLogin() {
+  passkeyMessage.hidden = true;
+  const { data: started } = await request('POST', '/api/passkeys/login/options', undefined, { session: false });
+  let credential;
+  try {
+    credential = await navigator.credentials.get(requestOptions(started.options));
+  } catch (err) {
+    passkeyFailed(browserError(err, 'Try again, or log in with your password.'));
+    return;
+  }
+  await request('POST', '/api/passkeys/login/finish', {
+    challenge_token: started.challenge_token,
+    credential: assertionJSON(credential),
+  }, { session: false });
+  location.assign(destination());
+}
+
+const problem = passkeyProblem();
+if (problem) {
+  passkeyButton.disabled = true;
+  passkeyMessage.classList.replace('form-error', 'hint');
+  passkeyMessage.textContent = problem;
+  passkeyMessage.hidden = false;
+} else {
+  passkeyButton.addEventListener('click', async () => {
+    passkeyButton.disabled = true;
+    passkeyButton.setAttribute('aria-busy', 'true');
+    try {
+      await passkeyLogin();
+    } catch (err) {
+      passkeyFailed(err.message);
+    } finally {
+      passkeyButton.disabled = false;
+      passkeyButton.removeAttribute('aria-busy');
+    }
+  });
+}
 
 if (new URLSearchParams(location.search).has('next')) resumeSession();

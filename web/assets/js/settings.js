@@ -1,6 +1,9 @@
-// Account settings: username and password changes.
+// Account settings: username and password changes; 2FA and passkeys below.
 import { api, ApiError } from './api.js';
 import { $, $$, onSubmit } from './ui.js';
+// The security sections (2FA, passkeys) have modules of their own.
+import './settings_2fa.js';
+import './settings_passkeys.js';
 
 function success(form, message) {
   const ok = form.querySelector('[data-ok]');

@@ -142,3 +142,32 @@ export function describeMovement(m, withItem = true) {
       return `${item}${m.delta >= 0 ? '+' : '−'}${qty}`;
   }
 }
+
+/** Copies text to the clipboard; falls back to a hidden textarea where the
+ *  Clipboard API is missing (it needs a secure context). */
+export async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch { /* fall through to the old way */ }
+  }
+  const area = el('textarea', { class: 'visually-hidden', readonly: true });
+  area.value = text;
+  document.body.append(area);
+  area.select();
+  let ok = false;
+  try { ok = document.execCommand('copy'); } catch { ok = false; }
+  area.remove();
+  return ok;
+}
+
+/** Saves `text` as a file named `name`, made in the browser (nothing is sent). */
+export function downloadText(name, text) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
+  const link = el('a', { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
