@@ -6,51 +6,10 @@
 
 mod common;
 use common::{Client, PASSWORD, TestServer};
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha1::Sha1;
 use std::collections::HashSet;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-// ── an independent authenticator ───────────────────────────────────────────────
-
-fn base32_decode(s: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut bits, mut count, mut out) = (0u64, 0u32, Vec::new());
-    for c in s.bytes().filter(|c| *c != b'=') {
-        let v = ALPHABET
-            .iter()
-            .position(|a| *a == c.to_ascii_uppercase())
-            .expect("base32 character") as u64;
-        bits = (bits << 5) | v;
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-            bits &= (1 << count) - 1;
-        }
-    }
-    out
-}
-
-/// RFC 4226 HOTP with HMAC-SHA-1 and dynamic truncation.
-fn hotp(key: &[u8], counter: u64, digits: u32) -> String {
-    let mut mac = Hmac::<Sha1>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(&counter.to_be_bytes());
-    let h = mac.finalize().into_bytes();
-    let offset = (h[19] & 0x0f) as usize;
-    let value = u32::from_be_bytes([
-        h[offset] & 0x7f,
-        h[offset + 1],
-        h[offset + 2],
-        h[offset + 3],
-    ]);
-    format!(
-        "{:0width$}",
-        value % 10u32.pow(digits),
-        width = digits as usize
-    )
-}
+mod totp_support;
+use totp_support::{Authenticator, base32_decode, hotp, now};
 
 #[test]
 fn the_test_authenticator_matches_the_rfc_6238_sha1_vectors() {
@@ -66,65 +25,6 @@ fn the_test_authenticator_matches_the_rfc_6238_sha1_vectors() {
         assert_eq!(hotp(key, time / 30, 8), code, "time {time}");
     }
     assert_eq!(base32_decode("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), key);
-}
-
-fn now() -> (i64, i64) {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    (secs / 30, secs % 30)
-}
-
-/// An authenticator app: hands out codes of steps the server has not seen yet.
-struct Authenticator {
-    key: Vec<u8>,
-    /// The last step whose code the server accepted.
-    last_step: i64,
-}
-
-impl Authenticator {
-    fn new(secret: &str) -> Authenticator {
-        Authenticator {
-            key: base32_decode(secret),
-            last_step: 0,
-        }
-    }
-
-    fn code_at(&self, step: i64) -> String {
-        hotp(&self.key, step as u64, 6)
-    }
-
-    /// A code the server will accept now: the earliest unused step within the
-    /// ±1 step window. The previous step is only used while at least 15 s of the
-    /// current one remain, so a step boundary during the request (or a replay a
-    /// few requests later) cannot make it stale; if no step is left, waits for
-    /// the next one (at most 30 s).
-    fn next_code(&mut self) -> String {
-        loop {
-            let (current, into) = now();
-            let earliest = if into <= 15 { current - 1 } else { current };
-            let step = earliest.max(self.last_step + 1);
-            if step <= current + 1 {
-                self.last_step = step;
-                return self.code_at(step);
-            }
-            std::thread::sleep(Duration::from_millis(((30 - into) * 1000 + 200) as u64));
-        }
-    }
-
-    /// A six-digit code that is no valid code anywhere near now.
-    fn wrong_code(&self) -> String {
-        let (current, _) = now();
-        let valid: HashSet<String> = (current - 3..=current + 3)
-            .map(|s| self.code_at(s))
-            .collect();
-        ["000000", "111111", "222222", "333333"]
-            .into_iter()
-            .find(|c| !valid.contains(*c))
-            .expect("four codes cannot all be valid")
-            .to_string()
-    }
 }
 
 // ── helpers ────────────────────────────────────────────────────────────────────

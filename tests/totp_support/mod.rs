@@ -1,6 +1,6 @@
 //! An authenticator app of the browser tests' own: RFC 6238 TOTP (HMAC-SHA-1
 //! from the `hmac` and `sha1` crates), independent of the server's code. Its
-//! RFC test vectors are checked in `browser_security.rs`.
+//! RFC test vectors are checked in `two_factor.rs`.
 #![allow(dead_code)]
 
 use hmac::{Hmac, Mac};
@@ -58,7 +58,8 @@ pub fn now() -> (i64, i64) {
 /// each step once, within ±1 step).
 pub struct Authenticator {
     key: Vec<u8>,
-    last_step: i64,
+    /// The last step whose code was handed out (and so accepted by the server).
+    pub last_step: i64,
 }
 
 impl Authenticator {
@@ -67,6 +68,11 @@ impl Authenticator {
             key: base32_decode(secret),
             last_step: 0,
         }
+    }
+
+    /// The code of one time step.
+    pub fn code_at(&self, step: i64) -> String {
+        hotp(&self.key, step as u64, 6)
     }
 
     /// The earliest unused step the server accepts now. The previous step is
