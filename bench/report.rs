@@ -627,7 +627,12 @@ pub fn render(r: &Results) -> String {
     );
     let _ = writeln!(
         o,
-        "| Release binary (`target/release/miauinv`, stripped) | {} |",
+        "| {} | {} |",
+        if r.smoke {
+            "Debug binary (`target/debug/miauinv`)"
+        } else {
+            "Release binary (`target/release/miauinv`, stripped)"
+        },
         mib(r.binary_bytes / 1024)
     );
     match r.static_bytes {
