@@ -35,6 +35,18 @@ bcrypt_cost: 12
 # host name and port (https://localhost:8080 by default).
 rp_id: ""
 rp_origin: ""
+
+# Limits that keep one small host answering under abuse.
+# Open client connections at most; more are refused at once (plain HTTP: 503).
+max_connections: 512
+# Seconds for a new connection's TLS handshake and for any complete request head
+# (request line and headers, at most 16 KiB).
+header_timeout_seconds: 10
+# Seconds for a request body (at most 1 MiB) after its head.
+body_timeout_seconds: 30
+# Seconds an idle keep-alive connection stays open, and the longest pause while
+# a response is delivered to a slow client.
+idle_timeout_seconds: 60
 "#;
 
 #[derive(Debug, Clone)]
@@ -51,6 +63,10 @@ pub struct Config {
     pub bcrypt_cost: u32,
     pub rp_id: String,
     pub rp_origin: String,
+    pub max_connections: usize,
+    pub header_timeout_seconds: u64,
+    pub body_timeout_seconds: u64,
+    pub idle_timeout_seconds: u64,
     /// Directory of the config file; generated secrets live here.
     pub appdata_dir: PathBuf,
 }
@@ -72,6 +88,10 @@ struct FileConfig {
     bcrypt_cost: Option<u64>,
     rp_id: Option<String>,
     rp_origin: Option<String>,
+    max_connections: Option<u64>,
+    header_timeout_seconds: Option<u64>,
+    body_timeout_seconds: Option<u64>,
+    idle_timeout_seconds: Option<u64>,
 }
 
 fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -241,6 +261,29 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
     };
     let workers = number("workers", file.workers, 16, 2, 256)? as usize;
     let bcrypt_cost = number("bcrypt_cost", file.bcrypt_cost, 12, 4, 31)? as u32;
+    let max_connections =
+        number("max_connections", file.max_connections, 512, 1, 100_000)? as usize;
+    let header_timeout_seconds = number(
+        "header_timeout_seconds",
+        file.header_timeout_seconds,
+        10,
+        1,
+        3600,
+    )?;
+    let body_timeout_seconds = number(
+        "body_timeout_seconds",
+        file.body_timeout_seconds,
+        30,
+        1,
+        3600,
+    )?;
+    let idle_timeout_seconds = number(
+        "idle_timeout_seconds",
+        file.idle_timeout_seconds,
+        60,
+        1,
+        3600,
+    )?;
 
     let rp_id = get("rp_id", file.rp_id).map(|(v, _)| v).unwrap_or_default();
     let rp_origin = get("rp_origin", file.rp_origin)
@@ -260,6 +303,10 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         bcrypt_cost,
         rp_id,
         rp_origin,
+        max_connections,
+        header_timeout_seconds,
+        body_timeout_seconds,
+        idle_timeout_seconds,
         appdata_dir,
     })
 }
@@ -340,6 +387,15 @@ mod tests {
         assert_eq!(c.workers, 16);
         assert_eq!(c.bcrypt_cost, 12);
         assert!(c.tls);
+        assert_eq!(c.max_connections, 512);
+        assert_eq!(
+            (
+                c.header_timeout_seconds,
+                c.body_timeout_seconds,
+                c.idle_timeout_seconds
+            ),
+            (10, 30, 60)
+        );
     }
 
     #[test]

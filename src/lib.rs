@@ -11,6 +11,8 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod listener;
 pub mod pages;
 pub mod router;
 pub mod server;
+pub mod tls;

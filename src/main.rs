@@ -62,18 +62,28 @@ fn load(path: &std::path::Path) -> Result<App, String> {
 }
 
 fn serve(path: &std::path::Path) -> Result<(), String> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let app = Arc::new(load(path)?);
+    // Installed before serving so an early SIGTERM still shuts down cleanly.
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
+        .map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let running = server::start(app.clone())?;
     eprintln!(
-        "MiauInv listening on http://{} (workers: {})",
-        running.addr(),
+        "MiauInv listening on {} (workers: {})",
+        running.url(),
         app.config.workers
     );
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
-        .map_err(|e| format!("cannot install signal handlers: {e}"))?;
-    if let Some(sig) = signals.forever().next() {
+    for sig in signals.forever() {
+        if sig == SIGHUP {
+            match running.reload_tls() {
+                Ok(()) if running.is_tls() => eprintln!("SIGHUP: TLS certificate reloaded"),
+                Ok(()) => eprintln!("SIGHUP: TLS is off; nothing to reload"),
+                Err(e) => eprintln!("SIGHUP: keeping the old TLS certificate: {e}"),
+            }
+            continue;
+        }
         eprintln!("received signal {sig}; finishing in-flight requests");
+        break;
     }
     running.shutdown();
     eprintln!("stopped cleanly");
@@ -81,24 +91,8 @@ fn serve(path: &std::path::Path) -> Result<(), String> {
 }
 
 fn healthcheck(path: &std::path::Path) -> Result<(), String> {
-    use std::io::{Read, Write};
     let cfg = config::load(path, &config::ProcessEnv)?;
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], cfg.port));
-    let mut stream = std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(3))
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(3)))
-        .map_err(|e| e.to_string())?;
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .map_err(|e| e.to_string())?;
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).map_err(|e| e.to_string())?;
-    if head.starts_with(b"HTTP/1.1 200") {
-        Ok(())
-    } else {
-        Err(format!("unhealthy: {}", String::from_utf8_lossy(&head)))
-    }
+    server::healthcheck(&cfg)
 }
 
 fn reset_password(path: &std::path::Path, username: &str) -> Result<(), String> {

@@ -1,40 +1,72 @@
-//! The listener and the worker pool: N workers share one tiny_http server, each
-//! with its own SQLite connection, calling `recv()`; `unblock()` wakes them for
-//! shutdown. Everything per request (reading the body, routing, rendering errors,
-//! security headers, the access log) is a function this loop calls.
+//! The server: the front listener (`listener.rs`: connection cap, timeouts,
+//! TLS) relays to tiny_http on an internal loopback port, where N workers, each
+//! with its own SQLite connection, call `recv()`; `unblock()` wakes them for
+//! shutdown. Everything per request (the real client address, reading the body,
+//! routing, rendering errors, security headers, the access log) is a function
+//! this loop calls.
 
 use crate::app::App;
+use crate::config::Config;
 use crate::db;
 use crate::error::{AppError, Kind};
 use crate::http::{MAX_BODY, Method, Reply, Request, split_target};
+use crate::listener::{Front, Limits, Peers};
+use crate::tls::Tls;
 use std::io::Read;
-use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A running server. Dropping it shuts it down gracefully.
 pub struct Running {
     addr: SocketAddr,
+    front: Option<Front>,
+    tls: Option<Arc<Tls>>,
     server: Arc<tiny_http::Server>,
     stopping: Arc<AtomicBool>,
     workers: Vec<JoinHandle<()>>,
 }
 
 impl Running {
+    /// The public address (port 0 in the config is resolved here).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// Stops accepting work, lets in-flight requests finish, closes every
-    /// database connection and returns once all workers have exited.
+    /// Whether clients speak HTTPS to us.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// `https://addr` or `http://addr`.
+    pub fn url(&self) -> String {
+        let scheme = if self.is_tls() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Re-reads the certificate and key (SIGHUP). New connections use them;
+    /// on error the old ones stay in use. Without TLS there is nothing to do.
+    pub fn reload_tls(&self) -> Result<(), String> {
+        match &self.tls {
+            Some(tls) => tls.reload(),
+            None => Ok(()),
+        }
+    }
+
+    /// Stops accepting, lets requests already received finish and reach their
+    /// clients, closes every database connection and returns once all
+    /// workers have exited.
     pub fn shutdown(mut self) {
         self.stop();
     }
 
     fn stop(&mut self) {
+        if let Some(front) = self.front.take() {
+            front.drain();
+        }
         self.stopping.store(true, Ordering::SeqCst);
         for _ in 0..self.workers.len() {
             self.server.unblock();
@@ -61,30 +93,67 @@ pub fn start(app: Arc<App>) -> Result<Running, String> {
 
 /// Like [`start`] on an already bound listener (tests bind port 0).
 pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String> {
+    let cfg = &app.config;
     prepare_database(&app)?;
+    let tls = match cfg.tls {
+        true => Some(Arc::new(Tls::load_or_generate(
+            &cfg.certificate_path,
+            &cfg.private_key_path,
+        )?)),
+        false => None,
+    };
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // tiny_http listens on loopback only; the front listener is its one client.
+    let internal = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .map_err(|e| format!("cannot listen on the loopback interface: {e}"))?;
+    let internal_addr = internal.local_addr().map_err(|e| e.to_string())?;
     let server = Arc::new(
-        tiny_http::Server::from_listener(listener, None)
+        tiny_http::Server::from_listener(internal, None)
             .map_err(|e| format!("cannot serve: {e}"))?,
     );
+    let peers = Arc::new(Peers::default());
     let stopping = Arc::new(AtomicBool::new(false));
-    let mut workers = Vec::with_capacity(app.config.workers);
-    for n in 0..app.config.workers {
-        let conn = db::open(&app.config.database_path)
-            .map_err(|e| format!("cannot open database: {e}"))?;
-        let (app, server, stopping) = (app.clone(), server.clone(), stopping.clone());
+    let mut workers = Vec::with_capacity(cfg.workers);
+    for n in 0..cfg.workers {
+        let conn =
+            db::open(&cfg.database_path).map_err(|e| format!("cannot open database: {e}"))?;
+        let (app, server, stopping, peers) =
+            (app.clone(), server.clone(), stopping.clone(), peers.clone());
         let worker = std::thread::Builder::new()
             .name(format!("worker-{n}"))
-            .spawn(move || worker_loop(&app, &server, &stopping, conn))
+            .spawn(move || worker_loop(&app, &server, &peers, &stopping, conn))
             .map_err(|e| format!("cannot start worker: {e}"))?;
         workers.push(worker);
     }
-    Ok(Running {
+    let limits = Limits {
+        max_connections: cfg.max_connections,
+        header_timeout: Duration::from_secs(cfg.header_timeout_seconds),
+        body_timeout: Duration::from_secs(cfg.body_timeout_seconds),
+        idle_timeout: Duration::from_secs(cfg.idle_timeout_seconds),
+    };
+    crate::listener::raise_fd_limit(limits.max_connections);
+    // One event loop per core (at most 4): TLS work is spread, and an idle
+    // connection costs no thread.
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get().min(4))
+        .unwrap_or(1);
+    let mut running = Running {
         addr,
+        front: None,
+        tls: tls.clone(),
         server,
         stopping,
         workers,
-    })
+    };
+    running.front = Some(Front::start(
+        listener,
+        internal_addr,
+        peers,
+        tls,
+        limits,
+        threads,
+    )?);
+    Ok(running)
 }
 
 /// Creates the database directory and file and brings the schema up to date.
@@ -102,12 +171,13 @@ pub fn prepare_database(app: &App) -> Result<(), String> {
 fn worker_loop(
     app: &App,
     server: &tiny_http::Server,
+    peers: &Peers,
     stopping: &AtomicBool,
     mut conn: rusqlite::Connection,
 ) {
     loop {
         match server.recv() {
-            Ok(rq) => handle(app, &mut conn, rq),
+            Ok(rq) => handle(app, peers, &mut conn, rq),
             Err(_) if stopping.load(Ordering::SeqCst) => break,
             Err(e) => eprintln!("accept error: {e}"),
         }
@@ -117,9 +187,9 @@ fn worker_loop(
 }
 
 /// Answers one request: parse, route (panics caught), decorate, respond, log.
-fn handle(app: &App, conn: &mut rusqlite::Connection, mut rq: tiny_http::Request) {
+fn handle(app: &App, peers: &Peers, conn: &mut rusqlite::Connection, mut rq: tiny_http::Request) {
     let started = Instant::now();
-    let (req, early_error) = read_request(app, &mut rq);
+    let (req, early_error) = read_request(app, peers, &mut rq);
     let reply = match early_error {
         Some(err) => render_error(app, &req, &err),
         None => match catch_unwind(AssertUnwindSafe(|| {
@@ -159,8 +229,13 @@ fn handle(app: &App, conn: &mut rusqlite::Connection, mut rq: tiny_http::Request
 }
 
 /// Builds our `Request` and reads the body (at most 1 MiB). Errors found here
-/// (oversized body) are answered without routing.
-fn read_request(app: &App, rq: &mut tiny_http::Request) -> (Request, Option<AppError>) {
+/// (oversized body, a connection that bypassed the front listener) are
+/// answered without routing.
+fn read_request(
+    app: &App,
+    peers: &Peers,
+    rq: &mut tiny_http::Request,
+) -> (Request, Option<AppError>) {
     let (path, query) = split_target(rq.url());
     let headers: Vec<(String, String)> = rq
         .headers()
@@ -172,10 +247,14 @@ fn read_request(app: &App, rq: &mut tiny_http::Request) -> (Request, Option<AppE
             )
         })
         .collect();
-    let peer = rq
-        .remote_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    // tiny_http's peer is the front listener; the real client is recorded
+    // under the internal connection's port.
+    let internal = rq.remote_addr().copied();
+    let front_peer = internal.and_then(|a| peers.lookup(a));
+    let peer = match front_peer {
+        Some(p) => p.addr.ip(),
+        None => internal.map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip()),
+    };
     let mut req = Request {
         method: Method::parse(rq.method().as_str()),
         path,
@@ -183,8 +262,19 @@ fn read_request(app: &App, rq: &mut tiny_http::Request) -> (Request, Option<AppE
         headers,
         body: Vec::new(),
         client: peer,
-        secure: false,
+        secure: front_peer.is_some_and(|p| p.secure),
     };
+    if front_peer.is_none() {
+        // Only the front listener may talk to the internal port: whatever else
+        // does would skip every connection limit.
+        return (
+            req,
+            Some(AppError::forbidden(
+                "not_via_listener",
+                "Connect to MiauInv's public port.",
+            )),
+        );
+    }
     resolve_client(app, &mut req, peer);
 
     let too_large = || {
@@ -280,4 +370,50 @@ fn to_tiny(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
         }
     }
     response
+}
+
+/// `miauinv healthcheck`: exits 0 if the server on this machine answers
+/// `GET /healthz` with 200, over TLS when the config says so.
+pub fn healthcheck(cfg: &Config) -> Result<(), String> {
+    use std::io::Write;
+    let ip = match cfg.bind_address {
+        IpAddr::V4(a) if a.is_unspecified() => IpAddr::from(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(a) if a.is_unspecified() => IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+        other => other,
+    };
+    let addr = SocketAddr::new(ip, cfg.port);
+    let timeout = Duration::from_secs(3);
+    let stream = std::net::TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|()| stream.set_write_timeout(Some(timeout)))
+        .map_err(|e| e.to_string())?;
+    let request = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    let mut answer = Vec::new();
+    let read = if cfg.tls {
+        let name = rustls::pki_types::ServerName::from(ip);
+        let tls = rustls::ClientConnection::new(crate::tls::health_probe_config(), name)
+            .map_err(|e| format!("TLS setup failed: {e}"))?;
+        let mut tls = rustls::StreamOwned::new(tls, stream);
+        tls.write_all(request)
+            .and_then(|()| tls.read_to_end(&mut answer))
+    } else {
+        let mut stream = stream;
+        stream
+            .write_all(request)
+            .and_then(|()| stream.read_to_end(&mut answer))
+    };
+    // A peer closing without TLS close_notify still delivered its answer.
+    if let Err(e) = read
+        && answer.is_empty()
+    {
+        return Err(format!("no answer from {addr}: {e}"));
+    }
+    if answer.starts_with(b"HTTP/1.1 200") {
+        Ok(())
+    } else {
+        let line = answer.split(|&b| b == b'\r').next().unwrap_or_default();
+        Err(format!("unhealthy: {}", String::from_utf8_lossy(line)))
+    }
 }

@@ -1,0 +1,686 @@
+//! Deployment and hardening: native TLS (1.2 and 1.3, generated certificate,
+//! reload, clear errors), the real client address through the front listener,
+//! trusted proxies, limits (slowloris, idle connections, head size, connection
+//! cap, body size), security headers and graceful shutdown of the real binary.
+//! Every test talks to a real server over loopback sockets.
+
+mod common;
+
+use miauinv::{app::App, config, server};
+use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "test-secret-that-is-at-least-32-characters";
+const GENEROUS: Duration = Duration::from_secs(20);
+
+/// A config file in `dir` with test defaults plus `extra` lines.
+fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
+    let path = dir.join("config.yaml");
+    let yaml = format!(
+        "port: {port}\nbind_address: 127.0.0.1\ndatabase_path: {db}\ncertificate_path: {cert}\nprivate_key_path: {key}\nbcrypt_cost: 4\nworkers: 4\n{extra}",
+        db = dir.join("database.db").display(),
+        cert = dir.join("cert.pem").display(),
+        key = dir.join("key.pem").display(),
+    );
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+fn start_in(dir: &Path, extra: &str) -> Result<server::Running, String> {
+    let cfg_path = write_config(dir, 0, extra);
+    let no_env = |_: &str| None;
+    let cfg = config::load(&cfg_path, &no_env)?;
+    let app = Arc::new(App::new(cfg, SECRET)?);
+    server::start(app)
+}
+
+/// A TCP connection from a chosen loopback address (127.0.0.0/8 is all ours),
+/// so a test can play several distinct clients.
+fn connect_from(local: Ipv4Addr, server: SocketAddr) -> TcpStream {
+    use std::os::fd::FromRawFd;
+    let SocketAddr::V4(server) = server else {
+        panic!("IPv4 server expected")
+    };
+    let addr = |ip: Ipv4Addr, port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(ip).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: plain socket calls on a descriptor we own; the addresses are
+    // valid sockaddr_in values for the length given.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+        let stream = TcpStream::from_raw_fd(fd);
+        let local = addr(local, 0);
+        let rc = libc::bind(fd, (&raw const local).cast(), len);
+        assert_eq!(rc, 0, "bind: {}", std::io::Error::last_os_error());
+        let remote = addr(*server.ip(), server.port());
+        let rc = libc::connect(fd, (&raw const remote).cast(), len);
+        assert_eq!(rc, 0, "connect: {}", std::io::Error::last_os_error());
+        stream
+    }
+}
+
+fn plain(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(GENEROUS)).unwrap();
+    s
+}
+
+struct Answer {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    }
+}
+
+/// Sends `request` and reads one response (Content-Length framed).
+fn exchange<S: Read + Write>(s: &mut S, request: &[u8]) -> Answer {
+    s.write_all(request).unwrap();
+    s.flush().unwrap();
+    read_answer(s).expect("a complete response")
+}
+
+fn read_answer<S: Read>(s: &mut S) -> Option<Answer> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let mut answer = Answer {
+        status,
+        head,
+        body: String::new(),
+    };
+    let len: usize = answer
+        .header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + len {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    answer.body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
+    Some(answer)
+}
+
+fn get(path: &str, extra_headers: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{extra_headers}\r\n").into_bytes()
+}
+
+fn login(username: &str, extra_headers: &str) -> Vec<u8> {
+    let body = format!(r#"{{"username":"{username}","password":"not the password"}}"#);
+    format!(
+        "POST /api/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra_headers}\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn tls_client(
+    cert_path: &Path,
+    version: &'static rustls::SupportedProtocolVersion,
+) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(cert_path).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Arc::new(
+        rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[version])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
+type TlsStream = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+
+/// A TLS connection that verifies the server certificate against `cert_path`
+/// for the name "localhost".
+fn tls_connect(
+    tcp: TcpStream,
+    cert_path: &Path,
+    version: &'static rustls::SupportedProtocolVersion,
+) -> TlsStream {
+    tcp.set_read_timeout(Some(GENEROUS)).unwrap();
+    let name = ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(tls_client(cert_path, version), name).unwrap();
+    let mut stream = rustls::StreamOwned::new(conn, tcp);
+    while stream.conn.is_handshaking() {
+        stream
+            .conn
+            .complete_io(&mut stream.sock)
+            .expect("TLS handshake");
+    }
+    stream
+}
+
+#[test]
+fn tls_is_served_with_tls12_and_tls13_on_a_generated_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: true\n").expect("TLS server starts");
+    assert!(running.url().starts_with("https://"));
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    assert!(cert.exists(), "certificate generated");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "private key readable by its owner only");
+
+    for version in [&rustls::version::TLS12, &rustls::version::TLS13] {
+        let mut s = tls_connect(plain(running.addr()), &cert, version);
+        assert_eq!(s.conn.protocol_version(), Some(version.version));
+        let a = exchange(&mut s, &get("/healthz", ""));
+        assert_eq!(a.status, 200, "{}", a.body);
+        assert_eq!(
+            a.header("strict-transport-security").as_deref(),
+            Some("max-age=31536000"),
+            "HSTS over TLS"
+        );
+        // Keep-alive over TLS: a second request on the same connection.
+        let a = exchange(&mut s, &get("/api/profile", ""));
+        assert_eq!(a.status, 401, "{}", a.body);
+        assert_eq!(a.header("cache-control").as_deref(), Some("no-store"));
+        let csp = a.header("content-security-policy").unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(
+            a.header("x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert!(a.header("referrer-policy").is_some());
+    }
+
+    // Plain HTTP on the TLS port gets no HTTP answer.
+    let mut s = plain(running.addr());
+    s.write_all(&get("/healthz", "")).unwrap();
+    assert!(
+        read_answer(&mut s).is_none(),
+        "plain HTTP must not be served on the TLS port"
+    );
+    running.shutdown();
+}
+
+#[test]
+fn plain_http_sends_no_hsts() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: false\n").unwrap();
+    let a = exchange(&mut plain(running.addr()), &get("/healthz", ""));
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("strict-transport-security"), None);
+    assert!(a.header("content-security-policy").is_some());
+    assert!(
+        !dir.path().join("cert.pem").exists(),
+        "no certificate without TLS"
+    );
+}
+
+#[test]
+fn generated_certificate_is_reused_on_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let first = start_in(dir.path(), "tls: true\n").unwrap();
+    let pem = std::fs::read(&cert_path).unwrap();
+    first.shutdown();
+    let second = start_in(dir.path(), "tls: true\n").unwrap();
+    assert_eq!(std::fs::read(&cert_path).unwrap(), pem, "not regenerated");
+    let s = tls_connect(plain(second.addr()), &cert_path, &rustls::version::TLS13);
+    let served = s.conn.peer_certificates().unwrap()[0].clone();
+    let on_disk = CertificateDer::from_pem_slice(&pem).unwrap();
+    assert_eq!(served, on_disk);
+}
+
+fn write_pair(cert_path: &Path, key_path: &Path, names: &[&str]) {
+    let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    let ck = rcgen::generate_simple_self_signed(names).unwrap();
+    std::fs::write(cert_path, ck.cert.pem()).unwrap();
+    std::fs::write(key_path, ck.signing_key.serialize_pem()).unwrap();
+}
+
+#[test]
+fn mismatched_or_unreadable_tls_files_are_a_clear_startup_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let other_key = dir.path().join("other-key.pem");
+    write_pair(&cert, &other_key, &["localhost"]);
+    write_pair(&dir.path().join("other-cert.pem"), &key, &["localhost"]);
+    let err = start_in(dir.path(), "tls: true\n").err().expect("refused");
+    assert!(err.contains("cannot be used together"), "{err}");
+    assert!(err.contains("cert.pem") && err.contains("key.pem"), "{err}");
+
+    std::fs::write(&cert, "not a certificate").unwrap();
+    let err = start_in(dir.path(), "tls: true\n").err().expect("refused");
+    assert!(err.contains("cannot read TLS certificate"), "{err}");
+
+    std::fs::remove_file(&key).unwrap();
+    let err = start_in(dir.path(), "tls: true\n").err().expect("refused");
+    assert!(
+        err.contains("private key") && err.contains("missing"),
+        "{err}"
+    );
+
+    // The real binary exits non-zero with the message.
+    write_pair(&cert, &other_key, &["localhost"]);
+    write_pair(&dir.path().join("other-cert.pem"), &key, &["localhost"]);
+    let cfg = write_config(dir.path(), 0, "tls: true\n");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_miauinv"))
+        .arg("--config")
+        .arg(&cfg)
+        .env("JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot be used together"), "{stderr}");
+}
+
+#[test]
+fn the_real_client_address_reaches_rate_limits_through_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: true\n").unwrap();
+    let cert = dir.path().join("cert.pem");
+    let client = |ip: [u8; 4]| {
+        let tcp = connect_from(Ipv4Addr::from(ip), running.addr());
+        tls_connect(tcp, &cert, &rustls::version::TLS13)
+    };
+    let mut first = client([127, 0, 0, 3]);
+    // 20 logins per minute per address; usernames vary so only the address limit applies.
+    let statuses: Vec<u16> = (0..21)
+        .map(|i| exchange(&mut first, &login(&format!("nobody{i}"), "")).status)
+        .collect();
+    assert_eq!(statuses[..20], [401; 20]);
+    assert_eq!(
+        statuses[20], 429,
+        "the 21st login from one address is limited"
+    );
+    // A new connection from the same address is still limited; another address is not.
+    assert_eq!(
+        exchange(&mut client([127, 0, 0, 3]), &login("nobody99", "")).status,
+        429
+    );
+    assert_eq!(
+        exchange(&mut client([127, 0, 0, 4]), &login("nobody99", "")).status,
+        401
+    );
+}
+
+#[test]
+fn forwarded_headers_are_believed_only_from_trusted_proxies() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: false\ntrusted_proxies: [\"127.0.0.2\"]\n").unwrap();
+    let proxy = || {
+        let s = connect_from(Ipv4Addr::new(127, 0, 0, 2), running.addr());
+        s.set_read_timeout(Some(GENEROUS)).unwrap();
+        s
+    };
+    let stranger = || {
+        let s = connect_from(Ipv4Addr::new(127, 0, 0, 5), running.addr());
+        s.set_read_timeout(Some(GENEROUS)).unwrap();
+        s
+    };
+    let https = "X-Forwarded-Proto: https\r\n";
+    let a = exchange(&mut proxy(), &get("/healthz", https));
+    assert!(
+        a.header("strict-transport-security").is_some(),
+        "trusted proxy says HTTPS"
+    );
+    let a = exchange(&mut stranger(), &get("/healthz", https));
+    assert_eq!(
+        a.header("strict-transport-security"),
+        None,
+        "untrusted header ignored"
+    );
+
+    // X-Forwarded-For from the proxy keys the rate limit by the real client.
+    let mut p = proxy();
+    let from = |ip: &str| format!("X-Forwarded-For: {ip}\r\n");
+    for i in 0..20 {
+        let a = exchange(&mut p, &login(&format!("u{i}"), &from("198.51.100.7")));
+        assert_eq!(a.status, 401);
+    }
+    let a = exchange(&mut p, &login("u20", &from("198.51.100.7")));
+    assert_eq!(a.status, 429, "limited by the forwarded address");
+    let a = exchange(&mut p, &login("u21", &from("198.51.100.8")));
+    assert_eq!(a.status, 401, "another forwarded client is not limited");
+    // A stranger claiming to be 198.51.100.7 is keyed by its own address.
+    let a = exchange(&mut stranger(), &login("u22", &from("198.51.100.7")));
+    assert_eq!(a.status, 401, "X-Forwarded-For from a stranger is ignored");
+}
+
+/// Opens `n` plain connections that send nothing.
+fn idle_connections(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
+    (0..n).map(|_| TcpStream::connect(addr).unwrap()).collect()
+}
+
+#[test]
+fn thousands_of_idle_and_trickling_clients_do_not_stop_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    // More slow clients than workers (4): were they to hold workers, nothing
+    // would be answered.
+    let running = start_in(dir.path(), "tls: false\nmax_connections: 3000\n").unwrap();
+    let addr = running.addr();
+    let idle = idle_connections(addr, 2000);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tricklers = Vec::new();
+    for i in 0..40 {
+        let stop = stop.clone();
+        tricklers.push(std::thread::spawn(move || {
+            let mut s = TcpStream::connect(addr).unwrap();
+            // Half trickle a head, half a body after a complete head.
+            let (start, drip): (Vec<u8>, &[u8]) = if i % 2 == 0 {
+                (b"GET /healthz HTTP/1.1\r\nX-Slow: ".to_vec(), b"a")
+            } else {
+                (login("slow", "").split_at(100).0.to_vec(), b"x")
+            };
+            let _ = s.write_all(&start);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if s.write_all(drip).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    for _ in 0..20 {
+        let a = exchange(&mut plain(addr), &get("/healthz", ""));
+        assert_eq!(a.status, 200);
+    }
+    assert!(
+        started.elapsed() < GENEROUS,
+        "answered while slow clients hang on"
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in tricklers {
+        t.join().unwrap();
+    }
+    drop(idle);
+}
+
+#[test]
+fn slow_heads_and_idle_connections_are_cut_off_by_the_timeouts() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(
+        dir.path(),
+        "tls: false\nheader_timeout_seconds: 1\nidle_timeout_seconds: 2\n",
+    )
+    .unwrap();
+    // Nothing sent at all.
+    let mut silent = plain(running.addr());
+    // A head that never ends, dripping.
+    let mut dripping = plain(running.addr());
+    dripping.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+    // A keep-alive connection that goes quiet after one request.
+    let mut quiet = plain(running.addr());
+    assert_eq!(exchange(&mut quiet, &get("/healthz", "")).status, 200);
+    let drip = std::thread::spawn(move || {
+        for _ in 0..30 {
+            if dripping.write_all(b"X").is_err() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // Closed by the server: later reads see the end.
+        let mut b = [0u8; 1];
+        matches!(dripping.read(&mut b), Ok(0) | Err(_))
+    });
+    let mut b = [0u8; 64];
+    assert!(matches!(silent.read(&mut b), Ok(0) | Err(_)));
+    assert!(matches!(quiet.read(&mut b), Ok(0) | Err(_)));
+    assert!(drip.join().unwrap(), "a dripping head is cut off");
+    // Still answering.
+    assert_eq!(
+        exchange(&mut plain(running.addr()), &get("/healthz", "")).status,
+        200
+    );
+}
+
+#[test]
+fn request_heads_over_16_kib_are_refused_with_431() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: false\n").unwrap();
+    let fits = format!("X-Fill: {}\r\n", "a".repeat(15 * 1024));
+    let a = exchange(&mut plain(running.addr()), &get("/healthz", &fits));
+    assert_eq!(a.status, 200);
+    let too_big = format!("X-Fill: {}\r\n", "a".repeat(17 * 1024));
+    let a = exchange(&mut plain(running.addr()), &get("/healthz", &too_big));
+    assert_eq!(a.status, 431);
+    assert!(
+        a.body.contains("request_header_fields_too_large"),
+        "{}",
+        a.body
+    );
+    // A head that never ends is refused as soon as it is too large.
+    let mut s = plain(running.addr());
+    s.write_all(b"GET / HTTP/1.1\r\nX-Fill: ").unwrap();
+    s.write_all(&[b'a'; 20 * 1024]).unwrap();
+    assert_eq!(read_answer(&mut s).unwrap().status, 431);
+}
+
+#[test]
+fn bodies_over_1_mib_and_malformed_framing_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: false\n").unwrap();
+    let head = "POST /api/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n";
+    let a = exchange(&mut plain(running.addr()), head.as_bytes());
+    assert_eq!(a.status, 413);
+    assert!(a.body.contains("payload_too_large"));
+    let smuggle = "POST /api/login HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+    assert_eq!(
+        exchange(&mut plain(running.addr()), smuggle.as_bytes()).status,
+        400
+    );
+    // A chunked body is framed and answered like any other.
+    let body = r#"{"username":"nobody","password":"not the password"}"#;
+    let chunked = format!(
+        "POST /api/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+        body.len()
+    );
+    let mut s = plain(running.addr());
+    assert_eq!(exchange(&mut s, chunked.as_bytes()).status, 401);
+    // … and the connection stays usable.
+    assert_eq!(exchange(&mut s, &get("/healthz", "")).status, 200);
+}
+
+#[test]
+fn connections_over_the_cap_are_refused_and_the_server_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: false\nmax_connections: 10\n").unwrap();
+    let idle = idle_connections(running.addr(), 10);
+    let mut extra = plain(running.addr());
+    let _ = extra.write_all(&get("/healthz", ""));
+    match read_answer(&mut extra) {
+        None => {} // closed at once
+        Some(a) => {
+            assert_eq!(a.status, 503, "{}", a.body);
+            assert!(a.body.contains("too_many_connections"), "{}", a.body);
+        }
+    }
+    drop(idle);
+    let deadline = Instant::now() + GENEROUS;
+    loop {
+        let mut s = plain(running.addr());
+        let _ = s.write_all(&get("/healthz", ""));
+        if read_answer(&mut s).is_some_and(|a| a.status == 200) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "server never recovered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+// ── the real binary ───────────────────────────────────────────────────────────
+
+struct Binary {
+    child: std::process::Child,
+    port: u16,
+    cfg: PathBuf,
+}
+
+impl Binary {
+    fn start(dir: &Path, extra: &str) -> Binary {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cfg = write_config(dir, port, extra);
+        let log = std::fs::File::create(dir.join("server.log")).unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_miauinv"))
+            .arg("--config")
+            .arg(&cfg)
+            .env("JWT_SECRET", SECRET)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let b = Binary { child, port, cfg };
+        let deadline = Instant::now() + GENEROUS;
+        while !b.healthcheck() {
+            assert!(Instant::now() < deadline, "binary never became healthy");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        b
+    }
+
+    fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// `miauinv healthcheck` against this server.
+    fn healthcheck(&self) -> bool {
+        std::process::Command::new(env!("CARGO_BIN_EXE_miauinv"))
+            .arg("--config")
+            .arg(&self.cfg)
+            .arg("healthcheck")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    }
+
+    fn signal(&self, sig: libc::c_int) {
+        // SAFETY: kill on the pid of a child we spawned and have not reaped.
+        assert_eq!(
+            unsafe { libc::kill(self.child.id() as libc::pid_t, sig) },
+            0
+        );
+    }
+
+    fn wait(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + GENEROUS;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "binary did not exit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn sigterm_finishes_the_request_in_flight_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bin = Binary::start(dir.path(), "tls: false\n");
+    let mut idle = plain(bin.addr());
+    let request = login("nobody", "");
+    let (first, rest) = request.split_at(request.len() - 10);
+    let mut s = plain(bin.addr());
+    s.write_all(first).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    bin.signal(libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(300));
+    // The request that had started is still answered in full.
+    s.write_all(rest).unwrap();
+    let a = read_answer(&mut s).expect("in-flight request answered");
+    assert_eq!(a.status, 401, "{}", a.body);
+    let status = bin.wait();
+    assert!(status.success(), "exit status {status:?}");
+    // The idle connection was simply closed.
+    let mut b = [0u8; 8];
+    assert!(matches!(idle.read(&mut b), Ok(0) | Err(_)));
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(log.contains("stopped cleanly"), "{log}");
+}
+
+#[test]
+fn healthcheck_speaks_tls_and_sighup_reloads_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bin = Binary::start(dir.path(), "tls: true\n");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    // The certificate served, if it verifies against the one in `cert`.
+    let served = |cert: &Path| -> Option<CertificateDer<'static>> {
+        let tcp = plain(bin.addr());
+        let name = ServerName::try_from("localhost").unwrap();
+        let config = tls_client(cert, &rustls::version::TLS12);
+        let mut conn = rustls::ClientConnection::new(config, name).unwrap();
+        let mut tcp = tcp;
+        while conn.is_handshaking() {
+            conn.complete_io(&mut tcp).ok()?;
+        }
+        Some(conn.peer_certificates()?[0].clone().into_owned())
+    };
+    let before = served(&cert).expect("generated certificate served");
+    // New files, then SIGHUP: new connections get the new certificate.
+    write_pair(&cert, &key, &["localhost", "inventory.example"]);
+    bin.signal(libc::SIGHUP);
+    let fresh = CertificateDer::from_pem_file(&cert).unwrap();
+    let deadline = Instant::now() + GENEROUS;
+    while served(&cert).as_ref() != Some(&fresh) {
+        assert!(Instant::now() < deadline, "certificate not reloaded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_ne!(before, fresh);
+    // A broken file on SIGHUP keeps the working certificate.
+    std::fs::write(&key, "garbage").unwrap();
+    bin.signal(libc::SIGHUP);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(served(&cert), Some(fresh));
+    assert!(bin.healthcheck(), "healthcheck over TLS");
+    bin.signal(libc::SIGTERM);
+    assert!(bin.wait().success());
+    assert!(!bin.healthcheck(), "healthcheck fails when nothing answers");
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(log.contains("keeping the old TLS certificate"), "{log}");
+}
