@@ -219,14 +219,18 @@ fn handle(app: &App, peers: &Peers, conn: &mut rusqlite::Connection, mut rq: tin
     let reply = decorate(reply, &req);
     let status = reply.status;
     let _ = rq.respond(to_tiny(reply));
-    eprintln!(
-        "{} {} {} {:.1}ms {}",
+    // Formatted first and written at once: stderr is unbuffered, and
+    // `eprintln!` makes one write(2) per formatted piece (17 for this line)
+    // while holding the lock every worker shares.
+    let line = format!(
+        "{} {} {} {:.1}ms {}\n",
         req.method.as_str(),
         req.path,
         status,
         started.elapsed().as_secs_f64() * 1000.0,
         req.client
     );
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
 }
 
 /// Builds our `Request` and reads the body (at most 1 MiB). Errors found here

@@ -94,6 +94,11 @@ impl Filter {
         self.params.extend(values);
     }
 
+    /// Whether no condition was added.
+    pub fn is_empty(&self) -> bool {
+        self.conditions.is_empty()
+    }
+
     pub fn sql(&self) -> String {
         if self.conditions.is_empty() {
             String::new()
