@@ -469,7 +469,6 @@ impl EventLoop {
     }
 }
 
-
 fn error_response(status: &str, code: &str, message: &str) -> String {
     let body = format!("{{\"error\":\"{message}\",\"code\":\"{code}\"}}");
     format!(
@@ -588,6 +587,10 @@ impl Conn {
         }
         progress |= self.send_client()?;
         if self.closing && self.error.is_some() && !self.has_pending_out() {
+            if let Transport::Tls(tls) = &mut self.transport {
+                tls.send_close_notify();
+                let _ = flush_tls(tls, &mut self.client);
+            }
             let _ = self.client.shutdown(Shutdown::Write);
             self.linger_until = Some(Instant::now() + LINGER);
             progress = true;

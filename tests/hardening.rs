@@ -223,6 +223,11 @@ fn tls_is_served_with_tls12_and_tls13_on_a_generated_certificate() {
         assert!(a.header("referrer-policy").is_some());
     }
 
+    // The head size limit holds over TLS too, with a readable answer.
+    let mut s = tls_connect(plain(running.addr()), &cert, &rustls::version::TLS13);
+    let too_big = format!("X-Fill: {}\r\n", "a".repeat(17 * 1024));
+    assert_eq!(exchange(&mut s, &get("/healthz", &too_big)).status, 431);
+
     // Plain HTTP on the TLS port gets no HTTP answer.
     let mut s = plain(running.addr());
     s.write_all(&get("/healthz", "")).unwrap();
