@@ -119,11 +119,19 @@ fn step(what: &str) {
 
 fn run(opts: &Opts) -> Result<Results, String> {
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    // BENCH_KEEP=1 keeps the appdata (database, server logs) for a post-mortem.
+    let (dir, _cleanup) = if std::env::var_os("BENCH_KEEP").is_some() {
+        let kept = tmp.keep();
+        eprintln!("bench: keeping {}", kept.display());
+        (kept, None)
+    } else {
+        (tmp.path().to_path_buf(), Some(tmp))
+    };
     let mut bench = Bench {
         opts,
-        dir: tmp.path().to_path_buf(),
-        config: tmp.path().join("config.yaml"),
-        db: tmp.path().join("database.db"),
+        config: dir.join("config.yaml"),
+        db: dir.join("database.db"),
+        dir,
         starts: 0,
     };
     let mut results = Results::new(opts.smoke, &opts.command, opts.workers, opts.seconds);
@@ -421,10 +429,11 @@ fn logins(
         let l = w.run()?;
         if l.ok_requests() == 0 || l.socket_errors > 0 {
             return Err(format!(
-                "logins failed: {} of {} ok, {} socket errors",
+                "logins failed: {} of {} ok, {} socket errors; the server's log ends:\n{}",
                 l.ok_requests(),
                 l.requests,
-                l.socket_errors
+                l.socket_errors,
+                server.log_tail_matching("/api/login")
             ));
         }
         results.login.push(l);

@@ -53,11 +53,16 @@ impl Proc {
 
     /// The last lines of the process's log, for error messages.
     pub fn log_tail(&self) -> String {
+        self.log_tail_matching("")
+    }
+
+    /// The last lines of the process's log that contain `needle`.
+    pub fn log_tail_matching(&self, needle: &str) -> String {
         let Some(path) = &self.log else {
             return String::new();
         };
         let text = std::fs::read_to_string(path).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(needle)).collect();
         lines[lines.len().saturating_sub(15)..].join("\n")
     }
 
