@@ -92,6 +92,11 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/",                                   Public, pages::landing),
     r(Get,    "/login",                              Public, pages::login),
     r(Get,    "/register",                           Public, pages::register),
+    r(Get,    "/dashboard",                          User,   pages::dashboard),
+    r(Get,    "/inventory",                          User,   pages::inventory),
+    r(Get,    "/items",                              User,   pages::items),
+    r(Get,    "/locations",                          User,   pages::locations),
+    r(Get,    "/projects",                           User,   pages::projects),
     r(Get,    "/profile/",                           User,   pages::profile),
     r(Get,    "/profile/settings",                   User,   pages::settings),
     r(Get,    "/assets/*",                           Public, crate::assets::serve),
@@ -167,7 +172,11 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
                 ));
             }
             None => {
-                let reply = Reply::redirect("/login");
+                // `next` brings the person back here after logging in (or after the
+                // login page renewed an expired access token with the refresh cookie).
+                let next: String =
+                    url::form_urlencoded::byte_serialize(req.path.as_bytes()).collect();
+                let reply = Reply::redirect(&format!("/login?next={next}"));
                 return Ok(if bad_token {
                     session::clear_cookies(reply, req)
                 } else {

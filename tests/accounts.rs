@@ -328,7 +328,10 @@ fn pages_redirect_to_login_and_clear_a_bad_cookie() {
     let c = s.client();
     let r = c.get("/profile/settings");
     assert_eq!(r.status, 303);
-    assert_eq!(r.header("location"), Some("/login"));
+    assert_eq!(
+        r.header("location"),
+        Some("/login?next=%2Fprofile%2Fsettings")
+    );
     let r = c.send_with(
         "GET",
         "/profile/settings",

@@ -12,7 +12,7 @@ use serde::Serialize;
 const SHORT_LISTED: i64 = 10;
 
 #[derive(Serialize)]
-struct Stats {
+pub struct Stats {
     items: i64,
     locations: i64,
     projects: i64,
@@ -26,7 +26,7 @@ struct Stats {
 
 /// An item with more units allocated than stocked.
 #[derive(Serialize)]
-struct ShortItem {
+pub struct ShortItem {
     id: i64,
     name: String,
     stocked_quantity: i64,
@@ -43,7 +43,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 /// triggers (`inventory_totals`, `items.stocked_quantity`/`allocated_quantity`
 /// and the partial index `items_short`), so the cost does not grow with the
 /// number of items, only with the number of short ones.
-fn load(conn: &Connection) -> AppResult<Stats> {
+pub fn load(conn: &Connection) -> AppResult<Stats> {
     let count = |table: &str| -> rusqlite::Result<i64> {
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
     };

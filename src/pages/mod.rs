@@ -1,5 +1,15 @@
-//! HTML pages rendered from the embedded minijinja templates. Pages never answer
-//! JSON: their errors are rendered with `error.html`.
+//! HTML pages rendered from the embedded minijinja templates (a base layout with
+//! blocks, partials per page). Pages never answer JSON: their errors are rendered
+//! with `error.html`. Every action on a page goes through the JSON API from the
+//! page's own script module; handlers here only render the first view.
+
+mod account;
+mod inventory;
+mod public;
+
+pub use account::{profile, settings};
+pub use inventory::{dashboard, inventory, items, locations, projects};
+pub use public::{landing, login, register};
 
 use crate::app::App;
 use crate::error::{AppError, AppResult};
@@ -25,6 +35,8 @@ pub fn environment() -> Result<Environment<'static>, String> {
     });
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_function("asset", crate::assets::asset_url);
+    env.add_filter("datetime", datetime);
+    env.add_filter("date", date);
     for name in Templates::iter() {
         let file = Templates::get(&name).expect("listed template exists");
         let text = String::from_utf8(file.data.into_owned())
@@ -35,10 +47,23 @@ pub fn environment() -> Result<Environment<'static>, String> {
     Ok(env)
 }
 
-/// Renders a template with the common context (registration flag, user).
+/// Renders a template with the common context (registration flag, user, path).
 pub fn render(app: &App, name: &str, ctx: Value) -> AppResult<String> {
+    render_for(app, None, "", name, ctx)
+}
+
+fn render_for(
+    app: &App,
+    user: Option<&crate::auth::session::CurrentUser>,
+    path: &str,
+    name: &str,
+    ctx: Value,
+) -> AppResult<String> {
+    let user = user.map(|u| context! { username => u.username.clone(), role => u.role.clone() });
     let common = context! {
         allow_registration => app.config.allow_registration,
+        user => user,
+        path => path,
     };
     Ok(app
         .templates
@@ -46,14 +71,21 @@ pub fn render(app: &App, name: &str, ctx: Value) -> AppResult<String> {
         .render(context! { ..ctx, ..common })?)
 }
 
+/// Renders a page for the request's user (if any) with status 200.
 fn page(ctx: &Ctx<'_>, name: &str, values: Value) -> AppResult<Reply> {
-    Ok(Reply::html(200, render(ctx.app, name, values)?))
+    let user = ctx.user().ok();
+    Ok(Reply::html(
+        200,
+        render_for(ctx.app, user, &ctx.req.path, name, values)?,
+    ))
 }
 
 /// The HTML rendering of an error for page routes.
-pub fn error_page(app: &App, _req: &Request, err: &AppError) -> Reply {
-    let html = render(
+pub fn error_page(app: &App, req: &Request, err: &AppError) -> Reply {
+    let html = render_for(
         app,
+        None,
+        &req.path,
         "error.html",
         context! { status => err.status(), message => err.message.clone() },
     )
@@ -68,38 +100,46 @@ pub fn error_page(app: &App, _req: &Request, err: &AppError) -> Reply {
     reply
 }
 
-pub fn landing(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    page(ctx, "landing.html", context! {})
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian
+/// calendar (Howard Hinnant's civil_from_days), so no date crate is needed.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
-pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    page(ctx, "login.html", context! {})
+/// `{{ ts | datetime }}`: a Unix timestamp as `2026-11-25 08:40 UTC`.
+fn datetime(ts: i64) -> String {
+    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
+    let secs = ts.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60
+    )
 }
 
-pub fn register(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    if ctx.app.config.allow_registration {
-        page(ctx, "register.html", context! {})
-    } else {
-        page(ctx, "register_closed.html", context! {})
+/// `{{ ts | date }}`: a Unix timestamp as `2026-11-25`.
+fn date(ts: i64) -> String {
+    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_render_as_utc_dates() {
+        assert_eq!(datetime(0), "1970-01-01 00:00 UTC");
+        assert_eq!(datetime(1_795_941_600), "2026-11-29 08:40 UTC");
+        assert_eq!(date(951_782_400), "2000-02-29");
     }
-}
-
-pub fn profile(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let user_id = ctx.user()?.id.clone();
-    let profile = crate::api::account::load_profile(ctx.conn, &user_id)?;
-    page(
-        ctx,
-        "profile.html",
-        context! { profile => Value::from(minijinja::value::Serde(&profile)) },
-    )
-}
-
-pub fn settings(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let user_id = ctx.user()?.id.clone();
-    let profile = crate::api::account::load_profile(ctx.conn, &user_id)?;
-    page(
-        ctx,
-        "settings.html",
-        context! { profile => Value::from(minijinja::value::Serde(&profile)) },
-    )
 }

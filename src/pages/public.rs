@@ -1,0 +1,28 @@
+//! The pages anyone may open: landing, login and registration.
+
+use super::page;
+use crate::error::AppResult;
+use crate::http::Reply;
+use crate::router::Ctx;
+use minijinja::context;
+
+/// `/`: a logged-in person goes straight to the dashboard; everyone else sees
+/// what MiauInv is and where to sign in.
+pub fn landing(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    if ctx.user().is_ok() {
+        return Ok(Reply::redirect("/dashboard"));
+    }
+    page(ctx, "landing.html", context! {})
+}
+
+pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    page(ctx, "login.html", context! {})
+}
+
+pub fn register(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    if ctx.app.config.allow_registration {
+        page(ctx, "register.html", context! {})
+    } else {
+        page(ctx, "register_closed.html", context! {})
+    }
+}

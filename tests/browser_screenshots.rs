@@ -1,0 +1,230 @@
+//! A tool, not a check: saves screenshots of every page in the dark and light
+//! theme at desktop (1280×800) and phone (390×844) width into
+//! `docs/screenshots/`. Run it after changing how pages look:
+//! `cargo test --test browser_screenshots -- --ignored`
+
+mod browser_support;
+mod common;
+
+use browser_support::{Chromium, Page};
+use common::{Client, TestServer};
+use serde_json::{Value, json};
+use std::path::Path;
+
+fn id(v: Value) -> i64 {
+    v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
+}
+
+/// A small workshop's inventory, so the pages show what they are for.
+fn seed(c: &Client) {
+    let post = |path: &str, body: Value| {
+        let r = c.post(path, body);
+        assert!(r.status == 201 || r.status == 200, "{path}: {}", r.text);
+        r.json()
+    };
+    let shelf = id(post("/api/location", json!({"name": "Shelf A · Workshop"})));
+    let drawer = id(post("/api/location", json!({"name": "Parts drawer 3"})));
+    let van = id(post("/api/location", json!({"name": "Service van"})));
+    let items = [
+        (
+            "M3 × 12 hex screw",
+            "Fasteners",
+            "Stainless, DIN 912",
+            400,
+            vec![(drawer, 300), (van, 60)],
+        ),
+        (
+            "Raspberry Pi 5 (8 GB)",
+            "Electronics",
+            "Single-board computer",
+            6,
+            vec![(shelf, 4)],
+        ),
+        (
+            "NEMA 17 stepper motor",
+            "Motion",
+            "1.8°, 45 Ncm",
+            12,
+            vec![(shelf, 8), (van, 2)],
+        ),
+        (
+            "PLA filament, black",
+            "Consumables",
+            "1 kg spool, 1.75 mm",
+            10,
+            vec![(shelf, 7)],
+        ),
+        (
+            "24 V power supply",
+            "Electronics",
+            "Mean Well LRS-150-24",
+            3,
+            vec![(shelf, 1)],
+        ),
+        (
+            "Cable ties 200 mm",
+            "Consumables",
+            "",
+            500,
+            vec![(drawer, 500)],
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (name, category, description, total, stock) in items {
+        let item = id(post(
+            "/api/item",
+            json!({"name": name, "category": category, "description": description, "total_quantity": total}),
+        ));
+        for (loc, qty) in stock {
+            post(
+                "/api/stock",
+                json!({"item_id": item, "location_id": loc, "quantity": qty}),
+            );
+        }
+        ids.push(item);
+    }
+    let arm = id(post(
+        "/api/project",
+        json!({"name": "Robot arm v2", "description": "Six-axis arm for the demo booth"}),
+    ));
+    let printer = id(post(
+        "/api/project",
+        json!({"name": "Printer farm", "description": "Four printers in the back room"}),
+    ));
+    post(
+        "/api/association",
+        json!({"project_id": arm, "item_id": ids[2], "quantity": 6}),
+    );
+    post(
+        "/api/association",
+        json!({"project_id": arm, "item_id": ids[0], "quantity": 120}),
+    );
+    post(
+        "/api/association",
+        json!({"project_id": arm, "item_id": ids[1], "quantity": 2}),
+    );
+    post(
+        "/api/association",
+        json!({"project_id": printer, "item_id": ids[3], "quantity": 8}),
+    );
+    post(
+        "/api/association",
+        json!({"project_id": printer, "item_id": ids[4], "quantity": 3}),
+    );
+    post(
+        "/api/association",
+        json!({"project_id": printer, "item_id": ids[1], "quantity": 4}),
+    );
+    post(
+        "/api/stock/transfer",
+        json!({"item_id": ids[2], "from_location_id": shelf, "to_location_id": van, "quantity": 2, "note": "for the customer visit"}),
+    );
+}
+
+fn shoot(page: &Page, name: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::create_dir_all(&dir).expect("docs/screenshots");
+    for (scheme, width, height, mobile, size) in [
+        ("dark", 1280, 800, false, "desktop"),
+        ("light", 1280, 800, false, "desktop"),
+        ("dark", 390, 844, true, "phone"),
+        ("light", 390, 844, true, "phone"),
+    ] {
+        page.color_scheme(scheme);
+        page.viewport(width, height, mobile);
+        // Let layout and the page's own requests settle after the change.
+        page.wait_for(
+            "fonts and layout settle",
+            "document.fonts.ready.then(() => true)",
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let png = page.screenshot_full(height);
+        std::fs::write(dir.join(format!("{name}-{size}-{scheme}.png")), png).expect("write png");
+    }
+    page.viewport(1280, 800, false);
+}
+
+#[test]
+#[ignore = "a tool: writes docs/screenshots/"]
+fn screenshots_of_every_page() {
+    let server = TestServer::start();
+    let api = Client::signed_up(&server, "mia");
+    seed(&api);
+    let chrome = Chromium::launch();
+    let page = chrome.page(&server.base, "screenshots");
+
+    page.goto("/");
+    shoot(&page, "landing");
+    page.goto("/register");
+    shoot(&page, "register");
+    page.goto("/login");
+    page.fill("#login-username", "mia")
+        .fill("#login-password", "wrong password");
+    page.click("#login-form button[type=submit]");
+    page.wait_visible("#login-form [data-error]");
+    shoot(&page, "login-error");
+    page.goto("/login");
+    page.fill("#login-username", "mia")
+        .fill("#login-password", common::PASSWORD);
+    page.click("#login-form button[type=submit]");
+    page.wait_path("/dashboard");
+    page.wait_for(
+        "movements",
+        "document.querySelectorAll('#moves-list li').length > 0",
+    );
+    shoot(&page, "dashboard");
+    page.goto("/inventory");
+    page.wait_for(
+        "matrix",
+        "document.querySelectorAll('#matrix tbody tr').length > 0",
+    );
+    shoot(&page, "inventory");
+    page.goto("/inventory?item=3");
+    page.wait_visible("#item-detail");
+    page.wait_for(
+        "history",
+        "document.querySelectorAll('[data-detail=history] li').length > 1",
+    );
+    shoot(&page, "inventory-item");
+    page.choose("#allocate-item", "24 V power supply")
+        .choose("#allocate-project", "Robot arm v2");
+    page.fill("#allocate-quantity", "5");
+    page.click("#allocate-form button[type=submit]");
+    page.wait_visible("#allocate-form [data-error]");
+    page.js("document.querySelector('#allocate').scrollIntoView()");
+    shoot(&page, "inventory-over-allocation");
+    page.goto("/items");
+    page.wait_for(
+        "items",
+        "document.querySelectorAll('[data-rows] tr').length > 0",
+    );
+    shoot(&page, "items");
+    page.click("[data-rows] tr:first-child .row-actions button");
+    page.wait_visible("#edit-dialog");
+    shoot(&page, "items-edit");
+    page.goto("/locations");
+    page.wait_for(
+        "locations",
+        "document.querySelectorAll('[data-rows] tr').length > 0",
+    );
+    page.click("[data-rows] tr:first-child .row-actions button");
+    page.wait_visible(".detail-row li");
+    shoot(&page, "locations");
+    page.goto("/projects");
+    page.wait_for(
+        "projects",
+        "document.querySelectorAll('[data-rows] tr').length > 0",
+    );
+    page.click("[data-rows] tr:first-child .row-actions button");
+    page.wait_visible(".detail-row li");
+    shoot(&page, "projects");
+    page.goto("/profile/");
+    shoot(&page, "profile");
+    page.goto("/profile/settings");
+    shoot(&page, "settings");
+
+    let closed = TestServer::start_with("allow_registration: false\n");
+    let other = chrome.page(&closed.base, "screenshots_closed");
+    other.goto("/register");
+    shoot(&other, "register-closed");
+}

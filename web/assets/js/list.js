@@ -1,0 +1,183 @@
+// A searchable, sortable, paged list of one API resource with a create/edit
+// dialog and delete confirmation. Items, locations and projects pages each
+// configure it with their columns and form.
+import { api } from './api.js';
+import { $, $$, el, onSubmit, confirmAction, toast, clearError } from './ui.js';
+
+/**
+ * config: {
+ *   endpoint: '/api/item', noun: 'item',
+ *   cells(row) -> Array<Node|string>        one per column in the template
+ *   toBody(formData, editing) -> object     the JSON for POST/PUT
+ *   fill(form, row)                         put a row into the form for editing
+ *   detail?(row) -> Promise<Node>           content of the expandable detail row
+ *   defaultSort: 'name'
+ * }
+ */
+export function resourceList(config) {
+  const table = $('[data-list]');
+  const rows = $('[data-rows]', table);
+  const filter = $('[data-filter]');
+  const dialog = $('#edit-dialog');
+  const form = $('#edit-form');
+  const title = $('#edit-title');
+  const info = $('[data-pager-info]');
+  const prev = $('[data-page="prev"]');
+  const next = $('[data-page="next"]');
+  const columns = $$('thead th', table).length;
+  const state = { sort: config.defaultSort || 'name', order: 'asc', offset: 0, editing: null, open: new Set() };
+
+  function query() {
+    const params = new URLSearchParams();
+    for (const [key, value] of new FormData(filter)) {
+      if (String(value).trim()) params.set(key, String(value).trim());
+    }
+    params.set('sort', state.sort);
+    params.set('order', state.order);
+    params.set('offset', String(state.offset));
+    return params;
+  }
+
+  async function load() {
+    const params = query();
+    const limit = Number(params.get('limit')) || 25;
+    let result;
+    try {
+      result = await api.list(`${config.endpoint}?${params}`);
+    } catch (err) {
+      rows.replaceChildren(el('tr', {}, el('td', { colspan: columns, class: 'form-error' }, err.message)));
+      return;
+    }
+    const list = result.data || [];
+    const total = result.total ?? list.length;
+    if (list.length === 0 && state.offset > 0 && total > 0) {
+      state.offset = Math.max(0, Math.floor((total - 1) / limit) * limit);
+      return load();
+    }
+    rows.replaceChildren(...list.flatMap(renderRow));
+    const listError = $('[data-list-error]');
+    if (listError) listError.hidden = true;
+    const filtered = params.has('q') || params.has('category');
+    $('[data-empty]').hidden = list.length > 0;
+    $('[data-empty-hint]').hidden = filtered;
+    info.textContent = total === 0 ? '' : `${state.offset + 1}–${state.offset + list.length} of ${total}`;
+    prev.disabled = state.offset === 0;
+    next.disabled = state.offset + list.length >= total;
+    $('[data-pager]').hidden = total <= limit && state.offset === 0;
+    config.afterLoad?.(list);
+  }
+
+  function renderRow(row) {
+    const actions = el('td', { class: 'row-actions' });
+    if (config.detail) {
+      const open = state.open.has(row.id);
+      actions.append(el('button', {
+        type: 'button', class: 'btn btn-ghost btn-small', 'aria-expanded': String(open),
+        'aria-controls': `detail-${row.id}`, onclick: () => toggle(row),
+      }, config.detailLabel || 'Details'));
+    }
+    actions.append(
+      el('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => edit(row), 'aria-label': `Edit ${row.name}` }, 'Edit'),
+      el('button', { type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => remove(row), 'aria-label': `Delete ${row.name}` }, 'Delete'),
+    );
+    const tr = el('tr', { dataset: { id: row.id } }, config.cells(row).map((cell, i) => {
+      const cls = $$('thead th', table)[i]?.className || '';
+      return el('td', { class: cls }, cell);
+    }), actions);
+    const out = [tr];
+    if (config.detail && state.open.has(row.id)) {
+      const cell = el('td', { colspan: columns }, el('p', { class: 'muted' }, 'Loading…'));
+      out.push(el('tr', { class: 'detail-row', id: `detail-${row.id}` }, cell));
+      config.detail(row, load).then((node) => cell.replaceChildren(node))
+        .catch((err) => cell.replaceChildren(el('p', { class: 'form-error' }, err.message)));
+    }
+    return out;
+  }
+
+  function toggle(row) {
+    if (state.open.has(row.id)) state.open.delete(row.id);
+    else state.open.add(row.id);
+    load();
+  }
+
+  function openForm(row) {
+    state.editing = row;
+    form.reset();
+    clearError(form);
+    title.textContent = row ? title.dataset.titleEdit : title.dataset.titleNew;
+    if (row) config.fill(form, row);
+    dialog.showModal();
+    form.querySelector('input, textarea, select')?.focus();
+  }
+
+  const edit = (row) => openForm(row);
+
+  async function remove(row) {
+    if (!(await confirmAction(`Delete ${config.noun} “${row.name}”? This cannot be undone.`))) return;
+    try {
+      await api.del(`${config.endpoint}?id=${row.id}`);
+      toast(`Deleted ${row.name}.`);
+      await load();
+    } catch (err) {
+      const box = $('[data-list-error]') || el('p', { class: 'form-error', role: 'alert', 'data-list-error': '' });
+      box.textContent = err.message;
+      box.hidden = false;
+      table.closest('.table-wrap').before(box);
+    }
+  }
+
+  onSubmit(form, async (data) => {
+    const body = config.toBody(data, state.editing);
+    if (state.editing) {
+      await api.put(`${config.endpoint}?id=${state.editing.id}`, body);
+      toast(`Saved ${body.name || state.editing.name}.`);
+    } else {
+      await api.post(config.endpoint, body);
+      toast(`Created ${body.name}.`);
+    }
+    dialog.close();
+    load();
+  });
+
+  for (const button of $$('[data-sort]', table)) {
+    button.addEventListener('click', () => {
+      const key = button.dataset.sort;
+      state.order = state.sort === key && state.order === 'asc' ? 'desc' : 'asc';
+      state.sort = key;
+      state.offset = 0;
+      markSort();
+      load();
+    });
+  }
+
+  function markSort() {
+    for (const button of $$('[data-sort]', table)) {
+      const th = button.closest('th');
+      const active = button.dataset.sort === state.sort;
+      th.setAttribute('aria-sort', active ? (state.order === 'asc' ? 'ascending' : 'descending') : 'none');
+    }
+  }
+
+  let timer;
+  filter.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { state.offset = 0; load(); }, 200);
+  });
+  filter.addEventListener('submit', (event) => { event.preventDefault(); state.offset = 0; load(); });
+  filter.addEventListener('change', () => { state.offset = 0; load(); });
+  prev.addEventListener('click', () => {
+    const limit = Number(query().get('limit')) || 25;
+    state.offset = Math.max(0, state.offset - limit);
+    load();
+  });
+  next.addEventListener('click', () => {
+    state.offset += Number(query().get('limit')) || 25;
+    load();
+  });
+  $('#new-button').addEventListener('click', () => openForm(null));
+
+  markSort();
+  load();
+  if (location.hash === '#new') openForm(null);
+  return { reload: load };
+}

@@ -1,0 +1,36 @@
+// Account settings: username and password changes.
+import { api, ApiError } from './api.js';
+import { $, $$, onSubmit } from './ui.js';
+
+function success(form, message) {
+  const ok = form.querySelector('[data-ok]');
+  ok.textContent = message;
+  ok.hidden = false;
+}
+
+const usernameForm = $('#username-form');
+onSubmit(usernameForm, async (data) => {
+  const user = await api.post('/api/account/username', {
+    username: String(data.get('username')).trim(),
+    password: String(data.get('password')),
+  });
+  usernameForm.reset();
+  $('#new-username').value = user.username;
+  $$('[data-current-username], .user-name').forEach((node) => { node.textContent = user.username; });
+  $$('.topbar .avatar').forEach((node) => { node.textContent = user.username.slice(0, 1).toUpperCase(); });
+  success(usernameForm, `Your username is now ${user.username}.`);
+});
+
+const passwordForm = $('#password-form');
+onSubmit(passwordForm, async (data) => {
+  const newPassword = String(data.get('new_password'));
+  if (newPassword !== String(data.get('confirm'))) {
+    throw new ApiError(400, { error: 'The two new passwords are not the same.', field: 'confirm' });
+  }
+  await api.post('/api/account/password', {
+    old_password: String(data.get('old_password')),
+    new_password: newPassword,
+  });
+  passwordForm.reset();
+  success(passwordForm, 'Your password was changed. Every other device has been logged out.');
+});

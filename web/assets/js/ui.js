@@ -1,0 +1,144 @@
+// Small DOM helpers shared by the page modules. Text is always set with
+// textContent, never innerHTML, so nothing a user typed can become markup.
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else if (key === 'dataset') Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+/** Shows an API (or any) error next to the form that caused it. */
+export function showError(form, err) {
+  const box = form.querySelector('[data-error]');
+  const message = err instanceof Error ? err.message : String(err);
+  if (box) {
+    box.textContent = message;
+    box.hidden = false;
+  }
+  for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+  const field = err && err.field ? form.querySelector(`[name="${CSS.escape(err.field)}"]`) : null;
+  if (field) {
+    field.setAttribute('aria-invalid', 'true');
+    field.focus();
+  }
+}
+
+export function clearError(form) {
+  const box = form.querySelector('[data-error]');
+  if (box) { box.textContent = ''; box.hidden = true; }
+  const ok = form.querySelector('[data-ok]');
+  if (ok) { ok.textContent = ''; ok.hidden = true; }
+  for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+}
+
+/** Runs `action` for a form submit with the submit button disabled meanwhile. */
+export function onSubmit(form, action) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearError(form);
+    const buttons = form.querySelectorAll('button[type=submit]');
+    buttons.forEach((b) => { b.disabled = true; });
+    form.setAttribute('aria-busy', 'true');
+    try {
+      await action(new FormData(form));
+    } catch (err) {
+      showError(form, err);
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+      form.removeAttribute('aria-busy');
+    }
+  });
+}
+
+/** A whole number from a form field, or undefined when empty. */
+export function int(value) {
+  const text = String(value ?? '').trim();
+  if (text === '') return undefined;
+  const n = Number(text);
+  return Number.isInteger(n) ? n : NaN;
+}
+
+export function toast(message) {
+  const box = $('#toast');
+  if (!box) return;
+  box.textContent = message;
+  box.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { box.hidden = true; }, 3500);
+}
+
+/** A confirmation dialog; resolves to true when the person confirms. */
+export function confirmAction(text, okLabel = 'Delete') {
+  const dialog = $('#confirm-dialog');
+  $('#confirm-text', dialog).textContent = text;
+  $('#confirm-ok', dialog).textContent = okLabel;
+  dialog.returnValue = '';
+  dialog.showModal();
+  $('#confirm-ok', dialog).focus();
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+  });
+}
+
+const number = new Intl.NumberFormat();
+export const fmt = (n) => number.format(n ?? 0);
+
+export function when(ts) {
+  const date = new Date(ts * 1000);
+  return el('time', { datetime: date.toISOString(), title: date.toLocaleString() }, relative(date));
+}
+
+function relative(date) {
+  const seconds = Math.round((Date.now() - date.getTime()) / 1000);
+  if (seconds < 45) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+/** Fills `<select>`s with options, keeping the current choice when it still exists. */
+export function fillSelect(select, rows, placeholder) {
+  const current = select.value;
+  select.replaceChildren(el('option', { value: '' }, placeholder),
+    ...rows.map((r) => el('option', { value: r.id }, r.name)));
+  if (rows.some((r) => String(r.id) === current)) select.value = current;
+}
+
+/** Describes one movement (kinds: stock, transfer, allocation, total) in words. */
+export function describeMovement(m, withItem = true) {
+  const item = withItem && m.item_name ? `${m.item_name}: ` : '';
+  const qty = fmt(Math.abs(m.delta));
+  const after = fmt(m.quantity_after);
+  switch (m.kind) {
+    case 'transfer':
+      return `${item}moved ${qty} from ${m.location_name} to ${m.to_location_name}`;
+    case 'allocation':
+      return m.delta >= 0
+        ? `${item}${qty} allocated to ${m.project_name} (now ${after})`
+        : `${item}${qty} released from ${m.project_name} (now ${after})`;
+    case 'total':
+      return `${item}total ${m.delta >= 0 ? 'raised' : 'lowered'} by ${qty} to ${after}`;
+    case 'stock':
+      return m.delta >= 0
+        ? `${item}${qty} put into ${m.location_name} (now ${after})`
+        : `${item}${qty} taken from ${m.location_name} (now ${after})`;
+    default:
+      return `${item}${m.delta >= 0 ? '+' : '−'}${qty}`;
+  }
+}
