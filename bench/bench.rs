@@ -427,9 +427,12 @@ fn logins(
         let mut w = bench.wrk("login.lua", url.clone(), c);
         w.env = bench_env(token, items, false);
         let l = w.run()?;
-        if l.ok_requests() == 0 || l.socket_errors > 0 {
+        // A full run records a load where no login finished in time (each one
+        // waits its turn for a bcrypt slot); the smoke run must see logins work.
+        if l.socket_errors > 0 || (bench.opts.smoke && l.ok_requests() == 0) {
             return Err(format!(
-                "logins failed: {} of {} ok, {} socket errors; the server's log ends:\n{}",
+                "logins at {} connections failed: {} of {} ok, {} socket errors; the server's log ends:\n{}",
+                c,
                 l.ok_requests(),
                 l.requests,
                 l.socket_errors,
