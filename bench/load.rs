@@ -178,7 +178,10 @@ fn wait_ready(proc: &mut Proc, started: Instant, path: &str) -> Result<Duration,
             return Ok(started.elapsed());
         }
         if proc.tls && plain_get_is_200(proc.port, path) {
-            return Err(format!("{} serves plain HTTP although TLS was asked for", proc.name));
+            return Err(format!(
+                "{} serves plain HTTP although TLS was asked for",
+                proc.name
+            ));
         }
         if Instant::now() > deadline {
             return Err(format!(

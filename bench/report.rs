@@ -297,7 +297,12 @@ fn targets(r: &Results) -> Vec<Target> {
         match r.plain(label, c) {
             Some(l) => add(
                 goal,
-                format!("{} req/s = {} of {}", rps(l.rps()), pct(l.rps(), base), rps(base)),
+                format!(
+                    "{} req/s = {} of {}",
+                    rps(l.rps()),
+                    pct(l.rps(), base),
+                    rps(base)
+                ),
                 Some(l.rps() >= share * base),
             ),
             None => add(goal, "not measured".into(), None),
@@ -424,7 +429,11 @@ fn targets(r: &Results) -> Vec<Target> {
                 ),
                 Some(tls.rps() >= 0.7 * plain.rps()),
             ),
-            _ => add(&goal, "not measured (no native TLS in this build)".into(), None),
+            _ => add(
+                &goal,
+                "not measured (no native TLS in this build)".into(),
+                None,
+            ),
         }
     }
     t
@@ -543,10 +552,7 @@ pub fn render(r: &Results) -> String {
     let mut rows: Vec<&Measured> = r.plain.iter().collect();
     rows.sort_by_key(|m| {
         (
-            r.plain
-                .iter()
-                .position(|x| x.label == m.label)
-                .unwrap_or(0),
+            r.plain.iter().position(|x| x.label == m.label).unwrap_or(0),
             m.load.connections,
         )
     });
@@ -603,11 +609,7 @@ pub fn render(r: &Results) -> String {
             ms(reads.p50_ms),
             ms(reads.p99_ms),
             alone
-                .map(|a| format!(
-                    " (alone: {} req/s, p99 {} ms)",
-                    rps(a.rps()),
-                    ms(a.p99_ms)
-                ))
+                .map(|a| format!(" (alone: {} req/s, p99 {} ms)", rps(a.rps()), ms(a.p99_ms)))
                 .unwrap_or_default()
         );
     }
@@ -637,7 +639,11 @@ pub fn render(r: &Results) -> String {
     );
     match r.static_bytes {
         Some(b) => {
-            let _ = writeln!(o, "| Static binary (`scripts/build-static`) | {} |", mib(b / 1024));
+            let _ = writeln!(
+                o,
+                "| Static binary (`scripts/build-static`) | {} |",
+                mib(b / 1024)
+            );
         }
         None => {
             let _ = writeln!(o, "| Static binary | not built in this run |");
@@ -665,7 +671,10 @@ pub fn render(r: &Results) -> String {
         load_table(&mut o, r, &r.tls, true);
     }
 
-    let _ = writeln!(o, "\n## Scale: paging, search and stats as the inventory grows\n");
+    let _ = writeln!(
+        o,
+        "\n## Scale: paging, search and stats as the inventory grows\n"
+    );
     let sizes = r.sizes();
     let _ = write!(o, "| Query | Conns |");
     for s in &sizes {
@@ -728,11 +737,7 @@ pub fn summary(r: &Results) -> String {
     let mut o = String::new();
     let c = if r.smoke { 4 } else { 16 };
     if let Some(b) = r.baseline_at(c) {
-        let _ = writeln!(
-            o,
-            "baseline {} req/s at {c} connections",
-            rps(b.rps())
-        );
+        let _ = writeln!(o, "baseline {} req/s at {c} connections", rps(b.rps()));
     }
     for m in r.plain.iter().filter(|m| m.load.connections == c) {
         let _ = writeln!(

@@ -229,7 +229,8 @@ pub fn grow_bulk(db_path: &Path, from: i64, to: i64) -> Result<(), String> {
     let mut next = from + 1;
     while next <= to {
         let end = (next + 99_999).min(to);
-        let seq = "WITH RECURSIVE seq(n) AS (SELECT ?1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?2)";
+        let seq =
+            "WITH RECURSIVE seq(n) AS (SELECT ?1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?2)";
         db::write(&mut conn, |tx| {
             tx.execute(
                 &format!(

@@ -28,11 +28,9 @@ fn recomputed(s: &TestServer) -> (i64, i64, i64, i64, i64) {
         one("SELECT COALESCE(SUM(total_quantity), 0) FROM items"),
         one("SELECT COALESCE(SUM(quantity), 0) FROM stock"),
         one("SELECT COALESCE(SUM(quantity), 0) FROM project_items"),
-        one(
-            "SELECT count(*) FROM items i WHERE
+        one("SELECT count(*) FROM items i WHERE
                (SELECT COALESCE(SUM(quantity), 0) FROM project_items WHERE item_id = i.id)
-             > (SELECT COALESCE(SUM(quantity), 0) FROM stock WHERE item_id = i.id)",
-        ),
+             > (SELECT COALESCE(SUM(quantity), 0) FROM stock WHERE item_id = i.id)"),
     )
 }
 
@@ -48,7 +46,10 @@ fn assert_stats_match_rows(s: &TestServer, c: &Client) {
     assert_eq!(st["units_available"], total - allocated, "{st}");
     assert_eq!(st["items_short"], short, "{st}");
     let list = c.get("/api/item?limit=1");
-    assert_eq!(list.header("X-Total-Count"), Some(items.to_string().as_str()));
+    assert_eq!(
+        list.header("X-Total-Count"),
+        Some(items.to_string().as_str())
+    );
 }
 
 #[test]
@@ -59,9 +60,21 @@ fn stats_and_list_counts_follow_every_kind_of_write() {
     let drawer = created(&c, "/api/location", json!({"name": "Drawer"}));
     let rover = created(&c, "/api/project", json!({"name": "Rover"}));
     let clock = created(&c, "/api/project", json!({"name": "Clock"}));
-    let bolts = created(&c, "/api/item", json!({"name": "Bolt", "total_quantity": 100}));
-    let leds = created(&c, "/api/item", json!({"name": "LED", "total_quantity": 40}));
-    let spare = created(&c, "/api/item", json!({"name": "Spare", "total_quantity": 5}));
+    let bolts = created(
+        &c,
+        "/api/item",
+        json!({"name": "Bolt", "total_quantity": 100}),
+    );
+    let leds = created(
+        &c,
+        "/api/item",
+        json!({"name": "LED", "total_quantity": 40}),
+    );
+    let spare = created(
+        &c,
+        "/api/item",
+        json!({"name": "Spare", "total_quantity": 5}),
+    );
     assert_stats_match_rows(&s, &c);
 
     let bolts_shelf = created(
@@ -89,9 +102,15 @@ fn stats_and_list_counts_follow_every_kind_of_write() {
 
     // Updates of quantities, of a total, a transfer that creates and one that
     // empties a row, removals.
-    let r = c.put(&format!("/api/stock?id={bolts_shelf}"), json!({"quantity": 70}));
+    let r = c.put(
+        &format!("/api/stock?id={bolts_shelf}"),
+        json!({"quantity": 70}),
+    );
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = c.put(&format!("/api/item?id={leds}"), json!({"total_quantity": 50}));
+    let r = c.put(
+        &format!("/api/item?id={leds}"),
+        json!({"total_quantity": 50}),
+    );
     assert_eq!(r.status, 200, "{}", r.text);
     let r = c.put(
         &format!("/api/association?id={led_alloc}"),
@@ -127,7 +146,11 @@ fn refused_writes_leave_the_sums_untouched() {
     let c = Client::signed_up(&s, "alice");
     let shelf = created(&c, "/api/location", json!({"name": "Shelf"}));
     let rover = created(&c, "/api/project", json!({"name": "Rover"}));
-    let bolts = created(&c, "/api/item", json!({"name": "Bolt", "total_quantity": 10}));
+    let bolts = created(
+        &c,
+        "/api/item",
+        json!({"name": "Bolt", "total_quantity": 10}),
+    );
     created(
         &c,
         "/api/stock",
@@ -140,7 +163,10 @@ fn refused_writes_leave_the_sums_untouched() {
         json!({"item_id": bolts, "project_id": rover, "quantity": 11}),
     );
     assert_eq!(r.status, 409, "{}", r.text);
-    let r = c.put(&format!("/api/item?id={bolts}"), json!({"total_quantity": 7}));
+    let r = c.put(
+        &format!("/api/item?id={bolts}"),
+        json!({"total_quantity": 7}),
+    );
     assert_eq!(r.status, 409, "{}", r.text);
     assert_eq!(c.get("/api/stats").json(), before);
     assert_stats_match_rows(&s, &c);
