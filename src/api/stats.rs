@@ -34,34 +34,32 @@ pub struct ShortItem {
     missing: i64,
 }
 
-/// Allocated and stocked units per item that has allocations: an item can only
-/// be short if something is allocated, so this starts from `project_items`.
-const PER_ITEM: &str = "SELECT a.item_id AS id, i.name AS name,
-        COALESCE((SELECT SUM(quantity) FROM stock WHERE item_id = a.item_id), 0) AS stocked,
-        a.allocated AS allocated
-    FROM (SELECT item_id, SUM(quantity) AS allocated FROM project_items GROUP BY item_id) a
-    JOIN items i ON i.id = a.item_id";
-
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let stats = db::read(ctx.conn, |tx| load(tx))?;
     Ok(Reply::ok(&stats))
 }
 
+/// Every figure comes from a row or an index kept up to date by the schema's
+/// triggers (`inventory_totals`, `items.stocked_quantity`/`allocated_quantity`
+/// and the partial index `items_short`), so the cost does not grow with the
+/// number of items, only with the number of short ones.
 pub fn load(conn: &Connection) -> AppResult<Stats> {
     let count = |table: &str| -> rusqlite::Result<i64> {
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
     };
-    let sum = |sql: &str| -> rusqlite::Result<i64> { conn.query_row(sql, [], |r| r.get(0)) };
-    let units_total = sum("SELECT COALESCE(SUM(total_quantity), 0) FROM items")?;
-    let units_stocked = sum("SELECT COALESCE(SUM(quantity), 0) FROM stock")?;
-    let units_allocated = sum("SELECT COALESCE(SUM(quantity), 0) FROM project_items")?;
-    let items_short = sum(&format!(
-        "SELECT count(*) FROM ({PER_ITEM}) WHERE allocated > stocked"
-    ))?;
+    let (items, units_total, units_stocked, units_allocated) = conn
+        .prepare_cached(
+            "SELECT items, units_total, units_stocked, units_allocated FROM inventory_totals",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let items_short: i64 = conn
+        .prepare_cached("SELECT count(*) FROM items WHERE allocated_quantity > stocked_quantity")?
+        .query_row([], |r| r.get(0))?;
     let short_items = conn
-        .prepare(&format!(
-            "SELECT id, name, stocked, allocated FROM ({PER_ITEM}) WHERE allocated > stocked
-             ORDER BY allocated - stocked DESC, id LIMIT {SHORT_LISTED}"
+        .prepare_cached(&format!(
+            "SELECT id, name, stocked_quantity, allocated_quantity FROM items
+             WHERE allocated_quantity > stocked_quantity
+             ORDER BY allocated_quantity - stocked_quantity DESC, id LIMIT {SHORT_LISTED}"
         ))?
         .query_map([], |r| {
             let stocked: i64 = r.get(2)?;
@@ -76,7 +74,7 @@ pub fn load(conn: &Connection) -> AppResult<Stats> {
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Stats {
-        items: count("items")?,
+        items,
         locations: count("locations")?,
         projects: count("projects")?,
         units_total,

@@ -96,6 +96,11 @@ impl Filter {
         self.params.extend(values);
     }
 
+    /// Whether no condition was added.
+    pub fn is_empty(&self) -> bool {
+        self.conditions.is_empty()
+    }
+
     pub fn sql(&self) -> String {
         if self.conditions.is_empty() {
             String::new()
@@ -105,16 +110,23 @@ impl Filter {
     }
 }
 
+/// The query counting the rows of `from` (a table, or the joins `f` needs)
+/// that match `f`, for [`page`].
+pub fn count_sql(from: &str, f: &Filter) -> String {
+    format!("SELECT count(*) FROM {from} {}", f.sql())
+}
+
 /// One page of a list and the number of matching rows over all pages. `rows`
 /// is a SELECT the filter `f` applies to (its columns are the `t.` that sorts
-/// refer to); `count_from` is the FROM clause (with the joins `f` needs) to
-/// count over, kept apart so counting never computes per-row aggregates.
+/// refer to); `count_sql` counts the matching rows, kept apart so counting
+/// never computes per-row aggregates (see [`count_sql`]).
+
 pub fn page<T>(
     conn: &Connection,
     q: &ListQuery,
     f: &Filter,
     rows: &str,
-    count_from: &str,
+    count_sql: &str,
     from_row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
 ) -> AppResult<(Vec<T>, i64)> {
     let sql = format!(
@@ -128,7 +140,7 @@ pub fn page<T>(
         .query_map(params_from_iter(f.params.iter()), from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     let total = conn
-        .prepare_cached(&format!("SELECT count(*) FROM {count_from} {}", f.sql()))?
+        .prepare_cached(count_sql)?
         .query_row(params_from_iter(f.params.iter()), |r| r.get(0))?;
     Ok((page, total))
 }

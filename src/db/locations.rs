@@ -48,7 +48,14 @@ pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<(Vec<Location>, i64)>
     if let Some(p) = &q.search {
         f.add("name LIKE ? ESCAPE '\\'", vec![Value::Text(p.clone())]);
     }
-    listing::page(conn, q, &f, ROWS, "locations", from_row)
+    listing::page(
+        conn,
+        q,
+        &f,
+        ROWS,
+        &listing::count_sql("locations", &f),
+        from_row,
+    )
 }
 
 pub fn get(conn: &Connection, id: i64) -> AppResult<Location> {

@@ -214,15 +214,8 @@ pub fn list(
             vec![Value::Integer(id)],
         );
     }
-    let count_from = kind.joined_tables();
-    listing::page(
-        conn,
-        q,
-        &f,
-        &kind.rows_sql(),
-        &count_from,
-        kind.row_reader(),
-    )
+    let count = listing::count_sql(&kind.joined_tables(), &f);
+    listing::page(conn, q, &f, &kind.rows_sql(), &count, kind.row_reader())
 }
 
 pub fn get(conn: &Connection, kind: &'static Placement, id: i64) -> AppResult<Placed> {

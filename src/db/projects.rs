@@ -54,7 +54,14 @@ pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<(Vec<Project>, i64)> 
             vec![Value::Text(p.clone()), Value::Text(p.clone())],
         );
     }
-    listing::page(conn, q, &f, ROWS, "projects", from_row)
+    listing::page(
+        conn,
+        q,
+        &f,
+        ROWS,
+        &listing::count_sql("projects", &f),
+        from_row,
+    )
 }
 
 pub fn get(conn: &Connection, id: i64) -> AppResult<Project> {

@@ -1,0 +1,187 @@
+//! The derived sums the schema's triggers keep (`items.stocked_quantity`,
+//! `items.allocated_quantity`, `inventory_totals`) stay equal to the sums over
+//! the rows they summarise through every kind of write, so `/api/stats` and the
+//! lists' `X-Total-Count` can read them instead of counting.
+
+mod common;
+use common::{Client, TestServer};
+use serde_json::{Value, json};
+
+fn created(c: &Client, path: &str, body: Value) -> i64 {
+    let r = c.post(path, body);
+    assert_eq!(r.status, 201, "{path}: {}", r.text);
+    r.json()["id"].as_i64().unwrap()
+}
+
+/// The sums recomputed from the rows themselves, straight from the file.
+fn recomputed(s: &TestServer) -> (i64, i64, i64, i64, i64) {
+    let conn = rusqlite::Connection::open(s.db_path()).unwrap();
+    let one = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let drifted = one(
+        "SELECT count(*) FROM items i
+         WHERE stocked_quantity <> (SELECT COALESCE(SUM(quantity), 0) FROM stock WHERE item_id = i.id)
+            OR allocated_quantity <> (SELECT COALESCE(SUM(quantity), 0) FROM project_items WHERE item_id = i.id)",
+    );
+    assert_eq!(drifted, 0, "per-item sums drifted from the rows");
+    (
+        one("SELECT count(*) FROM items"),
+        one("SELECT COALESCE(SUM(total_quantity), 0) FROM items"),
+        one("SELECT COALESCE(SUM(quantity), 0) FROM stock"),
+        one("SELECT COALESCE(SUM(quantity), 0) FROM project_items"),
+        one("SELECT count(*) FROM items i WHERE
+               (SELECT COALESCE(SUM(quantity), 0) FROM project_items WHERE item_id = i.id)
+             > (SELECT COALESCE(SUM(quantity), 0) FROM stock WHERE item_id = i.id)"),
+    )
+}
+
+fn assert_stats_match_rows(s: &TestServer, c: &Client) {
+    let stats = c.get("/api/stats");
+    assert_eq!(stats.status, 200, "{}", stats.text);
+    let st = stats.json();
+    let (items, total, stocked, allocated, short) = recomputed(s);
+    assert_eq!(st["items"], items, "{st}");
+    assert_eq!(st["units_total"], total, "{st}");
+    assert_eq!(st["units_stocked"], stocked, "{st}");
+    assert_eq!(st["units_allocated"], allocated, "{st}");
+    assert_eq!(st["units_available"], total - allocated, "{st}");
+    assert_eq!(st["items_short"], short, "{st}");
+    let list = c.get("/api/item?limit=1");
+    assert_eq!(
+        list.header("X-Total-Count"),
+        Some(items.to_string().as_str())
+    );
+}
+
+#[test]
+fn stats_and_list_counts_follow_every_kind_of_write() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let shelf = created(&c, "/api/location", json!({"name": "Shelf"}));
+    let drawer = created(&c, "/api/location", json!({"name": "Drawer"}));
+    let rover = created(&c, "/api/project", json!({"name": "Rover"}));
+    let clock = created(&c, "/api/project", json!({"name": "Clock"}));
+    let bolts = created(
+        &c,
+        "/api/item",
+        json!({"name": "Bolt", "total_quantity": 100}),
+    );
+    let leds = created(
+        &c,
+        "/api/item",
+        json!({"name": "LED", "total_quantity": 40}),
+    );
+    let spare = created(
+        &c,
+        "/api/item",
+        json!({"name": "Spare", "total_quantity": 5}),
+    );
+    assert_stats_match_rows(&s, &c);
+
+    let bolts_shelf = created(
+        &c,
+        "/api/stock",
+        json!({"item_id": bolts, "location_id": shelf, "quantity": 60}),
+    );
+    created(
+        &c,
+        "/api/stock",
+        json!({"item_id": leds, "location_id": drawer, "quantity": 10}),
+    );
+    let led_alloc = created(
+        &c,
+        "/api/association",
+        json!({"item_id": leds, "project_id": rover, "quantity": 25}),
+    );
+    created(
+        &c,
+        "/api/association",
+        json!({"item_id": bolts, "project_id": clock, "quantity": 20}),
+    );
+    assert_stats_match_rows(&s, &c);
+    assert_eq!(c.get("/api/stats").json()["items_short"], 1);
+
+    // Updates of quantities, of a total, a transfer that creates and one that
+    // empties a row, removals.
+    let r = c.put(
+        &format!("/api/stock?id={bolts_shelf}"),
+        json!({"quantity": 70}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = c.put(
+        &format!("/api/item?id={leds}"),
+        json!({"total_quantity": 50}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = c.put(
+        &format!("/api/association?id={led_alloc}"),
+        json!({"quantity": 5}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_stats_match_rows(&s, &c);
+    assert_eq!(c.get("/api/stats").json()["items_short"], 0);
+
+    let transfer = |from: i64, to: i64, quantity: i64| {
+        let r = c.post(
+            "/api/stock/transfer",
+            json!({"item_id": bolts, "from_location_id": from, "to_location_id": to, "quantity": quantity}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+    };
+    transfer(shelf, drawer, 30);
+    assert_stats_match_rows(&s, &c);
+    transfer(shelf, drawer, 40);
+    assert_stats_match_rows(&s, &c);
+
+    let r = c.delete(&format!("/api/association?id={led_alloc}"));
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = c.delete(&format!("/api/item?id={spare}"));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_stats_match_rows(&s, &c);
+    assert_eq!(c.get("/api/stats").json()["items"], 2);
+}
+
+#[test]
+fn refused_writes_leave_the_sums_untouched() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let shelf = created(&c, "/api/location", json!({"name": "Shelf"}));
+    let rover = created(&c, "/api/project", json!({"name": "Rover"}));
+    let bolts = created(
+        &c,
+        "/api/item",
+        json!({"name": "Bolt", "total_quantity": 10}),
+    );
+    created(
+        &c,
+        "/api/stock",
+        json!({"item_id": bolts, "location_id": shelf, "quantity": 8}),
+    );
+    let before = c.get("/api/stats").json();
+    // Over-allocation and lowering the total below the stock are refused.
+    let r = c.post(
+        "/api/association",
+        json!({"item_id": bolts, "project_id": rover, "quantity": 11}),
+    );
+    assert_eq!(r.status, 409, "{}", r.text);
+    let r = c.put(
+        &format!("/api/item?id={bolts}"),
+        json!({"total_quantity": 7}),
+    );
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(c.get("/api/stats").json(), before);
+    assert_stats_match_rows(&s, &c);
+}
+
+#[test]
+fn searched_lists_still_count_only_their_matches() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    for name in ["Red LED", "Green LED", "Bolt"] {
+        created(&c, "/api/item", json!({"name": name}));
+    }
+    let r = c.get("/api/item?q=led&limit=1");
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("X-Total-Count"), Some("2"));
+    let r = c.get("/api/item?limit=1");
+    assert_eq!(r.header("X-Total-Count"), Some("3"));
+}
