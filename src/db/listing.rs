@@ -120,7 +120,6 @@ pub fn count_sql(from: &str, f: &Filter) -> String {
 /// is a SELECT the filter `f` applies to (its columns are the `t.` that sorts
 /// refer to); `count_sql` counts the matching rows, kept apart so counting
 /// never computes per-row aggregates (see [`count_sql`]).
-
 pub fn page<T>(
     conn: &Connection,
     q: &ListQuery,
