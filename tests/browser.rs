@@ -11,12 +11,7 @@ use common::TestServer;
 const PASSWORD: &str = "correct horse battery";
 
 fn register(page: &Page, username: &str) {
-    page.goto("/register");
-    page.fill("#reg-username", username)
-        .fill("#reg-password", PASSWORD)
-        .fill("#reg-confirm", PASSWORD)
-        .click("#register-form button[type=submit]")
-        .wait_path("/dashboard");
+    page.register(username, PASSWORD);
 }
 
 fn log_in(page: &Page, username: &str) {

@@ -15,17 +15,10 @@ use common::{PASSWORD, TestServer};
 use serde_json::{Value, json};
 use totp_support::Authenticator;
 
-// ── the authenticator app's own check ─────────────────────────────────────────
-
 // ── steps ──────────────────────────────────────────────────────────────────────
 
 fn register(page: &Page, username: &str) {
-    page.goto("/register");
-    page.fill("#reg-username", username)
-        .fill("#reg-password", PASSWORD)
-        .fill("#reg-confirm", PASSWORD)
-        .click("#register-form button[type=submit]")
-        .wait_path("/dashboard");
+    page.register(username, PASSWORD);
 }
 
 fn log_out(page: &Page) {

@@ -293,6 +293,16 @@ impl Page {
     }
 
     /// Waits for a navigation to land on `path` (query ignored).
+    /// Creates an account on /register (which logs it in) and waits for the dashboard.
+    pub fn register(&self, username: &str, password: &str) -> &Self {
+        self.goto("/register");
+        self.fill("#reg-username", username)
+            .fill("#reg-password", password)
+            .fill("#reg-confirm", password)
+            .click("#register-form button[type=submit]")
+            .wait_path("/dashboard")
+    }
+
     pub fn wait_path(&self, path: &str) -> &Self {
         let p = json!(path);
         self.wait_for(
