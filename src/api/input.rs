@@ -4,7 +4,7 @@
 //! nullable fields), list query parameters (`q`, `category`, `sort`, `order`,
 //! `limit`, `offset`) and the list reply with `X-Total-Count`.
 
-use crate::db::listing::{ListQuery, SortColumn, like_pattern};
+use crate::db::listing::{Cursor, ListQuery, Page, SortColumn, like_pattern};
 use crate::error::{AppError, AppResult};
 use crate::http::{Reply, Request};
 use serde::de::{self, Deserializer, Visitor};
@@ -153,7 +153,7 @@ pub fn id(field: &str, n: Whole) -> AppResult<i64> {
 }
 
 /// Reads the list parameters against the resource's sortable columns.
-pub fn list_query(req: &Request, sorts: &[SortColumn]) -> AppResult<ListQuery> {
+pub fn list_query(req: &Request, sorts: &'static [SortColumn]) -> AppResult<ListQuery> {
     let mut q = ListQuery::all();
     if let Some(text) = req.param("q") {
         let text = text.trim();
@@ -178,8 +178,7 @@ pub fn list_query(req: &Request, sorts: &[SortColumn]) -> AppResult<ListQuery> {
                 format!("The sort parameter must be one of: {}.", names.join(", ")),
             )
         })?;
-        q.sort_sql = column.sql;
-        q.sort_text = column.text;
+        q.sort = column;
     }
     match req.param("order") {
         None => {}
@@ -194,6 +193,15 @@ pub fn list_query(req: &Request, sorts: &[SortColumn]) -> AppResult<ListQuery> {
     }
     q.limit = limit_param(req)?;
     q.offset = offset_param(req)?;
+    if let Some(token) = req.param("cursor") {
+        if req.param("offset").is_some() {
+            return Err(AppError::invalid_field(
+                "cursor",
+                "Page with either offset or cursor, not both.",
+            ));
+        }
+        q.after = Some(Cursor::decode(token, &q)?);
+    }
     Ok(q)
 }
 
@@ -222,6 +230,16 @@ pub fn offset_param(req: &Request) -> AppResult<i64> {
                 "The offset parameter must be a whole number of 0 or more.",
             )),
         },
+    }
+}
+
+/// A paged list answer: [`list_reply`], and the token for the next page in
+/// `X-Next-Cursor` when this page was full.
+pub fn page_reply<T: Serialize>(page: &Page<T>) -> Reply {
+    let reply = list_reply(&page.rows, page.total);
+    match &page.next {
+        Some(cursor) => reply.header("X-Next-Cursor", cursor.clone()),
+        None => reply,
     }
 }
 

@@ -48,8 +48,8 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         return Ok(Reply::ok(&items::get(ctx.conn, id)?));
     }
     let q = input::list_query(ctx.req, items::SORTS)?;
-    let (rows, total) = db::read(ctx.conn, |tx| items::list(tx, &q))?;
-    Ok(input::list_reply(&rows, total))
+    let page = db::read(ctx.conn, |tx| items::list(tx, &q))?;
+    Ok(input::page_reply(&page))
 }
 
 /// `POST /api/item`.

@@ -33,16 +33,16 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         return Ok(Reply::ok(&location));
     }
     let q = input::list_query(ctx.req, locations::SORTS)?;
-    let (rows, total) = db::read(ctx.conn, |tx| {
-        let (mut rows, total) = locations::list(tx, &q)?;
+    let page = db::read(ctx.conn, |tx| {
+        let mut page = locations::list(tx, &q)?;
         if content {
-            for l in &mut rows {
+            for l in &mut page.rows {
                 l.items = Some(rows::held_at(tx, &STOCK, l.id)?);
             }
         }
-        Ok((rows, total))
+        Ok(page)
     })?;
-    Ok(input::list_reply(&rows, total))
+    Ok(input::page_reply(&page))
 }
 
 /// `POST /api/location` `{name}`.

@@ -34,8 +34,8 @@ pub fn get(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
         place_id: ctx.req.opt_id_param(kind.place.key)?,
     };
     let q = input::list_query(ctx.req, kind.sorts)?;
-    let (rows, total) = db::read(ctx.conn, |tx| placement::list(tx, kind, &q, by))?;
-    Ok(input::list_reply(&rows, total))
+    let page = db::read(ctx.conn, |tx| placement::list(tx, kind, &q, by))?;
+    Ok(input::page_reply(&page))
 }
 
 /// A new row as the client asked for it, already validated.

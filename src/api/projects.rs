@@ -44,16 +44,16 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         return Ok(Reply::ok(&project));
     }
     let q = input::list_query(ctx.req, projects::SORTS)?;
-    let (rows, total) = db::read(ctx.conn, |tx| {
-        let (mut rows, total) = projects::list(tx, &q)?;
+    let page = db::read(ctx.conn, |tx| {
+        let mut page = projects::list(tx, &q)?;
         if details {
-            for p in &mut rows {
+            for p in &mut page.rows {
                 p.allocations = Some(rows::held_at(tx, &ALLOCATIONS, p.id)?);
             }
         }
-        Ok((rows, total))
+        Ok(page)
     })?;
-    Ok(input::list_reply(&rows, total))
+    Ok(input::page_reply(&page))
 }
 
 /// `POST /api/project` `{name, description?}`.

@@ -1,7 +1,7 @@
 //! The `items` table and its aggregates: how much of an item is stocked,
 //! allocated, still available, and in how many locations and projects.
 
-use crate::db::listing::{self, Filter, ListQuery, SortColumn, sort};
+use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn, sort, sort_nullable};
 use crate::error::{AppError, AppResult};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -26,7 +26,7 @@ pub struct Item {
 pub const SORTS: &[SortColumn] = &[
     sort("id", "t.id", false),
     sort("name", "t.name", true),
-    sort("category", "t.category", true),
+    sort_nullable("category", "t.category", true),
     sort("total_quantity", "t.total_quantity", false),
     sort("stocked_quantity", "t.stocked_quantity", false),
     sort("allocated_quantity", "t.allocated_quantity", false),
@@ -73,7 +73,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
 }
 
 /// One page of items and the number of items matching the query.
-pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<(Vec<Item>, i64)> {
+pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Item>> {
     let mut f = Filter::default();
     if let Some(p) = &q.search {
         f.add(

@@ -2,7 +2,7 @@
 //! their totals and what they hold. Name checks, lookups by name and deletion
 //! are shared with projects (`named.rs`); the stock rows are in `placement.rs`.
 
-use crate::db::listing::{self, Filter, ListQuery, SortColumn, sort};
+use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn, sort};
 use crate::db::named::{self, LOCATIONS};
 use crate::db::placement::Held;
 use crate::error::AppResult;
@@ -43,7 +43,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Location> {
     })
 }
 
-pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<(Vec<Location>, i64)> {
+pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Location>> {
     let mut f = Filter::default();
     if let Some(p) = &q.search {
         f.add("name LIKE ? ESCAPE '\\'", vec![Value::Text(p.clone())]);

@@ -5,7 +5,7 @@
 //! schema's triggers hold that line too). [`STOCK`] and [`ALLOCATIONS`] say
 //! how the two differ: tables, names, wording, the kind of movement.
 
-use crate::db::listing::{self, Filter, ListQuery, SortColumn, sort};
+use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn, sort};
 use crate::db::movements::{Change, KIND_ALLOCATION, KIND_STOCK};
 use crate::db::named::{LOCATIONS, Named, PROJECTS};
 use crate::error::{AppError, AppResult};
@@ -197,7 +197,7 @@ pub fn list(
     kind: &'static Placement,
     q: &ListQuery,
     by: PlacedFilter,
-) -> AppResult<(Vec<Placed>, i64)> {
+) -> AppResult<Page<Placed>> {
     let mut f = Filter::default();
     if let Some(p) = &q.search {
         f.add(

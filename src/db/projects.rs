@@ -3,7 +3,7 @@
 //! lookups by name and deletion are shared with locations (`named.rs`); the
 //! allocations are in `placement.rs`.
 
-use crate::db::listing::{self, Filter, ListQuery, SortColumn, sort};
+use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn, sort};
 use crate::db::named::{self, PROJECTS};
 use crate::db::placement::Held;
 use crate::error::AppResult;
@@ -46,7 +46,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Project> {
     })
 }
 
-pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<(Vec<Project>, i64)> {
+pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Project>> {
     let mut f = Filter::default();
     if let Some(p) = &q.search {
         f.add(
