@@ -256,6 +256,20 @@ fn get(server: &Proc, token: &str, path: &str) -> Result<(u16, serde_json::Value
     Ok((status, serde_json::from_str(&text).unwrap_or_default()))
 }
 
+/// The `X-Next-Cursor` of a list page.
+fn next_cursor(server: &Proc, token: &str, path: &str) -> Result<String, String> {
+    let resp = load::insecure_agent()
+        .get(format!("{}{path}", server.base()))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .map_err(|e| format!("GET {path} failed: {e}"))?;
+    resp.headers()
+        .get("x-next-cursor")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .ok_or_else(|| format!("GET {path}: no X-Next-Cursor"))
+}
+
 /// What the endpoint table loads, in the order it is shown.
 struct Endpoint {
     label: &'static str,
@@ -481,8 +495,18 @@ fn scale_rows(
     if status != 200 || body["items"].as_i64() != Some(items) {
         return Err(format!("expected {items} items, /api/stats says {body}"));
     }
+    // The middle page by keyset: the cursor of the row before it, taken once.
+    let cursor = next_cursor(
+        server,
+        token,
+        &format!("/api/item?limit=1&offset={}", items / 2 - 1),
+    )?;
     let queries = [
         ("page 1 (limit=50)", "/api/item?limit=50".to_string()),
+        (
+            "middle page (cursor)",
+            format!("/api/item?limit=50&cursor={cursor}"),
+        ),
         (
             "search (q=capacitor, limit=50)",
             format!("/api/item?q={}&limit=50", seed::SEARCH),
@@ -495,7 +519,7 @@ fn scale_rows(
     ];
     // The smoke run only proves the paging and search paths work at each size.
     let queries = if bench.opts.smoke {
-        &queries[..2]
+        &queries[..3]
     } else {
         &queries[..]
     };

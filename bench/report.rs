@@ -388,7 +388,7 @@ fn targets(r: &Results) -> Vec<Target> {
     }
     let sizes = r.sizes();
     if let (Some(&small), Some(&large)) = (sizes.first(), sizes.last()) {
-        for label in ["page 1 (limit=50)", "middle page (offset = half)"] {
+        for label in ["page 1 (limit=50)", "middle page (cursor)"] {
             let goal = format!("Paging at {large} items within 2× of {small} items: {label}");
             match (r.scale(small, label, 1), r.scale(large, label, 1)) {
                 (Some(a), Some(b)) => add(

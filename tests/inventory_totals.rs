@@ -20,7 +20,9 @@ fn recomputed(s: &TestServer) -> (i64, i64, i64, i64, i64) {
     let drifted = one(
         "SELECT count(*) FROM items i
          WHERE stocked_quantity <> (SELECT COALESCE(SUM(quantity), 0) FROM stock WHERE item_id = i.id)
-            OR allocated_quantity <> (SELECT COALESCE(SUM(quantity), 0) FROM project_items WHERE item_id = i.id)",
+            OR allocated_quantity <> (SELECT COALESCE(SUM(quantity), 0) FROM project_items WHERE item_id = i.id)
+            OR location_count <> (SELECT count(*) FROM stock WHERE item_id = i.id)
+            OR project_count <> (SELECT count(*) FROM project_items WHERE item_id = i.id)",
     );
     assert_eq!(drifted, 0, "per-item sums drifted from the rows");
     (

@@ -189,7 +189,7 @@ fn an_original_database_is_upgraded_merging_duplicates_and_keeping_everything_el
     // Sessions and recovery codes survived; nothing of the old tables remains.
     let db = Connection::open(s.db_path()).unwrap();
     let one = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
-    assert_eq!(one("PRAGMA user_version"), 1);
+    assert_eq!(one("PRAGMA user_version"), miauinv::db::migrate::LATEST);
     assert_eq!(
         one("SELECT count(*) FROM refresh_tokens WHERE id = 'rt-1' AND device_info = 'Firefox'"),
         1

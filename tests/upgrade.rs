@@ -198,3 +198,47 @@ fn upgrading_twice_is_a_no_op() {
     let s = serve_on(dir);
     check_upgraded(&s);
 }
+
+/// A database of this program at schema version 1 (before the kept item
+/// counts) moves to the latest version in place: the counts are filled from
+/// the rows and follow later writes.
+#[test]
+fn a_version_1_database_gets_the_kept_item_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("miauinv.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(miauinv::db::migrate::SCHEMA).unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO items (name, total_quantity) VALUES ('Bolt', 10), ('Nut', 10), ('Washer', 0);
+             INSERT INTO locations (name) VALUES ('A'), ('B');
+             INSERT INTO projects (name) VALUES ('P');
+             INSERT INTO stock (item_id, location_id, quantity) VALUES (1, 1, 2), (1, 2, 0), (2, 1, 5);
+             INSERT INTO project_items (item_id, project_id, quantity) VALUES (2, 1, 4);",
+        )
+        .unwrap();
+    }
+    let mut conn = miauinv::db::open(&path).unwrap();
+    miauinv::db::migrate::migrate(&mut conn).unwrap();
+    let counts = |conn: &rusqlite::Connection| -> Vec<(i64, i64, i64)> {
+        conn.prepare("SELECT id, location_count, project_count FROM items ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(counts(&conn), [(1, 2, 0), (2, 1, 1), (3, 0, 0)]);
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, miauinv::db::migrate::LATEST);
+    conn.execute_batch(
+        "DELETE FROM stock WHERE item_id = 1 AND location_id = 2;
+         INSERT INTO project_items (item_id, project_id, quantity) VALUES (1, 1, 1);
+         UPDATE stock SET item_id = 1, location_id = 2 WHERE item_id = 2;",
+    )
+    .unwrap();
+    assert_eq!(counts(&conn), [(1, 2, 1), (2, 0, 1), (3, 0, 0)]);
+}

@@ -44,13 +44,10 @@ pub const SORTS: &[SortColumn] = &[
     sort("project_count", "t.project_count", false),
 ];
 
-/// Items with their aggregates. The stocked and allocated sums are columns kept
-/// by the schema's triggers; the two counts are scalar subqueries that run only
-/// for the rows a page returns when the sort is on a plain (indexed) column.
+/// Items with their aggregates: the sums and counts are columns the schema's
+/// triggers keep (`migrations/0002_item_counts.sql`), so a page reads rows only.
 const ROWS: &str = "SELECT i.id, i.name, i.category, i.description, i.total_quantity,
-        i.stocked_quantity, i.allocated_quantity,
-        (SELECT count(*) FROM stock WHERE item_id = i.id) AS location_count,
-        (SELECT count(*) FROM project_items WHERE item_id = i.id) AS project_count
+        i.stocked_quantity, i.allocated_quantity, i.location_count, i.project_count
     FROM items i";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
