@@ -1,7 +1,7 @@
 //! The front listener: every public connection is accepted here, in a few
 //! event-loop threads (mio), which enforce the connection cap, the timeouts and
 //! the request-head size limit, terminate TLS (rustls) when configured, and pass
-//! the plaintext byte stream to tiny_http on an internal loopback listener.
+//! the plaintext byte stream to tiny_http on an internal Unix socket.
 //!
 //! tiny_http stays MiauInv's HTTP parser; this module frames requests only as
 //! far as the limits need (head end, Content-Length, chunked). It deliberately
@@ -15,17 +15,19 @@
 //! collected before tiny_http sees the request, so a slow body never ties up a
 //! worker.
 //!
-//! The real client address and TLS-ness of each internal connection are kept
-//! in [`Peers`], keyed by the internal connection's local port, which tiny_http
-//! reports as the request's remote address.
+//! The internal hop is a Unix socket, not loopback TCP: the
+//! same bytes cross it without the TCP stack, which was a visible share of every
+//! request's cost. The real client address and TLS-ness travel in a header the
+//! front puts first in every request head ([`PeerTag`]), signed with a secret
+//! of this process so nothing else that reaches the socket can claim them.
 
-use mio::net::{TcpListener, TcpStream};
+use mio::net::{TcpListener, TcpStream, UnixStream};
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
-use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::os::unix::net::{SocketAddr as UnixAddr, UnixListener};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -60,30 +62,76 @@ pub struct Limits {
     pub idle_timeout: Duration,
 }
 
-/// Who is behind an internal connection.
-#[derive(Debug, Clone, Copy)]
+/// Who is behind a request that came through the front.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Peer {
     pub addr: SocketAddr,
     pub secure: bool,
 }
 
-/// Internal connection (its local port) → the real client.
-#[derive(Default)]
-pub struct Peers(Mutex<HashMap<u16, Peer>>);
+/// The header naming the client of a request, always the first of its head.
+pub const PEER_HEADER: &str = "x-miauinv-peer";
 
-impl Peers {
-    /// The client behind a request tiny_http received from `internal`; `None`
-    /// for a connection that did not come through the front listener.
-    pub fn lookup(&self, internal: SocketAddr) -> Option<Peer> {
-        if !internal.ip().is_loopback() {
+/// Writes and checks the peer header: `X-Miauinv-Peer: <secret> <addr> <https|http>`.
+/// The secret is random per process; a header without it is not ours.
+pub struct PeerTag {
+    secret: String,
+}
+
+impl PeerTag {
+    pub fn new() -> Result<PeerTag, String> {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
+        Ok(PeerTag {
+            secret: hex::encode(bytes),
+        })
+    }
+
+    /// The header line (with its CRLF) the front inserts after the request line.
+    fn line(&self, peer: SocketAddr, secure: bool) -> String {
+        let scheme = if secure { "https" } else { "http" };
+        format!("X-Miauinv-Peer: {} {peer} {scheme}\r\n", self.secret)
+    }
+
+    /// The peer in a header value this process's front wrote; `None` for any
+    /// other value.
+    pub fn read(&self, value: &str) -> Option<Peer> {
+        let mut parts = value.split(' ');
+        let secret = parts.next()?;
+        // Constant time: the comparison must not tell a prober how much matched.
+        let same = secret.len() == self.secret.len()
+            && secret
+                .bytes()
+                .zip(self.secret.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if !same {
             return None;
         }
-        self.map().get(&internal.port()).copied()
+        let addr = parts.next()?.parse().ok()?;
+        let secure = match parts.next()? {
+            "https" => true,
+            "http" => false,
+            _ => return None,
+        };
+        parts.next().is_none().then_some(Peer { addr, secure })
     }
+}
 
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<u16, Peer>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+/// Binds the internal socket tiny_http listens on: `.miauinv-<pid>.sock` in
+/// `dir` (the appdata directory, which every deployment has writable, a
+/// `scratch` container included). Not an abstract socket: tiny_http's shutdown
+/// connects to its listener by path. A file of that name is left over from an
+/// earlier process with our pid (a container's pid 1) and is replaced.
+pub fn bind_internal(dir: &std::path::Path) -> io::Result<(UnixListener, UnixAddr)> {
+    let path = dir.join(format!(".miauinv-{}.sock", std::process::id()));
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
     }
+    let listener = UnixListener::bind(&path)?;
+    let addr = listener.local_addr()?;
+    Ok((listener, addr))
 }
 
 const RUNNING: u8 = 0;
@@ -91,8 +139,8 @@ const DRAINING: u8 = 1;
 
 struct Shared {
     limits: Limits,
-    backend: SocketAddr,
-    peers: Arc<Peers>,
+    backend: UnixAddr,
+    tag: Arc<PeerTag>,
     tls: Option<Arc<Tls>>,
     open: AtomicUsize,
     state: AtomicU8,
@@ -109,8 +157,8 @@ impl Front {
     /// Serves `public` with `threads` event loops, relaying to `backend`.
     pub fn start(
         public: std::net::TcpListener,
-        backend: SocketAddr,
-        peers: Arc<Peers>,
+        backend: UnixAddr,
+        tag: Arc<PeerTag>,
         tls: Option<Arc<Tls>>,
         limits: Limits,
         threads: usize,
@@ -121,7 +169,7 @@ impl Front {
         let shared = Arc::new(Shared {
             limits,
             backend,
-            peers,
+            tag,
             tls,
             open: AtomicUsize::new(0),
             state: AtomicU8::new(RUNNING),
@@ -212,8 +260,7 @@ struct Conn {
     client: TcpStream,
     peer: SocketAddr,
     transport: Transport,
-    backend: Option<TcpStream>,
-    backend_port: u16,
+    backend: Option<UnixStream>,
     /// Client plaintext: `..ready` may go to tiny_http, `..parsed` is framed.
     up: Vec<u8>,
     ready: usize,
@@ -395,7 +442,6 @@ impl EventLoop {
             peer,
             transport,
             backend: None,
-            backend_port: 0,
             up: Vec::new(),
             ready: 0,
             parsed: 0,
@@ -462,7 +508,6 @@ impl EventLoop {
         let _ = registry.deregister(&mut conn.client);
         if let Some(mut b) = conn.backend.take() {
             let _ = registry.deregister(&mut b);
-            self.shared.peers.map().remove(&conn.backend_port);
         }
         self.shared.open.fetch_sub(1, Ordering::SeqCst);
         self.free.push(id);
@@ -567,7 +612,7 @@ impl Conn {
             progress |= self.read_client(scratch)?;
         }
         if self.error.is_none() {
-            self.frame(draining);
+            self.frame(&shared.tag, draining);
         }
         if self.ready > 0 {
             progress |= self.send_backend(shared, registry, id)?;
@@ -697,7 +742,7 @@ impl Conn {
 
     /// Walks the new client bytes through the request framing, releasing
     /// complete requests (or long bodies as they stream) to tiny_http.
-    fn frame(&mut self, draining: bool) {
+    fn frame(&mut self, tag: &PeerTag, draining: bool) {
         while self.parsed < self.up.len() || self.framing == Framing::Head {
             match self.framing {
                 Framing::Head => {
@@ -742,6 +787,16 @@ impl Conn {
                             return;
                         }
                     };
+                    // Whose request this is goes first, right after the request
+                    // line (the head ends in a blank line, so a line end exists).
+                    let line_end = head
+                        .windows(2)
+                        .position(|w| w == b"\r\n")
+                        .map_or(0, |p| p + 2);
+                    let line = tag.line(self.peer, matches!(self.transport, Transport::Tls(_)));
+                    let at = self.request_at + line_end;
+                    self.up.splice(at..at, line.bytes());
+                    let end = end + line.len();
                     self.parsed = self.request_at + end;
                     self.body_seen = 0;
                     // A client waiting for "100 Continue" gets it from tiny_http,
@@ -836,7 +891,7 @@ impl Conn {
         id: usize,
     ) -> io::Result<bool> {
         if self.backend.is_none() {
-            let mut stream = match TcpStream::connect(shared.backend) {
+            let mut stream = match UnixStream::connect_addr(&shared.backend) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("listener: cannot reach the workers: {e}");
@@ -844,24 +899,12 @@ impl Conn {
                     return Ok(true);
                 }
             };
-            let port = stream.local_addr()?.port();
-            let _ = stream.set_nodelay(true);
-            // Recorded before a single byte is sent, so tiny_http cannot see
-            // the request before we know whose it is.
-            shared.peers.map().insert(
-                port,
-                Peer {
-                    addr: self.peer,
-                    secure: matches!(self.transport, Transport::Tls(_)),
-                },
-            );
             registry.register(
                 &mut stream,
                 Token(3 + 2 * id),
                 Interest::READABLE | Interest::WRITABLE,
             )?;
             self.backend = Some(stream);
-            self.backend_port = port;
         }
         let backend = self.backend.as_mut().expect("connected above");
         let mut sent = 0;

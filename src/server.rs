@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::db;
 use crate::error::{AppError, Kind};
 use crate::http::{MAX_BODY, Method, Reply, Request, split_target};
-use crate::listener::{Front, Limits, Peers};
+use crate::listener::{Front, Limits, PEER_HEADER, PeerTag};
 use crate::tls::Tls;
 use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
@@ -103,26 +103,29 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
         false => None,
     };
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    // tiny_http listens on loopback only; the front listener is its one client.
-    let internal = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .map_err(|e| format!("cannot listen on the loopback interface: {e}"))?;
-    let internal_addr = internal.local_addr().map_err(|e| e.to_string())?;
-    set_nodelay(&internal).map_err(|e| format!("cannot set TCP_NODELAY: {e}"))?;
+    // tiny_http listens on an internal Unix socket; the front listener is its
+    // one client.
+    let socket_dir = cfg
+        .database_path
+        .parent()
+        .unwrap_or(std::path::Path::new("."));
+    let (internal, internal_addr) = crate::listener::bind_internal(socket_dir)
+        .map_err(|e| format!("cannot open the internal socket: {e}"))?;
     let server = Arc::new(
         tiny_http::Server::from_listener(internal, None)
             .map_err(|e| format!("cannot serve: {e}"))?,
     );
-    let peers = Arc::new(Peers::default());
+    let tag = Arc::new(PeerTag::new()?);
     let stopping = Arc::new(AtomicBool::new(false));
     let mut workers = Vec::with_capacity(cfg.workers);
     for n in 0..cfg.workers {
         let conn =
             db::open(&cfg.database_path).map_err(|e| format!("cannot open database: {e}"))?;
-        let (app, server, stopping, peers) =
-            (app.clone(), server.clone(), stopping.clone(), peers.clone());
+        let (app, server, stopping, tag) =
+            (app.clone(), server.clone(), stopping.clone(), tag.clone());
         let worker = std::thread::Builder::new()
             .name(format!("worker-{n}"))
-            .spawn(move || worker_loop(&app, &server, &peers, &stopping, conn))
+            .spawn(move || worker_loop(&app, &server, &tag, &stopping, conn))
             .map_err(|e| format!("cannot start worker: {e}"))?;
         workers.push(worker);
     }
@@ -149,7 +152,7 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
     running.front = Some(Front::start(
         listener,
         internal_addr,
-        peers,
+        tag,
         tls,
         limits,
         threads,
@@ -172,13 +175,13 @@ pub fn prepare_database(app: &App) -> Result<(), String> {
 fn worker_loop(
     app: &App,
     server: &tiny_http::Server,
-    peers: &Peers,
+    tag: &PeerTag,
     stopping: &AtomicBool,
     mut conn: rusqlite::Connection,
 ) {
     loop {
         match server.recv() {
-            Ok(rq) => handle(app, peers, &mut conn, rq),
+            Ok(rq) => handle(app, tag, &mut conn, rq),
             Err(_) if stopping.load(Ordering::SeqCst) => break,
             Err(e) => eprintln!("accept error: {e}"),
         }
@@ -188,9 +191,9 @@ fn worker_loop(
 }
 
 /// Answers one request: parse, route (panics caught), decorate, respond, log.
-fn handle(app: &App, peers: &Peers, conn: &mut rusqlite::Connection, mut rq: tiny_http::Request) {
+fn handle(app: &App, tag: &PeerTag, conn: &mut rusqlite::Connection, mut rq: tiny_http::Request) {
     let started = Instant::now();
-    let (req, early_error) = read_request(app, peers, &mut rq);
+    let (req, early_error) = read_request(app, tag, &mut rq);
     let reply = match early_error {
         Some(err) => render_error(app, &req, &err),
         None => match catch_unwind(AssertUnwindSafe(|| {
@@ -238,10 +241,17 @@ fn handle(app: &App, peers: &Peers, conn: &mut rusqlite::Connection, mut rq: tin
 /// answered without routing.
 fn read_request(
     app: &App,
-    peers: &Peers,
+    tag: &PeerTag,
     rq: &mut tiny_http::Request,
 ) -> (Request, Option<AppError>) {
     let (path, query) = split_target(rq.url());
+    // The front puts the real client first in every head; a header of that
+    // name anywhere else came from the client and is dropped.
+    let front_peer = rq
+        .headers()
+        .first()
+        .filter(|h| h.field.as_str().as_str().eq_ignore_ascii_case(PEER_HEADER))
+        .and_then(|h| tag.read(h.value.as_str()));
     let headers: Vec<(String, String)> = rq
         .headers()
         .iter()
@@ -251,15 +261,9 @@ fn read_request(
                 h.value.as_str().to_string(),
             )
         })
+        .filter(|(name, _)| name != PEER_HEADER)
         .collect();
-    // tiny_http's peer is the front listener; the real client is recorded
-    // under the internal connection's port.
-    let internal = rq.remote_addr().copied();
-    let front_peer = internal.and_then(|a| peers.lookup(a));
-    let peer = match front_peer {
-        Some(p) => p.addr.ip(),
-        None => internal.map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip()),
-    };
+    let peer = front_peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.addr.ip());
     let mut req = Request {
         method: Method::parse(rq.method().as_str()),
         path,
@@ -270,8 +274,8 @@ fn read_request(
         secure: front_peer.is_some_and(|p| p.secure),
     };
     if front_peer.is_none() {
-        // Only the front listener may talk to the internal port: whatever else
-        // does would skip every connection limit.
+        // Only the front listener may talk to the internal socket: whatever
+        // else does would skip every connection limit.
         return (
             req,
             Some(AppError::forbidden(
@@ -420,32 +424,5 @@ pub fn healthcheck(cfg: &Config) -> Result<(), String> {
     } else {
         let line = answer.split(|&b| b == b'\r').next().unwrap_or_default();
         Err(format!("unhealthy: {}", String::from_utf8_lossy(line)))
-    }
-}
-
-/// tiny_http writes a response's head and its body in separate writes and has no
-/// way to set TCP_NODELAY on the connections it accepts. With Nagle's algorithm
-/// on, a body that does not fit in tiny_http's 1 KiB buffer waits for the ACK of
-/// the head, which the receiving end delays by up to 40 ms: every list, stats
-/// or page answer took 40 ms at low load. On Linux an accepted socket inherits
-/// TCP_NODELAY from its listener, so setting it here covers every connection.
-fn set_nodelay(listener: &TcpListener) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let on: libc::c_int = 1;
-    // SAFETY: setsockopt only reads `size_of::<c_int>()` bytes from a pointer to
-    // a live local, on a descriptor the listener owns for the whole call.
-    let rc = unsafe {
-        libc::setsockopt(
-            listener.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_NODELAY,
-            (&on as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
     }
 }

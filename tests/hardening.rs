@@ -384,6 +384,47 @@ fn forwarded_headers_are_believed_only_from_trusted_proxies() {
     assert_eq!(a.status, 401, "X-Forwarded-For from a stranger is ignored");
 }
 
+#[test]
+fn the_internal_peer_header_cannot_be_forged() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: false\n").unwrap();
+    // A client claiming another address and TLS in the front's own header is
+    // still itself: its 21st login is limited, and it gets no HSTS.
+    let forged = "X-Miauinv-Peer: 00000000000000000000000000000000 198.51.100.9:443 https\r\n";
+    let mut c = connect_from(Ipv4Addr::new(127, 0, 0, 6), running.addr());
+    c.set_read_timeout(Some(GENEROUS)).unwrap();
+    let a = exchange(&mut c, &get("/healthz", forged));
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("strict-transport-security"), None);
+    for i in 0..20 {
+        assert_eq!(
+            exchange(&mut c, &login(&format!("f{i}"), forged)).status,
+            401
+        );
+    }
+    let fresh = || {
+        let s = connect_from(Ipv4Addr::new(127, 0, 0, 6), running.addr());
+        s.set_read_timeout(Some(GENEROUS)).unwrap();
+        s
+    };
+    assert_eq!(exchange(&mut fresh(), &login("f20", "")).status, 429);
+
+    // Whatever reaches the internal socket directly is refused, with or
+    // without a peer header.
+    let socket = dir
+        .path()
+        .join(format!(".miauinv-{}.sock", std::process::id()));
+    for headers in ["", forged] {
+        let mut s = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+        s.set_read_timeout(Some(GENEROUS)).unwrap();
+        let a = exchange(&mut s, &get("/healthz", headers));
+        assert_eq!(a.status, 403, "{headers:?}: {}", a.body);
+        assert!(a.body.contains("not_via_listener"), "{}", a.body);
+    }
+    drop(running);
+    assert!(!socket.exists(), "the socket file is removed at shutdown");
+}
+
 /// Opens `n` plain connections that send nothing.
 fn idle_connections(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
     (0..n).map(|_| TcpStream::connect(addr).unwrap()).collect()
