@@ -8,7 +8,7 @@
 use crate::app::App;
 use crate::config::Config;
 use crate::db;
-use crate::error::{AppError, Kind};
+use crate::error::{AppError, AppResult, Kind};
 use crate::http::{MAX_BODY, Method, Reply, Request, split_target};
 use crate::listener::{Front, Limits, PEER_HEADER, PeerTag};
 use crate::tls::Tls;
@@ -119,13 +119,11 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
     let stopping = Arc::new(AtomicBool::new(false));
     let mut workers = Vec::with_capacity(cfg.workers);
     for n in 0..cfg.workers {
-        let conn =
-            db::open(&cfg.database_path).map_err(|e| format!("cannot open database: {e}"))?;
         let (app, server, stopping, tag) =
             (app.clone(), server.clone(), stopping.clone(), tag.clone());
         let worker = std::thread::Builder::new()
             .name(format!("worker-{n}"))
-            .spawn(move || worker_loop(&app, &server, &tag, &stopping, conn))
+            .spawn(move || worker_loop(&app, &server, &tag, &stopping))
             .map_err(|e| format!("cannot start worker: {e}"))?;
         workers.push(worker);
     }
@@ -169,16 +167,19 @@ pub fn prepare_database(app: &App) -> Result<(), String> {
     }
     let mut conn =
         db::open(path).map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
+    // One memory budget for all of SQLite in this process (it applies to every
+    // connection): each worker's page cache may still grow to `cache_size`, but
+    // beyond this total SQLite recycles the least recently used pages instead
+    // of letting 16 caches each hold their own copy of the same hot pages.
+    conn.pragma_update(None, "soft_heap_limit", db::SOFT_HEAP_LIMIT)
+        .map_err(|e| format!("cannot set SQLite's memory limit: {e}"))?;
     db::migrate::migrate(&mut conn)
 }
 
-fn worker_loop(
-    app: &App,
-    server: &tiny_http::Server,
-    tag: &PeerTag,
-    stopping: &AtomicBool,
-    mut conn: rusqlite::Connection,
-) {
+fn worker_loop(app: &App, server: &tiny_http::Server, tag: &PeerTag, stopping: &AtomicBool) {
+    // Each worker opens its SQLite connection on its first request: an idle
+    // server keeps no parsed schema or page cache for workers it never used.
+    let mut conn = None;
     loop {
         match server.recv() {
             Ok(rq) => handle(app, tag, &mut conn, rq),
@@ -187,18 +188,36 @@ fn worker_loop(
         }
     }
     // Dropping the connection closes it; a final checkpoint keeps the WAL small.
-    let _ = conn.pragma_update(None, "wal_checkpoint", "PASSIVE");
+    if let Some(conn) = conn {
+        let _ = conn.pragma_update(None, "wal_checkpoint", "PASSIVE");
+    }
+}
+
+/// The worker's connection, opened now if it has none yet.
+fn connection<'c>(
+    app: &App,
+    conn: &'c mut Option<rusqlite::Connection>,
+) -> AppResult<&'c mut rusqlite::Connection> {
+    if conn.is_none() {
+        let opened = db::open(&app.config.database_path)
+            .map_err(|e| AppError::internal(format_args!("cannot open the database: {e}")))?;
+        *conn = Some(opened);
+    }
+    Ok(conn.as_mut().expect("opened above"))
 }
 
 /// Answers one request: parse, route (panics caught), decorate, respond, log.
-fn handle(app: &App, tag: &PeerTag, conn: &mut rusqlite::Connection, mut rq: tiny_http::Request) {
+fn handle(
+    app: &App,
+    tag: &PeerTag,
+    conn: &mut Option<rusqlite::Connection>,
+    mut rq: tiny_http::Request,
+) {
     let started = Instant::now();
     let (req, early_error) = read_request(app, tag, &mut rq);
-    let reply = match early_error {
-        Some(err) => render_error(app, &req, &err),
-        None => match catch_unwind(AssertUnwindSafe(|| {
-            crate::router::dispatch(app, conn, &req)
-        })) {
+    let reply = match early_error.map_or_else(|| connection(app, conn), Err) {
+        Err(err) => render_error(app, &req, &err),
+        Ok(c) => match catch_unwind(AssertUnwindSafe(|| crate::router::dispatch(app, c, &req))) {
             Ok(Ok(reply)) => reply,
             Ok(Err(err)) => render_error(app, &req, &err),
             Err(panic) => {
@@ -207,10 +226,8 @@ fn handle(app: &App, tag: &PeerTag, conn: &mut rusqlite::Connection, mut rq: tin
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
-                // A fresh connection: the old one may be mid-transaction.
-                if let Ok(fresh) = db::open(&app.config.database_path) {
-                    *conn = fresh;
-                }
+                // A fresh connection next time: this one may be mid-transaction.
+                *conn = None;
                 render_error(
                     app,
                     &req,

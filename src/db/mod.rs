@@ -22,6 +22,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+/// SQLite's memory budget over all connections of the process, in bytes (see
+/// `server::prepare_database`).
+pub const SOFT_HEAP_LIMIT: i64 = 8 * 1024 * 1024;
+
 /// Opens a connection with foreign keys on, WAL journaling and a busy timeout.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
