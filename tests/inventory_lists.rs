@@ -476,3 +476,58 @@ fn cursor_paging_visits_every_row_once_in_every_order() {
         assert_eq!(r.json()["field"], "cursor", "{path}");
     }
 }
+
+#[test]
+fn search_follows_every_change_of_an_item() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let a = create(
+        &c,
+        "/api/item",
+        json!({"name": "Kondensator 100nF", "category": "Passiv"}),
+    );
+    let b = create(
+        &c,
+        "/api/item",
+        json!({"name": "Schraube", "description": "für den KONDENSATOR-Halter"}),
+    );
+    create(
+        &c,
+        "/api/item",
+        json!({"name": "Äpfel", "category": "Obst"}),
+    );
+    let found = |q: &str| {
+        let r = c.get(&format!("/api/item?q={q}&limit=10"));
+        assert_eq!(r.status, 200, "{q}: {}", r.text);
+        let n: usize = r.header("x-total-count").unwrap().parse().unwrap();
+        let list = ids(&r.json());
+        assert_eq!(n, list.len(), "{q}: X-Total-Count");
+        list
+    };
+    // Long texts go through the trigram index, short ones through LIKE; both
+    // ignore case, and the index also beyond ASCII.
+    assert_eq!(found("kondensator"), [a, b]);
+    assert_eq!(found("100NF"), [a]);
+    assert_eq!(found("%C3%A4PF").len(), 1, "äPF");
+    assert_eq!(found("ss").len(), 1, "Passiv");
+    assert_eq!(found("%22x%22"), Vec::<i64>::new(), "quotes are text");
+    // Renamed, recategorised and deleted items are found by what they are now.
+    let r = c.put(
+        &format!("/api/item?id={a}"),
+        json!({"name": "Widerstand 10k", "category": "Passiv", "total_quantity": 0}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(found("kondensator"), [b]);
+    assert_eq!(found("widerstand"), [a]);
+    assert_eq!(c.delete(&format!("/api/item?id={b}")).status, 200);
+    assert_eq!(found("kondensator"), Vec::<i64>::new());
+    // With a category the count is of the matches in it.
+    let r = c.get("/api/item?q=wider&category=passiv");
+    assert_eq!(ids(&r.json()), [a]);
+    assert_eq!(r.header("x-total-count"), Some("1"));
+    assert_eq!(
+        c.get("/api/item?q=wider&category=obst")
+            .header("x-total-count"),
+        Some("0")
+    );
+}

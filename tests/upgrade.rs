@@ -230,6 +230,15 @@ fn a_version_1_database_gets_the_kept_item_counts() {
             .unwrap()
     };
     assert_eq!(counts(&conn), [(1, 2, 0), (2, 1, 1), (3, 0, 0)]);
+    // The search index covers the items that were there before it.
+    let found: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM items_search WHERE items_search MATCH '\"ASHE\"'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(found, 1);
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();

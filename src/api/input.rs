@@ -4,7 +4,7 @@
 //! nullable fields), list query parameters (`q`, `category`, `sort`, `order`,
 //! `limit`, `offset`) and the list reply with `X-Total-Count`.
 
-use crate::db::listing::{Cursor, ListQuery, Page, SortColumn, like_pattern};
+use crate::db::listing::{Cursor, ListQuery, Page, Search, SortColumn};
 use crate::error::{AppError, AppResult};
 use crate::http::{Reply, Request};
 use serde::de::{self, Deserializer, Visitor};
@@ -164,7 +164,7 @@ pub fn list_query(req: &Request, sorts: &'static [SortColumn]) -> AppResult<List
             ));
         }
         if !text.is_empty() {
-            q.search = Some(like_pattern(text));
+            q.search = Some(Search::new(text));
         }
     }
     if let Some(c) = req.param("category") {

@@ -72,21 +72,34 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
 /// One page of items and the number of items matching the query.
 pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Item>> {
     let mut f = Filter::default();
-    if let Some(p) = &q.search {
-        f.add(
+    let mut count = None;
+    match q.search.as_ref().map(|s| (s, s.trigram_phrase())) {
+        // Three characters or more: the trigram index (`items_search`, kept by
+        // triggers) names the matching items without reading the others.
+        Some((_, Some(phrase))) => {
+            f.add(
+                "id IN (SELECT rowid FROM items_search WHERE items_search MATCH ?)",
+                vec![Value::Text(phrase)],
+            );
+            if q.category.is_none() {
+                count = Some("SELECT count(*) FROM items_search WHERE items_search MATCH ?");
+            }
+        }
+        Some((s, None)) => f.add(
             "(name LIKE ? ESCAPE '\\' OR category LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')",
-            vec![Value::Text(p.clone()), Value::Text(p.clone()), Value::Text(p.clone())],
-        );
+            vec![Value::Text(s.like.clone()), Value::Text(s.like.clone()), Value::Text(s.like.clone())],
+        ),
+        None => {}
     }
     if let Some(c) = &q.category {
         f.add("category = ? COLLATE NOCASE", vec![Value::Text(c.clone())]);
     }
     // Unfiltered, the count is the running total the triggers keep: counting a
     // million rows would cost more than the page itself.
-    let count = if f.is_empty() {
-        "SELECT items FROM inventory_totals".to_string()
-    } else {
-        listing::count_sql("items", &f)
+    let count = match count {
+        Some(sql) => sql.to_string(),
+        None if f.is_empty() => "SELECT items FROM inventory_totals".to_string(),
+        None => listing::count_sql("items", &f),
     };
     listing::page(conn, q, &f, ROWS, &count, from_row)
 }

@@ -40,10 +40,33 @@ pub const fn sort_nullable(name: &'static str, sql: &'static str, text: bool) ->
 /// The order of a list without `sort`.
 pub static BY_ID: SortColumn = sort("id", "t.id", false);
 
-/// A validated list request. `search` is already a LIKE pattern.
+/// A search text (`q`), as given and as a LIKE pattern matching it anywhere.
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub text: String,
+    pub like: String,
+}
+
+impl Search {
+    pub fn new(text: &str) -> Search {
+        Search {
+            text: text.to_string(),
+            like: like_pattern(text),
+        }
+    }
+
+    /// The text as an FTS5 phrase (quoted, inner quotes doubled) for the
+    /// trigram index, which finds any substring of three or more characters;
+    /// `None` for shorter texts, which the index cannot look up.
+    pub fn trigram_phrase(&self) -> Option<String> {
+        (self.text.chars().count() >= 3).then(|| format!("\"{}\"", self.text.replace('"', "\"\"")))
+    }
+}
+
+/// A validated list request.
 #[derive(Debug, Clone)]
 pub struct ListQuery {
-    pub search: Option<String>,
+    pub search: Option<Search>,
     pub category: Option<String>,
     pub sort: &'static SortColumn,
     pub descending: bool,

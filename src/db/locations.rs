@@ -45,7 +45,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Location> {
 
 pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Location>> {
     let mut f = Filter::default();
-    if let Some(p) = &q.search {
+    if let Some(p) = q.search.as_ref().map(|s| &s.like) {
         f.add("name LIKE ? ESCAPE '\\'", vec![Value::Text(p.clone())]);
     }
     listing::page(

@@ -16,7 +16,10 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Numbered migrations after the base schema: `MIGRATIONS[i]` moves the database
 /// from version `i + 1` to `i + 2`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0002_item_counts.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0002_item_counts.sql"),
+    include_str!("migrations/0003_item_search.sql"),
+];
 
 /// The version a database has once fully migrated.
 pub const LATEST: i64 = 1 + MIGRATIONS.len() as i64;

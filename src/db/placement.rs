@@ -199,7 +199,7 @@ pub fn list(
     by: PlacedFilter,
 ) -> AppResult<Page<Placed>> {
     let mut f = Filter::default();
-    if let Some(p) = &q.search {
+    if let Some(p) = q.search.as_ref().map(|s| &s.like) {
         f.add(
             "(i.name LIKE ? ESCAPE '\\' OR l.name LIKE ? ESCAPE '\\')",
             vec![Value::Text(p.clone()), Value::Text(p.clone())],

@@ -48,7 +48,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Project> {
 
 pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Project>> {
     let mut f = Filter::default();
-    if let Some(p) = &q.search {
+    if let Some(p) = q.search.as_ref().map(|s| &s.like) {
         f.add(
             "(name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')",
             vec![Value::Text(p.clone()), Value::Text(p.clone())],
