@@ -526,6 +526,7 @@ fn error_response(status: &str, code: &str, message: &str) -> String {
 struct Answers {
     head_too_large: String,
     bad_request: String,
+    not_ascii: String,
     body_too_large: String,
     unavailable: String,
     over_capacity: String,
@@ -543,6 +544,11 @@ fn answers() -> &'static Answers {
             "400 Bad Request",
             "malformed_request",
             "The request is not valid HTTP/1.1.",
+        ),
+        not_ascii: error_response(
+            "400 Bad Request",
+            "malformed_request",
+            "The request line and headers must be ASCII: percent-encode other characters in the URL.",
         ),
         body_too_large: error_response(
             "413 Payload Too Large",
@@ -1085,6 +1091,11 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
 /// read two ways (request smuggling) and what tiny_http would misread.
 fn body_framing(head: &[u8]) -> Result<(Framing, bool), &'static str> {
     let bad = &answers().bad_request;
+    // tiny_http drops a connection whose head holds a non-ASCII byte without
+    // answering; say why instead.
+    if !head.is_ascii() {
+        return Err(&answers().not_ascii);
+    }
     let text = std::str::from_utf8(head).map_err(|_| bad.as_str())?;
     let mut lines = text.split("\r\n");
     let request_line = lines.next().unwrap_or("");

@@ -559,6 +559,16 @@ fn bodies_over_1_mib_and_malformed_framing_are_refused() {
     assert_eq!(exchange(&mut s, chunked.as_bytes()).status, 401);
     // … and the connection stays usable.
     assert_eq!(exchange(&mut s, &get("/healthz", "")).status, 200);
+    // Raw non-ASCII bytes in the request line or a header get a 400 that says
+    // so (tiny_http alone would close without a word).
+    for raw in [
+        b"GET /api/item?q=\xc3\xa4 HTTP/1.1\r\nHost: localhost\r\n\r\n".as_slice(),
+        b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Name: \xc3\xa4\r\n\r\n".as_slice(),
+    ] {
+        let a = exchange(&mut plain(running.addr()), raw);
+        assert_eq!(a.status, 400, "{}", a.body);
+        assert!(a.body.contains("percent-encode"), "{}", a.body);
+    }
 }
 
 #[test]
