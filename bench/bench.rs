@@ -153,6 +153,7 @@ fn run(opts: &Opts) -> Result<Results, String> {
     // Idle: after start and a moment of rest, before any load.
     std::thread::sleep(Duration::from_millis(500));
     results.idle_rss_kib = server.memory_kib()?.0;
+    results.idle_split_kib = server.resident_split_kib()?;
     let token = login(&server)?;
 
     let baseline = load::start_baseline(&opts.baseline, load::free_port()?, opts.workers)?;
@@ -163,6 +164,17 @@ fn run(opts: &Opts) -> Result<Results, String> {
     logins(&bench, &server, &token, small, &mut results)?;
     scale_rows(&bench, &server, &token, small, &mut results)?;
     server.stop()?;
+
+    // The static binary is what a container or a single-binary install runs:
+    // its idle size too (no shared libc mapped beside it).
+    if let Some(bin) = &opts.static_bin {
+        step("idle resident size of the static binary");
+        let log = bench.dir.join("server-static.log");
+        let s = load::start_miauinv(bin, &bench.config, load::free_port()?, false, &log)?;
+        std::thread::sleep(Duration::from_millis(500));
+        results.static_idle = Some((s.memory_kib()?.0, s.resident_split_kib()?));
+        s.stop()?;
+    }
 
     tls_phase(&mut bench, small, &mut results)?;
 
@@ -510,6 +522,10 @@ fn scale_rows(
         (
             "search (q=capacitor, limit=50)",
             format!("/api/item?q={}&limit=50", seed::SEARCH),
+        ),
+        (
+            "search, few matches (q=#12345, limit=50)",
+            "/api/item?q=%2312345&limit=50".to_string(),
         ),
         (
             "middle page (offset = half)",

@@ -38,17 +38,29 @@ impl Proc {
 
     /// (VmRSS, VmHWM) in KiB.
     pub fn memory_kib(&self) -> Result<(u64, u64), String> {
+        let [rss, hwm] = self.status_kib(["VmRSS:", "VmHWM:"])?;
+        Ok((rss, hwm))
+    }
+
+    /// The resident size split: (anonymous: heap and stacks, file-backed: the
+    /// binary's and libraries' pages), in KiB.
+    pub fn resident_split_kib(&self) -> Result<(u64, u64), String> {
+        let [anon, file] = self.status_kib(["RssAnon:", "RssFile:"])?;
+        Ok((anon, file))
+    }
+
+    /// Fields of `/proc/<pid>/status` (in KiB), in the order asked; 0 if absent.
+    fn status_kib<const N: usize>(&self, names: [&str; N]) -> Result<[u64; N], String> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
             .map_err(|e| format!("cannot read memory of {}: {e}", self.name))?;
-        let field = |name: &str| -> u64 {
+        Ok(names.map(|name| {
             status
                 .lines()
                 .find_map(|l| l.strip_prefix(name))
                 .and_then(|v| v.split_whitespace().next())
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0)
-        };
-        Ok((field("VmRSS:"), field("VmHWM:")))
+        }))
     }
 
     /// The last lines of the process's log, for error messages.
