@@ -481,11 +481,24 @@ fn logins(
     logins.env = bench_env(token, items, false);
     let mut reads = bench.wrk("item_by_id.lua", format!("{}/api/item", server.base()), c);
     reads.env = bench_env(token, items, true);
-    let login_child = logins.spawn()?;
-    let reads_load = reads.run()?;
-    let logins_load = logins.finish(login_child)?;
+    let mut attempt = 1;
+    let (logins_load, reads_load) = loop {
+        let login_child = logins.spawn()?;
+        let reads_load = reads.run()?;
+        let logins_load = logins.finish(login_child)?;
+        // The smoke run's one-second window can pass without a finished read
+        // on a machine busy with other work (seen once in CI-like runs right
+        // after the browser tests); one more window tells that from a stall.
+        if bench.opts.smoke && reads_load.requests == 0 && attempt < 2 {
+            attempt += 1;
+            step("no read finished in the window; once more");
+            continue;
+        }
+        break (logins_load, reads_load);
+    };
     if bench.opts.smoke {
-        require_clean("reads during logins", &reads_load)?;
+        require_clean("reads during logins", &reads_load)
+            .map_err(|e| format!("{e}; the server's log ends:\n{}", server.log_tail()))?;
     } else if reads_load.requests == 0 {
         results.notes.push(format!(
             "While logins ran flat out, no read finished within the run ({} socket errors/timeouts).",

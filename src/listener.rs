@@ -120,11 +120,18 @@ impl PeerTag {
 
 /// Binds the internal socket tiny_http listens on: `.miauinv-<pid>.sock` in
 /// `dir` (the appdata directory, which every deployment has writable, a
-/// `scratch` container included). Not an abstract socket: tiny_http's shutdown
+/// `scratch` container included), or the temporary directory when that path
+/// would be too long for a socket. Not an abstract socket: tiny_http's shutdown
 /// connects to its listener by path. A file of that name is left over from an
 /// earlier process with our pid (a container's pid 1) and is replaced.
 pub fn bind_internal(dir: &std::path::Path) -> io::Result<(UnixListener, UnixAddr)> {
-    let path = dir.join(format!(".miauinv-{}.sock", std::process::id()));
+    let name = format!(".miauinv-{}.sock", std::process::id());
+    let mut path = dir.join(&name);
+    // A socket path has at most 107 bytes; a deeply nested appdata falls back
+    // to the system's temporary directory.
+    if path.as_os_str().len() > 100 {
+        path = std::env::temp_dir().join(name);
+    }
     match std::fs::remove_file(&path) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}

@@ -425,6 +425,18 @@ fn the_internal_peer_header_cannot_be_forged() {
     assert!(!socket.exists(), "the socket file is removed at shutdown");
 }
 
+#[test]
+fn an_appdata_path_too_long_for_a_socket_still_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir
+        .path()
+        .join("a-rather-long-directory-name-for-appdata".repeat(3));
+    std::fs::create_dir_all(&deep).unwrap();
+    let running = start_in(&deep, "tls: false\n").unwrap();
+    let a = exchange(&mut plain(running.addr()), &get("/healthz", ""));
+    assert_eq!(a.status, 200, "{}", a.body);
+}
+
 /// Opens `n` plain connections that send nothing.
 fn idle_connections(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
     (0..n).map(|_| TcpStream::connect(addr).unwrap()).collect()
