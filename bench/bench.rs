@@ -258,11 +258,7 @@ fn login(server: &Proc) -> Result<String, String> {
 
 /// A GET with the bench token; the body as JSON when it is JSON.
 fn get(server: &Proc, token: &str, path: &str) -> Result<(u16, serde_json::Value), String> {
-    let mut resp = load::insecure_agent()
-        .get(format!("{}{path}", server.base()))
-        .header("Authorization", format!("Bearer {token}"))
-        .call()
-        .map_err(|e| format!("GET {path} failed: {e}"))?;
+    let mut resp = call(server, token, path)?;
     let status = resp.status().as_u16();
     let text = resp.body_mut().read_to_string().unwrap_or_default();
     Ok((status, serde_json::from_str(&text).unwrap_or_default()))
@@ -270,16 +266,25 @@ fn get(server: &Proc, token: &str, path: &str) -> Result<(u16, serde_json::Value
 
 /// The `X-Next-Cursor` of a list page.
 fn next_cursor(server: &Proc, token: &str, path: &str) -> Result<String, String> {
-    let resp = load::insecure_agent()
-        .get(format!("{}{path}", server.base()))
-        .header("Authorization", format!("Bearer {token}"))
-        .call()
-        .map_err(|e| format!("GET {path} failed: {e}"))?;
-    resp.headers()
+    call(server, token, path)?
+        .headers()
         .get("x-next-cursor")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .ok_or_else(|| format!("GET {path}: no X-Next-Cursor"))
+}
+
+/// A GET of `path` with the bench token.
+fn call(
+    server: &Proc,
+    token: &str,
+    path: &str,
+) -> Result<ureq::http::Response<ureq::Body>, String> {
+    load::insecure_agent()
+        .get(format!("{}{path}", server.base()))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .map_err(|e| format!("GET {path} failed: {e}"))
 }
 
 /// What the endpoint table loads, in the order it is shown.

@@ -99,13 +99,7 @@ impl PeerTag {
         let mut parts = value.split(' ');
         let secret = parts.next()?;
         // Constant time: the comparison must not tell a prober how much matched.
-        let same = secret.len() == self.secret.len()
-            && secret
-                .bytes()
-                .zip(self.secret.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if !same {
+        if !crate::auth::constant_time_eq(secret.as_bytes(), self.secret.as_bytes()) {
             return None;
         }
         let addr = parts.next()?.parse().ok()?;

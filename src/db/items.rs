@@ -72,7 +72,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
 /// One page of items and the number of items matching the query.
 pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Item>> {
     let mut f = Filter::default();
-    let mut count = None;
+    // A search through the index alone is counted in the index.
+    let mut count_in_index = false;
     match q.search.as_ref().map(|s| (s, s.trigram_phrase())) {
         // Three characters or more: the trigram index (`items_search`, kept by
         // triggers) names the matching items without reading the others.
@@ -81,9 +82,7 @@ pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Item>> {
                 "id IN (SELECT rowid FROM items_search WHERE items_search MATCH ?)",
                 vec![Value::Text(phrase)],
             );
-            if q.category.is_none() {
-                count = Some("SELECT count(*) FROM items_search WHERE items_search MATCH ?");
-            }
+            count_in_index = q.category.is_none();
         }
         Some((s, None)) => f.add(
             "(name LIKE ? ESCAPE '\\' OR category LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')",
@@ -96,10 +95,12 @@ pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Item>> {
     }
     // Unfiltered, the count is the running total the triggers keep: counting a
     // million rows would cost more than the page itself.
-    let count = match count {
-        Some(sql) => sql.to_string(),
-        None if f.is_empty() => "SELECT items FROM inventory_totals".to_string(),
-        None => listing::count_sql("items", &f),
+    let count = if count_in_index {
+        "SELECT count(*) FROM items_search WHERE items_search MATCH ?".to_string()
+    } else if f.is_empty() {
+        "SELECT items FROM inventory_totals".to_string()
+    } else {
+        listing::count_sql("items", &f)
     };
     listing::page(conn, q, &f, ROWS, &count, from_row)
 }

@@ -98,8 +98,7 @@ impl Cursor {
             Value::Text(t) => serde_json::Value::from(t.as_str()),
             Value::Null | Value::Blob(_) => serde_json::Value::Null,
         };
-        let dir = if q.descending { "desc" } else { "asc" };
-        let json = serde_json::json!([q.sort.name, dir, self.id, value]);
+        let json = serde_json::json!([q.sort.name, q.order_name(), self.id, value]);
         URL_SAFE_NO_PAD.encode(json.to_string())
     }
 
@@ -124,8 +123,7 @@ impl Cursor {
             },
             _ => return Err(invalid()),
         };
-        let dir_matches = dir == if q.descending { "desc" } else { "asc" };
-        if sort != q.sort.name || !dir_matches {
+        if sort != q.sort.name || dir != q.order_name() {
             return Err(AppError::invalid_field(
                 "cursor",
                 format!(
@@ -149,6 +147,11 @@ impl ListQuery {
             offset: 0,
             after: None,
         }
+    }
+
+    /// The direction as the `order` parameter spells it.
+    pub fn order_name(&self) -> &'static str {
+        if self.descending { "desc" } else { "asc" }
     }
 
     /// `ORDER BY` with the id as tie-breaker so pages never overlap or skip rows.
@@ -297,17 +300,23 @@ pub fn page<T>(
         order = q.order_by(),
         limit = q.limit_clause()
     );
+    // Only a full page gets a cursor, so only the row at `limit` is read for it.
+    let last_at = q.limit.map(|l| l as usize - 1);
+    let mut seen = 0;
     let mut last = None;
     let page = conn
         .prepare_cached(&sql)?
         .query_map(
             params_from_iter(f.params.iter().chain(keyset_params.iter())),
             |r| {
-                let n = r.as_ref().column_count();
-                last = Some(Cursor {
-                    value: r.get(n - 2)?,
-                    id: r.get(n - 1)?,
-                });
+                if Some(seen) == last_at {
+                    let n = r.as_ref().column_count();
+                    last = Some(Cursor {
+                        value: r.get(n - 2)?,
+                        id: r.get(n - 1)?,
+                    });
+                }
+                seen += 1;
                 from_row(r)
             },
         )?
@@ -315,8 +324,7 @@ pub fn page<T>(
     let total = conn
         .prepare_cached(count_sql)?
         .query_row(params_from_iter(f.params.iter()), |r| r.get(0))?;
-    let full = q.limit.is_some_and(|l| page.len() as i64 == l);
-    let next = last.filter(|_| full).map(|c| c.encode(q));
+    let next = last.map(|c| c.encode(q));
     Ok(Page {
         rows: page,
         total,
