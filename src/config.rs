@@ -347,7 +347,7 @@ pub fn jwt_secret(env: &dyn Env, appdata_dir: &Path) -> Result<String, String> {
         }
         return Ok(s);
     }
-    let secret = crate::auth::random_token(48);
+    let secret = crate::crypto::random_token(48);
     write_private(&path, &secret)?;
     eprintln!(
         "JWT_SECRET is not set: generated a random secret into {} (mode 0600); it is reused on later starts",

@@ -8,6 +8,7 @@ pub mod app;
 pub mod assets;
 pub mod auth;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod http;

@@ -99,7 +99,7 @@ impl PeerTag {
         let mut parts = value.split(' ');
         let secret = parts.next()?;
         // Constant time: the comparison must not tell a prober how much matched.
-        if !crate::auth::constant_time_eq(secret.as_bytes(), self.secret.as_bytes()) {
+        if !crate::crypto::constant_time_eq(secret.as_bytes(), self.secret.as_bytes()) {
             return None;
         }
         let addr = parts.next()?.parse().ok()?;

@@ -260,7 +260,7 @@ fn options_require_user_verification_and_a_discoverable_credential() {
     let (kind, user, expires): (String, Option<String>, i64) = db(&s)
         .query_row(
             "SELECT kind, user_id, expires_at - unixepoch() FROM webauthn_ceremonies WHERE token_hash = ?1",
-            [miauinv::auth::sha256_hex(token)],
+            [miauinv::crypto::sha256_hex(token)],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();

@@ -201,7 +201,7 @@ fn enable_stores_the_secret_returns_recovery_codes_once_and_a_new_session() {
     let rows = recovery_rows(&s);
     let hashes: HashSet<String> = rows.iter().map(|(h, _)| h.clone()).collect();
     for code in &codes {
-        assert!(hashes.contains(&miauinv::auth::sha256_hex(&code.replace('-', ""))));
+        assert!(hashes.contains(&miauinv::crypto::sha256_hex(&code.replace('-', ""))));
     }
     assert!(rows.iter().all(|(_, used)| used.is_none()));
     let raw = std::fs::read(s.db_path()).unwrap();

@@ -1,5 +1,5 @@
-//! Authentication: passwords, tokens and sessions, rate limits, TOTP, passkeys —
-//! each in its own file. This file holds the small primitives they share.
+//! Authentication: passwords, tokens and sessions, rate limits, TOTP, passkeys,
+//! each in its own file. Layer: below api/ and pages/, above db/; no HTTP types.
 
 pub mod passkeys;
 pub mod password;
@@ -8,30 +8,3 @@ pub mod recovery_codes;
 pub mod session;
 pub mod tokens;
 pub mod totp;
-
-use base64::Engine;
-use sha2::{Digest, Sha256};
-
-/// `n` bytes from the operating system's CSPRNG, base64url without padding.
-pub fn random_token(n: usize) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes(n))
-}
-
-pub fn random_bytes(n: usize) -> Vec<u8> {
-    let mut buf = vec![0u8; n];
-    // The OS RNG failing means the machine cannot do cryptography at all.
-    getrandom::fill(&mut buf).expect("the operating system random number generator failed");
-    buf
-}
-
-/// Hex SHA-256, used to store high-entropy secrets (refresh tokens, recovery
-/// codes, ceremony tokens): they are unguessable, so a fast hash is enough and
-/// lets us look them up by hash.
-pub fn sha256_hex(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
-}
-
-/// Constant-time comparison for secrets of equal length.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}

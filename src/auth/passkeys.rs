@@ -184,13 +184,13 @@ pub fn begin_ceremony(
     }
     let state = serde_json::to_string(state)
         .map_err(|e| AppError::internal(format_args!("WebAuthn state not serialisable: {e}")))?;
-    let token = crate::auth::random_token(32);
+    let token = crate::crypto::random_token(32);
     conn.prepare_cached(
         "INSERT INTO webauthn_ceremonies (token_hash, kind, user_id, name, state, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
-        crate::auth::sha256_hex(&token),
+        crate::crypto::sha256_hex(&token),
         kind.as_str(),
         user_id,
         name,
@@ -229,7 +229,7 @@ pub fn take_ceremony(
                  RETURNING user_id, name, state, expires_at",
             )?
             .query_row(
-                params![crate::auth::sha256_hex(token), kind.as_str(), user_id],
+                params![crate::crypto::sha256_hex(token), kind.as_str(), user_id],
                 |r| {
                     Ok((
                         Ceremony {

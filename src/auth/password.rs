@@ -117,7 +117,7 @@ impl Hasher {
             Some(hash) => bcrypt::verify(password, hash).unwrap_or(false),
             None => {
                 let dummy = self.dummy.get_or_init(|| {
-                    bcrypt::hash(super::random_token(16), self.cost).unwrap_or_default()
+                    bcrypt::hash(crate::crypto::random_token(16), self.cost).unwrap_or_default()
                 });
                 let _ = bcrypt::verify(password, dummy);
                 false

@@ -17,7 +17,7 @@ pub fn generate() -> Vec<String> {
     let mut codes = Vec::with_capacity(COUNT);
     while codes.len() < COUNT {
         // 10 random bytes are exactly 20 hex characters.
-        let hex = hex::encode(crate::auth::random_bytes(NORMALISED_LEN / 2));
+        let hex = hex::encode(crate::crypto::random_bytes(NORMALISED_LEN / 2));
         if !seen.insert(hex.clone()) {
             continue;
         }
@@ -47,7 +47,7 @@ pub fn looks_like_code(normalised: &str) -> bool {
 /// The stored form: SHA-256 of the normalised code. The codes carry 80 random
 /// bits, so a fast hash cannot be brute-forced and allows lookup by hash.
 pub fn hash(code: &str) -> String {
-    crate::auth::sha256_hex(&normalise(code))
+    crate::crypto::sha256_hex(&normalise(code))
 }
 
 #[cfg(test)]
@@ -78,7 +78,7 @@ mod tests {
         let code = "3f9a2-0b1c4-d5e6f-78901";
         assert_eq!(normalise(code), "3f9a20b1c4d5e6f78901");
         assert_eq!(hash(" 3F9A2 0B1C4-D5E6F 78901 "), hash(code));
-        assert_eq!(hash(code), crate::auth::sha256_hex("3f9a20b1c4d5e6f78901"));
+        assert_eq!(hash(code), crate::crypto::sha256_hex("3f9a20b1c4d5e6f78901"));
         assert!(!looks_like_code("123456"));
         assert!(!looks_like_code("zzzzzzzzzzzzzzzzzzzz"));
     }

@@ -50,7 +50,7 @@ pub fn issue(
     token_version: i64,
     req: &Request,
 ) -> AppResult<Session> {
-    let refresh = crate::auth::random_token(32);
+    let refresh = crate::crypto::random_token(32);
     sessions::insert(conn, &user.id, &refresh, &req.user_agent())?;
     Ok(Session {
         access_token: app.keys.access_token(&user.id, &user.role, token_version)?,

@@ -18,7 +18,7 @@ pub const SECRET_BYTES: usize = 20;
 /// A new random secret from the OS CSPRNG, base32 (RFC 4648, no padding) as
 /// authenticator apps expect it for manual entry.
 pub fn generate_secret() -> String {
-    to_base32(crate::auth::random_bytes(SECRET_BYTES))
+    to_base32(crate::crypto::random_bytes(SECRET_BYTES))
 }
 
 fn to_base32(bytes: Vec<u8>) -> String {
@@ -78,7 +78,7 @@ pub fn check(secret_base32: &str, code: &str, now: i64, last_step: i64) -> AppRe
     let mut result = CodeCheck::Wrong;
     for step in current.saturating_sub(SKEW_STEPS)..=current + SKEW_STEPS {
         let expected = totp.generate(step * STEP_SECONDS);
-        if !crate::auth::constant_time_eq(expected.as_bytes(), code.as_bytes()) {
+        if !crate::crypto::constant_time_eq(expected.as_bytes(), code.as_bytes()) {
             continue;
         }
         if step as i64 > last_step {

@@ -1,7 +1,7 @@
 //! The `refresh_tokens` table. Tokens are stored only as SHA-256 hashes; a token
 //! is used by revoking its row, so it can be used exactly once.
 
-use crate::auth::sha256_hex;
+use crate::crypto::sha256_hex;
 use crate::error::AppResult;
 use rusqlite::{Connection, OptionalExtension, params};
 
