@@ -183,7 +183,7 @@ fn add_item(
             "seeding expects item ids in order: got {id} for item {n}"
         )));
     }
-    movements::record(tx, user, &Change::new(KIND_TOTAL, id, total, total))?;
+    movements::record(tx, user.actor(), &Change::new(KIND_TOTAL, id, total, total))?;
     let placements: Vec<(i64, i64)> = if transfer_item {
         vec![(LOC_A, total / 2), (LOC_B, total - total / 2)]
     } else {
@@ -205,7 +205,7 @@ fn add_item(
             location_id: Some(loc),
             ..Change::new(KIND_STOCK, id, quantity, quantity)
         };
-        movements::record(tx, user, &change)?;
+        movements::record(tx, user.actor(), &change)?;
     }
     if !transfer_item && n % 4 == 0 {
         let project = n % PROJECTS + 1;
@@ -215,7 +215,7 @@ fn add_item(
             project_id: Some(project),
             ..Change::new(KIND_ALLOCATION, id, quantity, quantity)
         };
-        movements::record(tx, user, &change)?;
+        movements::record(tx, user.actor(), &change)?;
     }
     Ok(())
 }

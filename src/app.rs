@@ -22,7 +22,7 @@ impl App {
             keys: Keys::new(jwt_secret),
             limiter: RateLimiter::default(),
             hasher: Hasher::new(config.bcrypt_cost, config.workers),
-            templates: crate::pages::environment()?,
+            templates: crate::templates::environment()?,
             webauthn: crate::auth::passkeys::webauthn(&config)?,
             config,
         })

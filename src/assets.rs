@@ -1,11 +1,11 @@
 //! Embedded static assets under `/assets/*`: content types, ETags and 304s,
 //! fingerprinted URLs with long caching, `.min.js`/`.min.css` variants minified
 //! on first request, and gzip when the client accepts it. Nothing is read from
-//! disk at run time.
+//! disk at run time. Layer: beside http (it knows requests and replies, not
+//! routes or handlers).
 
 use crate::error::{AppError, AppResult};
 use crate::http::{Reply, Request};
-use crate::router::Ctx;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use rust_embed::RustEmbed;
@@ -179,23 +179,24 @@ fn not_modified(req: &Request, digest: &str) -> bool {
     })
 }
 
-pub fn serve(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let path = ctx.req.path.trim_start_matches("/assets/");
+/// Answers `GET /assets/<path>` for the request.
+pub fn serve(req: &Request) -> AppResult<Reply> {
+    let path = req.path.trim_start_matches("/assets/");
     let entry = prepared(path).ok_or_else(|| AppError::not_found("No such asset."))?;
     // A matching fingerprint names exactly this content forever; any other URL
     // (no or stale `v`) must be revalidated so a new release is picked up.
-    let cache_control = if ctx.req.param("v") == Some(entry.fingerprint.as_str()) {
+    let cache_control = if req.param("v") == Some(entry.fingerprint.as_str()) {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
     };
-    let gzip = entry.gzipped.is_some() && accepts_gzip(ctx.req);
+    let gzip = entry.gzipped.is_some() && accepts_gzip(req);
     let etag = if gzip {
         format!("\"{}-gz\"", entry.digest)
     } else {
         format!("\"{}\"", entry.digest)
     };
-    let mut reply = if not_modified(ctx.req, &entry.digest) {
+    let mut reply = if not_modified(req, &entry.digest) {
         Reply {
             status: 304,
             headers: Vec::new(),

@@ -72,7 +72,7 @@ pub struct Config {
 }
 
 /// The file's shape. `port` may be a string (as the Go program wrote it) or a number.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     #[serde(default, deserialize_with = "string_or_number")]
@@ -176,91 +176,92 @@ pub fn defaults() -> Config {
 
 fn parse(text: &str) -> Result<FileConfig, String> {
     if text.trim().is_empty() {
-        return Ok(serde_json::from_str("{}").expect("empty object parses"));
+        return Ok(FileConfig::default());
     }
     serde_saphyr::from_str::<FileConfig>(text).map_err(|e| e.to_string())
 }
 
+/// A key the file leaves out takes its value from [`DEFAULT_CONFIG`], so every
+/// default is written once: in the commented file a first start writes.
+fn or_defaults(file: FileConfig) -> FileConfig {
+    let d = parse(DEFAULT_CONFIG).expect("the default config parses");
+    FileConfig {
+        port: file.port.or(d.port),
+        database_path: file.database_path.or(d.database_path),
+        certificate_path: file.certificate_path.or(d.certificate_path),
+        private_key_path: file.private_key_path.or(d.private_key_path),
+        allow_registration: file.allow_registration.or(d.allow_registration),
+        bind_address: file.bind_address.or(d.bind_address),
+        tls: file.tls.or(d.tls),
+        trusted_proxies: file.trusted_proxies.or(d.trusted_proxies),
+        workers: file.workers.or(d.workers),
+        bcrypt_cost: file.bcrypt_cost.or(d.bcrypt_cost),
+        rp_id: file.rp_id.or(d.rp_id),
+        rp_origin: file.rp_origin.or(d.rp_origin),
+        max_connections: file.max_connections.or(d.max_connections),
+        header_timeout_seconds: file.header_timeout_seconds.or(d.header_timeout_seconds),
+        body_timeout_seconds: file.body_timeout_seconds.or(d.body_timeout_seconds),
+        idle_timeout_seconds: file.idle_timeout_seconds.or(d.idle_timeout_seconds),
+    }
+}
+
 fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Config, String> {
-    // The environment wins over the file; the file wins over the defaults.
-    let get = |key: &str, file_value: Option<String>| -> Option<(String, &'static str)> {
+    let file = or_defaults(file);
+    // The environment wins over the file; the file (with the defaults filled
+    // in) has every key.
+    let get = |key: &str, file_value: Option<String>| -> Result<(String, &'static str), String> {
         let env_key = format!("MIAUINV_{}", key.to_ascii_uppercase());
-        match env.var(&env_key) {
-            Some(v) => Some((v, "environment")),
-            None => file_value.map(|v| (v, "file")),
+        match (env.var(&env_key), file_value) {
+            (Some(v), _) => Ok((v, "environment")),
+            (None, Some(v)) => Ok((v, "file")),
+            (None, None) => Err(format!("config key '{key}' has no value")),
         }
     };
     let bad = |key: &str, value: &str, source: &str, why: &str| {
         format!("config key '{key}' ({source}) has invalid value '{value}': {why}")
     };
+    let text = |key: &str, v: Option<String>| get(key, v).map(|(v, _)| v);
 
-    let port = match get("port", file.port) {
-        None => 8080,
-        Some((v, src)) => v
-            .trim()
-            .parse::<u16>()
-            .map_err(|_| bad("port", &v, src, "expected a port number 0-65535"))?,
-    };
-    let path_of = |key: &str, v: Option<String>, default: &str| -> PathBuf {
-        PathBuf::from(
-            get(key, v)
-                .map(|(v, _)| v)
-                .unwrap_or_else(|| default.into()),
-        )
-    };
-    let database_path = path_of("database_path", file.database_path, "./appdata/database.db");
-    let certificate_path = path_of(
-        "certificate_path",
-        file.certificate_path,
-        "./appdata/cert.pem",
-    );
-    let private_key_path = path_of(
-        "private_key_path",
-        file.private_key_path,
-        "./appdata/key.pem",
-    );
+    let (v, src) = get("port", file.port)?;
+    let port = v
+        .trim()
+        .parse::<u16>()
+        .map_err(|_| bad("port", &v, src, "expected a port number 0-65535"))?;
+    let database_path = PathBuf::from(text("database_path", file.database_path)?);
+    let certificate_path = PathBuf::from(text("certificate_path", file.certificate_path)?);
+    let private_key_path = PathBuf::from(text("private_key_path", file.private_key_path)?);
 
-    let boolean = |key: &str, v: Option<bool>, default: bool| -> Result<bool, String> {
-        match get(key, v.map(|b| b.to_string())) {
-            None => Ok(default),
-            Some((v, src)) => match v.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" => Ok(true),
-                "false" | "0" | "no" | "off" => Ok(false),
-                _ => Err(bad(key, &v, src, "expected true or false")),
-            },
+    let boolean = |key: &str, v: Option<bool>| -> Result<bool, String> {
+        let (v, src) = get(key, v.map(|b| b.to_string()))?;
+        match v.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(bad(key, &v, src, "expected true or false")),
         }
     };
-    let allow_registration = boolean("allow_registration", file.allow_registration, true)?;
-    let tls = boolean("tls", file.tls, true)?;
+    let allow_registration = boolean("allow_registration", file.allow_registration)?;
+    let tls = boolean("tls", file.tls)?;
 
-    let bind_address = match get("bind_address", file.bind_address) {
-        None => IpAddr::from([0, 0, 0, 0]),
-        Some((v, src)) => v
-            .trim()
-            .parse()
-            .map_err(|_| bad("bind_address", &v, src, "expected an IP address"))?,
-    };
+    let (v, src) = get("bind_address", file.bind_address)?;
+    let bind_address = v
+        .trim()
+        .parse()
+        .map_err(|_| bad("bind_address", &v, src, "expected an IP address"))?;
 
-    let proxies = get("trusted_proxies", file.trusted_proxies.map(|v| v.join(",")));
-    let trusted_proxies = match proxies {
-        None => Vec::new(),
-        Some((v, src)) => v
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse::<IpAddr>()
-                    .map_err(|_| bad("trusted_proxies", s, src, "expected IP addresses"))
-            })
-            .collect::<Result<_, _>>()?,
-    };
+    let (v, src) = get("trusted_proxies", file.trusted_proxies.map(|v| v.join(",")))?;
+    let trusted_proxies = v
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpAddr>()
+                .map_err(|_| bad("trusted_proxies", s, src, "expected IP addresses"))
+        })
+        .collect::<Result<_, _>>()?;
 
-    let number = |key: &str, v: Option<u64>, default: u64, min: u64, max: u64| match get(
-        key,
-        v.map(|n| n.to_string()),
-    ) {
-        None => Ok(default),
-        Some((v, src)) => match v.trim().parse::<u64>() {
+    let number = |key: &str, v: Option<u64>, min: u64, max: u64| -> Result<u64, String> {
+        let (v, src) = get(key, v.map(|n| n.to_string()))?;
+        match v.trim().parse::<u64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n),
             _ => Err(bad(
                 key,
@@ -268,38 +269,9 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
                 src,
                 &format!("expected a number from {min} to {max}"),
             )),
-        },
+        }
     };
-    let workers = number("workers", file.workers, 16, 2, 256)? as usize;
-    let bcrypt_cost = number("bcrypt_cost", file.bcrypt_cost, 12, 4, 31)? as u32;
-    let max_connections =
-        number("max_connections", file.max_connections, 512, 1, 100_000)? as usize;
-    let header_timeout_seconds = number(
-        "header_timeout_seconds",
-        file.header_timeout_seconds,
-        10,
-        1,
-        3600,
-    )?;
-    let body_timeout_seconds = number(
-        "body_timeout_seconds",
-        file.body_timeout_seconds,
-        30,
-        1,
-        3600,
-    )?;
-    let idle_timeout_seconds = number(
-        "idle_timeout_seconds",
-        file.idle_timeout_seconds,
-        60,
-        1,
-        3600,
-    )?;
-
-    let rp_id = get("rp_id", file.rp_id).map(|(v, _)| v).unwrap_or_default();
-    let rp_origin = get("rp_origin", file.rp_origin)
-        .map(|(v, _)| v)
-        .unwrap_or_default();
+    let seconds = |key: &str, v: Option<u64>| number(key, v, 1, 3600);
 
     Ok(Config {
         port,
@@ -310,14 +282,14 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         bind_address,
         tls,
         trusted_proxies,
-        workers,
-        bcrypt_cost,
-        rp_id,
-        rp_origin,
-        max_connections,
-        header_timeout_seconds,
-        body_timeout_seconds,
-        idle_timeout_seconds,
+        workers: number("workers", file.workers, 2, 256)? as usize,
+        bcrypt_cost: number("bcrypt_cost", file.bcrypt_cost, 4, 31)? as u32,
+        rp_id: text("rp_id", file.rp_id)?,
+        rp_origin: text("rp_origin", file.rp_origin)?,
+        max_connections: number("max_connections", file.max_connections, 1, 100_000)? as usize,
+        header_timeout_seconds: seconds("header_timeout_seconds", file.header_timeout_seconds)?,
+        body_timeout_seconds: seconds("body_timeout_seconds", file.body_timeout_seconds)?,
+        idle_timeout_seconds: seconds("idle_timeout_seconds", file.idle_timeout_seconds)?,
         appdata_dir,
     })
 }

@@ -1,26 +1,19 @@
 //! THE routing table: (method, path) → access rule → handler. Read it top to
 //! bottom to know every endpoint MiauInv has. Dispatch below applies the access
-//! rule (the auth "middleware"), the same-origin check and 404/405.
+//! rule (the auth "middleware"), the same-origin check and 404/405. Layer:
+//! router; only the request adapter (`http/adapter.rs`) calls it.
 
 use crate::api;
+use crate::api::session_reply;
 use crate::app::App;
-use crate::auth::session::{self, Auth, CurrentUser};
+use crate::ctx::{self, Access, Auth, Ctx};
 use crate::error::{AppError, AppResult};
 use crate::http::{Method, Reply, Request};
 use crate::pages;
 use rusqlite::Connection;
 
 use Access::*;
-#[allow(unused_imports)]
 use Method::{Delete, Get, Post, Put};
-
-/// Who may call a route.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Public,
-    User,
-    Admin,
-}
 
 pub type Handler = fn(&mut Ctx<'_>) -> AppResult<Reply>;
 
@@ -113,26 +106,8 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/projects",                           User,   pages::projects),
     r(Get,    "/profile/",                           User,   pages::profile),
     r(Get,    "/profile/settings",                   User,   pages::settings),
-    r(Get,    "/assets/*",                           Public, crate::assets::serve),
+    r(Get,    "/assets/*",                           Public, pages::asset),
 ];
-
-/// Everything a handler needs for one request.
-pub struct Ctx<'a> {
-    pub app: &'a App,
-    pub conn: &'a mut Connection,
-    pub req: &'a Request,
-    user: Option<CurrentUser>,
-}
-
-impl Ctx<'_> {
-    /// The authenticated user. Only routes with `User`/`Admin` access call this;
-    /// dispatch guarantees one is present there.
-    pub fn user(&self) -> AppResult<&CurrentUser> {
-        self.user
-            .as_ref()
-            .ok_or_else(|| AppError::unauthorized("unauthenticated", "Log in first."))
-    }
-}
 
 fn path_matches(pattern: &str, path: &str) -> bool {
     match pattern.strip_suffix('*') {
@@ -165,13 +140,13 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
         return Err(AppError::method_not_allowed(allow.join(", ")));
     };
 
-    let auth = session::authenticate(app, conn, req)?;
+    let auth = ctx::authenticate(app, conn, req)?;
     let bad_token = matches!(auth, Auth::Invalid);
     let (user, bearer) = match auth {
-        Auth::User(u, bearer) => (Some(u), bearer),
+        Auth::User { user, bearer } => (Some(user), bearer),
         Auth::None | Auth::Invalid => (None, false),
     };
-    if !matches!(req.method, Method::Get | Method::Head) && !bearer && !same_origin(req) {
+    if !matches!(req.method, Method::Get | Method::Head) && !bearer && !ctx::same_origin(req) {
         return Err(AppError::forbidden(
             "cross_origin",
             "Cross-site requests are not allowed. Use the MiauInv pages or a Bearer token.",
@@ -192,7 +167,7 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
                     url::form_urlencoded::byte_serialize(req.path.as_bytes()).collect();
                 let reply = Reply::redirect(&format!("/login?next={next}"));
                 return Ok(if bad_token {
-                    session::clear_cookies(reply, req)
+                    session_reply::clear_session(reply, req)
                 } else {
                     reply
                 });
@@ -213,33 +188,4 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
         user,
     };
     (route.handler)(&mut ctx)
-}
-
-/// CSRF defence on top of SameSite=Strict: a browser always sends `Origin` (or at
-/// least `Referer`) with a cross-site state-changing request, so when one is
-/// present it must name the host the request was sent to. Clients that send
-/// neither (curl, scripts) are not browsers and cannot be driven by another site.
-fn same_origin(req: &Request) -> bool {
-    let source = req
-        .header("origin")
-        .filter(|o| *o != "null")
-        .or_else(|| req.header("referer"));
-    let Some(source) = source else {
-        return req.header("origin").is_none();
-    };
-    let Some(host) = req.header("host") else {
-        return false;
-    };
-    match url::Url::parse(source) {
-        Ok(u) => {
-            let authority = match (u.host_str(), u.port()) {
-                (Some(h), Some(p)) => format!("{h}:{p}"),
-                (Some(h), None) => h.to_string(),
-                _ => return false,
-            };
-            authority.eq_ignore_ascii_case(host)
-                || u.port().is_none() && host.split(':').next() == u.host_str()
-        }
-        Err(_) => false,
-    }
 }

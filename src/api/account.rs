@@ -1,15 +1,16 @@
 //! Accounts: register, login, refresh, logout, profile, username and password
 //! changes. 2FA and passkeys have their own files; all of them issue sessions
-//! through `auth::session::issue`.
+//! through `auth::session` and answer them through `session_reply`.
 
+use crate::api::session_reply::{self, Nothing};
 use crate::auth::password;
 use crate::auth::ratelimit::Action;
 use crate::auth::session::{self, CurrentUser};
 use crate::auth::tokens::PURPOSE_2FA_LOGIN;
-use crate::db::{self, users};
+use crate::ctx::Ctx;
+use crate::db::{self, profile, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
-use crate::router::Ctx;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -105,11 +106,16 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             expires_in: 300,
         }));
     }
-    let (app, req) = (ctx.app, ctx.req);
+    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
     let session = db::write(ctx.conn, |tx| {
-        session::issue(app, tx, &user, user.token_version, req)
+        session::issue(keys, tx, &user, user.token_version, &agent)
     })?;
-    Ok(session::reply_with_session(200, &session, req))
+    Ok(session_reply::with_session(
+        200,
+        &session,
+        Nothing {},
+        ctx.req,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -136,8 +142,13 @@ pub fn refresh(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 "No refresh token was sent (JSON field 'refresh_token' or the refresh_token cookie).",
             )
         })?;
-    let session = session::rotate(ctx.app, ctx.conn, &token, ctx.req)?;
-    Ok(session::reply_with_session(200, &session, ctx.req))
+    let session = session::rotate(&ctx.app.keys, ctx.conn, &token, &ctx.req.user_agent())?;
+    Ok(session_reply::with_session(
+        200,
+        &session,
+        Nothing {},
+        ctx.req,
+    ))
 }
 
 pub fn logout(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
@@ -145,53 +156,23 @@ pub fn logout(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     db::write(ctx.conn, |tx| session::revoke_all(tx, &user_id))?;
     let reply =
         Reply::ok(&json!({ "message": "Logged out. Every session of this account was ended." }));
-    Ok(session::clear_cookies(reply, ctx.req))
-}
-
-/// `/api/profile` and `/api/userinfo`.
-#[derive(Serialize)]
-pub struct Profile {
-    pub id: String,
-    pub username: String,
-    pub role: String,
-    pub created_at: i64,
-    pub two_factor_enabled: bool,
-    pub recovery_codes_remaining: i64,
-    pub passkeys: i64,
-    pub active_sessions: i64,
-}
-
-pub fn load_profile(conn: &rusqlite::Connection, user_id: &str) -> AppResult<Profile> {
-    let user = users::by_id(conn, user_id)?
-        .ok_or_else(|| AppError::not_found("This account no longer exists."))?;
-    let count = |sql: &str| -> AppResult<i64> {
-        Ok(conn
-            .prepare_cached(sql)?
-            .query_row([user_id], |r| r.get(0))?)
-    };
-    Ok(Profile {
-        recovery_codes_remaining: count(
-            "SELECT count(*) FROM two_factor_recovery_codes WHERE user_id = ?1 AND used_at IS NULL",
-        )?,
-        passkeys: count("SELECT count(*) FROM passkeys WHERE user_id = ?1")?,
-        active_sessions: db::sessions::count_live(conn, user_id)?,
-        id: user.id,
-        username: user.username,
-        role: user.role,
-        created_at: user.created_at,
-        two_factor_enabled: user.two_factor_enabled,
-    })
+    Ok(session_reply::clear_session(reply, ctx.req))
 }
 
 pub fn profile(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let user_id = ctx.user()?.id.clone();
-    let profile = db::read(ctx.conn, |tx| load_profile(tx, &user_id))?;
+    let profile = db::read(ctx.conn, |tx| profile::load(tx, &user_id))?
+        .ok_or_else(|| AppError::not_found("This account no longer exists."))?;
     Ok(Reply::ok(&profile))
 }
 
 /// Checks the current password for a sensitive change (rate limited per account)
-/// and returns the full user row.
-pub fn confirm_password(ctx: &mut Ctx<'_>, password: &str) -> AppResult<users::User> {
+/// and returns the full user row. A wrong password is a 401 naming `field`.
+pub fn confirm_password(
+    ctx: &mut Ctx<'_>,
+    password: &str,
+    field: &'static str,
+) -> AppResult<users::User> {
     let current: CurrentUser = ctx.user()?.clone();
     ctx.app.limiter.ensure(Action::Sensitive, &current.id)?;
     let user = users::by_id(ctx.conn, &current.id)?.ok_or_else(|| {
@@ -203,7 +184,7 @@ pub fn confirm_password(ctx: &mut Ctx<'_>, password: &str) -> AppResult<users::U
             "wrong_password",
             "The current password is not correct.",
         )
-        .with("field", "password"));
+        .with("field", field));
     }
     Ok(user)
 }
@@ -218,7 +199,7 @@ struct UsernameChange {
 pub fn change_username(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: UsernameChange = ctx.req.json()?;
     let username = normalize_username(&body.username)?;
-    let user = confirm_password(ctx, &body.password)?;
+    let user = confirm_password(ctx, &body.password, "password")?;
     db::write(ctx.conn, |tx| users::set_username(tx, &user.id, &username))?;
     let updated = users::by_id(ctx.conn, &user.id)?
         .ok_or_else(|| AppError::not_found("This account no longer exists."))?;
@@ -235,20 +216,18 @@ struct PasswordChange {
 pub fn change_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: PasswordChange = ctx.req.json()?;
     password::validate_new(&body.new_password, "new_password")?;
-    let user = confirm_password(ctx, &body.old_password).map_err(|e| {
-        if e.code == "wrong_password" {
-            e.with("field", "old_password")
-        } else {
-            e
-        }
-    })?;
+    let user = confirm_password(ctx, &body.old_password, "old_password")?;
     let hash = ctx.app.hasher.hash(&body.new_password)?;
-    let (app, req) = (ctx.app, ctx.req);
+    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
     // New hash, every old session revoked and a new one issued: all or nothing.
     let session = db::write(ctx.conn, |tx| {
         users::set_password(tx, &user.id, &hash)?;
-        let version = session::revoke_all(tx, &user.id)?;
-        session::issue(app, tx, &user, version, req)
+        session::reissue(keys, tx, &user.id, &agent)
     })?;
-    Ok(session::reply_with_session(200, &session, req))
+    Ok(session_reply::with_session(
+        200,
+        &session,
+        Nothing {},
+        ctx.req,
+    ))
 }

@@ -5,12 +5,12 @@
 //! steps are those of stock rows, in `placement.rs`, with the wording and
 //! tables of [`ALLOCATIONS`].
 
-use crate::api::input::{self, Whole};
+use crate::api::fields::Whole;
 use crate::api::placement::{self, NewPlacement};
+use crate::ctx::Ctx;
 use crate::db::placement::ALLOCATIONS;
 use crate::error::AppResult;
 use crate::http::Reply;
-use crate::router::Ctx;
 use serde::Deserialize;
 
 /// `POST /api/association`.
@@ -34,12 +34,13 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 /// `over_allocation` ("Only 3 of 10 left to allocate.") beyond the item's total.
 pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: NewAllocation = ctx.req.json()?;
-    let new = NewPlacement {
-        item_id: input::id("item_id", body.item_id)?,
-        place_id: input::id("project_id", body.project_id)?,
-        quantity: input::quantity("quantity", body.quantity)?,
-        note: input::note(body.note.as_deref())?,
-    };
+    let new = NewPlacement::parse(
+        &ALLOCATIONS,
+        body.item_id,
+        body.project_id,
+        body.quantity,
+        body.note.as_deref(),
+    )?;
     placement::create(ctx, &ALLOCATIONS, new)
 }
 

@@ -2,14 +2,16 @@
 //! history (`/api/item/history`) and the recent movements over all items
 //! (`/api/movements`).
 
-use crate::api::input::{self, MAX_CATEGORY, MAX_TEXT, Whole};
+use crate::api::fields::{self, MAX_CATEGORY, MAX_TEXT, Whole};
+use crate::api::list;
+use crate::api::words::plural;
+use crate::ctx::Ctx;
 use crate::db;
 use crate::db::items::{self, NewItem};
 use crate::db::movements::{self, Change, KIND_TOTAL};
 use crate::db::placement::{self, ALLOCATIONS, STOCK};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
-use crate::router::Ctx;
 use serde::Deserialize;
 
 /// `POST /api/item`.
@@ -19,7 +21,7 @@ struct NewItemBody {
     name: String,
     category: Option<String>,
     description: Option<String>,
-    #[serde(default, deserialize_with = "input::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     total_quantity: Option<Whole>,
     note: Option<String>,
 }
@@ -28,13 +30,13 @@ struct NewItemBody {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ItemChanges {
-    #[serde(default, deserialize_with = "input::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     name: Option<String>,
-    #[serde(default, deserialize_with = "input::nullable")]
+    #[serde(default, deserialize_with = "fields::nullable")]
     category: Option<Option<String>>,
-    #[serde(default, deserialize_with = "input::nullable")]
+    #[serde(default, deserialize_with = "fields::nullable")]
     description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "input::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     total_quantity: Option<Whole>,
     note: Option<String>,
 }
@@ -47,24 +49,24 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     if let Some(id) = ctx.req.opt_id_param("id")? {
         return Ok(Reply::ok(&items::get(ctx.conn, id)?));
     }
-    let q = input::list_query(ctx.req, items::SORTS)?;
+    let q = list::list_query(ctx.req, items::SORTS)?;
     let page = db::read(ctx.conn, |tx| items::list(tx, &q))?;
-    Ok(input::page_reply(&page))
+    Ok(list::page_reply(&page, &q))
 }
 
 /// `POST /api/item`.
 pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: NewItemBody = ctx.req.json()?;
     let new = NewItem {
-        name: input::name("name", &body.name)?,
-        category: input::text("category", body.category.as_deref(), MAX_CATEGORY)?,
-        description: input::text("description", body.description.as_deref(), MAX_TEXT)?,
+        name: fields::name("name", &body.name)?,
+        category: fields::text("category", body.category.as_deref(), MAX_CATEGORY)?,
+        description: fields::text("description", body.description.as_deref(), MAX_TEXT)?,
         total_quantity: match body.total_quantity {
-            Some(n) => input::quantity("total_quantity", n)?,
+            Some(n) => fields::quantity("total_quantity", n)?,
             None => 0,
         },
     };
-    let note = input::note(body.note.as_deref())?;
+    let note = fields::note(body.note.as_deref())?;
     let user = ctx.user()?.clone();
     let item = db::write(ctx.conn, |tx| {
         let id = items::insert(tx, &new)?;
@@ -73,7 +75,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             note: note.as_deref(),
             ..Change::new(KIND_TOTAL, id, new.total_quantity, new.total_quantity)
         };
-        movements::record(tx, &user, &change)?;
+        movements::record(tx, user.actor(), &change)?;
         items::get(tx, id)
     })?;
     Ok(Reply::created(&item))
@@ -84,14 +86,14 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
     let body: ItemChanges = ctx.req.json()?;
-    let name = input::name_change("name", body.name)?;
-    let category = input::text_change("category", body.category, MAX_CATEGORY)?;
-    let description = input::text_change("description", body.description, MAX_TEXT)?;
+    let name = fields::name_change("name", body.name)?;
+    let category = fields::text_change("category", body.category, MAX_CATEGORY)?;
+    let description = fields::text_change("description", body.description, MAX_TEXT)?;
     let total = body
         .total_quantity
-        .map(|n| input::quantity("total_quantity", n))
+        .map(|n| fields::quantity("total_quantity", n))
         .transpose()?;
-    let note = input::note(body.note.as_deref())?;
+    let note = fields::note(body.note.as_deref())?;
     let user = ctx.user()?.clone();
     let item = db::write(ctx.conn, |tx| {
         let old = items::get(tx, id)?;
@@ -112,7 +114,7 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 note: note.as_deref(),
                 ..Change::new(KIND_TOTAL, id, delta, new.total_quantity)
             };
-            movements::record(tx, &user, &change)?;
+            movements::record(tx, user.actor(), &change)?;
         }
         items::get(tx, id)
     })?;
@@ -171,30 +173,25 @@ pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         // Its history goes with it (ON DELETE CASCADE): it would name nothing.
         items::delete(tx, id)
     })?;
-    Ok(input::deleted(id))
-}
-
-/// "1 location", "2 locations".
-pub fn plural(n: i64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    Ok(crate::api::deleted(id))
 }
 
 /// `GET /api/item/history?id=`: the item's movements, newest first.
 pub fn history(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
-    let limit = input::limit_param(ctx.req)?;
-    let offset = input::offset_param(ctx.req)?;
+    let limit = list::limit_param(ctx.req)?;
+    let offset = list::offset_param(ctx.req)?;
     let (rows, total) = db::read(ctx.conn, |tx| {
         items::get(tx, id)?;
         movements::for_item(tx, id, limit, offset)
     })?;
-    Ok(input::list_reply(&rows, total))
+    Ok(list::list_reply(&rows, total))
 }
 
 /// `GET /api/movements`: the latest movements over all items, newest first.
 pub fn recent_movements(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let limit = input::limit_param(ctx.req)?.unwrap_or(RECENT_DEFAULT);
-    let offset = input::offset_param(ctx.req)?;
+    let limit = list::limit_param(ctx.req)?.unwrap_or(RECENT_DEFAULT);
+    let offset = list::offset_param(ctx.req)?;
     let (rows, total) = db::read(ctx.conn, |tx| movements::recent(tx, limit, offset))?;
-    Ok(input::list_reply(&rows, total))
+    Ok(list::list_reply(&rows, total))
 }

@@ -3,13 +3,23 @@
 
 pub mod account;
 pub mod allocations;
+pub mod fields;
 pub mod health;
-pub mod input;
 pub mod items;
+pub mod list;
 pub mod locations;
 pub mod passkeys;
 pub mod placement;
 pub mod projects;
+pub mod session_reply;
 pub mod stats;
 pub mod stock;
 pub mod two_factor;
+pub mod words;
+
+use crate::http::Reply;
+
+/// The answer to a delete: `{"deleted": true, "id": N}`.
+pub fn deleted(id: i64) -> Reply {
+    Reply::ok(&serde_json::json!({"deleted": true, "id": id}))
+}

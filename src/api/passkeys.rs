@@ -4,13 +4,14 @@
 //! outside any write transaction, then acts in one transaction.
 
 use crate::api::account::confirm_password;
+use crate::api::session_reply::{self, Nothing};
 use crate::auth::passkeys::{self as pk, CeremonyKind};
 use crate::auth::ratelimit::Action;
-use crate::auth::session::{self, Session};
-use crate::db::{self, passkeys, users};
+use crate::auth::session;
+use crate::ctx::Ctx;
+use crate::db::{self, ceremonies, passkeys, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
-use crate::router::Ctx;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -48,26 +49,6 @@ fn parse_credential<T: DeserializeOwned>(value: Value) -> AppResult<T> {
     })
 }
 
-/// A session answer with something extra beside it (the new passkey, a count).
-#[derive(Serialize)]
-struct SessionWith<T: Serialize> {
-    #[serde(flatten)]
-    session: Session,
-    #[serde(flatten)]
-    extra: T,
-}
-
-fn reply_with_session<T: Serialize>(
-    status: u16,
-    session: Session,
-    extra: T,
-    ctx: &Ctx<'_>,
-) -> Reply {
-    let (access, refresh) = (session.access_token.clone(), session.refresh_token.clone());
-    let reply = Reply::json(status, &SessionWith { session, extra });
-    session::set_cookies(reply, &access, &refresh, ctx.req)
-}
-
 /// Trims a passkey name and checks it: 1–100 characters, no control characters.
 fn passkey_name(raw: &str) -> AppResult<String> {
     let name = raw.trim();
@@ -99,7 +80,7 @@ struct RegisterOptions {
 pub fn register_options(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: RegisterOptions = ctx.req.json()?;
     let name = passkey_name(&body.name)?;
-    let user = confirm_password(ctx, &body.password)?;
+    let user = confirm_password(ctx, &body.password, "password")?;
     // Every started registration counts, so ceremony rows cannot be piled up.
     ctx.app.limiter.hit(Action::Sensitive, &user.id)?;
     let existing = db::read(ctx.conn, |tx| passkeys::credentials_of(tx, &user.id))?;
@@ -167,24 +148,14 @@ pub fn register_finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let name = ceremony
         .name
         .ok_or_else(|| AppError::internal("registration ceremony without a name"))?;
-    let (app, req) = (ctx.app, ctx.req);
+    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
     // Store, end every other session and start this one: all or nothing.
     let (session, entry) = db::write(ctx.conn, |tx| {
         let entry = passkeys::insert(tx, &user_id, &name, &passkey)?;
-        let user = users::by_id(tx, &user_id)?.ok_or_else(gone)?;
-        let version = session::revoke_all(tx, &user_id)?;
-        Ok((session::issue(app, tx, &user, version, req)?, entry))
+        Ok((session::reissue(keys, tx, &user_id, &agent)?, entry))
     })?;
-    Ok(reply_with_session(
-        201,
-        session,
-        NewPasskey { passkey: entry },
-        ctx,
-    ))
-}
-
-fn gone() -> AppError {
-    AppError::unauthorized("unauthenticated", "This account no longer exists.")
+    let extra = NewPasskey { passkey: entry };
+    Ok(session_reply::with_session(201, &session, extra, ctx.req))
 }
 
 // ── management ───────────────────────────────────────────────────────────────────────────
@@ -209,23 +180,18 @@ struct Removed {
 
 pub fn remove(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: RemoveOne = ctx.req.json()?;
-    let user = confirm_password(ctx, &body.password)?;
-    let (app, req) = (ctx.app, ctx.req);
+    let user = confirm_password(ctx, &body.password, "password")?;
+    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
     let session = db::write(ctx.conn, |tx| {
         if !passkeys::delete(tx, &user.id, body.id.trim())? {
             return Err(
                 AppError::not_found("You have no passkey with this id.").with("field", "id")
             );
         }
-        let version = session::revoke_all(tx, &user.id)?;
-        session::issue(app, tx, &user, version, req)
+        session::reissue(keys, tx, &user.id, &agent)
     })?;
-    Ok(reply_with_session(
-        200,
-        session,
-        Removed { removed: 1 },
-        ctx,
-    ))
+    let extra = Removed { removed: 1 };
+    Ok(session_reply::with_session(200, &session, extra, ctx.req))
 }
 
 #[derive(Deserialize)]
@@ -236,19 +202,16 @@ struct Disable {
 
 pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: Disable = ctx.req.json()?;
-    let user = confirm_password(ctx, &body.password)?;
-    let (app, req) = (ctx.app, ctx.req);
+    let user = confirm_password(ctx, &body.password, "password")?;
+    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
     let (session, removed) = db::write(ctx.conn, |tx| {
         let removed = passkeys::delete_all(tx, &user.id)?;
         // A registration started before disabling must not finish after it.
-        tx.execute(
-            "DELETE FROM webauthn_ceremonies WHERE user_id = ?1",
-            [&user.id],
-        )?;
-        let version = session::revoke_all(tx, &user.id)?;
-        Ok((session::issue(app, tx, &user, version, req)?, removed))
+        ceremonies::delete_for_user(tx, &user.id)?;
+        Ok((session::reissue(keys, tx, &user.id, &agent)?, removed))
     })?;
-    Ok(reply_with_session(200, session, Removed { removed }, ctx))
+    let extra = Removed { removed };
+    Ok(session_reply::with_session(200, &session, extra, ctx.req))
 }
 
 // ── discoverable login ───────────────────────────────────────────────────────────────────
@@ -318,27 +281,31 @@ pub fn login_finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     passkey.update_credential(&result);
     let counter = i64::from(result.counter());
 
-    let (app, req) = (ctx.app, ctx.req);
+    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
     let session = db::write(ctx.conn, |tx| {
         // Re-read under the write lock: a concurrent login with a copy of this key
         // may have moved the counter since we verified.
         let current =
             passkeys::by_credential_id(tx, &raw_id)?.ok_or_else(pk::unknown_credential)?;
         if (counter != 0 || current.sign_count != 0) && counter <= current.sign_count {
-            return Err(pk::cloned());
+            return Ok(None);
         }
         passkeys::record_use(tx, &current.id, &passkey)?;
         let user = users::by_id(tx, &current.user_id)?.ok_or_else(pk::unknown_credential)?;
         // A complete login by itself, also with 2FA: the passkey is possession and
         // the required user verification is the second factor.
-        session::issue(app, tx, &user, user.token_version, req)
-    })
-    .inspect_err(|e| {
-        if e.code == "credential_cloned" {
-            report_clone(&stored, counter, &client);
-        }
+        session::issue(keys, tx, &user, user.token_version, &agent).map(Some)
     })?;
-    Ok(session::reply_with_session(200, &session, req))
+    let Some(session) = session else {
+        report_clone(&stored, counter, &client);
+        return Err(pk::cloned());
+    };
+    Ok(session_reply::with_session(
+        200,
+        &session,
+        Nothing {},
+        ctx.req,
+    ))
 }
 
 /// The signature counter in the assertion's authenticator data (bytes 33..37 after

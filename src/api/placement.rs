@@ -3,17 +3,72 @@
 //! for the same pair, keep the item's placed units within its total, write,
 //! and append a movement, all in one `BEGIN IMMEDIATE` transaction so that
 //! clients placing units at once cannot together exceed the total. The public
-//! handlers stay in `stock.rs` and `allocations.rs`.
+//! handlers stay in `stock.rs` and `allocations.rs`; the places' own reads and
+//! deletion (locations, projects) are here too, and so are the sentences of
+//! every refusal about placed units.
 
-use crate::api::input::{self, Whole};
+use crate::api::fields::{self, Whole};
+use crate::api::list;
+use crate::api::words::plural;
+use crate::ctx::Ctx;
+use crate::db::facts::Noun;
 use crate::db::items::{self, Item};
 use crate::db::movements::{self, Change};
+use crate::db::named::Place;
 use crate::db::placement::{self, PlacedFilter, Placement};
 use crate::db::{self, named};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
-use crate::router::Ctx;
 use serde::Deserialize;
+
+/// How the API words one kind of placement's refusals.
+struct Words {
+    /// The 409 for a second row of the same (item, place).
+    duplicate: fn(item: &str, place: &str, existing: i64) -> String,
+    /// The 409 for more units than the item has left.
+    over: fn(left: i64, total: i64) -> String,
+    /// The 409 for deleting a place that still holds rows, and the key of the
+    /// number of rows in its body.
+    in_use: fn(place: &str, rows: i64) -> String,
+    rows_key: &'static str,
+}
+
+fn words(kind: &Placement) -> &'static Words {
+    static STOCK: Words = Words {
+        duplicate: |item, place, existing| {
+            format!(
+                "'{item}' is already stocked at '{place}' (stock row {existing}); change that row instead."
+            )
+        },
+        over: |left, total| format!("Only {left} of {total} not yet stocked."),
+        in_use: |location, rows| {
+            format!(
+                "Location '{location}' cannot be deleted: it holds {}. Move or remove them first.",
+                plural(rows, "stock row", "stock rows")
+            )
+        },
+        rows_key: "stock_rows",
+    };
+    static ALLOCATIONS: Words = Words {
+        duplicate: |item, place, existing| {
+            format!(
+                "'{item}' is already allocated to '{place}' (allocation {existing}); change that allocation instead."
+            )
+        },
+        over: |left, total| format!("Only {left} of {total} left to allocate."),
+        in_use: |project, rows| {
+            format!(
+                "Project '{project}' cannot be deleted: it has {}. Remove them first.",
+                plural(rows, "allocation", "allocations")
+            )
+        },
+        rows_key: "allocation_rows",
+    };
+    match kind.noun {
+        Noun::StockRow => &STOCK,
+        _ => &ALLOCATIONS,
+    }
+}
 
 /// `PUT` `{quantity, note?}`: the only thing a row lets change.
 #[derive(Deserialize)]
@@ -33,9 +88,9 @@ pub fn get(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
         item_id: ctx.req.opt_id_param("item_id")?,
         place_id: ctx.req.opt_id_param(kind.place.key)?,
     };
-    let q = input::list_query(ctx.req, kind.sorts)?;
+    let q = list::list_query(ctx.req, kind.sorts)?;
     let page = db::read(ctx.conn, |tx| placement::list(tx, kind, &q, by))?;
-    Ok(input::page_reply(&page))
+    Ok(list::page_reply(&page, &q))
 }
 
 /// A new row as the client asked for it, already validated.
@@ -44,6 +99,25 @@ pub struct NewPlacement {
     pub place_id: i64,
     pub quantity: i64,
     pub note: Option<String>,
+}
+
+impl NewPlacement {
+    /// Checks the fields of a `POST` body; the place's id is named by its key
+    /// (`location_id`, `project_id`) in errors.
+    pub fn parse(
+        kind: &Placement,
+        item_id: Whole,
+        place_id: Whole,
+        quantity: Whole,
+        note: Option<&str>,
+    ) -> AppResult<NewPlacement> {
+        Ok(NewPlacement {
+            item_id: fields::id("item_id", item_id)?,
+            place_id: fields::id(kind.place.key, place_id)?,
+            quantity: fields::quantity("quantity", quantity)?,
+            note: fields::note(note)?,
+        })
+    }
 }
 
 /// `POST`: creates the row and records the units as placed.
@@ -55,7 +129,7 @@ pub fn create(ctx: &mut Ctx<'_>, kind: &'static Placement, new: NewPlacement) ->
         if let Some((existing, _)) = placement::find(tx, kind, new.item_id, new.place_id)? {
             return Err(AppError::conflict(
                 "duplicate",
-                (kind.duplicate)(&item.name, &place, existing),
+                (words(kind).duplicate)(&item.name, &place, existing),
             )
             .with("existing_id", existing));
         }
@@ -66,7 +140,7 @@ pub fn create(ctx: &mut Ctx<'_>, kind: &'static Placement, new: NewPlacement) ->
             note: new.note.as_deref(),
             ..kind.change(new.item_id, new.place_id, new.quantity, new.quantity)
         };
-        movements::record(tx, &user, &change)?;
+        movements::record(tx, user.actor(), &change)?;
         placement::get(tx, kind, id)
     })?;
     Ok(Reply::created(&row))
@@ -77,8 +151,8 @@ pub fn create(ctx: &mut Ctx<'_>, kind: &'static Placement, new: NewPlacement) ->
 pub fn update(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
     let body: QuantityChange = ctx.req.json()?;
-    let quantity = input::quantity("quantity", body.quantity)?;
-    let note = input::note(body.note.as_deref())?;
+    let quantity = fields::quantity("quantity", body.quantity)?;
+    let note = fields::note(body.note.as_deref())?;
     let user = ctx.user()?.clone();
     let row = db::write(ctx.conn, |tx| {
         let old = placement::get(tx, kind, id)?;
@@ -92,7 +166,7 @@ pub fn update(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
                 note: note.as_deref(),
                 ..kind.change(old.item_id, old.place_id, delta, quantity)
             };
-            movements::record(tx, &user, &change)?;
+            movements::record(tx, user.actor(), &change)?;
         }
         placement::get(tx, kind, id)
     })?;
@@ -108,31 +182,58 @@ pub fn delete(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
         let old = placement::get(tx, kind, id)?;
         placement::delete(tx, kind, id)?;
         let change = kind.change(old.item_id, old.place_id, -old.quantity, 0);
-        movements::record(tx, &user, &change)?;
+        movements::record(tx, user.actor(), &change)?;
         Ok(())
     })?;
-    Ok(input::deleted(id))
+    Ok(crate::api::deleted(id))
+}
+
+/// `GET` of a place (a location or a project): every one (searchable,
+/// sortable, paged) or `?id=` one; with `?{flag}=true` each also lists what is
+/// placed there, read for the whole page in one query.
+pub fn get_place<P: Place>(ctx: &mut Ctx<'_>, flag: &str) -> AppResult<Reply> {
+    let with_held = ctx.req.flag(flag);
+    let kind = P::placement();
+    if let Some(id) = ctx.req.opt_id_param("id")? {
+        let place = db::read(ctx.conn, |tx| {
+            let mut p: P = named::get(tx, id)?;
+            if with_held {
+                p.hold(placement::held_at(tx, kind, id)?);
+            }
+            Ok(p)
+        })?;
+        return Ok(Reply::ok(&place));
+    }
+    let q = list::list_query(ctx.req, P::SORTS)?;
+    let page = db::read(ctx.conn, |tx| {
+        let mut page = named::list::<P>(tx, &q)?;
+        if with_held {
+            let ids: Vec<i64> = page.rows.iter().map(P::id).collect();
+            let mut held = placement::held_at_each(tx, kind, &ids)?;
+            for p in &mut page.rows {
+                p.hold(held.remove(&p.id()).unwrap_or_default());
+            }
+        }
+        Ok(page)
+    })?;
+    Ok(list::page_reply(&page, &q))
 }
 
 /// `DELETE ?id=` of a place (a location or a project): refused with 409
-/// `in_use` while rows are placed there; `refusal` words it from the place's
-/// name and the number of rows, which the error body carries as `rows_key`.
-pub fn delete_place(
-    ctx: &mut Ctx<'_>,
-    kind: &'static Placement,
-    rows_key: &str,
-    refusal: fn(place: &str, rows: i64) -> String,
-) -> AppResult<Reply> {
+/// `in_use` while rows are placed there, with the number of rows.
+pub fn delete_place(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
+    let words = words(kind);
     db::write(ctx.conn, |tx| {
         let name = named::name_of(tx, kind.place, id)?;
         let rows = placement::rows_at(tx, kind, id)?;
         if rows > 0 {
-            return Err(AppError::conflict("in_use", refusal(&name, rows)).with(rows_key, rows));
+            return Err(AppError::conflict("in_use", (words.in_use)(&name, rows))
+                .with(words.rows_key, rows));
         }
         named::delete(tx, kind.place, id)
     })?;
-    Ok(input::deleted(id))
+    Ok(crate::api::deleted(id))
 }
 
 /// Refuses `requested` units when `placed` (the item's other rows) plus them
@@ -143,10 +244,12 @@ fn check_total(kind: &Placement, item: &Item, placed: i64, requested: i64) -> Ap
         return Ok(());
     }
     let left = total - placed;
-    Err(AppError::conflict(kind.over_code, (kind.over)(left, total))
-        .with("field", "quantity")
-        .with("total_quantity", total)
-        .with(kind.placed_key, placed)
-        .with(kind.left_key, left)
-        .with("requested", requested))
+    Err(
+        AppError::conflict(kind.over_code, (words(kind).over)(left, total))
+            .with("field", "quantity")
+            .with("total_quantity", total)
+            .with(kind.placed_key, placed)
+            .with(kind.left_key, left)
+            .with("requested", requested),
+    )
 }

@@ -1,14 +1,13 @@
 //! `/api/project`: projects; `?details=true` adds their allocations.
 
-use crate::api::input::{self, MAX_TEXT};
-use crate::api::items::plural;
+use crate::api::fields::{self, MAX_TEXT};
 use crate::api::placement;
+use crate::ctx::Ctx;
 use crate::db::named::{self, PROJECTS};
-use crate::db::placement::{self as rows, ALLOCATIONS};
-use crate::db::{self, projects};
+use crate::db::placement::ALLOCATIONS;
+use crate::db::projects::{self, Project};
 use crate::error::AppResult;
 use crate::http::Reply;
-use crate::router::Ctx;
 use serde::Deserialize;
 
 /// `POST /api/project`.
@@ -23,48 +22,27 @@ struct NewProjectBody {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProjectChanges {
-    #[serde(default, deserialize_with = "input::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     name: Option<String>,
-    #[serde(default, deserialize_with = "input::nullable")]
+    #[serde(default, deserialize_with = "fields::nullable")]
     description: Option<Option<String>>,
 }
 
 /// `GET /api/project`: every project (searchable, sortable, paged) or `?id=`
 /// one; `?details=true` adds `allocations`.
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let details = ctx.req.flag("details");
-    if let Some(id) = ctx.req.opt_id_param("id")? {
-        let project = db::read(ctx.conn, |tx| {
-            let mut p = projects::get(tx, id)?;
-            if details {
-                p.allocations = Some(rows::held_at(tx, &ALLOCATIONS, id)?);
-            }
-            Ok(p)
-        })?;
-        return Ok(Reply::ok(&project));
-    }
-    let q = input::list_query(ctx.req, projects::SORTS)?;
-    let page = db::read(ctx.conn, |tx| {
-        let mut page = projects::list(tx, &q)?;
-        if details {
-            for p in &mut page.rows {
-                p.allocations = Some(rows::held_at(tx, &ALLOCATIONS, p.id)?);
-            }
-        }
-        Ok(page)
-    })?;
-    Ok(input::page_reply(&page))
+    placement::get_place::<Project>(ctx, "details")
 }
 
 /// `POST /api/project` `{name, description?}`.
 pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: NewProjectBody = ctx.req.json()?;
-    let name = input::name("name", &body.name)?;
-    let description = input::text("description", body.description.as_deref(), MAX_TEXT)?;
-    let project = db::write(ctx.conn, |tx| {
+    let name = fields::name("name", &body.name)?;
+    let description = fields::text("description", body.description.as_deref(), MAX_TEXT)?;
+    let project: Project = crate::db::write(ctx.conn, |tx| {
         named::ensure_name_free(tx, &PROJECTS, &name, None)?;
         let id = projects::insert(tx, &name, description.as_deref())?;
-        projects::get(tx, id)
+        named::get(tx, id)
     })?;
     Ok(Reply::created(&project))
 }
@@ -73,25 +51,20 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
     let body: ProjectChanges = ctx.req.json()?;
-    let name = input::name_change("name", body.name)?;
-    let description = input::text_change("description", body.description, MAX_TEXT)?;
-    let project = db::write(ctx.conn, |tx| {
-        let old = projects::get(tx, id)?;
+    let name = fields::name_change("name", body.name)?;
+    let description = fields::text_change("description", body.description, MAX_TEXT)?;
+    let project: Project = crate::db::write(ctx.conn, |tx| {
+        let old: Project = named::get(tx, id)?;
         let name = name.unwrap_or(old.name);
         let description = description.unwrap_or(old.description);
         named::ensure_name_free(tx, &PROJECTS, &name, Some(id))?;
         projects::update(tx, id, &name, description.as_deref())?;
-        projects::get(tx, id)
+        named::get(tx, id)
     })?;
     Ok(Reply::ok(&project))
 }
 
 /// `DELETE /api/project?id=`: only a project without allocations.
 pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    placement::delete_place(ctx, &ALLOCATIONS, "allocation_rows", |project, rows| {
-        format!(
-            "Project '{project}' cannot be deleted: it has {}. Remove them first.",
-            plural(rows, "allocation", "allocations")
-        )
-    })
+    placement::delete_place(ctx, &ALLOCATIONS)
 }

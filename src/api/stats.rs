@@ -1,87 +1,12 @@
 //! `GET /api/stats`: the counts and unit totals the dashboard shows, and the
-//! items whose allocations exceed what is on the shelves.
+//! items whose allocations exceed what is on the shelves (`db/stats.rs`).
 
-use crate::db;
+use crate::ctx::Ctx;
+use crate::db::{self, stats};
 use crate::error::AppResult;
 use crate::http::Reply;
-use crate::router::Ctx;
-use rusqlite::Connection;
-use serde::Serialize;
-
-/// How many short items `short_items` lists, worst first.
-const SHORT_LISTED: i64 = 10;
-
-#[derive(Serialize)]
-pub struct Stats {
-    items: i64,
-    locations: i64,
-    projects: i64,
-    units_total: i64,
-    units_stocked: i64,
-    units_allocated: i64,
-    units_available: i64,
-    items_short: i64,
-    short_items: Vec<ShortItem>,
-}
-
-/// An item with more units allocated than stocked.
-#[derive(Serialize)]
-pub struct ShortItem {
-    id: i64,
-    name: String,
-    stocked_quantity: i64,
-    allocated_quantity: i64,
-    missing: i64,
-}
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let stats = db::read(ctx.conn, |tx| load(tx))?;
+    let stats = db::read(ctx.conn, |tx| stats::load(tx))?;
     Ok(Reply::ok(&stats))
-}
-
-/// Every figure comes from a row or an index kept up to date by the schema's
-/// triggers (`inventory_totals`, `items.stocked_quantity`/`allocated_quantity`
-/// and the partial index `items_short`), so the cost does not grow with the
-/// number of items, only with the number of short ones.
-pub fn load(conn: &Connection) -> AppResult<Stats> {
-    let count = |table: &str| -> rusqlite::Result<i64> {
-        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-    };
-    let (items, units_total, units_stocked, units_allocated) = conn
-        .prepare_cached(
-            "SELECT items, units_total, units_stocked, units_allocated FROM inventory_totals",
-        )?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-    let items_short: i64 = conn
-        .prepare_cached("SELECT count(*) FROM items WHERE allocated_quantity > stocked_quantity")?
-        .query_row([], |r| r.get(0))?;
-    let short_items = conn
-        .prepare_cached(&format!(
-            "SELECT id, name, stocked_quantity, allocated_quantity FROM items
-             WHERE allocated_quantity > stocked_quantity
-             ORDER BY allocated_quantity - stocked_quantity DESC, id LIMIT {SHORT_LISTED}"
-        ))?
-        .query_map([], |r| {
-            let stocked: i64 = r.get(2)?;
-            let allocated: i64 = r.get(3)?;
-            Ok(ShortItem {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                stocked_quantity: stocked,
-                allocated_quantity: allocated,
-                missing: allocated - stocked,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Stats {
-        items,
-        locations: count("locations")?,
-        projects: count("projects")?,
-        units_total,
-        units_stocked,
-        units_allocated,
-        units_available: units_total - units_allocated,
-        items_short,
-        short_items,
-    })
 }

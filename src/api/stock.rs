@@ -3,15 +3,15 @@
 //! movement in the same transaction; stock over all locations never exceeds the
 //! item's total.
 
-use crate::api::input::{self, Whole};
+use crate::api::fields::{self, Whole};
 use crate::api::placement::{self, NewPlacement};
+use crate::ctx::Ctx;
 use crate::db::movements::{self, Change, KIND_TRANSFER};
 use crate::db::named::{self, LOCATIONS};
 use crate::db::placement::{self as rows, Placed, STOCK};
 use crate::db::{self, items};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
-use crate::router::Ctx;
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/stock`.
@@ -46,12 +46,13 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 /// of 10 not yet stocked.") beyond the item's total.
 pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: NewStock = ctx.req.json()?;
-    let new = NewPlacement {
-        item_id: input::id("item_id", body.item_id)?,
-        place_id: input::id("location_id", body.location_id)?,
-        quantity: input::quantity("quantity", body.quantity)?,
-        note: input::note(body.note.as_deref())?,
-    };
+    let new = NewPlacement::parse(
+        &STOCK,
+        body.item_id,
+        body.location_id,
+        body.quantity,
+        body.note.as_deref(),
+    )?;
     placement::create(ctx, &STOCK, new)
 }
 
@@ -79,11 +80,11 @@ struct Transferred {
 /// change, so the stock invariant cannot break.
 pub fn transfer(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: Transfer = ctx.req.json()?;
-    let item_id = input::id("item_id", body.item_id)?;
-    let from = input::id("from_location_id", body.from_location_id)?;
-    let to = input::id("to_location_id", body.to_location_id)?;
-    let quantity = input::quantity("quantity", body.quantity)?;
-    let note = input::note(body.note.as_deref())?;
+    let item_id = fields::id("item_id", body.item_id)?;
+    let from = fields::id("from_location_id", body.from_location_id)?;
+    let to = fields::id("to_location_id", body.to_location_id)?;
+    let quantity = fields::quantity("quantity", body.quantity)?;
+    let note = fields::note(body.note.as_deref())?;
     if quantity == 0 {
         return Err(AppError::invalid_field(
             "quantity",
@@ -136,7 +137,7 @@ pub fn transfer(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             note: note.as_deref(),
             ..Change::new(KIND_TRANSFER, item_id, quantity, after)
         };
-        let movement_id = movements::record(tx, &user, &change)?;
+        let movement_id = movements::record(tx, user.actor(), &change)?;
         Ok(Transferred {
             from: if left == 0 {
                 None

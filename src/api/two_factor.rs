@@ -9,15 +9,15 @@
 //! compare-and-set in the same transaction that acts on it.
 
 use crate::api::account::confirm_password;
-use crate::app::App;
-use crate::auth::ratelimit::Action;
+use crate::api::session_reply::{self, Nothing};
+use crate::auth::ratelimit::{Action, RateLimiter};
 use crate::auth::tokens::{PURPOSE_2FA_LOGIN, PURPOSE_2FA_SETUP};
 use crate::auth::totp::{self, CodeCheck};
 use crate::auth::{recovery_codes, session};
+use crate::ctx::Ctx;
 use crate::db::{self, two_factor, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
-use crate::router::Ctx;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -78,21 +78,39 @@ fn require_code(code: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// A code that did not pass: the failures that stay counted against the
+/// account's second-factor limit.
+enum BadCode {
+    Wrong,
+    AlreadyUsed,
+}
+
+impl BadCode {
+    fn error(self) -> AppError {
+        match self {
+            BadCode::Wrong => invalid_code(),
+            BadCode::AlreadyUsed => code_already_used(),
+        }
+    }
+}
+
 /// Runs one second-factor attempt of an account: counted up front (429 with
 /// Retry-After once the limit is reached, even for a right code), and given back
-/// unless it failed on a wrong or already-used code.
+/// unless the code was wrong or already used. No write was made for a bad code,
+/// so the attempt's transaction may commit with it.
 fn counted_attempt<T>(
-    app: &App,
+    limiter: &RateLimiter,
     user_id: &str,
-    attempt: impl FnOnce() -> AppResult<T>,
+    attempt: impl FnOnce() -> AppResult<Result<T, BadCode>>,
 ) -> AppResult<T> {
-    app.limiter.hit(Action::SecondFactor, user_id)?;
-    let result = attempt();
-    match &result {
-        Err(e) if matches!(e.code, "invalid_code" | "code_already_used") => {}
-        _ => app.limiter.refund(Action::SecondFactor, user_id),
+    limiter.hit(Action::SecondFactor, user_id)?;
+    match attempt() {
+        Ok(Err(bad)) => Err(bad.error()),
+        other => {
+            limiter.refund(Action::SecondFactor, user_id);
+            other?.map_err(BadCode::error)
+        }
     }
-    result
 }
 
 /// Checks a TOTP code against the stored secret and, if it is good, records its
@@ -194,26 +212,23 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         _ => return Err(invalid_token("setup token")),
     };
     require_code(&body.code)?;
-    let (app, req) = (ctx.app, ctx.req);
-    let step = counted_attempt(app, &user.id, || {
+    let step = counted_attempt(&ctx.app.limiter, &user.id, || {
         match totp::check(&secret, &body.code, db::now(), 0)? {
-            CodeCheck::Accepted(step) => Ok(step),
-            _ => Err(invalid_code()),
+            CodeCheck::Accepted(step) => Ok(Ok(step)),
+            _ => Ok(Err(BadCode::Wrong)),
         }
     })?;
     let codes = recovery_codes::generate();
+    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
     let session = db::write(ctx.conn, |tx| {
         if !two_factor::enable(tx, &user.id, &secret, step)? {
             return Err(already_enabled());
         }
-        two_factor::replace_recovery_codes(tx, &user.id, &codes)?;
-        let version = session::revoke_all(tx, &user.id)?;
-        let user = users::by_id(tx, &user.id)?.ok_or_else(account_gone)?;
-        session::issue(app, tx, &user, version, req)
+        two_factor::replace_recovery_codes(tx, &user.id, &recovery_codes::hashes(&codes))?;
+        session::reissue(keys, tx, &user.id, &agent)
     })?;
-    let mut extra = serde_json::Map::new();
-    extra.insert("recovery_codes".into(), json!(codes));
-    session::reply_with_session_and(200, &session, extra, req)
+    let extra = json!({ "recovery_codes": codes });
+    Ok(session_reply::with_session(200, &session, extra, ctx.req))
 }
 
 // ── second login step ──────────────────────────────────────────────────────────
@@ -225,6 +240,7 @@ struct SecondStep {
     code: String,
 }
 
+/// How the second step succeeded: recovery codes answer how many are left.
 enum SecondStepOutcome {
     Totp(session::Session),
     RecoveryCode(session::Session, i64),
@@ -234,7 +250,7 @@ enum SecondStepOutcome {
 /// that, a recovery code (used up by the same statement that checks it).
 pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let (app, req) = (ctx.app, ctx.req);
-    app.limiter.hit(Action::LoginIp, &req.client.to_string())?;
+    app.limiter.hit(Action::LoginIp, &ctx.client_key())?;
     let body: SecondStep = req.json()?;
     let claims = app
         .keys
@@ -248,7 +264,8 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         .filter(live)
         .ok_or_else(|| invalid_token("login challenge"))?;
     let conn = &mut *ctx.conn;
-    let outcome = counted_attempt(app, &user.id, || {
+    let agent = req.user_agent();
+    let outcome = counted_attempt(&app.limiter, &user.id, || {
         let now = db::now();
         db::write(conn, |tx| {
             // Re-read under the write lock: the last accepted step is current.
@@ -257,32 +274,35 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 .ok_or_else(|| invalid_token("login challenge"))?;
             match accept_totp(tx, &user, &body.code, now)? {
                 CodeCheck::Accepted(_) => {
-                    let s = session::issue(app, tx, &user, user.token_version, req)?;
-                    return Ok(SecondStepOutcome::Totp(s));
+                    let s = session::issue(&app.keys, tx, &user, user.token_version, &agent)?;
+                    return Ok(Ok(SecondStepOutcome::Totp(s)));
                 }
-                CodeCheck::AlreadyUsed => return Err(code_already_used()),
+                CodeCheck::AlreadyUsed => return Ok(Err(BadCode::AlreadyUsed)),
                 CodeCheck::Wrong => {}
             }
             let normalised = recovery_codes::normalise(&body.code);
             if !recovery_codes::looks_like_code(&normalised)
-                || !two_factor::consume_recovery_code(tx, &user.id, &normalised)?
+                || !two_factor::consume_recovery_code(
+                    tx,
+                    &user.id,
+                    &recovery_codes::hash(&normalised),
+                )?
             {
-                return Err(invalid_code());
+                return Ok(Err(BadCode::Wrong));
             }
-            let s = session::issue(app, tx, &user, user.token_version, req)?;
+            let s = session::issue(&app.keys, tx, &user, user.token_version, &agent)?;
             let remaining = two_factor::unused_recovery_codes(tx, &user.id)?;
-            Ok(SecondStepOutcome::RecoveryCode(s, remaining))
+            Ok(Ok(SecondStepOutcome::RecoveryCode(s, remaining)))
         })
     })?;
-    match outcome {
-        SecondStepOutcome::Totp(s) => Ok(session::reply_with_session(200, &s, req)),
+    Ok(match outcome {
+        SecondStepOutcome::Totp(s) => session_reply::with_session(200, &s, Nothing {}, req),
         SecondStepOutcome::RecoveryCode(s, remaining) => {
-            let mut extra = serde_json::Map::new();
-            extra.insert("used_recovery_code".into(), json!(true));
-            extra.insert("recovery_codes_remaining".into(), json!(remaining));
-            session::reply_with_session_and(200, &s, extra, req)
+            let extra =
+                json!({ "used_recovery_code": true, "recovery_codes_remaining": remaining });
+            session_reply::with_session(200, &s, extra, req)
         }
-    }
+    })
 }
 
 // ── disable and regenerate ─────────────────────────────────────────────────────
@@ -301,21 +321,21 @@ fn confirm_password_for_2fa(ctx: &mut Ctx<'_>, body: &PasswordAndCode) -> AppRes
         return Err(not_enabled());
     }
     require_code(&body.code)?;
-    confirm_password(ctx, &body.password)
+    confirm_password(ctx, &body.password, "password")
 }
 
 /// Inside a write transaction: 2FA still on and `code` a fresh TOTP code, whose
 /// step is now used up.
-fn require_totp(conn: &Connection, user_id: &str, code: &str) -> AppResult<()> {
+fn require_totp(conn: &Connection, user_id: &str, code: &str) -> AppResult<Result<(), BadCode>> {
     let user = users::by_id(conn, user_id)?.ok_or_else(account_gone)?;
     if !user.two_factor_enabled {
         return Err(not_enabled());
     }
-    match accept_totp(conn, &user, code, db::now())? {
+    Ok(match accept_totp(conn, &user, code, db::now())? {
         CodeCheck::Accepted(_) => Ok(()),
-        CodeCheck::AlreadyUsed => Err(code_already_used()),
-        CodeCheck::Wrong => Err(invalid_code()),
-    }
+        CodeCheck::AlreadyUsed => Err(BadCode::AlreadyUsed),
+        CodeCheck::Wrong => Err(BadCode::Wrong),
+    })
 }
 
 /// `POST /api/2fa/disable`: password and a current TOTP code turn 2FA off, delete
@@ -324,19 +344,21 @@ pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: PasswordAndCode = ctx.req.json()?;
     let user = confirm_password_for_2fa(ctx, &body)?;
     let conn = &mut *ctx.conn;
-    counted_attempt(ctx.app, &user.id, || {
+    counted_attempt(&ctx.app.limiter, &user.id, || {
         db::write(conn, |tx| {
-            require_totp(tx, &user.id, &body.code)?;
+            if let Err(bad) = require_totp(tx, &user.id, &body.code)? {
+                return Ok(Err(bad));
+            }
             two_factor::disable(tx, &user.id)?;
             session::revoke_all(tx, &user.id)?;
-            Ok(())
+            Ok(Ok(()))
         })
     })?;
     let reply = Reply::ok(&json!({
         "message": "Two-factor authentication is off. Every session was ended; log in again.",
         "two_factor_enabled": false,
     }));
-    Ok(session::clear_cookies(reply, ctx.req))
+    Ok(session_reply::clear_session(reply, ctx.req))
 }
 
 /// `POST /api/2fa/recovery-codes/regenerate`: password and a current TOTP code
@@ -346,10 +368,13 @@ pub fn regenerate_recovery_codes(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let user = confirm_password_for_2fa(ctx, &body)?;
     let codes = recovery_codes::generate();
     let conn = &mut *ctx.conn;
-    counted_attempt(ctx.app, &user.id, || {
+    counted_attempt(&ctx.app.limiter, &user.id, || {
         db::write(conn, |tx| {
-            require_totp(tx, &user.id, &body.code)?;
-            two_factor::replace_recovery_codes(tx, &user.id, &codes)
+            if let Err(bad) = require_totp(tx, &user.id, &body.code)? {
+                return Ok(Err(bad));
+            }
+            two_factor::replace_recovery_codes(tx, &user.id, &recovery_codes::hashes(&codes))
+                .map(Ok)
         })
     })?;
     Ok(Reply::ok(&json!({

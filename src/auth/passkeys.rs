@@ -4,9 +4,9 @@
 //! 4xx errors. The HTTP ceremonies themselves live in `api/passkeys.rs`.
 
 use crate::config::Config;
-use crate::db;
+use crate::db::{self, ceremonies};
 use crate::error::{AppError, AppResult};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -121,29 +121,9 @@ pub fn user_handle(user_id: &str) -> Uuid {
     })
 }
 
-/// Credential ids are stored and compared as base64url without padding.
-pub fn credential_id_text(raw: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-}
-
 // ── ceremonies ───────────────────────────────────────────────────────────────────────────
 
-/// What a ceremony row was started for; a token only finishes its own kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CeremonyKind {
-    Register,
-    Login,
-}
-
-impl CeremonyKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            CeremonyKind::Register => "register",
-            CeremonyKind::Login => "login",
-        }
-    }
-}
+pub use crate::db::ceremonies::CeremonyKind;
 
 /// A ceremony taken from the database (and thereby deleted).
 pub struct Ceremony {
@@ -171,13 +151,10 @@ pub fn begin_ceremony(
     state: &impl Serialize,
 ) -> AppResult<String> {
     let now = db::now();
-    conn.prepare_cached("DELETE FROM webauthn_ceremonies WHERE expires_at <= ?1")?
-        .execute([now])?;
+    ceremonies::sweep_expired(conn, now)?;
     // Login options are public: beyond the per-address rate limit, a hard cap keeps
     // many addresses together from filling the table within the five minutes.
-    let pending: i64 = conn
-        .prepare_cached("SELECT count(*) FROM webauthn_ceremonies")?
-        .query_row([], |r| r.get(0))?;
+    let pending = ceremonies::pending(conn)?;
     if pending >= MAX_PENDING_CEREMONIES {
         eprintln!("passkeys: {pending} ceremonies in progress; refusing new ones for now");
         return Err(AppError::busy());
@@ -185,25 +162,24 @@ pub fn begin_ceremony(
     let state = serde_json::to_string(state)
         .map_err(|e| AppError::internal(format_args!("WebAuthn state not serialisable: {e}")))?;
     let token = crate::crypto::random_token(32);
-    conn.prepare_cached(
-        "INSERT INTO webauthn_ceremonies (token_hash, kind, user_id, name, state, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        crate::crypto::sha256_hex(&token),
-        kind.as_str(),
-        user_id,
-        name,
-        state,
-        now + CEREMONY_TTL
-    ])?;
+    ceremonies::insert(
+        conn,
+        &ceremonies::NewCeremony {
+            token_hash: &crate::crypto::sha256_hex(&token),
+            kind,
+            user_id,
+            name,
+            state: &state,
+            expires_at: now + CEREMONY_TTL,
+        },
+    )?;
     Ok(token)
 }
 
 /// Takes a ceremony: the row is deleted in the same write transaction that reads
-/// it (`DELETE … RETURNING`), so any worker can finish it and only once. A token
-/// of another kind or (for registration) another user does not match and is
-/// left alone. An expired row is deleted too, and refused.
+/// it, so any worker can finish it and only once. A token of another kind or
+/// (for registration) another user does not match and is left alone. An
+/// expired row is deleted too, and refused.
 pub fn take_ceremony(
     conn: &mut Connection,
     kind: CeremonyKind,
@@ -222,38 +198,22 @@ pub fn take_ceremony(
     }
     let now = db::now();
     let row = db::write(conn, |tx| {
-        let row = tx
-            .prepare_cached(
-                "DELETE FROM webauthn_ceremonies
-                 WHERE token_hash = ?1 AND kind = ?2 AND (?3 IS NULL OR user_id = ?3)
-                 RETURNING user_id, name, state, expires_at",
-            )?
-            .query_row(
-                params![crate::crypto::sha256_hex(token), kind.as_str(), user_id],
-                |r| {
-                    Ok((
-                        Ceremony {
-                            user_id: r.get(0)?,
-                            name: r.get(1)?,
-                            state: r.get(2)?,
-                        },
-                        r.get::<_, i64>(3)?,
-                    ))
-                },
-            )
-            .optional()?;
-        tx.prepare_cached("DELETE FROM webauthn_ceremonies WHERE expires_at <= ?1")?
-            .execute([now])?;
+        let row = ceremonies::take(tx, &crate::crypto::sha256_hex(token), kind, user_id)?;
+        ceremonies::sweep_expired(tx, now)?;
         Ok(row)
     })?;
     match row {
         None => Err(unknown()),
-        Some((_, expires_at)) if expires_at <= now => Err(AppError::bad_request(
+        Some(row) if row.expires_at <= now => Err(AppError::bad_request(
             "ceremony_expired",
             "This passkey request has expired (after 5 minutes). Start again.",
         )
         .with("field", "challenge_token")),
-        Some((ceremony, _)) => Ok(ceremony),
+        Some(row) => Ok(Ceremony {
+            user_id: row.user_id,
+            name: row.name,
+            state: row.state,
+        }),
     }
 }
 
@@ -296,10 +256,9 @@ pub fn rejected(e: &WebauthnError, kind: CeremonyKind, webauthn: &Webauthn) -> A
             "user_not_present",
             "The authenticator did not confirm your presence.",
         ),
-        W::CredentialExcludedFromRequest | W::CredentialAlreadyExists => AppError::conflict(
-            "passkey_exists",
-            "This passkey is already registered.",
-        ),
+        W::CredentialExcludedFromRequest | W::CredentialAlreadyExists => {
+            crate::db::facts::Fact::PasskeyExists.into()
+        }
         W::CredentialPossibleCompromise => cloned(),
         W::CredentialNotFound => unknown_credential(),
         W::CredentialBackupEligibilityInconsistent => refused(

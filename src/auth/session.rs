@@ -1,11 +1,13 @@
-//! Sessions: the one function that issues an access + refresh token pair (used by
-//! password, 2FA and passkey login alike), refresh-token rotation, revocation, the
-//! auth cookies, and the middleware that turns a request into the current user.
+//! Sessions (auth layer: no HTTP types): the one function that issues an access +
+//! refresh token pair ([`issue`]) and the one that ends every other session and
+//! issues a new one after a credential change ([`reissue`]), used by password,
+//! 2FA and passkey flows alike; refresh-token rotation and revocation. How a
+//! session travels to the client (JSON and cookies) is `api/session_reply.rs`.
 
-use crate::app::App;
+use crate::auth::tokens::{ACCESS_TTL, Keys};
+use crate::db::movements::Actor;
 use crate::db::{self, sessions, users};
 use crate::error::{AppError, AppResult};
-use crate::http::{Reply, Request, cookie};
 use rusqlite::Connection;
 use serde::Serialize;
 
@@ -20,6 +22,14 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn is_admin(&self) -> bool {
         self.role == "admin"
+    }
+
+    /// The user as the author of a recorded change.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            user_id: &self.id,
+            username: &self.username,
+        }
     }
 }
 
@@ -44,19 +54,19 @@ pub struct SessionUser {
 /// Issues a new session for `user` inside the caller's transaction: a signed
 /// access token and a random refresh token whose hash is stored.
 pub fn issue(
-    app: &App,
+    keys: &Keys,
     conn: &Connection,
     user: &users::User,
     token_version: i64,
-    req: &Request,
+    user_agent: &str,
 ) -> AppResult<Session> {
     let refresh = crate::crypto::random_token(32);
-    sessions::insert(conn, &user.id, &refresh, &req.user_agent())?;
+    sessions::insert(conn, &user.id, &refresh, user_agent)?;
     Ok(Session {
-        access_token: app.keys.access_token(&user.id, &user.role, token_version)?,
+        access_token: keys.access_token(&user.id, &user.role, token_version)?,
         refresh_token: refresh,
         token_type: "Bearer",
-        expires_in: crate::auth::tokens::ACCESS_TTL,
+        expires_in: ACCESS_TTL,
         user: SessionUser {
             id: user.id.clone(),
             username: user.username.clone(),
@@ -66,6 +76,25 @@ pub fn issue(
     })
 }
 
+/// After a credential change, inside its transaction: every session of the
+/// user ends (refresh tokens revoked, access tokens dead through the token
+/// version) and the one making the change gets a new session. The user row is
+/// re-read so the session reflects the change (e.g. 2FA now on).
+pub fn reissue(
+    keys: &Keys,
+    conn: &Connection,
+    user_id: &str,
+    user_agent: &str,
+) -> AppResult<Session> {
+    let version = revoke_all(conn, user_id)?;
+    let user = users::by_id(conn, user_id)?.ok_or_else(account_gone)?;
+    issue(keys, conn, &user, version, user_agent)
+}
+
+fn account_gone() -> AppError {
+    AppError::unauthorized("unauthenticated", "This account no longer exists.")
+}
+
 /// Revokes every session of a user: refresh tokens and (via the token version)
 /// access tokens. Returns the new token version for a session issued right after.
 pub fn revoke_all(conn: &Connection, user_id: &str) -> AppResult<i64> {
@@ -73,76 +102,15 @@ pub fn revoke_all(conn: &Connection, user_id: &str) -> AppResult<i64> {
     users::bump_token_version(conn, user_id)
 }
 
-/// Answers with the session as JSON and sets both auth cookies.
-pub fn reply_with_session(status: u16, session: &Session, req: &Request) -> Reply {
-    let reply = Reply::json(status, session);
-    set_cookies(reply, &session.access_token, &session.refresh_token, req)
-}
-
-/// Like `reply_with_session`, with `extra` top-level fields next to the session's
-/// (e.g. the recovery codes shown once when 2FA is enabled).
-pub fn reply_with_session_and(
-    status: u16,
-    session: &Session,
-    extra: serde_json::Map<String, serde_json::Value>,
-    req: &Request,
-) -> AppResult<Reply> {
-    let mut body = match serde_json::to_value(session) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => {
-            return Err(AppError::internal(
-                "a session did not serialise to an object",
-            ));
-        }
-    };
-    body.extend(extra);
-    let reply = Reply::json(status, &body);
-    Ok(set_cookies(
-        reply,
-        &session.access_token,
-        &session.refresh_token,
-        req,
-    ))
-}
-
-pub fn set_cookies(reply: Reply, access: &str, refresh: &str, req: &Request) -> Reply {
-    reply
-        .header(
-            "Set-Cookie",
-            cookie(
-                "access_token",
-                access,
-                "/",
-                crate::auth::tokens::ACCESS_TTL,
-                req.secure,
-            ),
-        )
-        .header(
-            "Set-Cookie",
-            // The refresh cookie is only ever sent to the refresh and logout endpoints.
-            cookie(
-                "refresh_token",
-                refresh,
-                "/api",
-                sessions::REFRESH_TTL,
-                req.secure,
-            ),
-        )
-}
-
-pub fn clear_cookies(reply: Reply, req: &Request) -> Reply {
-    reply
-        .header("Set-Cookie", cookie("access_token", "", "/", 0, req.secure))
-        .header(
-            "Set-Cookie",
-            cookie("refresh_token", "", "/api", 0, req.secure),
-        )
-}
-
 /// Rotates a refresh token: the old row is revoked and a new session issued in
 /// one transaction. A token presented again after use revokes every session of
 /// its owner (it has probably been stolen).
-pub fn rotate(app: &App, conn: &mut Connection, token: &str, req: &Request) -> AppResult<Session> {
+pub fn rotate(
+    keys: &Keys,
+    conn: &mut Connection,
+    token: &str,
+    user_agent: &str,
+) -> AppResult<Session> {
     let invalid = || {
         AppError::unauthorized(
             "invalid_refresh_token",
@@ -152,7 +120,7 @@ pub fn rotate(app: &App, conn: &mut Connection, token: &str, req: &Request) -> A
     let outcome = db::write(conn, |tx| match sessions::consume(tx, token)? {
         sessions::Consumed::Ok(user_id) => {
             let user = users::by_id(tx, &user_id)?.ok_or_else(invalid)?;
-            Ok(Ok(issue(app, tx, &user, user.token_version, req)?))
+            Ok(Ok(issue(keys, tx, &user, user.token_version, user_agent)?))
         }
         sessions::Consumed::Reused(user_id) => {
             revoke_all(tx, &user_id)?;
@@ -164,58 +132,4 @@ pub fn rotate(app: &App, conn: &mut Connection, token: &str, req: &Request) -> A
         eprintln!("security: reused refresh token for user {user_id}; all sessions revoked");
         invalid()
     })
-}
-
-/// The token a request carries: `Authorization: Bearer` first, then the cookie.
-pub fn bearer_or_cookie(req: &Request) -> Option<(String, bool)> {
-    if let Some(h) = req.header("authorization") {
-        let mut parts = h.splitn(2, ' ');
-        if parts
-            .next()
-            .is_some_and(|s| s.eq_ignore_ascii_case("bearer"))
-            && let Some(t) = parts.next().map(str::trim).filter(|t| !t.is_empty())
-        {
-            return Some((t.to_string(), true));
-        }
-    }
-    req.cookie("access_token").map(|t| (t, false))
-}
-
-/// What the middleware found.
-pub enum Auth {
-    None,
-    Invalid,
-    User(CurrentUser, bool),
-}
-
-/// Resolves the current user: a valid signature, a live token version and a user
-/// that still exists. The bool says whether it came from a Bearer header.
-pub fn authenticate(app: &App, conn: &Connection, req: &Request) -> AppResult<Auth> {
-    let Some((token, bearer)) = bearer_or_cookie(req) else {
-        return Ok(Auth::None);
-    };
-    let Some(claims) = app.keys.verify_access(&token) else {
-        return Ok(Auth::Invalid);
-    };
-    let row = conn
-        .prepare_cached("SELECT username, role, token_version FROM users WHERE id = ?1")?
-        .query_row([&claims.sub], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        });
-    match row {
-        Ok((username, role, version)) if version == claims.ver => Ok(Auth::User(
-            CurrentUser {
-                id: claims.sub,
-                username,
-                role,
-            },
-            bearer,
-        )),
-        Ok(_) | Err(rusqlite::Error::QueryReturnedNoRows) => Ok(Auth::Invalid),
-        Err(e) => Err(e.into()),
-    }
 }

@@ -1,6 +1,7 @@
 //! The `items` table and its aggregates: how much of an item is stocked,
 //! allocated, still available, and in how many locations and projects.
 
+use crate::db::facts::{Fact, Noun};
 use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn, sort, sort_nullable};
 use crate::error::{AppError, AppResult};
 use rusqlite::types::Value;
@@ -118,7 +119,11 @@ pub fn get(conn: &Connection, id: i64) -> AppResult<Item> {
 }
 
 pub fn not_found(id: i64) -> AppError {
-    AppError::not_found(format!("Item {id} does not exist.")).with("item_id", id)
+    Fact::NotFound {
+        noun: Noun::Item,
+        id,
+    }
+    .into()
 }
 
 pub struct NewItem {

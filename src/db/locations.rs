@@ -1,13 +1,12 @@
 //! The `locations` table: storage places with unique (case-insensitive) names,
-//! their totals and what they hold. Name checks, lookups by name and deletion
-//! are shared with projects (`named.rs`); the stock rows are in `placement.rs`.
+//! their totals and what they hold. Reading, name checks and deletion are
+//! shared with projects (`named.rs`); the stock rows are in `placement.rs`.
 
-use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn, sort};
-use crate::db::named::{self, LOCATIONS};
-use crate::db::placement::Held;
+use crate::db::listing::{SortColumn, sort};
+use crate::db::named::{self, LOCATIONS, Named, Place};
+use crate::db::placement::{Held, Placement, STOCK};
 use crate::error::AppResult;
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, Row, params};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -21,48 +20,39 @@ pub struct Location {
     pub items: Option<Vec<Held>>,
 }
 
-pub const SORTS: &[SortColumn] = &[
-    sort("id", "t.id", false),
-    sort("name", "t.name", true),
-    sort("item_count", "t.item_count", false),
-    sort("total_units", "t.total_units", false),
-];
-
-const ROWS: &str = "SELECT l.id, l.name,
-        (SELECT count(*) FROM stock WHERE location_id = l.id) AS item_count,
-        COALESCE((SELECT SUM(quantity) FROM stock WHERE location_id = l.id), 0) AS total_units
-    FROM locations l";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Location> {
-    Ok(Location {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        item_count: r.get(2)?,
-        total_units: r.get(3)?,
-        items: None,
-    })
-}
-
-pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Location>> {
-    let mut f = Filter::default();
-    if let Some(p) = q.search.as_ref().map(|s| &s.like) {
-        f.add("name LIKE ? ESCAPE '\\'", vec![Value::Text(p.clone())]);
+impl Place for Location {
+    fn named() -> &'static Named {
+        &LOCATIONS
     }
-    listing::page(
-        conn,
-        q,
-        &f,
-        ROWS,
-        &listing::count_sql("locations", &f),
-        from_row,
-    )
-}
-
-pub fn get(conn: &Connection, id: i64) -> AppResult<Location> {
-    conn.prepare_cached(&format!("{ROWS} WHERE l.id = ?1"))?
-        .query_row([id], from_row)
-        .optional()?
-        .ok_or_else(|| named::not_found(&LOCATIONS, id))
+    fn placement() -> &'static Placement {
+        &STOCK
+    }
+    const ROWS: &'static str = "SELECT n.id, n.name,
+        (SELECT count(*) FROM stock WHERE location_id = n.id) AS item_count,
+        COALESCE((SELECT SUM(quantity) FROM stock WHERE location_id = n.id), 0) AS total_units
+    FROM locations n";
+    const SEARCHED: &'static [&'static str] = &["name"];
+    const SORTS: &'static [SortColumn] = &[
+        sort("id", "t.id", false),
+        sort("name", "t.name", true),
+        sort("item_count", "t.item_count", false),
+        sort("total_units", "t.total_units", false),
+    ];
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Location> {
+        Ok(Location {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            item_count: r.get(2)?,
+            total_units: r.get(3)?,
+            items: None,
+        })
+    }
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn hold(&mut self, held: Vec<Held>) {
+        self.items = Some(held);
+    }
 }
 
 pub fn insert(conn: &Connection, name: &str) -> AppResult<i64> {

@@ -2,6 +2,8 @@
 //! transaction helpers, and schema set-up/migrations (`migrate`). One file of SQL
 //! per aggregate lives beside this one.
 
+pub mod ceremonies;
+pub mod facts;
 pub mod items;
 pub mod listing;
 pub mod locations;
@@ -10,8 +12,10 @@ pub mod movements;
 pub mod named;
 pub mod passkeys;
 pub mod placement;
+pub mod profile;
 pub mod projects;
 pub mod sessions;
+pub mod stats;
 pub mod two_factor;
 pub mod users;
 

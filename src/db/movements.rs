@@ -2,7 +2,6 @@
 //! an allocation or an item's total. Rows are only ever inserted (in the same
 //! transaction as the change they describe) and read; nothing updates them.
 
-use crate::auth::session::CurrentUser;
 use crate::error::AppResult;
 use rusqlite::{Connection, Row, params};
 use serde::Serialize;
@@ -61,8 +60,15 @@ impl Change<'_> {
     }
 }
 
+/// Who made a change: the account, and its name at the time (kept in the row).
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub user_id: &'a str,
+    pub username: &'a str,
+}
+
 /// Appends a movement; call inside the write transaction making the change.
-pub fn record(conn: &Connection, user: &CurrentUser, c: &Change<'_>) -> AppResult<i64> {
+pub fn record(conn: &Connection, by: Actor<'_>, c: &Change<'_>) -> AppResult<i64> {
     conn.prepare_cached(
         "INSERT INTO movements (created_at, user_id, username, item_id, kind, location_id,
                                 to_location_id, project_id, delta, quantity_after, note)
@@ -70,8 +76,8 @@ pub fn record(conn: &Connection, user: &CurrentUser, c: &Change<'_>) -> AppResul
     )?
     .execute(params![
         crate::db::now(),
-        user.id,
-        user.username,
+        by.user_id,
+        by.username,
         c.item_id,
         c.kind,
         c.location_id,

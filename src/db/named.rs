@@ -2,14 +2,17 @@
 //! name that are looked up by id, renamed, and deleted once nothing is placed
 //! there. Their own columns and totals stay in `locations.rs` and `projects.rs`.
 
+use crate::db::facts::{Fact, Noun};
+use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn};
+use crate::db::placement::{Held, Placement};
 use crate::error::{AppError, AppResult};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// A kind of named row.
 pub struct Named {
     pub table: &'static str,
-    /// "location": in messages.
-    pub noun: &'static str,
+    pub noun: Noun,
     /// "location_id": the column pointing at such a row, and the key naming one
     /// in error bodies.
     pub key: &'static str,
@@ -17,25 +20,71 @@ pub struct Named {
     pub name_key: &'static str,
 }
 
+/// A named row as the API reads it: a location (it holds stock) or a project
+/// (it has allocations). `locations.rs` and `projects.rs` say how each is read;
+/// the reads themselves are [`get`] and [`list`] here.
+pub trait Place: serde::Serialize + Sized {
+    /// The table and its keys.
+    fn named() -> &'static Named;
+    /// What is placed there.
+    fn placement() -> &'static Placement;
+    /// `SELECT … FROM table n`: the columns [`Place::from_row`] reads.
+    const ROWS: &'static str;
+    /// The text columns `q` searches.
+    const SEARCHED: &'static [&'static str];
+    const SORTS: &'static [SortColumn];
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self>;
+    fn id(&self) -> i64;
+    /// Attaches what is placed there (`?content=true`, `?details=true`).
+    fn hold(&mut self, held: Vec<Held>);
+}
+
+/// One row by id, or its 404.
+pub fn get<P: Place>(conn: &Connection, id: i64) -> AppResult<P> {
+    conn.prepare_cached(&format!("{} WHERE n.id = ?1", P::ROWS))?
+        .query_row([id], P::from_row)
+        .optional()?
+        .ok_or_else(|| not_found(P::named(), id))
+}
+
+/// One page of rows: `q` searches the [`Place::SEARCHED`] columns.
+pub fn list<P: Place>(conn: &Connection, q: &ListQuery) -> AppResult<Page<P>> {
+    let mut f = Filter::default();
+    if let Some(p) = q.search.as_ref().map(|s| &s.like) {
+        let any: Vec<String> = P::SEARCHED
+            .iter()
+            .map(|c| format!("{c} LIKE ? ESCAPE '\\'"))
+            .collect();
+        f.add(
+            &format!("({})", any.join(" OR ")),
+            vec![Value::Text(p.clone()); P::SEARCHED.len()],
+        );
+    }
+    let count = listing::count_sql(P::named().table, &f);
+    listing::page(conn, q, &f, P::ROWS, &count, P::from_row)
+}
+
 pub static LOCATIONS: Named = Named {
     table: "locations",
-    noun: "location",
+    noun: Noun::Location,
     key: "location_id",
     name_key: "location_name",
 };
 
 pub static PROJECTS: Named = Named {
     table: "projects",
-    noun: "project",
+    noun: Noun::Project,
     key: "project_id",
     name_key: "project_name",
 };
 
-/// "Location 5 does not exist." with `location_id: 5`.
+/// No row of the kind has this id.
 pub fn not_found(kind: &Named, id: i64) -> AppError {
-    let mut noun = kind.noun.to_string();
-    noun[..1].make_ascii_uppercase();
-    AppError::not_found(format!("{noun} {id} does not exist.")).with(kind.key, id)
+    Fact::NotFound {
+        noun: kind.noun,
+        id,
+    }
+    .into()
 }
 
 /// The row's name, or its 404.
@@ -62,17 +111,18 @@ pub fn ensure_name_free(
         .query_row(params![name, except.unwrap_or(0)], |r| r.get(0))
         .optional()?;
     match existing {
-        Some(id) => Err(name_taken(kind, name).with("existing_id", id)),
+        Some(id) => Err(name_taken(kind, name, Some(id))),
         None => Ok(()),
     }
 }
 
-fn name_taken(kind: &Named, name: &str) -> AppError {
-    AppError::conflict(
-        "name_taken",
-        format!("A {} named '{name}' already exists.", kind.noun),
-    )
-    .with("field", "name")
+fn name_taken(kind: &Named, name: &str, existing_id: Option<i64>) -> AppError {
+    Fact::NameTaken {
+        noun: kind.noun,
+        name: name.to_string(),
+        existing_id,
+    }
+    .into()
 }
 
 /// For an insert or rename: the unique index answering for a writer that got
@@ -83,7 +133,7 @@ pub fn map_unique<'a>(
 ) -> impl FnOnce(rusqlite::Error) -> AppError + 'a {
     move |e| {
         if crate::db::is_unique_violation(&e) {
-            name_taken(kind, name)
+            name_taken(kind, name, None)
         } else {
             e.into()
         }

@@ -1,7 +1,6 @@
 //! The `passkeys` table: registered WebAuthn credentials (public keys only), their
 //! names, signature counters, backup flags and last use.
 
-use crate::auth::passkeys::credential_id_text;
 use crate::error::{AppError, AppResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
@@ -138,7 +137,7 @@ pub fn insert(
     ])
     .map_err(|e| {
         if crate::db::is_unique_violation(&e) {
-            AppError::conflict("passkey_exists", "This passkey is already registered.")
+            crate::error::AppError::from(crate::db::facts::Fact::PasskeyExists)
         } else {
             e.into()
         }
@@ -180,4 +179,17 @@ pub fn delete_all(conn: &Connection, user_id: &str) -> AppResult<usize> {
     Ok(conn
         .prepare_cached("DELETE FROM passkeys WHERE user_id = ?1")?
         .execute([user_id])?)
+}
+
+/// Credential ids are stored and compared as base64url without padding.
+pub fn credential_id_text(raw: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// How many passkeys the user has.
+pub fn count(conn: &Connection, user_id: &str) -> AppResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM passkeys WHERE user_id = ?1")?
+        .query_row([user_id], |r| r.get(0))?)
 }

@@ -3,8 +3,10 @@
 //! "associations" in the API). Both have one row per (item, place) and a
 //! quantity, and the sum over an item's rows never exceeds its total (the
 //! schema's triggers hold that line too). [`STOCK`] and [`ALLOCATIONS`] say
-//! how the two differ: tables, names, wording, the kind of movement.
+//! how the two differ: tables, keys, error codes, the kind of movement (the
+//! sentences are in `api/placement.rs`).
 
+use crate::db::facts::{Fact, Noun};
 use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn, sort};
 use crate::db::movements::{Change, KIND_ALLOCATION, KIND_STOCK};
 use crate::db::named::{LOCATIONS, Named, PROJECTS};
@@ -18,31 +20,25 @@ pub struct Placement {
     pub table: &'static str,
     /// Where the units are placed; its `key` is this table's column.
     pub place: &'static Named,
-    /// "Stock row": how messages name one row.
-    pub noun: &'static str,
-    /// "stock_id": the key of a row's id in not-found errors and where a place
-    /// lists what it holds.
-    pub id_key: &'static str,
+    /// What a row is; its `id_key()` ("stock_id") names a row's id in
+    /// not-found errors and where a place lists what it holds.
+    pub noun: Noun,
     /// Columns `?sort=` accepts.
     pub sorts: &'static [SortColumn],
     /// The movement recorded for each change, and where it names the place.
     pub movement: &'static str,
     pub mark_place: fn(&mut Change<'_>, i64),
-    /// The 409 for a second row of the same (item, place).
-    pub duplicate: fn(item: &str, place: &str, existing: i64) -> String,
-    /// The 409 for more units than the item has left: its code, the keys of
-    /// the units already placed and of those left, and the sentence.
+    /// The 409 for more units than the item has left: its code, and the keys
+    /// of the units already placed and of those left.
     pub over_code: &'static str,
     pub placed_key: &'static str,
     pub left_key: &'static str,
-    pub over: fn(left: i64, total: i64) -> String,
 }
 
 pub static STOCK: Placement = Placement {
     table: "stock",
     place: &LOCATIONS,
-    noun: "Stock row",
-    id_key: "stock_id",
+    noun: Noun::StockRow,
     sorts: &[
         sort("id", "t.id", false),
         sort("item_name", "t.item_name", true),
@@ -51,22 +47,15 @@ pub static STOCK: Placement = Placement {
     ],
     movement: KIND_STOCK,
     mark_place: |c, id| c.location_id = Some(id),
-    duplicate: |item, place, existing| {
-        format!(
-            "'{item}' is already stocked at '{place}' (stock row {existing}); change that row instead."
-        )
-    },
     over_code: "over_stock",
     placed_key: "stocked_quantity",
     left_key: "unstocked",
-    over: |left, total| format!("Only {left} of {total} not yet stocked."),
 };
 
 pub static ALLOCATIONS: Placement = Placement {
     table: "project_items",
     place: &PROJECTS,
-    noun: "Allocation",
-    id_key: "association_id",
+    noun: Noun::Allocation,
     sorts: &[
         sort("id", "t.id", false),
         sort("item_name", "t.item_name", true),
@@ -75,18 +64,12 @@ pub static ALLOCATIONS: Placement = Placement {
     ],
     movement: KIND_ALLOCATION,
     mark_place: |c, id| c.project_id = Some(id),
-    duplicate: |item, place, existing| {
-        format!(
-            "'{item}' is already allocated to '{place}' (allocation {existing}); change that allocation instead."
-        )
-    },
     over_code: "over_allocation",
     placed_key: "allocated_quantity",
     left_key: "available",
-    over: |left, total| format!("Only {left} of {total} left to allocate."),
 };
 
-/// A placement names itself by its table; the rest is constant wording.
+/// A placement names itself by its table; the rest is constant.
 impl std::fmt::Debug for Placement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.table)
@@ -133,7 +116,7 @@ pub struct Held {
 impl Serialize for Held {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(4))?;
-        m.serialize_entry(self.kind.id_key, &self.id)?;
+        m.serialize_entry(self.kind.noun.id_key(), &self.id)?;
         m.serialize_entry("item_id", &self.item_id)?;
         m.serialize_entry("item_name", &self.item_name)?;
         m.serialize_entry("quantity", &self.quantity)?;
@@ -181,7 +164,11 @@ impl Placement {
     }
 
     pub fn not_found(&self, id: i64) -> AppError {
-        AppError::not_found(format!("{} {id} does not exist.", self.noun)).with(self.id_key, id)
+        Fact::NotFound {
+            noun: self.noun,
+            id,
+        }
+        .into()
     }
 }
 
@@ -227,22 +214,45 @@ pub fn get(conn: &Connection, kind: &'static Placement, id: i64) -> AppResult<Pl
 
 /// What a place holds, by item name.
 pub fn held_at(conn: &Connection, kind: &'static Placement, place_id: i64) -> AppResult<Vec<Held>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT s.id, s.item_id, i.name, s.quantity FROM {} s JOIN items i ON i.id = s.item_id
-             WHERE s.{} = ?1 ORDER BY i.name COLLATE NOCASE, s.id",
-            kind.table, kind.place.key
-        ))?
-        .query_map([place_id], |r| {
-            Ok(Held {
+    Ok(held_at_each(conn, kind, &[place_id])?
+        .remove(&place_id)
+        .unwrap_or_default())
+}
+
+/// What each of `place_ids` holds, by item name, in one query (a list page
+/// with `?content=true` asks once, not once per row).
+pub fn held_at_each(
+    conn: &Connection,
+    kind: &'static Placement,
+    place_ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, Vec<Held>>> {
+    let ids = serde_json::to_string(place_ids).expect("a list of integers serialises");
+    let mut held: std::collections::HashMap<i64, Vec<Held>> = std::collections::HashMap::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.{key}, s.id, s.item_id, i.name, s.quantity
+         FROM {table} s JOIN items i ON i.id = s.item_id
+         WHERE s.{key} IN (SELECT value FROM json_each(?1))
+         ORDER BY i.name COLLATE NOCASE, s.id",
+        key = kind.place.key,
+        table = kind.table
+    ))?;
+    let rows = stmt.query_map([ids], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            Held {
                 kind,
-                id: r.get(0)?,
-                item_id: r.get(1)?,
-                item_name: r.get(2)?,
-                quantity: r.get(3)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?)
+                id: r.get(1)?,
+                item_id: r.get(2)?,
+                item_name: r.get(3)?,
+                quantity: r.get(4)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (place, h) = row?;
+        held.entry(place).or_default().push(h);
+    }
+    Ok(held)
 }
 
 /// The row holding `item_id` at `place_id`, if any: (id, quantity).

@@ -2,7 +2,6 @@
 //! accepted time step) and the `two_factor_recovery_codes` table. Every function
 //! runs inside the caller's write transaction.
 
-use crate::auth::recovery_codes;
 use crate::error::AppResult;
 use rusqlite::{Connection, params};
 
@@ -44,9 +43,13 @@ pub fn disable(conn: &Connection, user_id: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Replaces every recovery code of the user (used or not) with `codes`, stored
-/// only as hashes of their normalised form.
-pub fn replace_recovery_codes(conn: &Connection, user_id: &str, codes: &[String]) -> AppResult<()> {
+/// Replaces every recovery code of the user (used or not) with the codes of
+/// `code_hashes` (`auth::recovery_codes::hash`: only hashes are stored).
+pub fn replace_recovery_codes(
+    conn: &Connection,
+    user_id: &str,
+    code_hashes: &[String],
+) -> AppResult<()> {
     conn.execute(
         "DELETE FROM two_factor_recovery_codes WHERE user_id = ?1",
         [user_id],
@@ -56,11 +59,11 @@ pub fn replace_recovery_codes(conn: &Connection, user_id: &str, codes: &[String]
         "INSERT INTO two_factor_recovery_codes (id, user_id, code_hash, created_at, used_at)
          VALUES (?1, ?2, ?3, ?4, NULL)",
     )?;
-    for code in codes {
+    for hash in code_hashes {
         insert.execute(params![
             uuid::Uuid::new_v4().to_string(),
             user_id,
-            recovery_codes::hash(code),
+            hash,
             now
         ])?;
     }
@@ -70,12 +73,12 @@ pub fn replace_recovery_codes(conn: &Connection, user_id: &str, codes: &[String]
 /// Uses up a recovery code: one statement marks the matching unused row, so a
 /// code works exactly once even when two logins race for it. True only if this
 /// call changed exactly one row.
-pub fn consume_recovery_code(conn: &Connection, user_id: &str, code: &str) -> AppResult<bool> {
+pub fn consume_recovery_code(conn: &Connection, user_id: &str, code_hash: &str) -> AppResult<bool> {
     let changed = conn
         .prepare_cached(
             "UPDATE two_factor_recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
         )?
-        .execute(params![crate::db::now(), user_id, recovery_codes::hash(code)])?;
+        .execute(params![crate::db::now(), user_id, code_hash])?;
     Ok(changed == 1)
 }
 

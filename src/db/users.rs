@@ -1,5 +1,6 @@
 //! The `users` table: accounts, roles, 2FA state and the token version.
 
+use crate::db::facts::Fact;
 use crate::error::{AppError, AppResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
@@ -45,6 +46,27 @@ pub fn by_id(conn: &Connection, id: &str) -> AppResult<Option<User>> {
         .optional()?)
 }
 
+/// What every authenticated request needs of its user: name, role and the
+/// token version its access token must carry.
+pub struct Identity {
+    pub username: String,
+    pub role: String,
+    pub token_version: i64,
+}
+
+pub fn identity(conn: &Connection, id: &str) -> AppResult<Option<Identity>> {
+    Ok(conn
+        .prepare_cached("SELECT username, role, token_version FROM users WHERE id = ?1")?
+        .query_row([id], |r| {
+            Ok(Identity {
+                username: r.get(0)?,
+                role: r.get(1)?,
+                token_version: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
 pub fn by_username(conn: &Connection, username: &str) -> AppResult<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE username = ?1");
     Ok(conn
@@ -74,8 +96,7 @@ pub fn insert(conn: &Connection, username: &str, password_hash: &str) -> AppResu
 }
 
 pub fn username_taken() -> AppError {
-    AppError::conflict("username_taken", "That username is already taken.")
-        .with("field", "username")
+    Fact::UsernameTaken.into()
 }
 
 pub fn set_username(conn: &Connection, id: &str, username: &str) -> AppResult<()> {

@@ -2,6 +2,8 @@
 //! a size limit, client address. Handlers only ever see these, never tiny_http, so
 //! the listener underneath (plain, TLS, behind a proxy) can change freely.
 
+pub mod cookies;
+
 use crate::error::{AppError, AppResult, Kind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -67,20 +69,6 @@ pub struct Request {
 }
 
 impl Request {
-    /// A request with no headers or body; used by tests and internal callers.
-    pub fn new(method: Method, target: &str, client: IpAddr) -> Request {
-        let (path, query) = split_target(target);
-        Request {
-            method,
-            path,
-            query,
-            headers: Vec::new(),
-            body: Vec::new(),
-            client,
-            secure: false,
-        }
-    }
-
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -324,15 +312,4 @@ impl Reply {
         }
         reply
     }
-}
-
-/// A `Set-Cookie` value for our auth cookies: always HttpOnly and SameSite=Strict,
-/// `Secure` whenever the request came over TLS.
-pub fn cookie(name: &str, value: &str, path: &str, max_age: i64, secure: bool) -> String {
-    let mut c =
-        format!("{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict");
-    if secure {
-        c.push_str("; Secure");
-    }
-    c
 }

@@ -1,16 +1,16 @@
 //! The account pages: `/profile/` (overview) and `/profile/settings`.
 
 use super::page;
-use crate::api::account::load_profile;
-use crate::db;
-use crate::error::AppResult;
+use crate::ctx::Ctx;
+use crate::db::{self, profile};
+use crate::error::{AppError, AppResult};
 use crate::http::Reply;
-use crate::router::Ctx;
 use minijinja::{Value, context};
 
 fn profile_value(ctx: &mut Ctx<'_>) -> AppResult<Value> {
     let user_id = ctx.user()?.id.clone();
-    let profile = db::read(ctx.conn, |tx| load_profile(tx, &user_id))?;
+    let profile = db::read(ctx.conn, |tx| profile::load(tx, &user_id))?
+        .ok_or_else(|| AppError::not_found("This account no longer exists."))?;
     Ok(Value::from(minijinja::value::Serde(&profile)))
 }
 

@@ -3,16 +3,16 @@
 //! through the JSON API, so search, sort and paging behave the same everywhere.
 
 use super::page;
+use crate::ctx::Ctx;
 use crate::db;
 use crate::error::AppResult;
 use crate::http::Reply;
-use crate::router::Ctx;
 use minijinja::{Value, context};
 
 /// The dashboard arrives with its numbers already in place; its script keeps
 /// them current afterwards.
 pub fn dashboard(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let stats = db::read(ctx.conn, |tx| crate::api::stats::load(tx))?;
+    let stats = db::read(ctx.conn, |tx| db::stats::load(tx))?;
     page(
         ctx,
         "dashboard.html",

@@ -9,43 +9,13 @@ mod public;
 
 pub use account::{profile, settings};
 pub use inventory::{dashboard, inventory, items, locations, projects};
-pub use public::{landing, login, register};
+pub use public::{asset, landing, login, register};
 
 use crate::app::App;
+use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::http::{Reply, Request};
-use crate::router::Ctx;
-use minijinja::{Environment, Value, context};
-use rust_embed::RustEmbed;
-
-#[derive(RustEmbed)]
-#[folder = "web/templates/"]
-struct Templates;
-
-/// Builds the template environment from the embedded files (autoescape on for
-/// every `.html` template).
-pub fn environment() -> Result<Environment<'static>, String> {
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|name| {
-        if name.ends_with(".html") {
-            minijinja::AutoEscape::Html
-        } else {
-            minijinja::AutoEscape::None
-        }
-    });
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.add_function("asset", crate::assets::asset_url);
-    env.add_filter("datetime", datetime);
-    env.add_filter("date", date);
-    for name in Templates::iter() {
-        let file = Templates::get(&name).expect("listed template exists");
-        let text = String::from_utf8(file.data.into_owned())
-            .map_err(|_| format!("template {name} is not UTF-8"))?;
-        env.add_template_owned(name.to_string(), text)
-            .map_err(|e| format!("template {name}: {e}"))?;
-    }
-    Ok(env)
-}
+use minijinja::{Value, context};
 
 /// Renders a template with the common context (registration flag, user, path).
 pub fn render(app: &App, name: &str, ctx: Value) -> AppResult<String> {
@@ -98,48 +68,4 @@ pub fn error_page(app: &App, req: &Request, err: &AppError) -> Reply {
         reply = reply.header("Allow", allow.clone());
     }
     reply
-}
-
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian
-/// calendar (Howard Hinnant's civil_from_days), so no date crate is needed.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// `{{ ts | datetime }}`: a Unix timestamp as `2026-11-25 08:40 UTC`.
-fn datetime(ts: i64) -> String {
-    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
-    let secs = ts.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60
-    )
-}
-
-/// `{{ ts | date }}`: a Unix timestamp as `2026-11-25`.
-fn date(ts: i64) -> String {
-    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_render_as_utc_dates() {
-        assert_eq!(datetime(0), "1970-01-01 00:00 UTC");
-        assert_eq!(datetime(1_795_941_600), "2026-11-29 08:40 UTC");
-        assert_eq!(date(951_782_400), "2000-02-29");
-    }
 }

@@ -1,9 +1,9 @@
 //! The pages anyone may open: landing, login and registration.
 
 use super::page;
+use crate::ctx::Ctx;
 use crate::error::AppResult;
 use crate::http::Reply;
-use crate::router::Ctx;
 use minijinja::context;
 
 /// `/`: a logged-in person goes straight to the dashboard; everyone else sees
@@ -25,4 +25,9 @@ pub fn register(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     } else {
         page(ctx, "register_closed.html", context! {})
     }
+}
+
+/// `GET /assets/*`: the embedded static files.
+pub fn asset(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    crate::assets::serve(ctx.req)
 }

@@ -1,14 +1,11 @@
-//! Input of the inventory handlers: the checks on body fields (names, texts,
-//! quantities, ids) after `Request::json` has read them into typed structs, the
-//! serde helpers those structs need (whole numbers, present-or-absent and
-//! nullable fields), list query parameters (`q`, `category`, `sort`, `order`,
-//! `limit`, `offset`) and the list reply with `X-Total-Count`.
+//! Body fields of the inventory handlers: the checks on names, texts,
+//! quantities and ids after `Request::json` has read them into typed structs,
+//! and the serde helpers those structs need (whole numbers, present-or-absent
+//! and nullable fields). List parameters are in `list.rs`.
 
-use crate::db::listing::{Cursor, ListQuery, Page, Search, SortColumn};
 use crate::error::{AppError, AppResult};
-use crate::http::{Reply, Request};
+use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Longest accepted name (items, locations, projects) in characters.
@@ -20,8 +17,6 @@ pub const MAX_TEXT: usize = 10_000;
 /// Largest accepted quantity: far beyond any real stock, and small enough that
 /// sums over every item can never overflow a 64-bit integer.
 pub const MAX_QUANTITY: i64 = 1_000_000_000_000;
-/// Largest page a list answers.
-pub const MAX_LIMIT: i64 = 1000;
 
 /// A JSON integer in a request body. Floats (even `2.0`), strings and null are
 /// refused by serde with the field named; [`quantity`] and [`id`] check the range.
@@ -150,106 +145,4 @@ pub fn id(field: &str, n: Whole) -> AppResult<i64> {
             format!("The {field} must be a positive whole number."),
         )),
     }
-}
-
-/// Reads the list parameters against the resource's sortable columns.
-pub fn list_query(req: &Request, sorts: &'static [SortColumn]) -> AppResult<ListQuery> {
-    let mut q = ListQuery::all();
-    if let Some(text) = req.param("q") {
-        let text = text.trim();
-        if text.chars().count() > MAX_NAME {
-            return Err(AppError::invalid_field(
-                "q",
-                format!("The search text must be at most {MAX_NAME} characters long."),
-            ));
-        }
-        if !text.is_empty() {
-            q.search = Some(Search::new(text));
-        }
-    }
-    if let Some(c) = req.param("category") {
-        q.category = Some(c.trim().to_string());
-    }
-    if let Some(name) = req.param("sort") {
-        let column = sorts.iter().find(|c| c.name == name).ok_or_else(|| {
-            let names: Vec<&str> = sorts.iter().map(|c| c.name).collect();
-            AppError::invalid_field(
-                "sort",
-                format!("The sort parameter must be one of: {}.", names.join(", ")),
-            )
-        })?;
-        q.sort = column;
-    }
-    match req.param("order") {
-        None => {}
-        Some(o) if o.eq_ignore_ascii_case("asc") => q.descending = false,
-        Some(o) if o.eq_ignore_ascii_case("desc") => q.descending = true,
-        Some(_) => {
-            return Err(AppError::invalid_field(
-                "order",
-                "The order parameter must be 'asc' or 'desc'.",
-            ));
-        }
-    }
-    q.limit = limit_param(req)?;
-    q.offset = offset_param(req)?;
-    if let Some(token) = req.param("cursor") {
-        if req.param("offset").is_some() {
-            return Err(AppError::invalid_field(
-                "cursor",
-                "Page with either offset or cursor, not both.",
-            ));
-        }
-        q.after = Some(Cursor::decode(token, &q)?);
-    }
-    Ok(q)
-}
-
-/// `limit`: 1–1000, or absent for everything.
-pub fn limit_param(req: &Request) -> AppResult<Option<i64>> {
-    match req.param("limit") {
-        None => Ok(None),
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(Some(n)),
-            _ => Err(AppError::invalid_field(
-                "limit",
-                format!("The limit parameter must be a whole number from 1 to {MAX_LIMIT}."),
-            )),
-        },
-    }
-}
-
-/// `offset`: 0 or more (default 0).
-pub fn offset_param(req: &Request) -> AppResult<i64> {
-    match req.param("offset") {
-        None => Ok(0),
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if n >= 0 => Ok(n),
-            _ => Err(AppError::invalid_field(
-                "offset",
-                "The offset parameter must be a whole number of 0 or more.",
-            )),
-        },
-    }
-}
-
-/// A paged list answer: [`list_reply`], and the token for the next page in
-/// `X-Next-Cursor` when this page was full.
-pub fn page_reply<T: Serialize>(page: &Page<T>) -> Reply {
-    let reply = list_reply(&page.rows, page.total);
-    match &page.next {
-        Some(cursor) => reply.header("X-Next-Cursor", cursor.clone()),
-        None => reply,
-    }
-}
-
-/// A list answer: the JSON array, and the number of matching rows over all
-/// pages in `X-Total-Count`.
-pub fn list_reply<T: Serialize>(rows: &[T], total: i64) -> Reply {
-    Reply::ok(rows).header("X-Total-Count", total.to_string())
-}
-
-/// `{"deleted": true, "id": N}`.
-pub fn deleted(id: i64) -> Reply {
-    Reply::ok(&serde_json::json!({"deleted": true, "id": id}))
 }

@@ -1,0 +1,61 @@
+//! The sentences for what `db/` reports as facts ([`Fact`]): the one place a
+//! database finding becomes the error a client reads.
+
+use crate::db::facts::{Fact, Noun};
+use crate::error::AppError;
+
+/// How a sentence names a kind of row: "Item", "location", ….
+fn noun(n: Noun) -> &'static str {
+    match n {
+        Noun::Item => "item",
+        Noun::Location => "location",
+        Noun::Project => "project",
+        Noun::StockRow => "stock row",
+        Noun::Allocation => "allocation",
+    }
+}
+
+/// The noun at the start of a sentence.
+fn capitalised(n: Noun) -> String {
+    let mut s = noun(n).to_string();
+    s[..1].make_ascii_uppercase();
+    s
+}
+
+impl From<Fact> for AppError {
+    fn from(fact: Fact) -> AppError {
+        match fact {
+            Fact::NotFound { noun: n, id } => {
+                AppError::not_found(format!("{} {id} does not exist.", capitalised(n)))
+                    .with(n.id_key(), id)
+            }
+            Fact::NameTaken {
+                noun: n,
+                name,
+                existing_id,
+            } => {
+                let e = AppError::conflict(
+                    "name_taken",
+                    format!("A {} named '{name}' already exists.", noun(n)),
+                )
+                .with("field", "name");
+                match existing_id {
+                    Some(id) => e.with("existing_id", id),
+                    None => e,
+                }
+            }
+            Fact::UsernameTaken => {
+                AppError::conflict("username_taken", "That username is already taken.")
+                    .with("field", "username")
+            }
+            Fact::PasskeyExists => {
+                AppError::conflict("passkey_exists", "This passkey is already registered.")
+            }
+        }
+    }
+}
+
+/// "1 stock row", "3 stock rows".
+pub fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -1,0 +1,45 @@
+//! What the database layer finds that a client must hear about, as data: which
+//! row is missing, which name is taken. `db/` returns these facts and never a
+//! sentence; `api/words.rs` turns each into the error a client reads (its
+//! `From<Fact> for AppError`), so the wording lives with the API.
+
+/// A kind of row, as facts name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Noun {
+    Item,
+    Location,
+    Project,
+    StockRow,
+    Allocation,
+}
+
+impl Noun {
+    /// The JSON key naming such a row's id in answers and error bodies (an API
+    /// field name, not a sentence).
+    pub fn id_key(self) -> &'static str {
+        match self {
+            Noun::Item => "item_id",
+            Noun::Location => "location_id",
+            Noun::Project => "project_id",
+            Noun::StockRow => "stock_id",
+            Noun::Allocation => "association_id",
+        }
+    }
+}
+
+/// A finding that ends a request with a client error.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact {
+    /// No row of this kind has this id.
+    NotFound { noun: Noun, id: i64 },
+    /// Another row of this kind already has this name (case-insensitively).
+    NameTaken {
+        noun: Noun,
+        name: String,
+        existing_id: Option<i64>,
+    },
+    /// Another account already has this username.
+    UsernameTaken,
+    /// This credential is already registered as a passkey.
+    PasskeyExists,
+}

@@ -1,0 +1,36 @@
+//! An account's overview as `/api/profile` and the profile pages show it: the
+//! user row and the counts of its recovery codes, passkeys and live sessions.
+
+use crate::db::{passkeys, sessions, two_factor, users};
+use crate::error::AppResult;
+use rusqlite::Connection;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Profile {
+    pub id: String,
+    pub username: String,
+    pub role: String,
+    pub created_at: i64,
+    pub two_factor_enabled: bool,
+    pub recovery_codes_remaining: i64,
+    pub passkeys: i64,
+    pub active_sessions: i64,
+}
+
+/// The profile of `user_id`, or `None` when the account no longer exists.
+pub fn load(conn: &Connection, user_id: &str) -> AppResult<Option<Profile>> {
+    let Some(user) = users::by_id(conn, user_id)? else {
+        return Ok(None);
+    };
+    Ok(Some(Profile {
+        recovery_codes_remaining: two_factor::unused_recovery_codes(conn, user_id)?,
+        passkeys: passkeys::count(conn, user_id)?,
+        active_sessions: sessions::count_live(conn, user_id)?,
+        id: user.id,
+        username: user.username,
+        role: user.role,
+        created_at: user.created_at,
+        two_factor_enabled: user.two_factor_enabled,
+    }))
+}

@@ -1,0 +1,79 @@
+//! The dashboard's figures: counts and unit totals, and the items whose
+//! allocations exceed what is on the shelves.
+
+use crate::error::AppResult;
+use rusqlite::Connection;
+use serde::Serialize;
+
+/// How many short items `short_items` lists, worst first.
+const SHORT_LISTED: i64 = 10;
+
+#[derive(Serialize)]
+pub struct Stats {
+    pub items: i64,
+    pub locations: i64,
+    pub projects: i64,
+    pub units_total: i64,
+    pub units_stocked: i64,
+    pub units_allocated: i64,
+    pub units_available: i64,
+    pub items_short: i64,
+    pub short_items: Vec<ShortItem>,
+}
+
+/// An item with more units allocated than stocked.
+#[derive(Serialize)]
+pub struct ShortItem {
+    pub id: i64,
+    pub name: String,
+    pub stocked_quantity: i64,
+    pub allocated_quantity: i64,
+    pub missing: i64,
+}
+
+/// Every figure comes from a row or an index kept up to date by the schema's
+/// triggers (`inventory_totals`, `items.stocked_quantity`/`allocated_quantity`
+/// and the partial index `items_short`), so the cost does not grow with the
+/// number of items, only with the number of short ones.
+pub fn load(conn: &Connection) -> AppResult<Stats> {
+    let count = |table: &str| -> rusqlite::Result<i64> {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+    };
+    let (items, units_total, units_stocked, units_allocated) = conn
+        .prepare_cached(
+            "SELECT items, units_total, units_stocked, units_allocated FROM inventory_totals",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let items_short: i64 = conn
+        .prepare_cached("SELECT count(*) FROM items WHERE allocated_quantity > stocked_quantity")?
+        .query_row([], |r| r.get(0))?;
+    let short_items = conn
+        .prepare_cached(&format!(
+            "SELECT id, name, stocked_quantity, allocated_quantity FROM items
+             WHERE allocated_quantity > stocked_quantity
+             ORDER BY allocated_quantity - stocked_quantity DESC, id LIMIT {SHORT_LISTED}"
+        ))?
+        .query_map([], |r| {
+            let stocked: i64 = r.get(2)?;
+            let allocated: i64 = r.get(3)?;
+            Ok(ShortItem {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                stocked_quantity: stocked,
+                allocated_quantity: allocated,
+                missing: allocated - stocked,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Stats {
+        items,
+        locations: count("locations")?,
+        projects: count("projects")?,
+        units_total,
+        units_stocked,
+        units_allocated,
+        units_available: units_total - units_allocated,
+        items_short,
+        short_items,
+    })
+}
