@@ -7,9 +7,6 @@ use crate::http::Reply;
 use serde_json::json;
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let one: i64 = ctx
-        .conn
-        .prepare_cached("SELECT 1")?
-        .query_row([], |r| r.get(0))?;
-    Ok(Reply::ok(&json!({ "status": "ok", "database": one == 1 })))
+    let answers = crate::db::ping(ctx.conn)?;
+    Ok(Reply::ok(&json!({ "status": "ok", "database": answers })))
 }

@@ -30,6 +30,14 @@ use std::time::Duration;
 /// `server::prepare_database`).
 pub const SOFT_HEAP_LIMIT: i64 = 8 * 1024 * 1024;
 
+/// Whether the database answers a trivial query (`/healthz`).
+pub fn ping(conn: &Connection) -> AppResult<bool> {
+    let one: i64 = conn
+        .prepare_cached("SELECT 1")?
+        .query_row([], |r| r.get(0))?;
+    Ok(one == 1)
+}
+
 /// Opens a connection with foreign keys on, WAL journaling and a busy timeout.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(

@@ -1,0 +1,196 @@
+//! The house rules of `src/`, checked on the source text so they cannot drift:
+//! imports run one way (front → http adapter → router → ctx → api | pages →
+//! app → auth → db → crypto/error), SQL lives only in `db/`, `auth/` and `db/`
+//! know nothing of HTTP, no file grows past ~500 lines, and no control flow
+//! branches on an error's code string.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A module's layer: a file may import only modules of a lower layer (and its
+/// own module). Equal layers are siblings that must not import each other.
+fn layer(node: &str) -> u32 {
+    match node {
+        "error" | "crypto" => 0,
+        "config" | "http" => 1,
+        "db" | "tls" | "assets" => 2,
+        "auth" | "templates" => 3,
+        "app" => 4,
+        "ctx" => 5,
+        "api" | "pages" => 6,
+        "router" => 7,
+        "http::adapter" => 8,
+        "front" | "listener" => 9,
+        "server" | "healthcheck" => 10,
+        "lib" | "main" => 11,
+        other => panic!("src/{other}: a module with no layer; add it to tests/architecture.rs"),
+    }
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("src/ is readable") {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every source file of the crate as (path below src/ without `.rs`, text
+/// without comments and without its unit tests).
+fn sources() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(&src)
+                .expect("below src")
+                .with_extension("")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(&p).expect("source is UTF-8");
+            let code: Vec<&str> = text
+                .lines()
+                .take_while(|l| l.trim() != "#[cfg(test)]")
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect();
+            (rel, code.join("\n"))
+        })
+        .collect()
+}
+
+/// The module a file belongs to: its first path segment, except the request
+/// adapter, which sits above the router while the rest of `http/` is below.
+fn node_of(rel: &str) -> String {
+    if rel == "http/adapter" {
+        return "http::adapter".into();
+    }
+    rel.split('/').next().unwrap_or(rel).to_string()
+}
+
+/// The modules a file names as `crate::x` (or `crate::{x, …}`).
+fn imports(code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = code;
+    while let Some(i) = rest.find("crate::") {
+        rest = &rest[i + "crate::".len()..];
+        let names: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            group[..end].split(',').map(str::trim).collect()
+        } else {
+            vec![rest]
+        };
+        for name in names {
+            let head: String = name
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if head.is_empty() {
+                continue;
+            }
+            if head == "http" && name.starts_with("http::adapter") {
+                found.push("http::adapter".into());
+            } else {
+                found.push(head);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn imports_run_one_way() {
+    let mut wrong: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (rel, code) in sources() {
+        let node = node_of(&rel);
+        for target in imports(&code) {
+            if target != node && layer(&target) >= layer(&node) {
+                wrong.entry(rel.clone()).or_default().push(target);
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "files importing a module of their own layer or above: {wrong:#?}"
+    );
+}
+
+#[test]
+fn sql_lives_only_in_db() {
+    let sql = [
+        "SELECT ",
+        "INSERT INTO",
+        "DELETE FROM",
+        "UPDATE ",
+        "CREATE TABLE",
+    ];
+    let mut wrong = Vec::new();
+    for (rel, code) in sources() {
+        if rel.starts_with("db/") {
+            continue;
+        }
+        for line in code.lines() {
+            // Only inside string literals: SQL is text handed to SQLite.
+            let quoted: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+            if quoted.iter().any(|q| {
+                sql.iter()
+                    .any(|k| q.to_ascii_uppercase().contains(k) && q.contains(k))
+            }) {
+                wrong.push(format!("{rel}: {}", line.trim()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "SQL outside db/: {wrong:#?}");
+}
+
+#[test]
+fn auth_and_db_know_nothing_of_http() {
+    let http = ["tiny_http", "Reply", "cookie", "Set-Cookie", "crate::http"];
+    let mut wrong = Vec::new();
+    for (rel, code) in sources() {
+        if !(rel.starts_with("auth/") || rel.starts_with("db/")) {
+            continue;
+        }
+        for word in http {
+            if code.contains(word) {
+                wrong.push(format!("{rel}: {word}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "HTTP types in auth/ or db/: {wrong:#?}");
+}
+
+#[test]
+fn no_source_file_is_over_500_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|p| {
+            let n = std::fs::read_to_string(p).ok()?.lines().count();
+            (n > 500).then(|| format!("{}: {n} lines", p.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these by responsibility: {long:#?}");
+}
+
+#[test]
+fn control_flow_never_branches_on_error_code_strings() {
+    let mut wrong = Vec::new();
+    for (rel, code) in sources() {
+        for line in code.lines() {
+            let l = line.replace(' ', "");
+            if l.contains(".code==\"") || l.contains("matches!(e.code") || l.contains(".code!=\"") {
+                wrong.push(format!("{rel}: {}", line.trim()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "branching on error codes: {wrong:#?}");
+}
