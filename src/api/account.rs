@@ -2,7 +2,7 @@
 //! changes. 2FA and passkeys have their own files; all of them issue sessions
 //! through `auth::session` and answer them through `session_reply`.
 
-use crate::api::session_reply::{self, Nothing};
+use crate::api::session_reply;
 use crate::auth::password;
 use crate::auth::ratelimit::Action;
 use crate::auth::session::{self, CurrentUser};
@@ -110,12 +110,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let session = db::write(ctx.conn, |tx| {
         session::issue(keys, tx, &user, user.token_version, &agent)
     })?;
-    Ok(session_reply::with_session(
-        200,
-        &session,
-        Nothing {},
-        ctx.req,
-    ))
+    Ok(session_reply::issued(&session, ctx.req))
 }
 
 #[derive(Deserialize, Default)]
@@ -143,12 +138,7 @@ pub fn refresh(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             )
         })?;
     let session = session::rotate(&ctx.app.keys, ctx.conn, &token, &ctx.req.user_agent())?;
-    Ok(session_reply::with_session(
-        200,
-        &session,
-        Nothing {},
-        ctx.req,
-    ))
+    Ok(session_reply::issued(&session, ctx.req))
 }
 
 pub fn logout(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
@@ -224,10 +214,5 @@ pub fn change_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         users::set_password(tx, &user.id, &hash)?;
         session::reissue(keys, tx, &user.id, &agent)
     })?;
-    Ok(session_reply::with_session(
-        200,
-        &session,
-        Nothing {},
-        ctx.req,
-    ))
+    Ok(session_reply::issued(&session, ctx.req))
 }

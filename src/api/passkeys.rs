@@ -4,7 +4,7 @@
 //! outside any write transaction, then acts in one transaction.
 
 use crate::api::account::confirm_password;
-use crate::api::session_reply::{self, Nothing};
+use crate::api::session_reply;
 use crate::auth::passkeys::{self as pk, CeremonyKind};
 use crate::auth::ratelimit::Action;
 use crate::auth::session;
@@ -300,12 +300,7 @@ pub fn login_finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         report_clone(&stored, counter, &client);
         return Err(pk::cloned());
     };
-    Ok(session_reply::with_session(
-        200,
-        &session,
-        Nothing {},
-        ctx.req,
-    ))
+    Ok(session_reply::issued(&session, ctx.req))
 }
 
 /// The signature counter in the assertion's authenticator data (bytes 33..37 after

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 /// Nothing beside the session.
 #[derive(Serialize)]
-pub struct Nothing {}
+struct Nothing {}
 
 #[derive(Serialize)]
 struct SessionWith<'a, T: Serialize> {
@@ -53,6 +53,11 @@ pub fn with_session<T: Serialize>(
                 req.secure,
             ),
         )
+}
+
+/// `200 OK` with the session alone: a login, a refresh, a password change.
+pub fn issued(session: &Session, req: &Request) -> Reply {
+    with_session(200, session, Nothing {}, req)
 }
 
 /// Deletes both auth cookies.

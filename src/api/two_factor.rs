@@ -9,7 +9,7 @@
 //! compare-and-set in the same transaction that acts on it.
 
 use crate::api::account::confirm_password;
-use crate::api::session_reply::{self, Nothing};
+use crate::api::session_reply;
 use crate::auth::ratelimit::{Action, RateLimiter};
 use crate::auth::tokens::{PURPOSE_2FA_LOGIN, PURPOSE_2FA_SETUP};
 use crate::auth::totp::{self, CodeCheck};
@@ -296,7 +296,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         })
     })?;
     Ok(match outcome {
-        SecondStepOutcome::Totp(s) => session_reply::with_session(200, &s, Nothing {}, req),
+        SecondStepOutcome::Totp(s) => session_reply::issued(&s, req),
         SecondStepOutcome::RecoveryCode(s, remaining) => {
             let extra =
                 json!({ "used_recovery_code": true, "recovery_codes_remaining": remaining });

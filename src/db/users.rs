@@ -85,13 +85,7 @@ pub fn insert(conn: &Connection, username: &str, password_hash: &str) -> AppResu
         "INSERT INTO users (id, username, password, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id, username, password_hash, role, crate::db::now()],
     )
-    .map_err(|e| {
-        if crate::db::is_unique_violation(&e) {
-            username_taken()
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(taken_or_storage)?;
     by_id(conn, &id)?.ok_or_else(|| AppError::internal("inserted user vanished"))
 }
 
@@ -99,18 +93,22 @@ pub fn username_taken() -> AppError {
     Fact::UsernameTaken.into()
 }
 
+/// The unique index answering for a writer that got in between a check and
+/// the write is `username_taken` too.
+fn taken_or_storage(e: rusqlite::Error) -> AppError {
+    if crate::db::is_unique_violation(&e) {
+        username_taken()
+    } else {
+        e.into()
+    }
+}
+
 pub fn set_username(conn: &Connection, id: &str, username: &str) -> AppResult<()> {
     conn.execute(
         "UPDATE users SET username = ?2 WHERE id = ?1",
         params![id, username],
     )
-    .map_err(|e| {
-        if crate::db::is_unique_violation(&e) {
-            username_taken()
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(taken_or_storage)?;
     Ok(())
 }
 

@@ -1,22 +1,21 @@
 // The dashboard: statistics, items short of stock and recent movements,
 // refreshed from the API when the page is shown again.
 import { api } from './api.js';
-import { $, $$, el, fmt, when, describeMovement } from './ui.js';
+import { $, el, when, describeMovement } from './ui.js';
 
+// The figures and the short-of-stock table are rendered by the server (one
+// template, dashboard.html); to refresh them the page fetches itself again and
+// takes those parts over, so there is no second renderer here.
 async function loadStats() {
-  const stats = await api.get('/api/stats');
-  for (const node of $$('[data-stat]')) {
-    node.textContent = fmt(stats[node.dataset.stat]);
+  const res = await fetch(location.pathname, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+  if (!res.ok) throw new Error(`The dashboard could not be refreshed (${res.status}).`);
+  const fresh = new DOMParser().parseFromString(await res.text(), 'text/html');
+  for (const selector of ['.stats', '#short-empty', '#short-table']) {
+    const now = $(selector);
+    const next = fresh.querySelector(selector);
+    // A page without them (the login page after the session ended) changes nothing.
+    if (now && next) now.replaceWith(document.importNode(next, true));
   }
-  $('[data-stat="items_short"]').closest('.stat').classList.toggle('stat-alert', stats.items_short > 0);
-  const short = stats.short_items || [];
-  $('#short-empty').hidden = short.length > 0;
-  $('#short-table').hidden = short.length === 0;
-  $('#short-table tbody').replaceChildren(...short.map((s) => el('tr', {},
-    el('td', {}, el('a', { href: `/inventory?item=${s.id}` }, s.name)),
-    el('td', { class: 'num' }, fmt(s.stocked_quantity)),
-    el('td', { class: 'num' }, fmt(s.allocated_quantity)),
-    el('td', { class: 'num' }, el('span', { class: 'badge badge-danger' }, fmt(s.missing))))));
 }
 
 async function loadMovements() {

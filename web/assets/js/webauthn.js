@@ -60,37 +60,34 @@ export function requestOptions(options) {
   return { publicKey: pk };
 }
 
-/** A new credential as the JSON register/finish reads. */
-export function registrationJSON(credential) {
-  const response = credential.response;
+/** The fields every credential JSON shares, with its own `response` fields. */
+function credentialJSON(credential, response) {
   return {
     id: credential.id,
     rawId: toBase64url(credential.rawId),
     type: credential.type,
     extensions: credential.getClientExtensionResults ? credential.getClientExtensionResults() : {},
-    response: {
-      attestationObject: toBase64url(response.attestationObject),
-      clientDataJSON: toBase64url(response.clientDataJSON),
-      transports: response.getTransports ? response.getTransports() : undefined,
-    },
+    response: { clientDataJSON: toBase64url(credential.response.clientDataJSON), ...response },
   };
+}
+
+/** A new credential as the JSON register/finish reads. */
+export function registrationJSON(credential) {
+  const response = credential.response;
+  return credentialJSON(credential, {
+    attestationObject: toBase64url(response.attestationObject),
+    transports: response.getTransports ? response.getTransports() : undefined,
+  });
 }
 
 /** An assertion as the JSON login/finish reads. */
 export function assertionJSON(credential) {
   const response = credential.response;
-  return {
-    id: credential.id,
-    rawId: toBase64url(credential.rawId),
-    type: credential.type,
-    extensions: credential.getClientExtensionResults ? credential.getClientExtensionResults() : {},
-    response: {
-      authenticatorData: toBase64url(response.authenticatorData),
-      clientDataJSON: toBase64url(response.clientDataJSON),
-      signature: toBase64url(response.signature),
-      userHandle: response.userHandle ? toBase64url(response.userHandle) : null,
-    },
-  };
+  return credentialJSON(credential, {
+    authenticatorData: toBase64url(response.authenticatorData),
+    signature: toBase64url(response.signature),
+    userHandle: response.userHandle ? toBase64url(response.userHandle) : null,
+  });
 }
 
 /** Turns what navigator.credentials throws into a sentence for the page. */
