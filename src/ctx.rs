@@ -92,9 +92,11 @@ pub fn authenticate(app: &App, conn: &Connection, req: &Request) -> AppResult<Au
 
 /// CSRF defence on top of SameSite=Strict: a browser always sends `Origin` (or at
 /// least `Referer`) with a cross-site state-changing request, so when one is
-/// present it must name the host the request was sent to. Clients that send
-/// neither (curl, scripts) are not browsers and cannot be driven by another site.
-pub fn same_origin(req: &Request) -> bool {
+/// present its origin (scheme, host and port) must be ours: the origin the
+/// request was sent to (its scheme and `Host`), or the configured `rp_origin`.
+/// Clients that send neither (curl, scripts) are not browsers and cannot be
+/// driven by another site.
+pub fn same_origin(req: &Request, rp_origin: &str) -> bool {
     let source = req
         .header("origin")
         .filter(|o| *o != "null")
@@ -102,19 +104,80 @@ pub fn same_origin(req: &Request) -> bool {
     let Some(source) = source else {
         return req.header("origin").is_none();
     };
-    let Some(host) = req.header("host") else {
+    let Ok(source) = url::Url::parse(source) else {
         return false;
     };
-    match url::Url::parse(source) {
-        Ok(u) => {
-            let authority = match (u.host_str(), u.port()) {
-                (Some(h), Some(p)) => format!("{h}:{p}"),
-                (Some(h), None) => h.to_string(),
-                _ => return false,
-            };
-            authority.eq_ignore_ascii_case(host)
-                || u.port().is_none() && host.split(':').next() == u.host_str()
+    let source = source.origin();
+    if !source.is_tuple() {
+        return false;
+    }
+    let scheme = if req.secure { "https" } else { "http" };
+    let addressed = req
+        .header("host")
+        .and_then(|host| url::Url::parse(&format!("{scheme}://{host}")).ok())
+        .is_some_and(|own| own.origin() == source);
+    let configured = url::Url::parse(rp_origin).is_ok_and(|own| own.origin() == source);
+    addressed || configured
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Method;
+
+    fn request(secure: bool, host: &str, origin: Option<&str>, referer: Option<&str>) -> Request {
+        let mut headers = vec![("host".to_string(), host.to_string())];
+        if let Some(o) = origin {
+            headers.push(("origin".into(), o.into()));
         }
-        Err(_) => false,
+        if let Some(r) = referer {
+            headers.push(("referer".into(), r.into()));
+        }
+        Request {
+            method: Method::Post,
+            path: "/api/logout".into(),
+            query: Default::default(),
+            headers,
+            body: Vec::new(),
+            client: std::net::Ipv4Addr::LOCALHOST.into(),
+            secure,
+        }
+    }
+
+    #[test]
+    fn the_origin_must_match_scheme_host_and_port() {
+        let plain = |o: &str| same_origin(&request(false, "127.0.0.1:8080", Some(o), None), "");
+        assert!(plain("http://127.0.0.1:8080"));
+        assert!(!plain("https://127.0.0.1:8080"), "scheme");
+        assert!(!plain("http://127.0.0.1"), "port");
+        assert!(!plain("http://127.0.0.1:9090"), "port");
+        assert!(!plain("http://evil.example:8080"), "host");
+        assert!(!plain("null"));
+        let tls = |o: &str| same_origin(&request(true, "box.lan:8443", Some(o), None), "");
+        assert!(tls("https://box.lan:8443"));
+        assert!(
+            tls("https://BOX.lan:8443"),
+            "hosts compare case-insensitively"
+        );
+        assert!(!tls("http://box.lan:8443"), "http on the TLS server");
+        // The default port is the same origin with or without it.
+        let default_port = same_origin(
+            &request(true, "box.lan", Some("https://box.lan:443"), None),
+            "",
+        );
+        assert!(default_port);
+    }
+
+    #[test]
+    fn the_referer_counts_when_there_is_no_origin_and_rp_origin_is_ours_too() {
+        let referer = |r: &str| same_origin(&request(false, "h:80", None, Some(r)), "");
+        assert!(referer("http://h/items?x=1"));
+        assert!(!referer("https://h/items"));
+        // Behind a proxy that rewrites Host, the configured public origin is ours.
+        let proxied = request(true, "127.0.0.1:8080", Some("https://inv.example"), None);
+        assert!(same_origin(&proxied, "https://inv.example"));
+        assert!(!same_origin(&proxied, ""));
+        // Neither header: not a browser.
+        assert!(same_origin(&request(false, "h", None, None), ""));
     }
 }

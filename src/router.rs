@@ -146,7 +146,10 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
         Auth::User { user, bearer } => (Some(user), bearer),
         Auth::None | Auth::Invalid => (None, false),
     };
-    if !matches!(req.method, Method::Get | Method::Head) && !bearer && !ctx::same_origin(req) {
+    if !matches!(req.method, Method::Get | Method::Head)
+        && !bearer
+        && !ctx::same_origin(req, &app.config.rp_origin)
+    {
         return Err(AppError::forbidden(
             "cross_origin",
             "Cross-site requests are not allowed. Use the MiauInv pages or a Bearer token.",

@@ -147,11 +147,33 @@ fn refresh_token_rotates_and_is_single_use() {
     let second = r.json();
     assert_ne!(second["refresh_token"], first["refresh_token"]);
     assert_eq!(second["user"]["username"], "alice");
-    // The used token is dead...
+    // The used token is dead. Presented again at once (two tabs waking
+    // together), it is refused without ending the new session...
     let again = anon.post("/api/refresh", json!({"refresh_token": rt}));
     assert_eq!(again.status, 401);
-    assert_eq!(again.code(), "invalid_refresh_token");
-    // ...and its reuse revoked the whole family, including the rotated one.
+    assert_eq!(again.code(), "refresh_superseded");
+    let live = anon.send_with(
+        "GET",
+        "/api/profile",
+        None,
+        &[(
+            "Authorization",
+            &format!("Bearer {}", second["access_token"].as_str().unwrap()),
+        )],
+    );
+    assert_eq!(live.status, 200, "a parallel refresh ended the session");
+    // ...but presented after the grace period, it counts as theft: its reuse
+    // revokes the whole family, including the rotated one. (The rotation is
+    // moved back in the real database file instead of waiting.)
+    let db = rusqlite::Connection::open(s.db_path()).unwrap();
+    db.execute(
+        "UPDATE refresh_tokens SET revoked_at = revoked_at - 60 WHERE revoked = 1",
+        [],
+    )
+    .unwrap();
+    let stolen = anon.post("/api/refresh", json!({"refresh_token": rt}));
+    assert_eq!(stolen.status, 401);
+    assert_eq!(stolen.code(), "invalid_refresh_token");
     let third = anon.post(
         "/api/refresh",
         json!({"refresh_token": second["refresh_token"]}),

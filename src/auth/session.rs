@@ -103,8 +103,9 @@ pub fn revoke_all(conn: &Connection, user_id: &str) -> AppResult<i64> {
 }
 
 /// Rotates a refresh token: the old row is revoked and a new session issued in
-/// one transaction. A token presented again after use revokes every session of
-/// its owner (it has probably been stolen).
+/// one transaction. A token presented again moments after its rotation (two
+/// tabs refreshing at once) is refused and nothing else happens; presented again
+/// later, it revokes every session of its owner (it has probably been stolen).
 pub fn rotate(
     keys: &Keys,
     conn: &mut Connection,
@@ -126,6 +127,10 @@ pub fn rotate(
             revoke_all(tx, &user_id)?;
             Ok(Err(user_id))
         }
+        sessions::Consumed::JustRotated => Err(AppError::unauthorized(
+            "refresh_superseded",
+            "This session was just renewed, for example in another tab. Use the new session.",
+        )),
         sessions::Consumed::Invalid => Err(invalid()),
     })?;
     outcome.map_err(|user_id| {

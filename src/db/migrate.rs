@@ -19,6 +19,7 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_item_counts.sql"),
     include_str!("migrations/0003_item_search.sql"),
+    include_str!("migrations/0004_refresh_reuse_window.sql"),
 ];
 
 /// The version a database has once fully migrated.

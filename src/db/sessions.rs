@@ -7,6 +7,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub const REFRESH_TTL: i64 = 7 * 24 * 3600;
 
+/// Seconds after its rotation in which a refresh token presented again is
+/// refused without revoking the account's sessions: two tabs waking at once
+/// send the same token (see migration 0004).
+pub const REUSE_GRACE: i64 = 10;
+
 /// Stores a new refresh token's hash for `user_id`.
 pub fn insert(conn: &Connection, user_id: &str, token: &str, device_info: &str) -> AppResult<()> {
     let now = crate::db::now();
@@ -28,6 +33,9 @@ pub fn insert(conn: &Connection, user_id: &str, token: &str, device_info: &str) 
 pub enum Consumed {
     /// The token was live and is now revoked; the owner's id.
     Ok(String),
+    /// The token was rotated moments ago (within [`REUSE_GRACE`]): a parallel
+    /// refresh of the same client, not theft.
+    JustRotated,
     /// The token was already used or revoked: possible theft. The owner's id.
     Reused(String),
     /// Unknown or expired.
@@ -41,7 +49,7 @@ pub fn consume(conn: &Connection, token: &str) -> AppResult<Consumed> {
     let now = crate::db::now();
     let owner: Option<String> = conn
         .prepare_cached(
-            "UPDATE refresh_tokens SET revoked = 1
+            "UPDATE refresh_tokens SET revoked = 1, revoked_at = ?2
              WHERE token_hash = ?1 AND revoked = 0 AND expires_at > ?2 RETURNING user_id",
         )?
         .query_row(params![hash, now], |r| r.get(0))
@@ -49,13 +57,18 @@ pub fn consume(conn: &Connection, token: &str) -> AppResult<Consumed> {
     if let Some(user) = owner {
         return Ok(Consumed::Ok(user));
     }
-    let reused: Option<String> = conn
+    let reused: Option<(String, Option<i64>)> = conn
         .prepare_cached(
-            "SELECT user_id FROM refresh_tokens WHERE token_hash = ?1 AND revoked = 1 AND expires_at > ?2",
+            "SELECT user_id, revoked_at FROM refresh_tokens
+             WHERE token_hash = ?1 AND revoked = 1 AND expires_at > ?2",
         )?
-        .query_row(params![hash, now], |r| r.get(0))
+        .query_row(params![hash, now], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    Ok(reused.map_or(Consumed::Invalid, Consumed::Reused))
+    Ok(match reused {
+        None => Consumed::Invalid,
+        Some((_, Some(at))) if now - at <= REUSE_GRACE => Consumed::JustRotated,
+        Some((user, _)) => Consumed::Reused(user),
+    })
 }
 
 /// Revokes every refresh token of a user by deleting the live rows (expired rows

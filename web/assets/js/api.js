@@ -77,9 +77,11 @@ export async function request(method, path, body, { session = true } = {}) {
   if (res.status === 401 && session) {
     const err = await parse(res);
     if (!err || SESSION_CODES.has(err.code)) {
-      if (await refreshSession()) {
-        res = await send(method, path, body);
-      }
+      // Sent again even when this refresh failed: another tab may have renewed
+      // the session a moment ago (the server then answers refresh_superseded),
+      // and the cookies this request sends are then the new ones.
+      await refreshSession();
+      res = await send(method, path, body);
       if (res.status === 401) {
         goToLogin();
         throw new ApiError(401, { error: 'Your session has ended. Please log in again.', code: 'unauthenticated' });
