@@ -142,16 +142,34 @@ fn items_are_created_read_updated_and_deleted() {
     assert_eq!(r.json()["description"], Value::Null);
     assert_eq!(r.json()["total_quantity"], 120);
 
+    // Its total changed, so it has history: deleting archives it, and an
+    // archived item takes no changes.
     let r = c.delete(&format!("/api/item?id={id}"));
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json(), json!({"deleted": true, "id": id}));
-    let r = c.get(&format!("/api/item?id={id}"));
+    assert_eq!(
+        r.json(),
+        json!({"deleted": true, "archived": true, "id": id})
+    );
+    assert!(get_item(&c, id)["archived_at"].is_i64());
+    assert_eq!(c.get("/api/item").header("x-total-count"), Some("1"));
+    assert_eq!(c.delete(&format!("/api/item?id={id}")).code(), "archived");
+    let r = c.put(&format!("/api/item?id={id}"), json!({"name": "x"}));
+    assert_eq!(r.status, 409);
+    assert_eq!(r.code(), "archived");
+    // One with no history but its creation is deleted for good.
+    let bare = c.get("/api/item?q=Bare").json()[0]["id"].as_i64().unwrap();
+    let r = c.delete(&format!("/api/item?id={bare}"));
+    assert_eq!(
+        r.json(),
+        json!({"deleted": true, "archived": false, "id": bare})
+    );
+    let r = c.get(&format!("/api/item?id={bare}"));
     assert_eq!(r.status, 404);
     assert_eq!(r.code(), "not_found");
-    assert_eq!(r.json()["error"], format!("Item {id} does not exist."));
-    assert_eq!(c.delete(&format!("/api/item?id={id}")).status, 404);
+    assert_eq!(r.json()["error"], format!("Item {bare} does not exist."));
+    assert_eq!(c.delete(&format!("/api/item?id={bare}")).status, 404);
     assert_eq!(
-        c.put(&format!("/api/item?id={id}"), json!({"name": "x"}))
+        c.put(&format!("/api/item?id={bare}"), json!({"name": "x"}))
             .status,
         404
     );
@@ -335,7 +353,10 @@ fn locations_are_managed_with_unique_names_and_contents() {
     assert_eq!(r.json()["stock_rows"], 2);
     assert!(r.json()["error"].as_str().unwrap().contains("2 stock rows"));
     let r = c.delete(&format!("/api/location?id={b}"));
-    assert_eq!(r.json(), json!({"deleted": true, "id": b}));
+    assert_eq!(
+        r.json(),
+        json!({"deleted": true, "archived": false, "id": b})
+    );
     assert_eq!(c.get(&format!("/api/location?id={b}")).status, 404);
     assert_eq!(
         c.get(&format!("/api/location?id={b}")).json()["error"],
@@ -391,11 +412,13 @@ fn projects_are_managed_with_unique_names_and_details() {
     assert_eq!(r.code(), "in_use");
     assert_eq!(r.json()["allocation_rows"], 1);
     c.delete(&format!("/api/association?id={al}"));
+    // It had allocations, so it is archived, not gone.
     assert_eq!(
         c.delete(&format!("/api/project?id={p}")).json(),
-        json!({"deleted": true, "id": p})
+        json!({"deleted": true, "archived": true, "id": p})
     );
-    assert_eq!(c.get(&format!("/api/project?id={p}")).status, 404);
+    assert_eq!(c.get("/api/project").json(), json!([]));
+    assert!(c.get(&format!("/api/project?id={p}")).json()["archived_at"].is_i64());
 }
 
 #[test]

@@ -7,6 +7,7 @@ use crate::api::list;
 use crate::api::words::plural;
 use crate::ctx::Ctx;
 use crate::db;
+use crate::db::facts::{Fact, Noun};
 use crate::db::items::{self, NewItem};
 use crate::db::movements::{self, Change, KIND_TOTAL};
 use crate::db::placement::{self, ALLOCATIONS, STOCK};
@@ -96,7 +97,7 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let note = fields::note(body.note.as_deref())?;
     let user = ctx.user()?.clone();
     let item = db::write(ctx.conn, |tx| {
-        let old = items::get(tx, id)?;
+        let old = items::get_active(tx, id)?;
         let new = NewItem {
             name: name.unwrap_or(old.name.clone()),
             category: category.unwrap_or(old.category.clone()),
@@ -138,42 +139,70 @@ fn total_below_usage(item: &items::Item, requested: i64) -> AppError {
     .with("minimum", needed)
 }
 
-/// `DELETE /api/item?id=`: only an item without stock rows or allocations.
+/// `DELETE /api/item?id=`: refused while the item is stocked or allocated.
+/// An item with history (any movement after the one that created it) is
+/// archived: hidden from lists, kept with its history, restorable. One without
+/// is deleted.
 pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
-    db::write(ctx.conn, |tx| {
-        let item = items::get(tx, id)?;
+    let archived = db::write(ctx.conn, |tx| {
+        let item = items::get_active(tx, id)?;
         let stock_rows = placement::rows_for_item(tx, &STOCK, id)?;
         let allocation_rows = placement::rows_for_item(tx, &ALLOCATIONS, id)?;
         if stock_rows > 0 || allocation_rows > 0 {
-            let mut blockers = Vec::new();
-            if stock_rows > 0 {
-                blockers.push(format!(
-                    "stocked in {}",
-                    plural(stock_rows, "location", "locations")
-                ));
-            }
-            if allocation_rows > 0 {
-                blockers.push(format!(
-                    "allocated to {}",
-                    plural(allocation_rows, "project", "projects")
-                ));
-            }
-            return Err(AppError::conflict(
-                "in_use",
-                format!(
-                    "Item '{}' cannot be deleted: it is {}. Remove those first.",
-                    item.name,
-                    blockers.join(" and ")
-                ),
-            )
-            .with("stock_rows", stock_rows)
-            .with("allocation_rows", allocation_rows));
+            return Err(in_use(&item, stock_rows, allocation_rows));
         }
-        // Its history goes with it (ON DELETE CASCADE): it would name nothing.
-        items::delete(tx, id)
+        if items::has_history(tx, id)? {
+            items::set_archived(tx, id, true)?;
+            return Ok(true);
+        }
+        items::delete(tx, id)?;
+        Ok(false)
     })?;
-    Ok(crate::api::deleted(id))
+    Ok(crate::api::deleted_or_archived(id, archived))
+}
+
+fn in_use(item: &items::Item, stock_rows: i64, allocation_rows: i64) -> AppError {
+    let mut blockers = Vec::new();
+    if stock_rows > 0 {
+        blockers.push(format!(
+            "stocked in {}",
+            plural(stock_rows, "location", "locations")
+        ));
+    }
+    if allocation_rows > 0 {
+        blockers.push(format!(
+            "allocated to {}",
+            plural(allocation_rows, "project", "projects")
+        ));
+    }
+    AppError::conflict(
+        "in_use",
+        format!(
+            "Item '{}' cannot be deleted: it is {}. Remove those first.",
+            item.name,
+            blockers.join(" and ")
+        ),
+    )
+    .with("stock_rows", stock_rows)
+    .with("allocation_rows", allocation_rows)
+}
+
+/// `POST /api/item/restore?id=`: an archived item is back in the lists.
+pub fn restore(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    let item = db::write(ctx.conn, |tx| {
+        if items::get(tx, id)?.archived_at.is_none() {
+            return Err(Fact::NotArchived {
+                noun: Noun::Item,
+                id,
+            }
+            .into());
+        }
+        items::set_archived(tx, id, false)?;
+        items::get(tx, id)
+    })?;
+    Ok(Reply::ok(&item))
 }
 
 /// `GET /api/item/history?id=`: the item's movements, newest first.

@@ -53,6 +53,7 @@ pub fn list_query(req: &Request, sorts: &'static [SortColumn]) -> AppResult<List
             ));
         }
     }
+    q.archived = req.flag("archived");
     q.limit = limit_param(req)?;
     q.offset = offset_param(req)?;
     if let Some(token) = req.param("cursor") {

@@ -41,7 +41,7 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: LocationBody = ctx.req.json()?;
     let name = fields::name("name", &body.name)?;
     let location: Location = crate::db::write(ctx.conn, |tx| {
-        named::get::<Location>(tx, id)?;
+        named::name_of_active(tx, &LOCATIONS, id)?;
         named::ensure_name_free(tx, &LOCATIONS, &name, Some(id))?;
         locations::rename(tx, id, &name)?;
         named::get(tx, id)
@@ -49,7 +49,13 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(Reply::ok(&location))
 }
 
-/// `DELETE /api/location?id=`: only a location without stock rows.
+/// `DELETE /api/location?id=`: only a location without stock rows; one with
+/// history is archived.
 pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     placement::delete_place(ctx, &STOCK)
+}
+
+/// `POST /api/location/restore?id=`.
+pub fn restore(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    placement::restore_place::<Location>(ctx)
 }

@@ -19,7 +19,13 @@ pub mod words;
 
 use crate::http::Reply;
 
-/// The answer to a delete: `{"deleted": true, "id": N}`.
+/// The answer to deleting a stock row or an allocation: `{"deleted": true, "id": N}`.
 pub fn deleted(id: i64) -> Reply {
     Reply::ok(&serde_json::json!({"deleted": true, "id": id}))
+}
+
+/// The answer to deleting an item, location or project: gone, or archived
+/// because it has history (`"archived": true`).
+pub fn deleted_or_archived(id: i64, archived: bool) -> Reply {
+    Reply::ok(&serde_json::json!({"deleted": true, "archived": archived, "id": id}))
 }

@@ -11,7 +11,7 @@ use crate::api::fields::{self, Whole};
 use crate::api::list;
 use crate::api::words::plural;
 use crate::ctx::Ctx;
-use crate::db::facts::Noun;
+use crate::db::facts::{Fact, Noun};
 use crate::db::items::{self, Item};
 use crate::db::movements::{self, Change};
 use crate::db::named::Place;
@@ -124,8 +124,8 @@ impl NewPlacement {
 pub fn create(ctx: &mut Ctx<'_>, kind: &'static Placement, new: NewPlacement) -> AppResult<Reply> {
     let user = ctx.user()?.clone();
     let row = db::write(ctx.conn, |tx| {
-        let item = items::get(tx, new.item_id)?;
-        let place = named::name_of(tx, kind.place, new.place_id)?;
+        let item = items::get_active(tx, new.item_id)?;
+        let place = named::name_of_active(tx, kind.place, new.place_id)?;
         if let Some((existing, _)) = placement::find(tx, kind, new.item_id, new.place_id)? {
             return Err(AppError::conflict(
                 "duplicate",
@@ -220,20 +220,44 @@ pub fn get_place<P: Place>(ctx: &mut Ctx<'_>, flag: &str) -> AppResult<Reply> {
 }
 
 /// `DELETE ?id=` of a place (a location or a project): refused with 409
-/// `in_use` while rows are placed there, with the number of rows.
+/// `in_use` while rows are placed there, with the number of rows. A place
+/// with history is archived (hidden, kept, restorable); one without is deleted.
 pub fn delete_place(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
     let words = words(kind);
-    db::write(ctx.conn, |tx| {
-        let name = named::name_of(tx, kind.place, id)?;
+    let archived = db::write(ctx.conn, |tx| {
+        let name = named::name_of_active(tx, kind.place, id)?;
         let rows = placement::rows_at(tx, kind, id)?;
         if rows > 0 {
             return Err(AppError::conflict("in_use", (words.in_use)(&name, rows))
                 .with(words.rows_key, rows));
         }
-        named::delete(tx, kind.place, id)
+        if named::has_history(tx, kind.place, id)? {
+            named::set_archived(tx, kind.place, id, true)?;
+            return Ok(true);
+        }
+        named::delete(tx, kind.place, id)?;
+        Ok(false)
     })?;
-    Ok(crate::api::deleted(id))
+    Ok(crate::api::deleted_or_archived(id, archived))
+}
+
+/// `POST …/restore?id=` of a place: an archived location or project is back.
+pub fn restore_place<P: Place>(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    let named = P::named();
+    let place: P = db::write(ctx.conn, |tx| {
+        if !named::is_archived(tx, named, id)? {
+            return Err(Fact::NotArchived {
+                noun: named.noun,
+                id,
+            }
+            .into());
+        }
+        named::set_archived(tx, named, id, false)?;
+        named::get(tx, id)
+    })?;
+    Ok(Reply::ok(&place))
 }
 
 /// Refuses `requested` units when `placed` (the item's other rows) plus them

@@ -54,6 +54,7 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let name = fields::name_change("name", body.name)?;
     let description = fields::text_change("description", body.description, MAX_TEXT)?;
     let project: Project = crate::db::write(ctx.conn, |tx| {
+        named::name_of_active(tx, &PROJECTS, id)?;
         let old: Project = named::get(tx, id)?;
         let name = name.unwrap_or(old.name);
         let description = description.unwrap_or(old.description);
@@ -64,7 +65,13 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(Reply::ok(&project))
 }
 
-/// `DELETE /api/project?id=`: only a project without allocations.
+/// `DELETE /api/project?id=`: only a project without allocations; one with
+/// history is archived.
 pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     placement::delete_place(ctx, &ALLOCATIONS)
+}
+
+/// `POST /api/project/restore?id=`.
+pub fn restore(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    placement::restore_place::<Project>(ctx)
 }

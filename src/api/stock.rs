@@ -99,9 +99,9 @@ pub fn transfer(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     }
     let user = ctx.user()?.clone();
     let moved = db::write(ctx.conn, |tx| {
-        let item = items::get(tx, item_id)?;
-        let source = named::name_of(tx, &LOCATIONS, from)?;
-        named::name_of(tx, &LOCATIONS, to)?;
+        let item = items::get_active(tx, item_id)?;
+        let source = named::name_of_active(tx, &LOCATIONS, from)?;
+        named::name_of_active(tx, &LOCATIONS, to)?;
         let (source_id, held) = rows::find(tx, &STOCK, item_id, from)?.unwrap_or((0, 0));
         if held < quantity {
             return Err(AppError::conflict(

@@ -44,6 +44,19 @@ impl From<Fact> for AppError {
                     None => e,
                 }
             }
+            Fact::Archived { noun: n, id, name } => AppError::conflict(
+                "archived",
+                format!(
+                    "{} '{name}' is archived: it keeps its history but takes no changes. Restore it first.",
+                    capitalised(n)
+                ),
+            )
+            .with(n.id_key(), id),
+            Fact::NotArchived { noun: n, id } => AppError::conflict(
+                "not_archived",
+                format!("{} {id} is not archived; there is nothing to restore.", capitalised(n)),
+            )
+            .with(n.id_key(), id),
             Fact::UsernameTaken => {
                 AppError::conflict("username_taken", "That username is already taken.")
                     .with("field", "username")

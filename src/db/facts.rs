@@ -38,6 +38,11 @@ pub enum Fact {
         name: String,
         existing_id: Option<i64>,
     },
+    /// The row is archived: it keeps its history but takes no changes until
+    /// it is restored.
+    Archived { noun: Noun, id: i64, name: String },
+    /// The row is not archived, so there is nothing to restore.
+    NotArchived { noun: Noun, id: i64 },
     /// Another account already has this username.
     UsernameTaken,
     /// This credential is already registered as a passkey.

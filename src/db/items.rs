@@ -2,7 +2,7 @@
 //! allocated, still available, and in how many locations and projects.
 
 use crate::db::facts::{Fact, Noun};
-use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn, sort, sort_nullable};
+use crate::db::listing::{self, Filter, ListQuery, Page, Search, SortColumn, sort, sort_nullable};
 use crate::error::{AppError, AppResult};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -21,6 +21,10 @@ pub struct Item {
     pub unstocked_quantity: i64,
     pub location_count: i64,
     pub project_count: i64,
+    /// When the item was archived (deleted while it had history); absent
+    /// while it is in use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<i64>,
 }
 
 /// Columns `GET /api/item?sort=` accepts.
@@ -48,7 +52,7 @@ pub const SORTS: &[SortColumn] = &[
 /// Items with their aggregates: the sums and counts are columns the schema's
 /// triggers keep (`migrations/0002_item_counts.sql`), so a page reads rows only.
 const ROWS: &str = "SELECT i.id, i.name, i.category, i.description, i.total_quantity,
-        i.stocked_quantity, i.allocated_quantity, i.location_count, i.project_count
+        i.stocked_quantity, i.allocated_quantity, i.location_count, i.project_count, i.archived_at
     FROM items i";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
@@ -67,6 +71,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
         unstocked_quantity: total - stocked,
         location_count: r.get(7)?,
         project_count: r.get(8)?,
+        archived_at: r.get(9)?,
     })
 }
 
@@ -75,7 +80,10 @@ pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Item>> {
     let mut f = Filter::default();
     // A search through the index alone is counted in the index.
     let mut count_in_index = false;
-    match q.search.as_ref().map(|s| (s, s.trigram_phrase())) {
+    // Archived items are not in the search index (migration 0005): their
+    // searches read the few archived rows with LIKE.
+    let phrase = |s: &Search| s.trigram_phrase().filter(|_| !q.archived);
+    match q.search.as_ref().map(|s| (s, phrase(s))) {
         // Three characters or more: the trigram index (`items_search`, kept by
         // triggers) names the matching items without reading the others.
         Some((_, Some(phrase))) => {
@@ -95,10 +103,13 @@ pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Item>> {
         f.add("category = ? COLLATE NOCASE", vec![Value::Text(c.clone())]);
     }
     // Unfiltered, the count is the running total the triggers keep: counting a
-    // million rows would cost more than the page itself.
+    // million rows would cost more than the page itself. Both it and the index
+    // hold active items only.
+    let unfiltered = f.is_empty() && !q.archived;
+    f.archived(q.archived);
     let count = if count_in_index {
         "SELECT count(*) FROM items_search WHERE items_search MATCH ?".to_string()
-    } else if f.is_empty() {
+    } else if unfiltered {
         "SELECT items FROM inventory_totals".to_string()
     } else {
         listing::count_sql("items", &f)
@@ -116,6 +127,39 @@ pub fn by_id(conn: &Connection, id: i64) -> AppResult<Option<Item>> {
 /// The item, or 404 naming it.
 pub fn get(conn: &Connection, id: i64) -> AppResult<Item> {
     by_id(conn, id)?.ok_or_else(|| not_found(id))
+}
+
+/// The item if it takes changes: 404 when missing, 409 `archived` when archived.
+pub fn get_active(conn: &Connection, id: i64) -> AppResult<Item> {
+    let item = get(conn, id)?;
+    if item.archived_at.is_some() {
+        return Err(Fact::Archived {
+            noun: Noun::Item,
+            id,
+            name: item.name,
+        }
+        .into());
+    }
+    Ok(item)
+}
+
+/// Whether the item has history: any movement but the one that recorded the
+/// total it was created with (an item created by mistake has only that one).
+pub fn has_history(conn: &Connection, id: i64) -> AppResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM movements WHERE item_id = ?1 AND NOT (kind = 'total'
+                AND id = (SELECT MIN(id) FROM movements WHERE item_id = ?1)))",
+        )?
+        .query_row([id], |r| r.get(0))?)
+}
+
+/// Archives (`true`) or restores (`false`) the item. The triggers take it out
+/// of, or back into, the running totals and the search index.
+pub fn set_archived(conn: &Connection, id: i64, archived: bool) -> AppResult<()> {
+    conn.prepare_cached("UPDATE items SET archived_at = CASE WHEN ?2 THEN ?3 END WHERE id = ?1")?
+        .execute(params![id, archived, crate::db::now()])?;
+    Ok(())
 }
 
 pub fn not_found(id: i64) -> AppError {

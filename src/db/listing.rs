@@ -72,6 +72,8 @@ pub struct ListQuery {
     pub offset: i64,
     /// Keyset paging: the page starts after this row instead of at `offset`.
     pub after: Option<Cursor>,
+    /// The archived rows instead of the active ones (`?archived=true`).
+    pub archived: bool,
 }
 
 /// The position of a row in a sorted list: its sort value and its id (the
@@ -96,6 +98,7 @@ impl ListQuery {
             limit: None,
             offset: 0,
             after: None,
+            archived: false,
         }
     }
 
@@ -198,6 +201,17 @@ impl Filter {
     pub fn add(&mut self, condition: &str, values: Vec<Value>) {
         self.conditions.push(condition.to_string());
         self.params.extend(values);
+    }
+
+    /// Keeps the active rows, or with `archived` the archived ones, of a
+    /// table with an `archived_at` column.
+    pub fn archived(&mut self, archived: bool) {
+        let condition = if archived {
+            "archived_at IS NOT NULL"
+        } else {
+            "archived_at IS NULL"
+        };
+        self.add(condition, Vec::new());
     }
 
     /// Whether no condition was added.

@@ -15,6 +15,9 @@ pub struct Location {
     pub name: String,
     pub item_count: i64,
     pub total_units: i64,
+    /// When it was archived (deleted while it had history); absent in use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<i64>,
     /// What is stored here; only with `?content=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<Held>>,
@@ -30,6 +33,7 @@ impl Place for Location {
     const ROWS: &'static str = "SELECT n.id, n.name,
         (SELECT count(*) FROM stock WHERE location_id = n.id) AS item_count,
         COALESCE((SELECT SUM(quantity) FROM stock WHERE location_id = n.id), 0) AS total_units
+        , n.archived_at
     FROM locations n";
     const SEARCHED: &'static [&'static str] = &["name"];
     const SORTS: &'static [SortColumn] = &[
@@ -44,6 +48,7 @@ impl Place for Location {
             name: r.get(1)?,
             item_count: r.get(2)?,
             total_units: r.get(3)?,
+            archived_at: r.get(4)?,
             items: None,
         })
     }

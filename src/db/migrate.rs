@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_item_counts.sql"),
     include_str!("migrations/0003_item_search.sql"),
     include_str!("migrations/0004_refresh_reuse_window.sql"),
+    include_str!("migrations/0005_archive.sql"),
 ];
 
 /// The version a database has once fully migrated.

@@ -11,8 +11,9 @@ pub const KIND_ALLOCATION: &str = "allocation";
 pub const KIND_TOTAL: &str = "total";
 pub const KIND_TRANSFER: &str = "transfer";
 
-/// One history entry. Names are today's names of the referenced rows (null when
-/// the location or project has since been deleted).
+/// One history entry. The `*_name` fields are the names as they were when the
+/// movement was written; the `*_name_now` fields are today's (null when the
+/// row is gone), so a page can say "Shelf A (now: Garage shelf)".
 #[derive(Debug, Clone, Serialize)]
 pub struct Movement {
     pub id: i64,
@@ -21,13 +22,17 @@ pub struct Movement {
     pub username: Option<String>,
     pub item_id: i64,
     pub item_name: String,
+    pub item_name_now: Option<String>,
     pub kind: String,
     pub location_id: Option<i64>,
     pub location_name: Option<String>,
+    pub location_name_now: Option<String>,
     pub to_location_id: Option<i64>,
     pub to_location_name: Option<String>,
+    pub to_location_name_now: Option<String>,
     pub project_id: Option<i64>,
     pub project_name: Option<String>,
+    pub project_name_now: Option<String>,
     pub delta: i64,
     pub quantity_after: i64,
     pub note: Option<String>,
@@ -68,11 +73,18 @@ pub struct Actor<'a> {
 }
 
 /// Appends a movement; call inside the write transaction making the change.
+/// The names of the item, locations and project are copied into the row as
+/// they are now, so history keeps them through renames and archiving.
 pub fn record(conn: &Connection, by: Actor<'_>, c: &Change<'_>) -> AppResult<i64> {
     conn.prepare_cached(
         "INSERT INTO movements (created_at, user_id, username, item_id, kind, location_id,
-                                to_location_id, project_id, delta, quantity_after, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                to_location_id, project_id, delta, quantity_after, note,
+                                item_name, location_name, to_location_name, project_name)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                 (SELECT name FROM items WHERE id = ?4),
+                 (SELECT name FROM locations WHERE id = ?6),
+                 (SELECT name FROM locations WHERE id = ?7),
+                 (SELECT name FROM projects WHERE id = ?8))",
     )?
     .execute(params![
         crate::db::now(),
@@ -90,11 +102,13 @@ pub fn record(conn: &Connection, by: Actor<'_>, c: &Change<'_>) -> AppResult<i64
     Ok(conn.last_insert_rowid())
 }
 
-const SELECT: &str = "SELECT m.id, m.created_at, m.user_id, m.username, m.item_id, i.name, m.kind,
-        m.location_id, l.name, m.to_location_id, tl.name, m.project_id, p.name,
+const SELECT: &str = "SELECT m.id, m.created_at, m.user_id, m.username, m.item_id,
+        COALESCE(m.item_name, i.name), i.name, m.kind,
+        m.location_id, m.location_name, l.name, m.to_location_id, m.to_location_name, tl.name,
+        m.project_id, m.project_name, p.name,
         m.delta, m.quantity_after, m.note
     FROM movements m
-    JOIN items i ON i.id = m.item_id
+    LEFT JOIN items i ON i.id = m.item_id
     LEFT JOIN locations l ON l.id = m.location_id
     LEFT JOIN locations tl ON tl.id = m.to_location_id
     LEFT JOIN projects p ON p.id = m.project_id";
@@ -106,17 +120,21 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Movement> {
         user_id: r.get(2)?,
         username: r.get(3)?,
         item_id: r.get(4)?,
-        item_name: r.get(5)?,
-        kind: r.get(6)?,
-        location_id: r.get(7)?,
-        location_name: r.get(8)?,
-        to_location_id: r.get(9)?,
-        to_location_name: r.get(10)?,
-        project_id: r.get(11)?,
-        project_name: r.get(12)?,
-        delta: r.get(13)?,
-        quantity_after: r.get(14)?,
-        note: r.get(15)?,
+        item_name: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+        item_name_now: r.get(6)?,
+        kind: r.get(7)?,
+        location_id: r.get(8)?,
+        location_name: r.get(9)?,
+        location_name_now: r.get(10)?,
+        to_location_id: r.get(11)?,
+        to_location_name: r.get(12)?,
+        to_location_name_now: r.get(13)?,
+        project_id: r.get(14)?,
+        project_name: r.get(15)?,
+        project_name_now: r.get(16)?,
+        delta: r.get(17)?,
+        quantity_after: r.get(18)?,
+        note: r.get(19)?,
     })
 }
 

@@ -18,6 +18,8 @@ pub struct Named {
     pub key: &'static str,
     /// "location_name": the key of such a row's name in the rows pointing at it.
     pub name_key: &'static str,
+    /// The condition on `movements` naming such a row (`?1`): its history.
+    pub in_history: &'static str,
 }
 
 /// A named row as the API reads it: a location (it holds stock) or a project
@@ -60,6 +62,7 @@ pub fn list<P: Place>(conn: &Connection, q: &ListQuery) -> AppResult<Page<P>> {
             vec![Value::Text(p.clone()); P::SEARCHED.len()],
         );
     }
+    f.archived(q.archived);
     let count = listing::count_sql(P::named().table, &f);
     listing::page(conn, q, &f, P::ROWS, &count, P::from_row)
 }
@@ -69,6 +72,7 @@ pub static LOCATIONS: Named = Named {
     noun: Noun::Location,
     key: "location_id",
     name_key: "location_name",
+    in_history: "location_id = ?1 OR to_location_id = ?1",
 };
 
 pub static PROJECTS: Named = Named {
@@ -76,6 +80,7 @@ pub static PROJECTS: Named = Named {
     noun: Noun::Project,
     key: "project_id",
     name_key: "project_name",
+    in_history: "project_id = ?1",
 };
 
 /// No row of the kind has this id.
@@ -87,12 +92,54 @@ pub fn not_found(kind: &Named, id: i64) -> AppError {
     .into()
 }
 
-/// The row's name, or its 404.
-pub fn name_of(conn: &Connection, kind: &Named, id: i64) -> AppResult<String> {
-    conn.prepare_cached(&format!("SELECT name FROM {} WHERE id = ?1", kind.table))?
-        .query_row([id], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| not_found(kind, id))
+/// The row's name and whether it is archived, or its 404.
+fn name_and_state(conn: &Connection, kind: &Named, id: i64) -> AppResult<(String, bool)> {
+    conn.prepare_cached(&format!(
+        "SELECT name, archived_at IS NOT NULL FROM {} WHERE id = ?1",
+        kind.table
+    ))?
+    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()?
+    .ok_or_else(|| not_found(kind, id))
+}
+
+/// The name of a row that takes changes: 404 when missing, 409 `archived`
+/// when archived.
+pub fn name_of_active(conn: &Connection, kind: &Named, id: i64) -> AppResult<String> {
+    match name_and_state(conn, kind, id)? {
+        (name, true) => Err(Fact::Archived {
+            noun: kind.noun,
+            id,
+            name,
+        }
+        .into()),
+        (name, false) => Ok(name),
+    }
+}
+
+/// Whether the row is archived (404 when missing).
+pub fn is_archived(conn: &Connection, kind: &Named, id: i64) -> AppResult<bool> {
+    Ok(name_and_state(conn, kind, id)?.1)
+}
+
+/// Whether any movement names the row.
+pub fn has_history(conn: &Connection, kind: &Named, id: i64) -> AppResult<bool> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT EXISTS (SELECT 1 FROM movements WHERE {})",
+            kind.in_history
+        ))?
+        .query_row([id], |r| r.get(0))?)
+}
+
+/// Archives (`true`) or restores (`false`) the row.
+pub fn set_archived(conn: &Connection, kind: &Named, id: i64, archived: bool) -> AppResult<()> {
+    conn.prepare_cached(&format!(
+        "UPDATE {} SET archived_at = CASE WHEN ?2 THEN ?3 END WHERE id = ?1",
+        kind.table
+    ))?
+    .execute(params![id, archived, crate::db::now()])?;
+    Ok(())
 }
 
 /// Refuses a name another row of the kind already has (the column is

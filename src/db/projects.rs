@@ -17,6 +17,9 @@ pub struct Project {
     pub description: Option<String>,
     pub item_count: i64,
     pub allocated_units: i64,
+    /// When it was archived (deleted while it had history); absent in use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<i64>,
     /// What is allocated to the project; only with `?details=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allocations: Option<Vec<Held>>,
@@ -32,6 +35,7 @@ impl Place for Project {
     const ROWS: &'static str = "SELECT n.id, n.name, n.description,
         (SELECT count(*) FROM project_items WHERE project_id = n.id) AS item_count,
         COALESCE((SELECT SUM(quantity) FROM project_items WHERE project_id = n.id), 0) AS allocated_units
+        , n.archived_at
     FROM projects n";
     const SEARCHED: &'static [&'static str] = &["name", "description"];
     const SORTS: &'static [SortColumn] = &[
@@ -47,6 +51,7 @@ impl Place for Project {
             description: r.get(2)?,
             item_count: r.get(3)?,
             allocated_units: r.get(4)?,
+            archived_at: r.get(5)?,
             allocations: None,
         })
     }

@@ -76,10 +76,15 @@ export function resourceList(config) {
         'aria-controls': `detail-${row.id}`, onclick: () => toggle(row),
       }, config.detailLabel || 'Details'));
     }
-    actions.append(
-      el('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => edit(row), 'aria-label': `Edit ${row.name}` }, 'Edit'),
-      el('button', { type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => remove(row), 'aria-label': `Delete ${row.name}` }, 'Delete'),
-    );
+    if (row.archived_at) {
+      // Archived rows keep their history and take no changes until restored.
+      actions.append(el('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => restore(row), 'aria-label': `Restore ${row.name}` }, 'Restore'));
+    } else {
+      actions.append(
+        el('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => edit(row), 'aria-label': `Edit ${row.name}` }, 'Edit'),
+        el('button', { type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => remove(row), 'aria-label': `Delete ${row.name}` }, 'Delete'),
+      );
+    }
     const tr = el('tr', { dataset: { id: row.id } }, config.cells(row).map((cell, i) => {
       const cls = $$('thead th', table)[i]?.className || '';
       return el('td', { class: cls }, cell);
@@ -112,17 +117,33 @@ export function resourceList(config) {
 
   const edit = (row) => openForm(row);
 
+  function showError(err) {
+    const box = $('[data-list-error]') || el('p', { class: 'form-error', role: 'alert', 'data-list-error': '' });
+    box.textContent = err.message;
+    box.hidden = false;
+    table.closest('.table-wrap').before(box);
+  }
+
   async function remove(row) {
-    if (!(await confirmAction(`Delete ${config.noun} “${row.name}”? This cannot be undone.`))) return;
+    const question = `Delete ${config.noun} “${row.name}”? If it has history it is archived instead: `
+      + 'hidden from this list, kept with its history, and restorable under “Archived”.';
+    if (!(await confirmAction(question))) return;
     try {
-      await api.del(`${config.endpoint}?id=${row.id}`);
-      toast(`Deleted ${row.name}.`);
+      const result = await api.del(`${config.endpoint}?id=${row.id}`);
+      toast(result.archived ? `Archived ${row.name}.` : `Deleted ${row.name}.`);
       await load();
     } catch (err) {
-      const box = $('[data-list-error]') || el('p', { class: 'form-error', role: 'alert', 'data-list-error': '' });
-      box.textContent = err.message;
-      box.hidden = false;
-      table.closest('.table-wrap').before(box);
+      showError(err);
+    }
+  }
+
+  async function restore(row) {
+    try {
+      await api.post(`${config.endpoint}/restore?id=${row.id}`);
+      toast(`Restored ${row.name}.`);
+      await load();
+    } catch (err) {
+      showError(err);
     }
   }
 

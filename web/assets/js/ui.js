@@ -120,24 +120,33 @@ export function fillSelect(select, rows, placeholder) {
   if (rows.some((r) => String(r.id) === current)) select.value = current;
 }
 
+/** A name as a movement recorded it, with today's name beside it when the
+ *  row has been renamed since: "Shelf A (now: Garage shelf)". */
+function thenAndNow(then, now) {
+  return now && then && now !== then ? `${then} (now: ${now})` : then || now || '?';
+}
+
 /** Describes one movement (kinds: stock, transfer, allocation, total) in words. */
 export function describeMovement(m, withItem = true) {
-  const item = withItem && m.item_name ? `${m.item_name}: ` : '';
+  const item = withItem ? `${thenAndNow(m.item_name, m.item_name_now)}: ` : '';
+  const from = thenAndNow(m.location_name, m.location_name_now);
+  const to = thenAndNow(m.to_location_name, m.to_location_name_now);
+  const project = thenAndNow(m.project_name, m.project_name_now);
   const qty = fmt(Math.abs(m.delta));
   const after = fmt(m.quantity_after);
   switch (m.kind) {
     case 'transfer':
-      return `${item}moved ${qty} from ${m.location_name} to ${m.to_location_name}`;
+      return `${item}moved ${qty} from ${from} to ${to}`;
     case 'allocation':
       return m.delta >= 0
-        ? `${item}${qty} allocated to ${m.project_name} (now ${after})`
-        : `${item}${qty} released from ${m.project_name} (now ${after})`;
+        ? `${item}${qty} allocated to ${project} (now ${after})`
+        : `${item}${qty} released from ${project} (now ${after})`;
     case 'total':
       return `${item}total ${m.delta >= 0 ? 'raised' : 'lowered'} by ${qty} to ${after}`;
     case 'stock':
       return m.delta >= 0
-        ? `${item}${qty} put into ${m.location_name} (now ${after})`
-        : `${item}${qty} taken from ${m.location_name} (now ${after})`;
+        ? `${item}${qty} put into ${from} (now ${after})`
+        : `${item}${qty} taken from ${from} (now ${after})`;
     default:
       return `${item}${m.delta >= 0 ? '+' : '−'}${qty}`;
   }
