@@ -820,3 +820,62 @@ fn base64url(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
+
+#[test]
+fn passkey_login_ceremonies_have_a_budget_per_client_network() {
+    // Behind a trusted proxy the client is the forwarded address, so one test
+    // can speak for many networks.
+    let s = TestServer::start_with(&format!(
+        "rp_id: localhost\nrp_origin: \"{ORIGIN}\"\ntrusted_proxies: [127.0.0.1]\n"
+    ));
+    let c = s.client();
+    let options_from = |ip: &str| {
+        c.send_with(
+            "POST",
+            "/api/passkeys/login/options",
+            Some(json!({})),
+            &[("X-Forwarded-For", ip)],
+        )
+    };
+    // Thirty addresses of one IPv6 /64, each within its own rate limit, fill
+    // that network's budget of ceremonies in progress...
+    for host in 1..=30 {
+        let r = options_from(&format!("2001:db8:0:7::{host:x}"));
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let r = options_from("2001:db8:0:7::ffff");
+    assert_eq!(r.status, 429, "{}", r.text);
+    assert!(r.header("retry-after").is_some());
+    // ...and nobody else's: the next /64, an IPv4 client and a registration
+    // (counted per account) all go on.
+    assert_eq!(options_from("2001:db8:0:8::1").status, 200);
+    assert_eq!(options_from("192.0.2.7").status, 200);
+    let alice = Client::signed_up(&s, "alice");
+    let r = alice.post(
+        "/api/passkeys/register/options",
+        json!({"name": "Laptop", "password": PASSWORD}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[test]
+fn an_account_keeps_only_its_newest_passkey_registrations_in_progress() {
+    let s = server();
+    let alice = Client::signed_up(&s, "alice");
+    for _ in 0..8 {
+        let r = alice.post(
+            "/api/passkeys/register/options",
+            json!({"name": "Laptop", "password": PASSWORD}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let db = rusqlite::Connection::open(s.db_path()).unwrap();
+    let pending: i64 = db
+        .query_row(
+            "SELECT count(*) FROM webauthn_ceremonies WHERE kind = 'register'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(pending, 5);
+}

@@ -5,7 +5,7 @@
 
 use crate::api::account::confirm_password;
 use crate::api::session_reply;
-use crate::auth::passkeys::{self as pk, CeremonyKind};
+use crate::auth::passkeys::{self as pk, CeremonyKind, Starter};
 use crate::auth::ratelimit::Action;
 use crate::auth::session;
 use crate::ctx::Ctx;
@@ -97,13 +97,7 @@ pub fn register_options(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         .map_err(|e| AppError::internal(format_args!("starting passkey registration: {e}")))?;
     require_discoverable(&mut options);
     let token = db::write(ctx.conn, |tx| {
-        pk::begin_ceremony(
-            tx,
-            CeremonyKind::Register,
-            Some(&user.id),
-            Some(&name),
-            &state,
-        )
+        pk::begin_ceremony(tx, Starter::Account(&user.id), Some(&name), &state)
     })?;
     Ok(Reply::ok(&CeremonyStarted {
         challenge_token: token,
@@ -229,7 +223,7 @@ pub fn login_options(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     // a button, a modal request; a page that wants autofill adds the mediation.
     options.mediation = None;
     let token = db::write(ctx.conn, |tx| {
-        pk::begin_ceremony(tx, CeremonyKind::Login, None, None, &state)
+        pk::begin_ceremony(tx, Starter::Client(ctx.req.client), None, &state)
     })?;
     Ok(Reply::ok(&CeremonyStarted {
         challenge_token: token,

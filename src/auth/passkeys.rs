@@ -4,12 +4,14 @@
 //! 4xx errors. The HTTP ceremonies themselves live in `api/passkeys.rs`.
 
 use crate::config::Config;
-use crate::db::{self, ceremonies};
+use crate::db;
+use crate::db::ceremonies::{self, Pending};
 use crate::error::{AppError, AppResult};
 use rusqlite::Connection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 use std::time::Duration;
 use url::{Host, Url};
 use uuid::Uuid;
@@ -19,8 +21,39 @@ use webauthn_rs::prelude::{Webauthn, WebauthnBuilder, WebauthnError};
 /// timeout and the ceremony row's expiry are the same five minutes.
 pub const CEREMONY_TTL: i64 = 300;
 
-/// Ceremonies in progress at once, over all users (see `begin_ceremony`).
-const MAX_PENDING_CEREMONIES: i64 = 10_000;
+/// Login ceremonies one client group may have in progress (login options are
+/// public). With the passkey login rate limit of 20 a minute per address, an
+/// honest client never comes near it.
+const MAX_LOGINS_PER_CLIENT: i64 = 30;
+/// Login ceremonies over all clients: a row is under 1 KiB, so only a flood
+/// from thousands of networks that would exhaust the disk's patience reaches it.
+const MAX_PENDING_LOGINS: i64 = 200_000;
+/// Registrations one account may have in progress; older ones are dropped.
+const MAX_REGISTRATIONS_PER_USER: i64 = 5;
+
+/// Who starts a ceremony, and so whose budget it counts against.
+#[derive(Debug, Clone, Copy)]
+pub enum Starter<'a> {
+    /// A logged-in account adding a passkey.
+    Account(&'a str),
+    /// A client asking for login options.
+    Client(IpAddr),
+}
+
+/// The group of addresses one client can use at will: an IPv4 address, or an
+/// IPv6 /64 (a single host is usually given a whole /64).
+pub fn client_group(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
 
 /// The relying party's origin and id as resolved from the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,20 +178,32 @@ impl Ceremony {
 /// rows of every user are swept here so the table stays small.
 pub fn begin_ceremony(
     conn: &Connection,
-    kind: CeremonyKind,
-    user_id: Option<&str>,
+    starter: Starter<'_>,
     name: Option<&str>,
     state: &impl Serialize,
 ) -> AppResult<String> {
     let now = db::now();
     ceremonies::sweep_expired(conn, now)?;
-    // Login options are public: beyond the per-address rate limit, a hard cap keeps
-    // many addresses together from filling the table within the five minutes.
-    let pending = ceremonies::pending(conn)?;
-    if pending >= MAX_PENDING_CEREMONIES {
-        eprintln!("passkeys: {pending} ceremonies in progress; refusing new ones for now");
-        return Err(AppError::busy());
-    }
+    let (kind, user_id, client) = match starter {
+        Starter::Account(user_id) => {
+            ceremonies::trim_registrations(conn, user_id, MAX_REGISTRATIONS_PER_USER - 1)?;
+            (CeremonyKind::Register, Some(user_id), None)
+        }
+        Starter::Client(ip) => {
+            // Login options are public: each client group has a budget of its
+            // own, so a flood from some networks never blocks everyone's login.
+            let group = client_group(ip);
+            if ceremonies::pending(conn, Pending::LoginsFrom(&group))? >= MAX_LOGINS_PER_CLIENT {
+                return Err(AppError::too_many_requests(CEREMONY_TTL as u64));
+            }
+            let pending = ceremonies::pending(conn, Pending::Logins)?;
+            if pending >= MAX_PENDING_LOGINS {
+                eprintln!("passkeys: {pending} logins in progress; refusing new ones for now");
+                return Err(AppError::busy());
+            }
+            (CeremonyKind::Login, None, Some(group))
+        }
+    };
     let state = serde_json::to_string(state)
         .map_err(|e| AppError::internal(format_args!("WebAuthn state not serialisable: {e}")))?;
     let token = crate::crypto::random_token(32);
@@ -168,6 +213,7 @@ pub fn begin_ceremony(
             token_hash: &crate::crypto::sha256_hex(&token),
             kind,
             user_id,
+            client: client.as_deref(),
             name,
             state: &state,
             expires_at: now + CEREMONY_TTL,

@@ -36,6 +36,8 @@ pub struct NewCeremony<'a> {
     pub token_hash: &'a str,
     pub kind: CeremonyKind,
     pub user_id: Option<&'a str>,
+    /// The client group that started a login (see `auth::passkeys::client_group`).
+    pub client: Option<&'a str>,
     pub name: Option<&'a str>,
     pub state: &'a str,
     pub expires_at: i64,
@@ -48,17 +50,46 @@ pub fn sweep_expired(conn: &Connection, now: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// How many ceremonies are in progress.
-pub fn pending(conn: &Connection) -> AppResult<i64> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM webauthn_ceremonies")?
-        .query_row([], |r| r.get(0))?)
+/// Whose ceremonies in progress to count.
+pub enum Pending<'a> {
+    /// Every login ceremony.
+    Logins,
+    /// The login ceremonies one client group started.
+    LoginsFrom(&'a str),
+}
+
+/// How many ceremonies of `which` are in progress.
+pub fn pending(conn: &Connection, which: Pending<'_>) -> AppResult<i64> {
+    let login = CeremonyKind::Login.as_str();
+    Ok(match which {
+        Pending::Logins => conn
+            .prepare_cached("SELECT count(*) FROM webauthn_ceremonies WHERE kind = ?1")?
+            .query_row([login], |r| r.get(0))?,
+        Pending::LoginsFrom(client) => conn
+            .prepare_cached(
+                "SELECT count(*) FROM webauthn_ceremonies WHERE client = ?1 AND kind = ?2",
+            )?
+            .query_row([client, login], |r| r.get(0))?,
+    })
+}
+
+/// Keeps only the `keep` newest registrations a user has in progress: opening
+/// the passkey dialog again and again replaces older attempts instead of
+/// piling them up.
+pub fn trim_registrations(conn: &Connection, user_id: &str, keep: i64) -> AppResult<()> {
+    conn.prepare_cached(
+        "DELETE FROM webauthn_ceremonies WHERE kind = ?2 AND user_id = ?1 AND token_hash NOT IN
+            (SELECT token_hash FROM webauthn_ceremonies WHERE kind = ?2 AND user_id = ?1
+             ORDER BY expires_at DESC LIMIT ?3)",
+    )?
+    .execute(params![user_id, CeremonyKind::Register.as_str(), keep])?;
+    Ok(())
 }
 
 pub fn insert(conn: &Connection, new: &NewCeremony<'_>) -> AppResult<()> {
     conn.prepare_cached(
-        "INSERT INTO webauthn_ceremonies (token_hash, kind, user_id, name, state, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO webauthn_ceremonies (token_hash, kind, user_id, name, state, expires_at, client)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         new.token_hash,
@@ -66,7 +97,8 @@ pub fn insert(conn: &Connection, new: &NewCeremony<'_>) -> AppResult<()> {
         new.user_id,
         new.name,
         new.state,
-        new.expires_at
+        new.expires_at,
+        new.client
     ])?;
     Ok(())
 }

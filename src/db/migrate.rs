@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_item_search.sql"),
     include_str!("migrations/0004_refresh_reuse_window.sql"),
     include_str!("migrations/0005_archive.sql"),
+    include_str!("migrations/0006_ceremony_clients.sql"),
 ];
 
 /// The version a database has once fully migrated.
