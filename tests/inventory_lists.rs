@@ -277,7 +277,8 @@ fn a_hundred_thousand_items_page_correctly() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
     {
-        let mut db = rusqlite::Connection::open(s.db_path()).unwrap();
+        // Opened as MiauInv opens it: the schema's triggers call natural_key().
+        let mut db = miauinv::db::open(&s.db_path()).unwrap();
         db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
         let tx = db.transaction().unwrap();
         tx.execute(
@@ -529,5 +530,59 @@ fn search_follows_every_change_of_an_item() {
         c.get("/api/item?q=wider&category=obst")
             .header("x-total-count"),
         Some("0")
+    );
+}
+
+#[test]
+fn names_sort_naturally_and_cursors_follow_that_order() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    // Created in an order unlike either sort.
+    let mut wanted = Vec::new();
+    for n in [10, 2, 100, 1, 21, 3, 1000, 20, 11] {
+        let name = if n % 2 == 0 {
+            format!("part {n}")
+        } else {
+            format!("Part {n}")
+        };
+        wanted.push((n, create(&c, "/api/item", json!({"name": name}))));
+    }
+    let bolt = create(&c, "/api/item", json!({"name": "Bolt"}));
+    wanted.sort();
+    let mut natural: Vec<i64> = vec![bolt];
+    natural.extend(wanted.iter().map(|(_, id)| id));
+
+    assert_eq!(ids(&c.get("/api/item?sort=name").json()), natural);
+    let mut reversed = natural.clone();
+    reversed.reverse();
+    assert_eq!(
+        ids(&c.get("/api/item?sort=name&order=desc").json()),
+        reversed
+    );
+    for limit in [1, 3, 4] {
+        assert_eq!(walk_with_cursor(&c, "/api/item?sort=name", limit), natural);
+        assert_eq!(
+            walk_with_cursor(&c, "/api/item?sort=name&order=desc", limit),
+            reversed
+        );
+    }
+    // A cursor carries the name, as before natural order, so one handed out
+    // earlier still continues right after its row: "Part 3" → "Part 10"...
+    let part3 = wanted.iter().find(|(n, _)| *n == 3).unwrap().1;
+    use base64::Engine;
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(json!(["name", "asc", part3, "Part 3"]).to_string());
+    let after = ids(&c
+        .get(&format!("/api/item?sort=name&limit=2&cursor={token}"))
+        .json());
+    let at = natural.iter().position(|id| *id == part3).unwrap();
+    assert_eq!(after, natural[at + 1..at + 3]);
+    // Locations, projects and the names in stock rows sort the same way.
+    for n in [10, 9, 1] {
+        create(&c, "/api/location", json!({"name": format!("Bin {n}")}));
+    }
+    assert_eq!(
+        names(&c.get("/api/location?sort=name").json()),
+        ["Bin 1", "Bin 9", "Bin 10"]
     );
 }

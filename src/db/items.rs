@@ -2,7 +2,9 @@
 //! allocated, still available, and in how many locations and projects.
 
 use crate::db::facts::{Fact, Noun};
-use crate::db::listing::{self, Filter, ListQuery, Page, Search, SortColumn, sort, sort_nullable};
+use crate::db::listing::{
+    self, Filter, ListQuery, Page, Search, SortColumn, sort, sort_natural, sort_nullable,
+};
 use crate::error::{AppError, AppResult};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -30,7 +32,7 @@ pub struct Item {
 /// Columns `GET /api/item?sort=` accepts.
 pub const SORTS: &[SortColumn] = &[
     sort("id", "t.id", false),
-    sort("name", "t.name", true),
+    sort_natural("name", "t.name_key", "t.name"),
     sort_nullable("category", "t.category", true),
     sort("total_quantity", "t.total_quantity", false),
     sort("stocked_quantity", "t.stocked_quantity", false),
@@ -52,7 +54,8 @@ pub const SORTS: &[SortColumn] = &[
 /// Items with their aggregates: the sums and counts are columns the schema's
 /// triggers keep (`migrations/0002_item_counts.sql`), so a page reads rows only.
 const ROWS: &str = "SELECT i.id, i.name, i.category, i.description, i.total_quantity,
-        i.stocked_quantity, i.allocated_quantity, i.location_count, i.project_count, i.archived_at
+        i.stocked_quantity, i.allocated_quantity, i.location_count, i.project_count, i.archived_at,
+        i.name_key
     FROM items i";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {

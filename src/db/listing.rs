@@ -16,6 +16,10 @@ pub struct SortColumn {
     pub text: bool,
     /// Whether the value can be NULL (keyset paging must then place NULLs).
     pub nullable: bool,
+    /// For a name in natural order: `sql` is its `name_key` and this is the
+    /// name itself, which cursors carry (as they did before natural order), so
+    /// a cursor handed out earlier stays valid.
+    pub natural_name: Option<&'static str>,
 }
 
 pub const fn sort(name: &'static str, sql: &'static str, text: bool) -> SortColumn {
@@ -24,6 +28,20 @@ pub const fn sort(name: &'static str, sql: &'static str, text: bool) -> SortColu
         sql,
         text,
         nullable: false,
+        natural_name: None,
+    }
+}
+
+/// A name sorted in natural order ("Part 2" before "Part 10", ignoring case)
+/// through its indexed key `key_sql`; `name_sql` is the name.
+pub const fn sort_natural(
+    name: &'static str,
+    key_sql: &'static str,
+    name_sql: &'static str,
+) -> SortColumn {
+    SortColumn {
+        natural_name: Some(name_sql),
+        ..sort(name, key_sql, false)
     }
 }
 
@@ -146,12 +164,17 @@ impl ListQuery {
         if self.sort.sql == "t.id" {
             return (format!("WHERE t.id {gt} ?"), vec![id]);
         }
+        // A natural-order cursor carries the name; the rows compare by its key.
+        let value = match (&c.value, self.sort.natural_name) {
+            (Value::Text(name), Some(_)) => Value::Text(crate::db::natural::natural_key(name)),
+            (v, _) => v.clone(),
+        };
         let e = if self.sort.text {
             format!("{} COLLATE NOCASE", self.sort.sql)
         } else {
             format!("({})", self.sort.sql)
         };
-        match (&c.value, self.descending) {
+        match (&value, self.descending) {
             // After a NULL ascending: the other NULLs with larger ids, then
             // every value.
             (Value::Null, false) => (
@@ -259,7 +282,7 @@ pub fn page<T>(
     let (keyset, keyset_params) = q.keyset();
     let sql = format!(
         "SELECT t.*, {key}, t.id FROM ({rows} {where_}) AS t {keyset} {order} {limit}",
-        key = q.sort.sql,
+        key = q.sort.natural_name.unwrap_or(q.sort.sql),
         where_ = f.sql(),
         order = q.order_by(),
         limit = q.limit_clause()

@@ -2,7 +2,7 @@
 //! their totals and what they hold. Reading, name checks and deletion are
 //! shared with projects (`named.rs`); the stock rows are in `placement.rs`.
 
-use crate::db::listing::{SortColumn, sort};
+use crate::db::listing::{SortColumn, sort, sort_natural};
 use crate::db::named::{self, LOCATIONS, Named, Place};
 use crate::db::placement::{Held, Placement, STOCK};
 use crate::error::AppResult;
@@ -33,12 +33,12 @@ impl Place for Location {
     const ROWS: &'static str = "SELECT n.id, n.name,
         (SELECT count(*) FROM stock WHERE location_id = n.id) AS item_count,
         COALESCE((SELECT SUM(quantity) FROM stock WHERE location_id = n.id), 0) AS total_units
-        , n.archived_at
+        , n.archived_at, n.name_key
     FROM locations n";
     const SEARCHED: &'static [&'static str] = &["name"];
     const SORTS: &'static [SortColumn] = &[
         sort("id", "t.id", false),
-        sort("name", "t.name", true),
+        sort_natural("name", "t.name_key", "t.name"),
         sort("item_count", "t.item_count", false),
         sort("total_units", "t.total_units", false),
     ];

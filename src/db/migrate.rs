@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_refresh_reuse_window.sql"),
     include_str!("migrations/0005_archive.sql"),
     include_str!("migrations/0006_ceremony_clients.sql"),
+    include_str!("migrations/0007_natural_names.sql"),
 ];
 
 /// The version a database has once fully migrated.

@@ -10,6 +10,7 @@ pub mod locations;
 pub mod migrate;
 pub mod movements;
 pub mod named;
+pub mod natural;
 pub mod passkeys;
 pub mod placement;
 pub mod profile;
@@ -47,6 +48,8 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    // Before anything else: the schema's triggers call it (migration 0007).
+    natural::register(&conn)?;
     // A database of the original program keeps its journal mode until its
     // upgrade has succeeded: switching to WAL rewrites the file header, and a
     // refused upgrade must leave the file byte for byte as it was. The upgrade

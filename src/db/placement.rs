@@ -7,7 +7,7 @@
 //! sentences are in `api/placement.rs`).
 
 use crate::db::facts::{Fact, Noun};
-use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn, sort};
+use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn, sort, sort_natural};
 use crate::db::movements::{Change, KIND_ALLOCATION, KIND_STOCK};
 use crate::db::named::{LOCATIONS, Named, PROJECTS};
 use crate::error::{AppError, AppResult};
@@ -41,8 +41,8 @@ pub static STOCK: Placement = Placement {
     noun: Noun::StockRow,
     sorts: &[
         sort("id", "t.id", false),
-        sort("item_name", "t.item_name", true),
-        sort("location_name", "t.place_name", true),
+        sort_natural("item_name", "t.item_key", "t.item_name"),
+        sort_natural("location_name", "t.place_key", "t.place_name"),
         sort("quantity", "t.quantity", false),
     ],
     movement: KIND_STOCK,
@@ -58,8 +58,8 @@ pub static ALLOCATIONS: Placement = Placement {
     noun: Noun::Allocation,
     sorts: &[
         sort("id", "t.id", false),
-        sort("item_name", "t.item_name", true),
-        sort("project_name", "t.place_name", true),
+        sort_natural("item_name", "t.item_key", "t.item_name"),
+        sort_natural("project_name", "t.place_key", "t.place_name"),
         sort("quantity", "t.quantity", false),
     ],
     movement: KIND_ALLOCATION,
@@ -135,7 +135,8 @@ impl Placement {
 
     fn rows_sql(&self) -> String {
         format!(
-            "SELECT s.id, s.item_id, i.name AS item_name, s.{} AS place_id, l.name AS place_name, s.quantity
+            "SELECT s.id, s.item_id, i.name AS item_name, s.{} AS place_id, l.name AS place_name, s.quantity,
+                    i.name_key AS item_key, l.name_key AS place_key
              FROM {}",
             self.place.key,
             self.joined_tables()
@@ -232,7 +233,7 @@ pub fn held_at_each(
         "SELECT s.{key}, s.id, s.item_id, i.name, s.quantity
          FROM {table} s JOIN items i ON i.id = s.item_id
          WHERE s.{key} IN (SELECT value FROM json_each(?1))
-         ORDER BY i.name COLLATE NOCASE, s.id",
+         ORDER BY i.name_key, s.id",
         key = kind.place.key,
         table = kind.table
     ))?;

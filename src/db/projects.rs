@@ -3,7 +3,7 @@
 //! checks and deletion are shared with locations (`named.rs`); the allocations
 //! are in `placement.rs`.
 
-use crate::db::listing::{SortColumn, sort};
+use crate::db::listing::{SortColumn, sort, sort_natural};
 use crate::db::named::{self, Named, PROJECTS, Place};
 use crate::db::placement::{ALLOCATIONS, Held, Placement};
 use crate::error::AppResult;
@@ -35,12 +35,12 @@ impl Place for Project {
     const ROWS: &'static str = "SELECT n.id, n.name, n.description,
         (SELECT count(*) FROM project_items WHERE project_id = n.id) AS item_count,
         COALESCE((SELECT SUM(quantity) FROM project_items WHERE project_id = n.id), 0) AS allocated_units
-        , n.archived_at
+        , n.archived_at, n.name_key
     FROM projects n";
     const SEARCHED: &'static [&'static str] = &["name", "description"];
     const SORTS: &'static [SortColumn] = &[
         sort("id", "t.id", false),
-        sort("name", "t.name", true),
+        sort_natural("name", "t.name_key", "t.name"),
         sort("item_count", "t.item_count", false),
         sort("allocated_units", "t.allocated_units", false),
     ];
