@@ -98,6 +98,7 @@ pub static ROUTES: &[Route] = &[
     r(Put,    "/api/association",                    User,   api::allocations::update),
     r(Delete, "/api/association",                    User,   api::allocations::delete),
     r(Get,    "/api/stats",                          User,   api::stats::get),
+    r(Get,    "/api/search",                         User,   api::search::get),
     // ── pages ───────────────────────────────────────────────────────────────────────────
     r(Get,    "/",                                   Public, pages::landing),
     r(Get,    "/login",                              Public, pages::login),

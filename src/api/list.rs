@@ -99,11 +99,25 @@ pub fn offset_param(req: &Request) -> AppResult<i64> {
 /// A paged list answer: [`list_reply`], and the token for the next page in
 /// `X-Next-Cursor` when this page was full.
 pub fn page_reply<T: Serialize>(page: &Page<T>, q: &ListQuery) -> Reply {
-    let reply = list_reply(&page.rows, page.total);
+    page_headers(Reply::ok(&page.rows), page, q)
+}
+
+/// `X-Total-Count` and, for a full page, `X-Next-Cursor` of `page` on `reply`
+/// (whose body may hold the page inside something else).
+pub fn page_headers<T>(reply: Reply, page: &Page<T>, q: &ListQuery) -> Reply {
+    let reply = reply.header("X-Total-Count", page.total.to_string());
     match &page.next {
         Some(cursor) => reply.header("X-Next-Cursor", encode_cursor(cursor, q)),
         None => reply,
     }
+}
+
+/// Whether the request asks for a page (any list parameter): where a list is
+/// answered whole by default, such a request gets it paged instead.
+pub fn wants_page(req: &Request) -> bool {
+    ["q", "sort", "order", "limit", "offset", "cursor"]
+        .iter()
+        .any(|p| req.param(p).is_some())
 }
 
 /// The token for the row after which the next page of `q` starts. The sort

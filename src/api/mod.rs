@@ -11,6 +11,7 @@ pub mod locations;
 pub mod passkeys;
 pub mod placement;
 pub mod projects;
+pub mod search;
 pub mod session_reply;
 pub mod stats;
 pub mod stock;

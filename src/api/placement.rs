@@ -15,7 +15,7 @@ use crate::db::facts::{Fact, Noun};
 use crate::db::items::{self, Item};
 use crate::db::movements::{self, Change};
 use crate::db::named::Place;
-use crate::db::placement::{self, PlacedFilter, Placement};
+use crate::db::placement::{self, Placed, PlacedFilter, Placement};
 use crate::db::{self, named};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
@@ -195,6 +195,9 @@ pub fn get_place<P: Place>(ctx: &mut Ctx<'_>, flag: &str) -> AppResult<Reply> {
     let with_held = ctx.req.flag(flag);
     let kind = P::placement();
     if let Some(id) = ctx.req.opt_id_param("id")? {
+        if with_held && list::wants_page(ctx.req) {
+            return get_place_paged::<P>(ctx, id);
+        }
         let place = db::read(ctx.conn, |tx| {
             let mut p: P = named::get(tx, id)?;
             if with_held {
@@ -217,6 +220,25 @@ pub fn get_place<P: Place>(ctx: &mut Ctx<'_>, flag: &str) -> AppResult<Reply> {
         Ok(page)
     })?;
     Ok(list::page_reply(&page, &q))
+}
+
+/// One place with one page of what is placed there: the list parameters
+/// (`q`, `sort`, `order`, `limit`, `offset`, `cursor`) apply to the contents,
+/// and `X-Total-Count`/`X-Next-Cursor` count them.
+fn get_place_paged<P: Place>(ctx: &mut Ctx<'_>, id: i64) -> AppResult<Reply> {
+    let kind = P::placement();
+    let q = list::list_query(ctx.req, kind.sorts)?;
+    let by = PlacedFilter {
+        item_id: None,
+        place_id: Some(id),
+    };
+    let (place, page) = db::read(ctx.conn, |tx| {
+        let place: P = named::get(tx, id)?;
+        Ok((place, placement::list(tx, kind, &q, by)?))
+    })?;
+    let mut place = place;
+    place.hold(page.rows.iter().map(Placed::held).collect());
+    Ok(list::page_headers(Reply::ok(&place), &page, &q))
 }
 
 /// `DELETE ?id=` of a place (a location or a project): refused with 409

@@ -15,6 +15,7 @@ pub mod passkeys;
 pub mod placement;
 pub mod profile;
 pub mod projects;
+pub mod search;
 pub mod sessions;
 pub mod stats;
 pub mod two_factor;

@@ -102,6 +102,19 @@ impl Serialize for Placed {
     }
 }
 
+impl Placed {
+    /// The row as its place lists it.
+    pub fn held(&self) -> Held {
+        Held {
+            kind: self.kind,
+            id: self.id,
+            item_id: self.item_id,
+            item_name: self.item_name.clone(),
+            quantity: self.quantity,
+        }
+    }
+}
+
 /// One row as its place lists it (`?content=true`, `?details=true`): the id
 /// under the kind's `id_key`, the item and the quantity.
 #[derive(Debug, Clone)]

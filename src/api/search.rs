@@ -1,0 +1,92 @@
+//! `GET /api/search?q=&limit=`: quick-find over items, locations and projects at
+//! once, best matches first (exact name, then names starting with the text,
+//! then names containing it), each with a line that tells them apart.
+
+use crate::api::list;
+use crate::api::words::plural;
+use crate::ctx::Ctx;
+use crate::db::search::{self, Found, Kind};
+use crate::db::{self, natural::natural_key};
+use crate::error::{AppError, AppResult};
+use crate::http::Reply;
+use serde::Serialize;
+
+/// Suggestions answered when no `limit` is given, and at most.
+const DEFAULT_LIMIT: i64 = 10;
+const MAX_LIMIT: i64 = 50;
+
+#[derive(Serialize)]
+struct Suggestion {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: i64,
+    name: String,
+    detail: String,
+}
+
+pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let text = ctx.req.param("q").map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Err(AppError::invalid_field(
+            "q",
+            "Type something to search for.",
+        ));
+    }
+    if text.chars().count() > crate::api::fields::MAX_NAME {
+        return Err(AppError::invalid_field(
+            "q",
+            "The search text must be at most 200 characters long.",
+        ));
+    }
+    let limit = match list::limit_param(ctx.req)? {
+        Some(n) if n > MAX_LIMIT => {
+            return Err(AppError::invalid_field(
+                "limit",
+                format!("The limit parameter must be a whole number from 1 to {MAX_LIMIT}."),
+            ));
+        }
+        Some(n) => n,
+        None => DEFAULT_LIMIT,
+    };
+    let mut found = db::read(ctx.conn, |tx| search::find(tx, text, limit))?;
+    // Best match first over all kinds; within a rank, natural order by name.
+    found.sort_by_cached_key(|f| (f.rank, natural_key(&f.name), f.id));
+    found.truncate(limit as usize);
+    let answer: Vec<Suggestion> = found.into_iter().map(suggestion).collect();
+    Ok(Reply::ok(&answer))
+}
+
+fn suggestion(f: Found) -> Suggestion {
+    let (kind, detail) = match f.kind {
+        Kind::Item => {
+            let available = format!("{} available", f.units);
+            let detail = match f.category {
+                Some(c) => format!("Item · {c} · {available}"),
+                None => format!("Item · {available}"),
+            };
+            ("item", detail)
+        }
+        Kind::Location => (
+            "location",
+            format!(
+                "Location · {} · {}",
+                plural(f.units, "unit", "units"),
+                plural(f.item_count, "item", "items")
+            ),
+        ),
+        Kind::Project => (
+            "project",
+            format!(
+                "Project · {} allocated · {}",
+                plural(f.units, "unit", "units"),
+                plural(f.item_count, "item", "items")
+            ),
+        ),
+    };
+    Suggestion {
+        kind,
+        id: f.id,
+        name: f.name,
+        detail,
+    }
+}

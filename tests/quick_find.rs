@@ -1,0 +1,177 @@
+//! `GET /api/search`: items, locations and projects at once, exact and prefix
+//! matches first; and paged contents of one location or project.
+
+mod common;
+use common::{Client, TestServer};
+use serde_json::{Value, json};
+
+fn create(c: &Client, path: &str, body: Value) -> i64 {
+    let r = c.post(path, body);
+    assert_eq!(r.status, 201, "{path}: {}", r.text);
+    r.json()["id"].as_i64().unwrap()
+}
+
+fn found(c: &Client, q: &str) -> Vec<(String, String)> {
+    let r = c.get(&format!("/api/search?q={q}"));
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["type"].as_str().unwrap().to_string(),
+                s["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn search_finds_every_kind_with_exact_and_prefix_matches_first() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    create(
+        &c,
+        "/api/item",
+        json!({"name": "Shelf bracket", "category": "Hardware", "total_quantity": 7}),
+    );
+    create(
+        &c,
+        "/api/item",
+        json!({"name": "Bookshelf", "total_quantity": 1}),
+    );
+    let shelf = create(&c, "/api/location", json!({"name": "Shelf"}));
+    create(&c, "/api/project", json!({"name": "Shelf rebuild"}));
+    create(&c, "/api/item", json!({"name": "Unrelated"}));
+
+    let r = c.get("/api/search?q=shelf");
+    let all = r.json();
+    assert_eq!(
+        found(&c, "shelf"),
+        [
+            ("location".into(), "Shelf".into()),
+            ("item".into(), "Shelf bracket".into()),
+            ("project".into(), "Shelf rebuild".into()),
+            ("item".into(), "Bookshelf".into()),
+        ]
+    );
+    assert_eq!(all[0]["id"], shelf);
+    assert_eq!(all[1]["detail"], "Item · Hardware · 7 available");
+    assert!(
+        all[0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Location · 0 units")
+    );
+    // Short texts find by name start; limit caps the answer.
+    assert_eq!(found(&c, "bo"), [("item".into(), "Bookshelf".into())]);
+    assert_eq!(
+        c.get("/api/search?q=shelf&limit=2")
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Archived rows are not found.
+    let bracket = c.get("/api/item?q=bracket").json()[0]["id"]
+        .as_i64()
+        .unwrap();
+    let r = c.put(
+        &format!("/api/item?id={bracket}"),
+        json!({"total_quantity": 8}),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        c.delete(&format!("/api/item?id={bracket}")).json()["archived"],
+        true
+    );
+    assert!(!found(&c, "shelf").iter().any(|(_, n)| n == "Shelf bracket"));
+    // Bad input is named.
+    for (q, field) in [
+        ("/api/search", "q"),
+        ("/api/search?q=x&limit=0", "limit"),
+        ("/api/search?q=x&limit=51", "limit"),
+    ] {
+        let r = c.get(q);
+        assert_eq!(r.status, 400, "{q}");
+        assert_eq!(r.json()["field"], field, "{q}");
+    }
+    assert_eq!(s.client().get("/api/search?q=x").status, 401);
+}
+
+#[test]
+fn location_contents_and_project_details_page_on_request() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let bin = create(&c, "/api/location", json!({"name": "Bin"}));
+    let rover = create(&c, "/api/project", json!({"name": "Rover"}));
+    let mut stock_ids = Vec::new();
+    for n in 1..=23 {
+        let it = create(
+            &c,
+            "/api/item",
+            json!({"name": format!("Part {n}"), "total_quantity": 5}),
+        );
+        let r = c.post(
+            "/api/stock",
+            json!({"item_id": it, "location_id": bin, "quantity": n % 5 + 1}),
+        );
+        stock_ids.push(r.json()["id"].as_i64().unwrap());
+        if n % 2 == 0 {
+            let r = c.post(
+                "/api/association",
+                json!({"item_id": it, "project_id": rover, "quantity": 1}),
+            );
+            assert_eq!(r.status, 201);
+        }
+    }
+    // Without list parameters: everything, as before.
+    let whole = c.get(&format!("/api/location?id={bin}&content=true"));
+    assert_eq!(whole.json()["items"].as_array().unwrap().len(), 23);
+    assert!(whole.header("x-total-count").is_none());
+    // Paged by name: every row exactly once, in natural order.
+    let mut seen = Vec::new();
+    let mut path = format!("/api/location?id={bin}&content=true&sort=item_name&limit=5");
+    loop {
+        let r = c.get(&path);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.header("x-total-count"), Some("23"));
+        assert_eq!(r.json()["name"], "Bin");
+        for row in r.json()["items"].as_array().unwrap() {
+            seen.push(row["item_name"].as_str().unwrap().to_string());
+            assert!(row["stock_id"].is_i64());
+        }
+        match r.header("x-next-cursor") {
+            Some(cur) => {
+                path = format!(
+                    "/api/location?id={bin}&content=true&sort=item_name&limit=5&cursor={cur}"
+                )
+            }
+            None => break,
+        }
+    }
+    let wanted: Vec<String> = (1..=23).map(|n| format!("Part {n}")).collect();
+    assert_eq!(seen, wanted);
+    // Searched contents are counted as such.
+    let r = c.get(&format!("/api/location?id={bin}&content=true&q=part%202"));
+    assert_eq!(r.header("x-total-count"), Some("5"), "Part 2, 20–23");
+    // Project details the same way.
+    let r = c.get(&format!(
+        "/api/project?id={rover}&details=true&limit=4&sort=item_name&order=desc"
+    ));
+    assert_eq!(r.header("x-total-count"), Some("11"));
+    let body = r.json();
+    let names: Vec<&str> = body["allocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["item_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Part 22", "Part 20", "Part 18", "Part 16"]);
+    assert!(r.header("x-next-cursor").is_some());
+    let r = c.get(&format!("/api/project?id={rover}&details=true&sort=bogus"));
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["field"], "sort");
+}
