@@ -175,3 +175,50 @@ fn location_contents_and_project_details_page_on_request() {
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["field"], "sort");
 }
+
+#[test]
+fn item_pages_can_carry_where_each_item_is() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let shelf = create(&c, "/api/location", json!({"name": "Shelf A"}));
+    let van = create(&c, "/api/location", json!({"name": "Van"}));
+    let bolt = create(
+        &c,
+        "/api/item",
+        json!({"name": "Bolt", "total_quantity": 10}),
+    );
+    let nut = create(
+        &c,
+        "/api/item",
+        json!({"name": "Nut", "total_quantity": 10}),
+    );
+    for (item, loc, q) in [(bolt, shelf, 6), (bolt, van, 4), (nut, van, 1)] {
+        let r = c.post(
+            "/api/stock",
+            json!({"item_id": item, "location_id": loc, "quantity": q}),
+        );
+        assert_eq!(r.status, 201);
+    }
+    let page = c.get("/api/item?sort=name&locations=true").json();
+    let chips = |i: usize| -> Vec<(String, i64)> {
+        page[i]["locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["location_name"].as_str().unwrap().to_string(),
+                    l["quantity"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        chips(0),
+        [("Shelf A".to_string(), 6), ("Van".to_string(), 4)]
+    );
+    assert_eq!(chips(1), [("Van".to_string(), 1)]);
+    let one = c.get(&format!("/api/item?id={nut}&locations=true")).json();
+    assert_eq!(one["locations"][0]["location_id"], van);
+    assert!(c.get("/api/item").json()[0].get("locations").is_none());
+}

@@ -46,13 +46,38 @@ struct ItemChanges {
 const RECENT_DEFAULT: i64 = 50;
 
 /// `GET /api/item`: every item (searchable, sortable, paged) or `?id=` one.
+/// `?locations=true` adds where each item is stocked, for the whole page in one
+/// query.
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let with_locations = ctx.req.flag("locations");
     if let Some(id) = ctx.req.opt_id_param("id")? {
-        return Ok(Reply::ok(&items::get(ctx.conn, id)?));
+        let item = db::read(ctx.conn, |tx| {
+            let mut item = vec![items::get(tx, id)?];
+            if with_locations {
+                add_locations(tx, &mut item)?;
+            }
+            Ok(item.remove(0))
+        })?;
+        return Ok(Reply::ok(&item));
     }
     let q = list::list_query(ctx.req, items::SORTS)?;
-    let page = db::read(ctx.conn, |tx| items::list(tx, &q))?;
+    let page = db::read(ctx.conn, |tx| {
+        let mut page = items::list(tx, &q)?;
+        if with_locations {
+            add_locations(tx, &mut page.rows)?;
+        }
+        Ok(page)
+    })?;
     Ok(list::page_reply(&page, &q))
+}
+
+fn add_locations(conn: &rusqlite::Connection, rows: &mut [items::Item]) -> AppResult<()> {
+    let ids: Vec<i64> = rows.iter().map(|i| i.id).collect();
+    let mut placed = placement::placed_for_items(conn, &STOCK, &ids)?;
+    for item in rows {
+        item.locations = Some(placed.remove(&item.id).unwrap_or_default());
+    }
+    Ok(())
 }
 
 /// `POST /api/item`.

@@ -27,6 +27,9 @@ pub struct Item {
     /// while it is in use.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived_at: Option<i64>,
+    /// Where it is stocked, most units first; only with `?locations=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locations: Option<Vec<crate::db::placement::Placed>>,
 }
 
 /// Columns `GET /api/item?sort=` accepts.
@@ -75,6 +78,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
         location_count: r.get(7)?,
         project_count: r.get(8)?,
         archived_at: r.get(9)?,
+        locations: None,
     })
 }
 

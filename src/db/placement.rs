@@ -269,6 +269,27 @@ pub fn held_at_each(
     Ok(held)
 }
 
+/// Where each of `item_ids` is placed, most units first, in one query (a page
+/// of items with `?locations=true` asks once, not once per item).
+pub fn placed_for_items(
+    conn: &Connection,
+    kind: &'static Placement,
+    item_ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, Vec<Placed>>> {
+    let ids = serde_json::to_string(item_ids).expect("a list of integers serialises");
+    let mut placed: std::collections::HashMap<i64, Vec<Placed>> = std::collections::HashMap::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "{} WHERE s.item_id IN (SELECT value FROM json_each(?1))
+         ORDER BY s.quantity DESC, l.name_key, s.id",
+        kind.rows_sql()
+    ))?;
+    for row in stmt.query_map([ids], kind.row_reader())? {
+        let row = row?;
+        placed.entry(row.item_id).or_default().push(row);
+    }
+    Ok(placed)
+}
+
 /// The row holding `item_id` at `place_id`, if any: (id, quantity).
 pub fn find(
     conn: &Connection,
