@@ -44,11 +44,21 @@ fn a_hostile_next_never_leaves_our_origin_after_login() {
         page.fill("#login-username", "alice")
             .fill("#login-password", PASSWORD)
             .click("#login-form button[type=submit]");
-        lands_on(&page, &server.base, "/dashboard", &format!("login with next={next}"));
+        lands_on(
+            &page,
+            &server.base,
+            "/dashboard",
+            &format!("login with next={next}"),
+        );
         // With the session alive, the login page renews it and follows `next`
         // by itself, without a click: the same check applies.
         page.goto(&format!("/login?next={next}"));
-        lands_on(&page, &server.base, "/dashboard", &format!("resume with next={next}"));
+        lands_on(
+            &page,
+            &server.base,
+            "/dashboard",
+            &format!("resume with next={next}"),
+        );
     }
     // A page of ours is still where `next` leads.
     let page = chrome.page(&server.base, "local_next");

@@ -95,7 +95,10 @@ fn oversized_credentials_are_refused_with_400_before_any_work() {
     assert_eq!(r.json()["field"], "password");
     // The longest a username may be is still a username: wrong, not invalid.
     assert_eq!(c.login(&"a".repeat(32), PASSWORD).status, 401);
-    assert_eq!(c.login(&format!("  {}  ", "a".repeat(32)), PASSWORD).status, 401);
+    assert_eq!(
+        c.login(&format!("  {}  ", "a".repeat(32)), PASSWORD).status,
+        401
+    );
     assert_eq!(c.login("alice", &"p".repeat(72)).status, 401);
     assert_eq!(c.login("alice", PASSWORD).status, 200);
 }
@@ -109,7 +112,8 @@ fn a_longer_username_from_an_upgraded_database_can_still_log_in() {
     let long = "an.original.user.with.a.forty.char.name.";
     assert_eq!(long.len(), 40);
     let db = rusqlite::Connection::open(s.db_path()).unwrap();
-    db.execute("UPDATE users SET username = ?1", [long]).unwrap();
+    db.execute("UPDATE users SET username = ?1", [long])
+        .unwrap();
     drop(db);
     assert_eq!(c.login(long, PASSWORD).status, 200);
     let r = c.login(&format!("{long}x"), PASSWORD);

@@ -34,7 +34,11 @@ fn readme_example(name: &str) -> String {
         .1;
     let block = after.split_once("```").expect("a fenced block").1;
     let block = block.split_once('\n').expect("a fence line").1;
-    block.split_once("```").expect("a closing fence").0.to_string()
+    block
+        .split_once("```")
+        .expect("a closing fence")
+        .0
+        .to_string()
 }
 
 /// `text` with `from` replaced by `to`, which must occur in it.
@@ -190,7 +194,8 @@ impl Browser {
              {headers}\r\n{body}",
             body.len()
         );
-        s.write_all(request.as_bytes()).expect("TLS handshake and request");
+        s.write_all(request.as_bytes())
+            .expect("TLS handshake and request");
         let mut raw = Vec::new();
         let mut chunk = [0u8; 8192];
         // The proxy may close without close_notify; what arrived is the answer.
@@ -247,7 +252,13 @@ fn check_through_proxy(browser: &Browser, proxy: &Proxy) {
     // browser sends. If this is 403 cross_origin, the proxy dropped the port
     // from Host (or the server's same-origin check does not see it).
     let cookie = format!("Cookie: access_token={access}\r\n");
-    let w = browser.send(owner, "POST", "/api/item", &cookie, &json!({"name": "Drill"}));
+    let w = browser.send(
+        owner,
+        "POST",
+        "/api/item",
+        &cookie,
+        &json!({"name": "Drill"}),
+    );
     assert_eq!(
         w.status, 201,
         "a cookie-authenticated write through the proxy on port {}: {}",
@@ -285,7 +296,11 @@ fn the_readme_nginx_example_works_on_another_port() {
     let port = free_port();
 
     let example = readme_example("nginx");
-    let site = replace(&example, "listen 443 ", &format!("listen 127.0.0.1:{port} "));
+    let site = replace(
+        &example,
+        "listen 443 ",
+        &format!("listen 127.0.0.1:{port} "),
+    );
     let site = replace(
         &site,
         "/etc/letsencrypt/live/inv.example.com/fullchain.pem",
@@ -355,7 +370,11 @@ fn the_readme_caddy_example_works_on_another_port() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let example = readme_example("caddy");
-    let site = replace(&example, "inv.example.com {", &format!("localhost:{port} {{"));
+    let site = replace(
+        &example,
+        "inv.example.com {",
+        &format!("localhost:{port} {{"),
+    );
     let site = replace(
         &site,
         "127.0.0.1:8080",

@@ -11,7 +11,10 @@
 //!   longer than its action's window;
 //! - each action keeps at most `MAX_SLOTS` slots; beyond that the slot that would
 //!   be forgotten soonest goes first (for equal counts, the oldest). A flood of
-//!   one-attempt keys therefore evicts its own kind, never a locked pair.
+//!   one-attempt keys therefore evicts its own kind, never a locked pair;
+//! - a sweeper thread (one per limiter, ending with it) forgets empty slots every
+//!   `SWEEP_EVERY` and, after activity, hands freed heap back to the system, so
+//!   memory comes back after a flood even if no request follows.
 //!
 //! The leaky bucket replaces a log of attempts: `max` attempts fit in a burst,
 //! then one more every `window / max`. That is the same limit as "`max` per
@@ -20,11 +23,15 @@
 
 use crate::error::{AppError, AppResult};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-/// Slots per action at most; about 100 bytes each.
+/// Slots per action at most; about 130 bytes each.
 pub const MAX_SLOTS: usize = 20_000;
+
+/// How often the sweeper looks for empty slots (when anything happened).
+const SWEEP_EVERY: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -97,25 +104,26 @@ struct Table {
 }
 
 impl Table {
-    /// Forgets slots that have leaked empty; returns how many.
-    fn sweep(&mut self, now: Instant) -> usize {
-        let mut dropped = 0;
+    /// Forgets slots that have leaked empty.
+    fn sweep(&mut self, now: Instant) {
         while let Some(&(until, key)) = self.by_expiry.first()
             && until <= now
         {
             self.by_expiry.pop_first();
             self.until.remove(&key);
-            dropped += 1;
         }
         // A HashMap keeps its peak capacity; give it back after a flood.
         if self.until.capacity() > 4 * self.until.len().max(1024) {
             self.until.shrink_to_fit();
         }
-        dropped
     }
 
     fn get(&self, key: &Digest, now: Instant) -> Instant {
-        self.until.get(key).copied().filter(|t| *t > now).unwrap_or(now)
+        self.until
+            .get(key)
+            .copied()
+            .filter(|t| *t > now)
+            .unwrap_or(now)
     }
 
     fn set(&mut self, key: Digest, until: Instant, now: Instant) {
@@ -142,35 +150,78 @@ impl Table {
 }
 
 pub struct RateLimiter {
-    tables: Mutex<HashMap<Action, Table>>,
+    shared: Arc<Tables>,
     /// Logins sleeping in `login_delay` right now.
     delayed: Mutex<usize>,
     /// At most this many logins sleep at once: a quarter of the workers.
     max_delayed: usize,
 }
 
+/// The slots, shared with the sweeper thread.
+#[derive(Default)]
+struct Tables {
+    by_action: Mutex<HashMap<Action, Table>>,
+    /// Set by every use; the sweeper trims the heap only after activity.
+    touched: AtomicBool,
+}
+
+impl Tables {
+    /// Forgets every empty slot; after activity or when slots were dropped,
+    /// returns freed heap to the system.
+    fn sweep_all(&self) {
+        let now = Instant::now();
+        let mut tables = self.by_action.lock().unwrap_or_else(|p| p.into_inner());
+        let before: usize = tables.values().map(|t| t.until.len()).sum();
+        for table in tables.values_mut() {
+            table.sweep(now);
+        }
+        tables.retain(|_, t| !t.until.is_empty());
+        let after: usize = tables.values().map(|t| t.until.len()).sum();
+        drop(tables);
+        if self.touched.swap(false, Ordering::Relaxed) || after < before {
+            crate::memory::give_back_free_memory();
+        }
+    }
+}
+
+/// The sweeper: wakes every `SWEEP_EVERY` and ends once its limiter is gone.
+fn sweep_in_background(tables: Weak<Tables>) {
+    let _ = std::thread::Builder::new()
+        .name("limiter-sweep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(SWEEP_EVERY);
+                let Some(tables) = tables.upgrade() else {
+                    return;
+                };
+                tables.sweep_all();
+            }
+        });
+}
+
 impl RateLimiter {
     pub fn new(workers: usize) -> RateLimiter {
+        let shared = Arc::new(Tables::default());
+        sweep_in_background(Arc::downgrade(&shared));
         RateLimiter {
-            tables: Mutex::default(),
+            shared,
             delayed: Mutex::new(0),
             max_delayed: (workers / 4).max(1),
         }
     }
 
-    /// Runs `f` on an action's table after forgetting its empty slots. A sweep
-    /// that dropped many slots gives the freed memory back to the system.
+    /// Runs `f` on an action's table after forgetting its empty slots.
     fn with_table<T>(&self, action: Action, f: impl FnOnce(&mut Table, Instant) -> T) -> T {
         let now = Instant::now();
-        let mut tables = self.tables.lock().unwrap_or_else(|p| p.into_inner());
+        self.shared.touched.store(true, Ordering::Relaxed);
+        let mut tables = self
+            .shared
+            .by_action
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let table = tables.entry(action).or_default();
-        let swept = table.sweep(now);
-        let out = f(table, now);
-        drop(tables);
-        if swept >= 4096 {
-            crate::memory::give_back_free_memory();
-        }
-        out
+        table.sweep(now);
+        f(table, now)
     }
 
     /// Records an attempt; refuses with 429 and `Retry-After` when over the limit.
@@ -345,7 +396,10 @@ mod tests {
             rl.hit(Action::LoginPair, &format!("flood{i}")).unwrap();
         }
         assert_eq!(rl.slots(Action::LoginPair), MAX_SLOTS);
-        assert_eq!(rl.hit(Action::LoginPair, "locked").unwrap_err().status(), 429);
+        assert_eq!(
+            rl.hit(Action::LoginPair, "locked").unwrap_err().status(),
+            429
+        );
     }
 
     #[test]
@@ -353,7 +407,7 @@ mod tests {
         let rl = RateLimiter::new(16);
         let long = "x".repeat(1 << 20);
         rl.hit(Action::LoginPair, &long).unwrap();
-        let tables = rl.tables.lock().unwrap();
+        let tables = rl.shared.by_action.lock().unwrap();
         let table = &tables[&Action::LoginPair];
         assert_eq!(table.until.len(), 1);
         assert_eq!(size_of::<Digest>(), 32);
