@@ -4,11 +4,11 @@
 //! single-instance home server.
 //!
 //! Memory is bounded whatever clients send:
-//! - a slot is keyed by the SHA-256 of its key, so a 1 MB username costs what a
-//!   short one does;
-//! - a slot is one instant (a GCRA "theoretical arrival time": when its count will
-//!   have leaked back to zero), and a slot at zero is forgotten, so no slot lives
-//!   longer than its action's window;
+//! - a slot is keyed by (the first half of) the SHA-256 of its key, so a 1 MB
+//!   username costs what a short one does;
+//! - a slot is one time (a GCRA "theoretical arrival time": when its count will
+//!   have leaked back to zero, in milliseconds since the limiter started), and a
+//!   slot at zero is forgotten, so no slot lives longer than its action's window;
 //! - each action keeps at most `MAX_SLOTS` slots; beyond that the slot that would
 //!   be forgotten soonest goes first (for equal counts, the oldest). A flood of
 //!   one-attempt keys therefore evicts its own kind, never a locked pair;
@@ -27,7 +27,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-/// Slots per action at most; about 130 bytes each.
+/// Slots per action at most; about 70 bytes each (24 in the map, 24 in the
+/// expiry order, the rest their overhead).
 pub const MAX_SLOTS: usize = 20_000;
 
 /// How often the sweeper looks for empty slots (when anything happened).
@@ -94,18 +95,27 @@ pub const ACCOUNT_DELAY_STEP: Duration = Duration::from_millis(100);
 /// The longest a login is held back: a sleeping login holds a worker.
 pub const ACCOUNT_DELAY_MAX: Duration = Duration::from_secs(3);
 
-type Digest = [u8; 32];
+/// 128 bits of SHA-256: finding another key with a victim's slot would take a
+/// second preimage, and half the digest halves every slot.
+type Digest = [u8; 16];
+
+/// Milliseconds since the limiter started: 8 bytes where an `Instant` takes 16.
+type Millis = u64;
+
+fn millis(d: Duration) -> Millis {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
 
 /// One action's slots, findable by key and ordered by when they empty.
 #[derive(Default)]
 struct Table {
-    until: HashMap<Digest, Instant>,
-    by_expiry: BTreeSet<(Instant, Digest)>,
+    until: HashMap<Digest, Millis>,
+    by_expiry: BTreeSet<(Millis, Digest)>,
 }
 
 impl Table {
     /// Forgets slots that have leaked empty.
-    fn sweep(&mut self, now: Instant) {
+    fn sweep(&mut self, now: Millis) {
         while let Some(&(until, key)) = self.by_expiry.first()
             && until <= now
         {
@@ -118,7 +128,7 @@ impl Table {
         }
     }
 
-    fn get(&self, key: &Digest, now: Instant) -> Instant {
+    fn get(&self, key: &Digest, now: Millis) -> Millis {
         self.until
             .get(key)
             .copied()
@@ -126,7 +136,7 @@ impl Table {
             .unwrap_or(now)
     }
 
-    fn set(&mut self, key: Digest, until: Instant, now: Instant) {
+    fn set(&mut self, key: Digest, until: Millis, now: Millis) {
         if let Some(old) = self.until.insert(key, until) {
             self.by_expiry.remove(&(old, key));
         }
@@ -158,18 +168,23 @@ pub struct RateLimiter {
 }
 
 /// The slots, shared with the sweeper thread.
-#[derive(Default)]
 struct Tables {
+    /// Time zero of every slot's `Millis`.
+    epoch: Instant,
     by_action: Mutex<HashMap<Action, Table>>,
     /// Set by every use; the sweeper trims the heap only after activity.
     touched: AtomicBool,
 }
 
 impl Tables {
+    fn now(&self) -> Millis {
+        millis(self.epoch.elapsed())
+    }
+
     /// Forgets every empty slot; after activity or when slots were dropped,
     /// returns freed heap to the system.
     fn sweep_all(&self) {
-        let now = Instant::now();
+        let now = self.now();
         let mut tables = self.by_action.lock().unwrap_or_else(|p| p.into_inner());
         let before: usize = tables.values().map(|t| t.until.len()).sum();
         for table in tables.values_mut() {
@@ -201,7 +216,11 @@ fn sweep_in_background(tables: Weak<Tables>) {
 
 impl RateLimiter {
     pub fn new(workers: usize) -> RateLimiter {
-        let shared = Arc::new(Tables::default());
+        let shared = Arc::new(Tables {
+            epoch: Instant::now(),
+            by_action: Mutex::default(),
+            touched: AtomicBool::new(false),
+        });
         sweep_in_background(Arc::downgrade(&shared));
         RateLimiter {
             shared,
@@ -211,8 +230,8 @@ impl RateLimiter {
     }
 
     /// Runs `f` on an action's table after forgetting its empty slots.
-    fn with_table<T>(&self, action: Action, f: impl FnOnce(&mut Table, Instant) -> T) -> T {
-        let now = Instant::now();
+    fn with_table<T>(&self, action: Action, f: impl FnOnce(&mut Table, Millis) -> T) -> T {
+        let now = self.shared.now();
         self.shared.touched.store(true, Ordering::Relaxed);
         let mut tables = self
             .shared
@@ -236,14 +255,14 @@ impl RateLimiter {
     }
 
     fn check(&self, action: Action, key: &str, record: bool) -> AppResult<()> {
-        let (_, window) = action.limit();
-        let step = action.interval();
+        let window = millis(action.limit().1);
+        let step = millis(action.interval());
         let key = digest(action, key);
         self.with_table(action, |table, now| {
             let next = table.get(&key, now) + step;
-            let over = next.duration_since(now);
+            let over = next - now;
             if over > window {
-                let wait = over - window;
+                let wait = Duration::from_millis(over - window);
                 return Err(AppError::too_many_requests(whole_seconds(wait)));
             }
             if record {
@@ -257,11 +276,10 @@ impl RateLimiter {
     /// before its outcome is known (so parallel attempts cannot slip past the
     /// limit together) and only failures should stay counted.
     pub fn refund(&self, action: Action, key: &str) {
-        let step = action.interval();
+        let step = millis(action.interval());
         let key = digest(action, key);
         self.with_table(action, |table, now| {
-            let until = table.get(&key, now);
-            let back = until.checked_sub(step).unwrap_or(now);
+            let back = table.get(&key, now).saturating_sub(step);
             table.set(key, back, now);
         });
     }
@@ -275,8 +293,8 @@ impl RateLimiter {
     /// Records an attempt that is never refused: the count only saturates at the
     /// action's burst size (used for the account-wide failure count).
     pub fn record(&self, action: Action, key: &str) {
-        let (_, window) = action.limit();
-        let step = action.interval();
+        let window = millis(action.limit().1);
+        let step = millis(action.interval());
         let key = digest(action, key);
         self.with_table(action, |table, now| {
             let next = (table.get(&key, now) + step).min(now + window);
@@ -286,7 +304,7 @@ impl RateLimiter {
 
     /// Remembers a key for the action's whole window (e.g. a known pair).
     pub fn remember(&self, action: Action, key: &str) {
-        let (_, window) = action.limit();
+        let window = millis(action.limit().1);
         let key = digest(action, key);
         self.with_table(action, |table, now| table.set(key, now + window, now));
     }
@@ -299,10 +317,10 @@ impl RateLimiter {
 
     /// Attempts currently counted for a key (leaking, so fractional).
     fn level(&self, action: Action, key: &str) -> f64 {
-        let step = action.interval();
+        let step = millis(action.interval());
         let key = digest(action, key);
         self.with_table(action, |table, now| {
-            table.get(&key, now).duration_since(now).as_secs_f64() / step.as_secs_f64()
+            (table.get(&key, now) - now) as f64 / step as f64
         })
     }
 
@@ -357,7 +375,10 @@ fn whole_seconds(d: Duration) -> u64 {
 /// The fixed-size key of a slot. The action is part of it so equal strings of
 /// different kinds (a username and an address) never share a slot.
 fn digest(action: Action, key: &str) -> Digest {
-    crate::crypto::sha256(format!("{action:?}\n{key}").as_bytes())
+    let full = crate::crypto::sha256(format!("{action:?}\n{key}").as_bytes());
+    let mut half = [0u8; 16];
+    half.copy_from_slice(&full[..16]);
+    half
 }
 
 /// The key of an (account, client address) pair.
@@ -410,7 +431,7 @@ mod tests {
         let tables = rl.shared.by_action.lock().unwrap();
         let table = &tables[&Action::LoginPair];
         assert_eq!(table.until.len(), 1);
-        assert_eq!(size_of::<Digest>(), 32);
+        assert_eq!(size_of::<(Millis, Digest)>(), 24);
     }
 
     #[test]
@@ -426,6 +447,20 @@ mod tests {
         }
         let level = rl.level(Action::LoginAccount, "alice");
         assert!(level <= f64::from(ACCOUNT_BUCKET) + 0.01, "{level}");
+    }
+
+    #[test]
+    fn a_slot_is_forgotten_once_it_has_leaked_empty() {
+        let mut table = Table::default();
+        table.set([1; 16], 1_000, 0);
+        table.set([2; 16], 5_000, 0);
+        table.sweep(999);
+        assert_eq!(table.until.len(), 2);
+        table.sweep(1_000);
+        assert_eq!(table.until.len(), 1);
+        assert_eq!(table.get(&[1; 16], 1_000), 1_000, "reads as empty");
+        table.sweep(5_000);
+        assert!(table.until.is_empty() && table.by_expiry.is_empty());
     }
 
     #[test]
