@@ -8,6 +8,7 @@
 //! loads and checks only that the harness works (servers start, requests
 //! succeed, totals add up); it never judges speed.
 
+mod flood;
 mod load;
 mod report;
 mod seed;
@@ -164,6 +165,8 @@ fn run(opts: &Opts) -> Result<Results, String> {
     logins(&bench, &server, &token, small, &mut results)?;
     scale_rows(&bench, &server, &token, small, &mut results)?;
     server.stop()?;
+
+    floods(&bench, &mut results)?;
 
     // The static binary is what a container or a single-binary install runs:
     // its idle size too (no shared libc mapped beside it).
@@ -511,6 +514,38 @@ fn logins(
         ));
     }
     results.mixed = Some((logins_load, reads_load));
+    Ok(())
+}
+
+/// The memory rows: failed-login floods on fresh servers (bench/flood.rs). The
+/// smoke run sends a few and waits two seconds; the full run 100 000 and a minute.
+fn floods(bench: &Bench<'_>, results: &mut Results) -> Result<(), String> {
+    let smoke = bench.opts.smoke;
+    let idle = Duration::from_secs(if smoke { 2 } else { 60 });
+    for (label, requests, username) in [
+        (
+            "distinct 1 KB usernames (400)",
+            if smoke { 2_000 } else { 100_000 },
+            flood::kilobyte_username as fn(usize) -> String,
+        ),
+        (
+            "distinct valid usernames (401)",
+            if smoke { 300 } else { 100_000 },
+            flood::valid_username,
+        ),
+    ] {
+        step(&format!("{requests} failed logins: {label}"));
+        let row = flood::row(
+            &bench.opts.bin,
+            &bench.config,
+            &bench.dir,
+            label,
+            requests,
+            idle,
+            username,
+        )?;
+        results.floods.push(row);
+    }
     Ok(())
 }
 

@@ -71,6 +71,22 @@ pub struct ScaleRow {
     pub load: Load,
 }
 
+/// Resident size around a flood of failed logins (bench/flood.rs).
+pub struct FloodRow {
+    pub label: String,
+    pub requests: usize,
+    /// How many answers had each status.
+    pub statuses: std::collections::BTreeMap<u16, usize>,
+    pub seconds: f64,
+    pub rss_before_kib: u64,
+    pub rss_after_kib: u64,
+    pub rss_idle_kib: u64,
+    pub idle: Duration,
+}
+
+/// The memory target of a flood row, at both points.
+const FLOOD_RSS_TARGET_KIB: u64 = 40 * 1024;
+
 /// The transfer benchmark's bookkeeping: units per item must be unchanged, each
 /// location must have moved exactly what the movement rows say, and the server
 /// must have recorded as many transfers as wrk saw succeed (plus at most one
@@ -168,6 +184,7 @@ pub struct Results {
     pub static_bytes: Option<u64>,
     pub scale: Vec<ScaleRow>,
     pub transfers: Option<TransferCheck>,
+    pub floods: Vec<FloodRow>,
     pub notes: Vec<String>,
 }
 
@@ -200,6 +217,7 @@ impl Results {
             static_bytes: None,
             scale: Vec::new(),
             transfers: None,
+            floods: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -378,6 +396,22 @@ fn targets(r: &Results) -> Vec<Target> {
             mib(r.idle_rss_kib),
             Some(r.idle_rss_kib <= 8 * 1024),
         ),
+    }
+    for f in &r.floods {
+        add(
+            &format!(
+                "Resident size ≤ 40 MiB after {} failed logins ({}) and after {} s idle",
+                f.requests,
+                f.label,
+                f.idle.as_secs()
+            ),
+            format!(
+                "{} after, {} idle",
+                mib(f.rss_after_kib),
+                mib(f.rss_idle_kib)
+            ),
+            Some(f.rss_after_kib.max(f.rss_idle_kib) <= FLOOD_RSS_TARGET_KIB),
+        );
     }
     add(
         "Peak resident size under the 64-connection load ≤ 32 MiB",
@@ -635,6 +669,40 @@ pub fn render(r: &Results) -> String {
         );
     }
 
+    if !r.floods.is_empty() {
+        let _ = writeln!(o, "\n## Memory under a flood of failed logins\n");
+        let _ = writeln!(
+            o,
+            "A fresh server (bcrypt cost 4: the rows measure memory, not hashing); each login from a client of its own \
+             (`X-Forwarded-For` from the trusted proxy), over {} keep-alive connections.\n",
+            crate::flood::CONNECTIONS
+        );
+        let _ = writeln!(
+            o,
+            "| Flood | Logins | Answers | Time | RSS before | RSS after | RSS after idle |"
+        );
+        let _ = writeln!(o, "|---|--:|---|--:|--:|--:|--:|");
+        for f in &r.floods {
+            let answers: Vec<String> = f
+                .statuses
+                .iter()
+                .map(|(s, n)| format!("{n}× {s}"))
+                .collect();
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {:.1} s | {} | {} | {} ({} s) |",
+                f.label,
+                f.requests,
+                answers.join(", "),
+                f.seconds,
+                mib(f.rss_before_kib),
+                mib(f.rss_after_kib),
+                mib(f.rss_idle_kib),
+                f.idle.as_secs()
+            );
+        }
+    }
+
     let _ = writeln!(o, "\n## Memory, size, start-up\n");
     let _ = writeln!(o, "| Figure | Value |");
     let _ = writeln!(o, "|---|--:|");
@@ -794,6 +862,18 @@ pub fn summary(r: &Results) -> String {
             .map(|(_, d)| ms(d.as_secs_f64() * 1000.0))
             .unwrap_or_default()
     );
+    for f in &r.floods {
+        let _ = writeln!(
+            o,
+            "flood {}: {} logins, {} before, {} after, {} after {} s idle",
+            f.label,
+            f.requests,
+            mib(f.rss_before_kib),
+            mib(f.rss_after_kib),
+            mib(f.rss_idle_kib),
+            f.idle.as_secs()
+        );
+    }
     if !r.smoke {
         for t in targets(r) {
             let _ = writeln!(o, "[{}] {} — {}", verdict(t.met), t.goal, t.measured);

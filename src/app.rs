@@ -14,16 +14,20 @@ pub struct App {
     pub templates: minijinja::Environment<'static>,
     /// The WebAuthn relying party (passkeys), from `rp_id`/`rp_origin`.
     pub webauthn: webauthn_rs::prelude::Webauthn,
+    /// The longest username a login may name (`api::account::login_username`),
+    /// read from the database at the first login.
+    pub longest_username: std::sync::OnceLock<usize>,
 }
 
 impl App {
     pub fn new(config: Config, jwt_secret: &str) -> Result<App, String> {
         Ok(App {
             keys: Keys::new(jwt_secret),
-            limiter: RateLimiter::default(),
+            limiter: RateLimiter::new(config.workers),
             hasher: Hasher::new(config.bcrypt_cost, config.workers),
             templates: crate::templates::environment()?,
             webauthn: crate::auth::passkeys::webauthn(&config)?,
+            longest_username: std::sync::OnceLock::new(),
             config,
         })
     }

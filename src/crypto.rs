@@ -23,6 +23,11 @@ pub fn sha256_hex(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
 }
 
+/// Raw SHA-256: a fixed-size key for values of any length (rate-limit keys).
+pub fn sha256(value: &[u8]) -> [u8; 32] {
+    Sha256::digest(value).into()
+}
+
 /// Constant-time comparison for secrets of equal length.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod listener;
+pub mod memory;
 pub mod pages;
 pub mod router;
 pub mod server;

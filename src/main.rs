@@ -63,22 +63,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// glibc gives threads their own malloc arenas, up to eight per core, and each
-/// keeps the memory its thread freed: with 16 workers and a thread per
-/// connection, half of the peak resident size under load was arenas holding
-/// freed buffers. One arena per core keeps the contention low and the heap one.
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        // SAFETY: mallopt only sets an allocator parameter; it is called before
-        // the server starts any thread.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, cores as libc::c_int);
-        }
-    }
-}
-
 fn load(path: &std::path::Path) -> Result<App, String> {
     let cfg = config::load(path, &config::ProcessEnv)?;
     let secret = config::jwt_secret(&config::ProcessEnv, &cfg.appdata_dir)?;
@@ -87,7 +71,7 @@ fn load(path: &std::path::Path) -> Result<App, String> {
 
 fn serve(path: &std::path::Path) -> Result<(), String> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    limit_malloc_arenas();
+    miauinv::memory::tune_allocator();
     let app = Arc::new(load(path)?);
     // Installed before serving so an early SIGTERM still shuts down cleanly.
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])

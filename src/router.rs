@@ -170,9 +170,7 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
             None => {
                 // `next` brings the person back here after logging in (or after the
                 // login page renewed an expired access token with the refresh cookie).
-                let next: String =
-                    url::form_urlencoded::byte_serialize(req.path.as_bytes()).collect();
-                let reply = Reply::redirect(&format!("/login?next={next}"));
+                let reply = Reply::redirect(&crate::http::login_location(&req.path));
                 return Ok(if bad_token {
                     session_reply::clear_session(reply, req)
                 } else {

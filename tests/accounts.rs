@@ -375,7 +375,7 @@ fn pages_redirect_to_login_and_clear_a_bad_cookie() {
 }
 
 #[test]
-fn login_is_rate_limited_per_account_with_retry_after() {
+fn login_is_rate_limited_per_account_and_address_with_retry_after() {
     let s = TestServer::start();
     let c = s.client();
     c.register("alice", PASSWORD);

@@ -771,7 +771,28 @@ fn broken_or_tampered_responses_are_4xx_never_500() {
 }
 
 #[test]
-fn passkey_login_is_rate_limited_per_client_like_password_login() {
+fn password_failures_never_block_a_passkey_login() {
+    let s = server();
+    let c = Client::signed_up(&s, "alice");
+    let mut key = Device::new();
+    assert_eq!(key.register(&c, "Laptop").status, 201);
+    // Someone at this address guesses alice's password until the account, the
+    // pair and the address are all limited for passwords.
+    let guesser = s.client();
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        statuses.push(guesser.login("alice", "wrong password").status);
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert_eq!(guesser.login("alice", PASSWORD).status, 429);
+    // The passkey still logs alice in, from the same address.
+    let r = key.login(&s.client());
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["user"]["username"], "alice");
+}
+
+#[test]
+fn passkey_login_is_rate_limited_per_client_on_its_own_budget() {
     let s = server();
     let c = s.client();
     let mut limited = None;
@@ -785,13 +806,13 @@ fn passkey_login_is_rate_limited_per_client_like_password_login() {
     }
     let r = limited.expect("login options are rate limited");
     assert!(r.header("retry-after").is_some());
-    // The same budget as password login.
-    assert_eq!(c.login("alice", PASSWORD).status, 429);
     let r = c.post(
         "/api/passkeys/login/finish",
         json!({"challenge_token": "x", "credential": {}}),
     );
     assert_eq!(r.status, 429);
+    // Password login has a budget of its own.
+    assert_eq!(c.login("alice", PASSWORD).status, 401);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use crate::api::session_reply;
 use crate::auth::password;
-use crate::auth::ratelimit::Action;
+use crate::auth::ratelimit::{self, Action};
 use crate::auth::session::{self, CurrentUser};
 use crate::auth::tokens::PURPOSE_2FA_LOGIN;
 use crate::ctx::Ctx;
@@ -21,11 +21,14 @@ pub struct Credentials {
     password: String,
 }
 
+/// The longest username registration and renames accept.
+pub const MAX_USERNAME_CHARS: usize = 32;
+
 /// Trims and lowercases a username and checks its shape: 3–32 of `a-z 0-9 . _ -`.
 pub fn normalize_username(raw: &str) -> AppResult<String> {
     let name = raw.trim().to_lowercase();
     let len = name.chars().count();
-    if !(3..=32).contains(&len) {
+    if !(3..=MAX_USERNAME_CHARS).contains(&len) {
         return Err(AppError::invalid_field(
             "username",
             "The username must be 3 to 32 characters long.",
@@ -67,12 +70,49 @@ struct SecondFactorRequired {
     expires_in: i64,
 }
 
+/// The username a login names, trimmed and lowercased, refused (400) before any
+/// work when no account can have it: longer than registration allows (32) and
+/// than the longest name already stored. Stored names only grow past 32 through
+/// the upgrade of an original database, which runs before the server serves, so
+/// the longest is read once, at the first login.
+fn login_username(ctx: &Ctx<'_>, raw: &str) -> AppResult<String> {
+    let longest = match ctx.app.longest_username.get() {
+        Some(n) => *n,
+        None => {
+            let n = users::longest_username(ctx.conn)?;
+            *ctx.app.longest_username.get_or_init(|| n)
+        }
+    };
+    let name = raw.trim();
+    if name.chars().count() > longest.max(MAX_USERNAME_CHARS) {
+        return Err(AppError::invalid_field(
+            "username",
+            "No account has a username this long.",
+        ));
+    }
+    Ok(name.to_lowercase())
+}
+
+/// Password login. Failures are counted per (account, address) — the only
+/// lock-out, so a stranger cannot lock the owner out — per address, and per
+/// account from all addresses, which only slows logins down (`login_delay`),
+/// except from an address this account has logged in from before.
 pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let limiter = &ctx.app.limiter;
-    limiter.hit(Action::LoginIp, &ctx.req.client.to_string())?;
+    let client = ctx.req.client.to_string();
+    limiter.hit(Action::LoginIp, &client)?;
     let body: Credentials = ctx.req.json()?;
-    let username = body.username.trim().to_lowercase();
-    limiter.ensure(Action::LoginAccount, &username)?;
+    let username = login_username(ctx, &body.username)?;
+    if body.password.len() > password::MAX_PASSWORD_BYTES {
+        // No password this long can have been set (bcrypt would truncate it).
+        return Err(password::too_long("password"));
+    }
+    let pair = ratelimit::pair(&username, &client);
+    limiter.ensure(Action::LoginFailuresIp, &client)?;
+    limiter.ensure(Action::LoginPair, &pair)?;
+    if !limiter.remembers(Action::KnownPair, &pair) {
+        limiter.login_delay(&username)?;
+    }
 
     let user = users::by_username(ctx.conn, &username)?;
     let ok = ctx.app.hasher.verify(
@@ -82,14 +122,19 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let user = match user {
         Some(u) if ok => u,
         _ => {
-            limiter.hit(Action::LoginAccount, &username)?;
+            // Checked above: a refusal here is only a parallel attempt that
+            // filled the limit first, and this answer is a 401 all the same.
+            limiter.record(Action::LoginAccount, &username);
+            let _ = limiter.hit(Action::LoginPair, &pair);
+            let _ = limiter.hit(Action::LoginFailuresIp, &client);
             return Err(AppError::unauthorized(
                 "invalid_credentials",
                 "Wrong username or password.",
             ));
         }
     };
-    limiter.reset(Action::LoginAccount, &username);
+    limiter.reset(Action::LoginPair, &pair);
+    limiter.remember(Action::KnownPair, &pair);
 
     if user.two_factor_enabled {
         let token = ctx.app.keys.purpose_token(

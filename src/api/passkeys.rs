@@ -213,7 +213,7 @@ pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 pub fn login_options(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     ctx.app
         .limiter
-        .hit(Action::LoginIp, &ctx.req.client.to_string())?;
+        .hit(Action::PasskeyLoginIp, &ctx.req.client.to_string())?;
     let (mut options, state) = ctx
         .app
         .webauthn
@@ -234,7 +234,7 @@ pub fn login_options(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 pub fn login_finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let client = ctx.req.client.to_string();
-    ctx.app.limiter.hit(Action::LoginIp, &client)?;
+    ctx.app.limiter.hit(Action::PasskeyLoginIp, &client)?;
     let body: CeremonyFinish = ctx.req.json()?;
     let credential: PublicKeyCredential = parse_credential(body.credential)?;
     let ceremony = pk::take_ceremony(ctx.conn, CeremonyKind::Login, &body.challenge_token, None)?;

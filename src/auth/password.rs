@@ -24,14 +24,17 @@ pub fn validate_new(password: &str, field: &str) -> AppResult<()> {
         ));
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(AppError::invalid_field(
-            field,
-            format!(
-                "The password must be at most {MAX_PASSWORD_BYTES} bytes long (bcrypt's limit)."
-            ),
-        ));
+        return Err(too_long(field));
     }
     Ok(())
+}
+
+/// 400 for a password over bcrypt's 72 bytes, at registration and login alike.
+pub fn too_long(field: &str) -> AppError {
+    AppError::invalid_field(
+        field,
+        format!("The password must be at most {MAX_PASSWORD_BYTES} bytes long (bcrypt's limit)."),
+    )
 }
 
 pub struct Hasher {

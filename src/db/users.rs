@@ -75,6 +75,14 @@ pub fn by_username(conn: &Connection, username: &str) -> AppResult<Option<User>>
         .optional()?)
 }
 
+/// The longest username stored, in characters. Registration and renames allow
+/// 32; an upgraded database of the original program may hold longer ones.
+pub fn longest_username(conn: &Connection) -> AppResult<usize> {
+    let longest: Option<i64> =
+        conn.query_row("SELECT max(length(username)) FROM users", [], |r| r.get(0))?;
+    Ok(usize::try_from(longest.unwrap_or(0)).unwrap_or(0))
+}
+
 /// Inserts a user; the first account ever created becomes admin. Call inside a
 /// write transaction so two first registrations cannot both become admin.
 pub fn insert(conn: &Connection, username: &str, password_hash: &str) -> AppResult<User> {

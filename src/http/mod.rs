@@ -237,6 +237,23 @@ pub fn split_target(target: &str) -> (String, HashMap<String, String>) {
     (path.to_string(), query)
 }
 
+/// The login page's address for a person who asked for `path`: its `next`
+/// brings them back afterwards. `path` comes from the request line, so it goes
+/// in only when it is a path of this origin the way browsers read it: one
+/// leading `/` not followed by another, no `\` (browsers read it as `/`), and
+/// only visible ASCII (browsers drop tab, CR and LF, which would join slashes
+/// back up). Otherwise the login page leads to the dashboard.
+pub fn login_location(path: &str) -> String {
+    let local = path.starts_with('/')
+        && !path[1..].starts_with('/')
+        && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    if !local {
+        return "/login".into();
+    }
+    let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+    format!("/login?next={next}")
+}
+
 /// What a handler answers. Turned into a tiny_http response by the server.
 #[derive(Debug)]
 pub struct Reply {
@@ -311,5 +328,31 @@ impl Reply {
             reply = reply.header("Allow", allow.clone());
         }
         reply
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::login_location;
+
+    #[test]
+    fn the_login_redirect_keeps_only_paths_of_this_origin() {
+        assert_eq!(login_location("/dashboard"), "/login?next=%2Fdashboard");
+        assert_eq!(
+            login_location("/profile/settings"),
+            "/login?next=%2Fprofile%2Fsettings"
+        );
+        for hostile in [
+            "//evil.com",
+            "/\\evil.com",
+            "/\t/evil.com",
+            "/\n/evil.com",
+            "/\r/evil.com",
+            "/\t\\evil.com",
+            "https://evil.com",
+            "",
+        ] {
+            assert_eq!(login_location(hostile), "/login", "{hostile:?}");
+        }
     }
 }

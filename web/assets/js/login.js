@@ -11,10 +11,26 @@ const passkeyButton = $('#passkey-login-button');
 const passkeyMessage = $('#passkey-login-error');
 let twoFactorToken = null;
 
-/** Where to go after logging in: the page that sent us here, if it is ours. */
+/**
+ * Where to go after logging in: the page that sent us here, if it is ours.
+ * `next` is parsed by the same URL parser that will follow it, so what is
+ * checked is what is followed: the parser strips tab, CR and LF and reads "\"
+ * as "/", which turns "/\t/evil.com" into "//evil.com", another host. Only a
+ * result on our own origin whose path starts with a single "/" is accepted, and
+ * the absolute URL is followed, so nothing can reinterpret it afterwards.
+ */
 function destination() {
-  const next = new URLSearchParams(location.search).get('next') || '';
-  return next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/dashboard';
+  const next = new URLSearchParams(location.search).get('next');
+  if (!next) return '/dashboard';
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch (unparsable) {
+    return '/dashboard';
+  }
+  const local = url.origin === location.origin
+    && url.pathname.startsWith('/') && !url.pathname.startsWith('//');
+  return local ? url.href : '/dashboard';
 }
 
 // Pages are reached with the short-lived access cookie only; when it has
