@@ -202,6 +202,12 @@ impl Client {
     pub fn post(&self, path: &str, body: Value) -> Resp {
         self.send("POST", path, Some(body))
     }
+    /// `POST`s a new row, insists on 201 and returns its id.
+    pub fn created(&self, path: &str, body: Value) -> i64 {
+        let r = self.post(path, body);
+        assert_eq!(r.status, 201, "{path}: {}", r.text);
+        r.json()["id"].as_i64().unwrap()
+    }
     pub fn put(&self, path: &str, body: Value) -> Resp {
         self.send("PUT", path, Some(body))
     }
