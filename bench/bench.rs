@@ -9,12 +9,13 @@
 //! succeed, totals add up); it never judges speed.
 
 mod flood;
+mod hostile;
 mod load;
 mod report;
 mod seed;
 
 use load::{Load, Proc, Wrk};
-use report::{Machine, Measured, Results, ScaleRow, TransferCheck};
+use report::{HostileRow, Machine, Measured, Results, ScaleRow, TransferCheck};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -163,6 +164,7 @@ fn run(opts: &Opts) -> Result<Results, String> {
     baseline.stop()?;
 
     logins(&bench, &server, &token, small, &mut results)?;
+    hostile_reads(&bench, &server, &token, small, &mut results)?;
     scale_rows(&bench, &server, &token, small, &mut results)?;
     server.stop()?;
 
@@ -514,6 +516,44 @@ fn logins(
         ));
     }
     results.mixed = Some((logins_load, reads_load));
+    Ok(())
+}
+
+/// Reads at 16 connections while [`hostile::CONNECTIONS`] connections from
+/// other addresses try to hold workers (bench/hostile.rs).
+fn hostile_reads(
+    bench: &Bench<'_>,
+    server: &Proc,
+    token: &str,
+    items: i64,
+    results: &mut Results,
+) -> Result<(), String> {
+    let addr = server
+        .base()
+        .trim_start_matches("http://")
+        .parse()
+        .map_err(|e| format!("server address: {e}"))?;
+    let count = if bench.opts.smoke {
+        30
+    } else {
+        hostile::CONNECTIONS
+    };
+    step(&format!("reads while {count} hostile connections are open"));
+    let (held, refused) = hostile::open(addr, count);
+    let c = (*bench.opts.connections.iter().max().unwrap_or(&4)).min(16);
+    let mut reads = bench.wrk("item_by_id.lua", format!("{}/api/item", server.base()), c);
+    reads.env = bench_env(token, items, true);
+    let load = reads.run()?;
+    drop(held);
+    if bench.opts.smoke {
+        require_clean("reads beside hostile connections", &load)
+            .map_err(|e| format!("{e}; the server's log ends:\n{}", server.log_tail()))?;
+    }
+    results.hostile = Some(HostileRow {
+        opened: count - refused,
+        refused,
+        load,
+    });
     Ok(())
 }
 

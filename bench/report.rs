@@ -84,6 +84,13 @@ pub struct FloodRow {
     pub idle: Duration,
 }
 
+/// Reads while hostile connections try to hold workers (bench/hostile.rs).
+pub struct HostileRow {
+    pub opened: usize,
+    pub refused: usize,
+    pub load: Load,
+}
+
 /// The memory target of a flood row, at both points.
 const FLOOD_RSS_TARGET_KIB: u64 = 40 * 1024;
 
@@ -185,6 +192,7 @@ pub struct Results {
     pub scale: Vec<ScaleRow>,
     pub transfers: Option<TransferCheck>,
     pub floods: Vec<FloodRow>,
+    pub hostile: Option<HostileRow>,
     pub notes: Vec<String>,
 }
 
@@ -218,6 +226,7 @@ impl Results {
             scale: Vec::new(),
             transfers: None,
             floods: Vec::new(),
+            hostile: None,
             notes: Vec::new(),
         }
     }
@@ -395,6 +404,24 @@ fn targets(r: &Results) -> Vec<Target> {
             "Idle resident size ≤ 8 MiB",
             mib(r.idle_rss_kib),
             Some(r.idle_rss_kib <= 8 * 1024),
+        ),
+    }
+    match &r.hostile {
+        Some(h) => add(
+            "Reads keep p99 < 10 ms with 200 hostile connections open (100-continue without body, stalled bodies, unread pipelines)",
+            format!(
+                "read p99 {} ms at {} req/s beside {} hostile connections ({} refused)",
+                ms(h.load.p99_ms),
+                rps(h.load.rps()),
+                h.opened,
+                h.refused
+            ),
+            Some(h.load.p99_ms < 10.0 && h.opened >= 200),
+        ),
+        None => add(
+            "Reads keep p99 < 10 ms with 200 hostile connections open",
+            "not measured".into(),
+            None,
         ),
     }
     for f in &r.floods {
