@@ -39,6 +39,8 @@ rp_origin: ""
 # Limits that keep one small host answering under abuse.
 # Open client connections at most; more are refused at once (plain HTTP: 503).
 max_connections: 512
+# Open connections one client address may hold (behind a reverse proxy: the proxy).
+max_connections_per_client: 64
 # Seconds for a new connection's TLS handshake and for any complete request head
 # (request line and headers, at most 16 KiB).
 header_timeout_seconds: 10
@@ -64,6 +66,7 @@ pub struct Config {
     pub rp_id: String,
     pub rp_origin: String,
     pub max_connections: usize,
+    pub max_connections_per_client: usize,
     pub header_timeout_seconds: u64,
     pub body_timeout_seconds: u64,
     pub idle_timeout_seconds: u64,
@@ -89,6 +92,7 @@ struct FileConfig {
     rp_id: Option<String>,
     rp_origin: Option<String>,
     max_connections: Option<u64>,
+    max_connections_per_client: Option<u64>,
     header_timeout_seconds: Option<u64>,
     body_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
@@ -274,6 +278,13 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
     let bcrypt_cost = number("bcrypt_cost", file.bcrypt_cost, 12, 4, 31)? as u32;
     let max_connections =
         number("max_connections", file.max_connections, 512, 1, 100_000)? as usize;
+    let max_connections_per_client = number(
+        "max_connections_per_client",
+        file.max_connections_per_client,
+        64,
+        1,
+        100_000,
+    )? as usize;
     let header_timeout_seconds = number(
         "header_timeout_seconds",
         file.header_timeout_seconds,
@@ -315,6 +326,7 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         rp_id,
         rp_origin,
         max_connections,
+        max_connections_per_client,
         header_timeout_seconds,
         body_timeout_seconds,
         idle_timeout_seconds,
