@@ -216,8 +216,9 @@ fn handle(
     let started = Instant::now();
     let (req, early_error) =
         adapter::read_request(&mut rq, &app.config.trusted_proxies, |v| tag.read(v));
-    let error_reply =
-        |err: &AppError| adapter::render_error(&req, err, |r, e| crate::pages::error_page(app, r, e));
+    let error_reply = |err: &AppError| {
+        adapter::render_error(&req, err, |r, e| crate::pages::error_page(app, r, e))
+    };
     let reply = match early_error.map_or_else(|| connection(app, conn), Err) {
         Err(err) => error_reply(&err),
         Ok(c) => match catch_unwind(AssertUnwindSafe(|| crate::router::dispatch(app, c, &req))) {

@@ -84,7 +84,10 @@ fn eight_requests_on_fresh_connections_are_all_answered_over_tls() {
 }
 
 /// Twenty connections from 127.0.0.1, each set up by `hostile`, kept open.
-fn twenty_hostile_connections(addr: SocketAddr, hostile: impl Fn(&mut TcpStream)) -> Vec<TcpStream> {
+fn twenty_hostile_connections(
+    addr: SocketAddr,
+    hostile: impl Fn(&mut TcpStream),
+) -> Vec<TcpStream> {
     (0..20)
         .map(|_| {
             let mut s = connect_from(Ipv4Addr::new(127, 0, 0, 1), addr);
@@ -173,7 +176,12 @@ fn a_client_that_never_reads_its_pipelined_answers_is_disconnected() {
         match s.read(&mut chunk) {
             Ok(0) => break true,
             Ok(n) => received += n,
-            Err(e) => break !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+            Err(e) => {
+                break !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                );
+            }
         }
     };
     assert!(ended, "the connection was left open");
@@ -186,7 +194,8 @@ fn a_client_that_never_reads_its_pipelined_answers_is_disconnected() {
 #[test]
 fn one_address_with_1500_sockets_leaves_room_for_others() {
     let dir = tempfile::tempdir().unwrap();
-    let running = start_in(dir.path(), "tls: false\nmax_connections: 3000\n").unwrap();
+    // The default caps: 512 connections in all, 64 per client address.
+    let running = start_in(dir.path(), "tls: false\n").unwrap();
     let addr = running.addr();
     let from_one = |n: usize| -> Vec<TcpStream> {
         (0..n)
@@ -213,7 +222,11 @@ fn one_address_with_1500_sockets_leaves_room_for_others() {
         })
     };
     std::thread::sleep(Duration::from_millis(300));
-    others_are_served_within(addr, Duration::from_secs(1), "1,500 sockets from one address");
+    others_are_served_within(
+        addr,
+        Duration::from_secs(1),
+        "1,500 sockets from one address",
+    );
     // Past its 64 connections, the address itself is refused.
     let mut extra = from_one(1).pop().unwrap();
     extra.set_read_timeout(Some(GENEROUS)).unwrap();

@@ -222,6 +222,44 @@ fn forwarded_headers_are_believed_only_from_trusted_proxies() {
 }
 
 #[test]
+fn a_client_cannot_hide_behind_a_forwarded_for_line_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: false\ntrusted_proxies: [\"127.0.0.2\"]\n").unwrap();
+    let mut proxy = connect_from(Ipv4Addr::new(127, 0, 0, 2), running.addr());
+    proxy.set_read_timeout(Some(GENEROUS)).unwrap();
+    // The client sends a line of its own, a new address each time; the proxy
+    // appends a line with the address it saw (as HAProxy does).
+    let lines = |i: usize, real: &str| {
+        format!("X-Forwarded-For: 203.0.113.{i}\r\nX-Forwarded-For: {real}\r\n")
+    };
+    for i in 0..20 {
+        let a = exchange(
+            &mut proxy,
+            &login(&format!("h{i}"), &lines(i, "198.51.100.7")),
+        );
+        assert_eq!(a.status, 401, "{}", a.body);
+    }
+    let a = exchange(&mut proxy, &login("h20", &lines(20, "198.51.100.7")));
+    assert_eq!(a.status, 429, "limited by the address the proxy saw");
+    let a = exchange(&mut proxy, &login("h21", &lines(21, "198.51.100.8")));
+    assert_eq!(a.status, 401, "another real client is not limited");
+}
+
+#[test]
+fn answers_do_not_name_tiny_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: false\n").unwrap();
+    let a = exchange(&mut plain(running.addr()), &get("/healthz", ""));
+    assert_eq!(a.header("server").as_deref(), Some("MiauInv"), "{}", a.head);
+    // The front's own answers too.
+    let too_big = format!("X-Fill: {}\r\n", "a".repeat(17 * 1024));
+    let a = exchange(&mut plain(running.addr()), &get("/healthz", &too_big));
+    assert_eq!(a.status, 431);
+    assert_eq!(a.header("server").as_deref(), Some("MiauInv"), "{}", a.head);
+    assert!(!a.head.to_ascii_lowercase().contains("tiny"), "{}", a.head);
+}
+
+#[test]
 fn the_internal_peer_header_cannot_be_forged() {
     let dir = tempfile::tempdir().unwrap();
     let running = start_in(dir.path(), "tls: false\n").unwrap();

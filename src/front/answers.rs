@@ -45,10 +45,9 @@ pub fn bytes(answer: Answer) -> &'static [u8] {
 
 fn error(answer: Answer) -> AppError {
     match answer {
-        Answer::Refused(Refusal::Malformed) => AppError::bad_request(
-            "malformed_request",
-            "The request is not valid HTTP/1.1.",
-        ),
+        Answer::Refused(Refusal::Malformed) => {
+            AppError::bad_request("malformed_request", "The request is not valid HTTP/1.1.")
+        }
         Answer::Refused(Refusal::NotAscii) => AppError::bad_request(
             "malformed_request",
             "The request line and headers must be ASCII: percent-encode other characters in the URL.",

@@ -16,11 +16,11 @@
 //! Requests on one connection are served one after another; pipelined ones
 //! wait in `input` until the answer before them is complete.
 
+use super::Limits;
 use super::answers::{self, Answer};
 use super::framing::{self, CHUNK_OVERHEAD, Framing, Head, MAX_HEAD, Refusal};
 use super::peer::PeerTag;
 use super::transport::{Received, Transport, retry_later};
-use super::Limits;
 use crate::http::MAX_BODY;
 use mio::net::UnixStream;
 use mio::{Interest, Registry, Token};
@@ -63,7 +63,10 @@ enum Phase {
 enum BodyWalk {
     /// All of it: the body is `input[..length]`.
     Complete(usize),
-    More { framing: Framing, seen: usize },
+    More {
+        framing: Framing,
+        seen: usize,
+    },
 }
 
 /// One request's internal connection to tiny_http.

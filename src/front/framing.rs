@@ -34,7 +34,9 @@ pub enum Refusal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
     /// `remaining` body bytes of a Content-Length request (0: no body).
-    Body { remaining: u64 },
+    Body {
+        remaining: u64,
+    },
     Chunked(Chunk),
 }
 
@@ -42,11 +44,19 @@ pub enum Framing {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chunk {
     /// Before a chunk-size line (`line`: bytes of it seen but not consumed).
-    Size { line: usize },
-    Data { remaining: u64 },
+    Size {
+        line: usize,
+    },
+    Data {
+        remaining: u64,
+    },
     /// The CRLF after a chunk's data (`seen`: how many of its two bytes).
-    DataEnd { seen: u8 },
-    Trailer { line: usize },
+    DataEnd {
+        seen: u8,
+    },
+    Trailer {
+        line: usize,
+    },
 }
 
 /// A complete, accepted request head.
@@ -103,14 +113,12 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, Refusal> {
             });
         }
     };
-    let (Some(method), Some(target), Some(minor)) =
-        (request.method, request.path, request.version)
+    let (Some(method), Some(target), Some(minor)) = (request.method, request.path, request.version)
     else {
         return Err(Refusal::Malformed);
     };
     // tiny_http matches methods by their upper-case names only.
-    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) || target.is_empty()
-    {
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) || target.is_empty() {
         return Err(Refusal::Malformed);
     }
     let mut length: Option<u64> = None;

@@ -76,7 +76,9 @@ impl Shared {
     fn take_server_slot(&self) -> bool {
         let max = self.limits.max_connections;
         self.open
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then_some(n + 1))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
             .is_ok()
     }
 

@@ -162,8 +162,7 @@ pub fn decorate(mut reply: Reply, req: &Request) -> Reply {
 pub fn to_tiny(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
     let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
     response.add_header(
-        tiny_http::Header::from_bytes(&b"Server"[..], &b"MiauInv"[..])
-            .expect("a valid header"),
+        tiny_http::Header::from_bytes(&b"Server"[..], &b"MiauInv"[..]).expect("a valid header"),
     );
     for (name, value) in reply.headers {
         if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
