@@ -8,7 +8,7 @@
 mod browser_support;
 mod common;
 
-use browser_support::Chromium;
+use browser_support::{Chromium, Page};
 use common::{Client, PASSWORD, TestServer};
 use headless_chrome::protocol::cdp::types::Event;
 use headless_chrome::protocol::cdp::{Network, Page as Cdp};
@@ -17,8 +17,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Loads per page and kind of server.
-const LOADS: usize = 15;
+/// Rounds of four loads (two of each page) per kind of server: 32 loads of
+/// each page in all.
+const ROUNDS: usize = 8;
 /// How long a page has to settle.
 const SETTLE: Duration = Duration::from_secs(5);
 /// How long the page must stay settled (late script requests count too).
@@ -42,17 +43,26 @@ fn session_cookies(server: &TestServer, username: &str) -> Vec<(String, String, 
         .collect()
 }
 
-/// Opens `path` in a fresh context with `cookies` and waits until every
-/// request to the server has finished or failed, for at most `SETTLE`.
-fn load_settles(
+/// A page in a fresh browser context that watches its requests to the server.
+struct Load<'c> {
+    page: Page,
+    path: &'c str,
+    label: String,
+    /// Request id → URL of every request to our server not yet over.
+    pending: Arc<Mutex<HashMap<String, String>>>,
+    seen: Arc<Mutex<usize>>,
+}
+
+/// A fresh context with `cookies`, watching the Network events, not yet
+/// navigated (so that several loads can start at once).
+fn prepare<'c>(
     chrome: &Chromium,
     server: &TestServer,
-    path: &str,
+    path: &'c str,
     cookies: &[(String, String, String)],
-    label: &str,
-) {
-    let page = chrome.page(&server.base, label);
-    // Request id → URL of every request to our server not yet over.
+    label: String,
+) -> Load<'c> {
+    let page = chrome.page(&server.base, &label);
     let pending: Arc<Mutex<HashMap<String, String>>> = Arc::default();
     let seen: Arc<Mutex<usize>> = Arc::default();
     let (p, s, base) = (pending.clone(), seen.clone(), server.base.clone());
@@ -86,77 +96,113 @@ fn load_settles(
             serde_json::from_value(json!({ "cookies": cookies })).unwrap();
         page.tab.call_method(set).unwrap();
     }
-    let go: Cdp::Navigate = serde_json::from_value(json!({ "url": server.url(path) })).unwrap();
-    page.tab.call_method(go).unwrap();
+    Load {
+        page,
+        path,
+        label,
+        pending,
+        seen,
+    }
+}
 
-    let started = Instant::now();
-    let mut settled_at: Option<Instant> = None;
-    let landed = loop {
-        // The path of the document, once it has loaded ("" before).
-        let landed = page
-            .tab
-            .evaluate(
-                "document.readyState === 'complete' ? location.pathname : ''",
-                false,
-            )
-            .ok()
-            .and_then(|o| o.value)
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
-        let complete = landed.starts_with('/');
-        let settled = complete && *seen.lock().unwrap() > 0 && pending.lock().unwrap().is_empty();
-        settled_at = match (settled, settled_at) {
-            (true, Some(t)) if t.elapsed() >= QUIET => break landed,
-            (true, at) => at.or(Some(Instant::now())),
-            (false, _) => None,
+impl Load<'_> {
+    fn settles_after_navigate(self) {
+        self.navigate();
+        self.settles(Instant::now());
+    }
+
+    fn navigate(&self) {
+        let url = format!("{}{}", self.page.base, self.path);
+        let go: Cdp::Navigate = serde_json::from_value(json!({ "url": url })).unwrap();
+        self.page.tab.call_method(go).unwrap();
+    }
+
+    /// Waits until the document has loaded and every request to the server
+    /// has finished or failed (and stays so for `QUIET`), for at most
+    /// `SETTLE` after `started`.
+    fn settles(self, started: Instant) {
+        let (page, path, label) = (&self.page, self.path, &self.label);
+        let mut settled_at: Option<Instant> = None;
+        let landed = loop {
+            // The path of the document, once it has loaded ("" before).
+            let landed = page
+                .tab
+                .evaluate(
+                    "document.readyState === 'complete' ? location.pathname : ''",
+                    false,
+                )
+                .ok()
+                .and_then(|o| o.value)
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            let settled = landed.starts_with('/')
+                && *self.seen.lock().unwrap() > 0
+                && self.pending.lock().unwrap().is_empty();
+            settled_at = match (settled, settled_at) {
+                (true, Some(t)) if t.elapsed() >= QUIET => break landed,
+                (true, at) => at.or(Some(Instant::now())),
+                (false, _) => None,
+            };
+            if started.elapsed() > SETTLE {
+                let left: Vec<String> = self.pending.lock().unwrap().values().cloned().collect();
+                page.fail(
+                    &format!("{label}: load {path}"),
+                    format!("after {SETTLE:?}, still pending: {left:?} (document at {landed:?})"),
+                );
+            }
+            std::thread::sleep(Duration::from_millis(25));
         };
-        if started.elapsed() > SETTLE {
-            let left: Vec<String> = pending.lock().unwrap().values().cloned().collect();
-            page.fail(
-                &format!("{label}: load {path}"),
-                format!("after {SETTLE:?}, still pending: {left:?} (document at {landed:?})"),
-            );
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    };
-    assert_eq!(landed, path, "{label}: landed elsewhere");
-    let _ = page.tab.close(false);
+        assert_eq!(landed, path, "{label}: landed elsewhere");
+        let _ = page.tab.close(false);
+    }
+}
+
+/// Two loads of `/login` and two of `/dashboard` (with `cookies`), started
+/// at once, as several people opening the app together would.
+fn four_loads_at_once(
+    chrome: &Chromium,
+    server: &TestServer,
+    cookies: &[(String, String, String)],
+    round: &str,
+) {
+    let loads: Vec<Load> = ["/login", "/login", "/dashboard", "/dashboard"]
+        .into_iter()
+        .enumerate()
+        .map(|(i, path)| {
+            let cookies = if path == "/dashboard" { cookies } else { &[] };
+            prepare(chrome, server, path, cookies, format!("{round}_{i}"))
+        })
+        .collect();
+    for load in &loads {
+        load.navigate();
+    }
+    let started = Instant::now();
+    for load in loads {
+        load.settles(started);
+    }
 }
 
 #[test]
 fn login_and_dashboard_finish_loading_on_fresh_and_warm_servers() {
     let chrome = Chromium::launch();
+    // A first load on its own: Chromium starts its network service and first
+    // renderer before the rounds begin.
     let warm = TestServer::start();
     let warm_cookies = session_cookies(&warm, "warm");
-    // One load first: Chromium starts its network service and first renderer
-    // before four series start at once.
-    load_settles(&chrome, &warm, "/login", &[], "warm_up");
-    // Four series side by side in one browser (the browser waits on DevTools
-    // round trips, not on the CPU): fresh servers for each page, and the warm one.
+    prepare(&chrome, &warm, "/login", &[], "warm_up".into()).settles_after_navigate();
+    // Fresh servers and the warm one side by side (the browser mostly waits
+    // on DevTools round trips, not on the CPU).
     std::thread::scope(|scope| {
         scope.spawn(|| {
-            for i in 0..LOADS {
-                let server = TestServer::start();
-                load_settles(&chrome, &server, "/login", &[], &format!("fresh_login_{i}"));
-            }
-        });
-        scope.spawn(|| {
-            for i in 0..LOADS {
+            for round in 0..ROUNDS {
                 let server = TestServer::start();
                 let cookies = session_cookies(&server, "fresh");
-                let label = format!("fresh_dashboard_{i}");
-                load_settles(&chrome, &server, "/dashboard", &cookies, &label);
+                four_loads_at_once(&chrome, &server, &cookies, &format!("fresh_{round}"));
             }
         });
         scope.spawn(|| {
-            for i in 0..LOADS {
-                load_settles(&chrome, &warm, "/login", &[], &format!("warm_login_{i}"));
-            }
-        });
-        scope.spawn(|| {
-            for i in 0..LOADS {
-                let label = format!("warm_dashboard_{i}");
-                load_settles(&chrome, &warm, "/dashboard", &warm_cookies, &label);
+            for round in 0..ROUNDS {
+                four_loads_at_once(&chrome, &warm, &warm_cookies, &format!("warm_{round}"));
             }
         });
     });

@@ -145,9 +145,9 @@ fn stylesheet_answer_size(addr: SocketAddr) -> usize {
 fn pipelining_clients_that_never_read_hold_no_worker() {
     let dir = tempfile::tempdir().unwrap();
     let running = start_in(dir.path(), "tls: false\n").unwrap();
-    // About 2 MB of stylesheets per connection: more than the socket buffers
+    // About 8 MB of stylesheets per connection: more than the socket buffers
     // on the way hold, so a worker writing them would block.
-    let count = 2_000_000 / stylesheet_answer_size(running.addr()) + 1;
+    let count = 8_000_000 / stylesheet_answer_size(running.addr()) + 1;
     let requests = get("/assets/css/app.css", "").repeat(count);
     let _hostile = twenty_hostile_connections(running.addr(), |s| {
         s.write_all(&requests).unwrap();
