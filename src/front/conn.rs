@@ -34,6 +34,8 @@ const UP_CAP: usize = MAX_HEAD + MAX_BODY + CHUNK_OVERHEAD;
 /// Answers buffered for a client that does not read them. A client that keeps
 /// pipelining past this is closed; a single answer is always read whole.
 pub const OUT_CAP: usize = 4 * 1024 * 1024;
+/// Buffer capacity a connection keeps between requests; more is given back.
+const KEEP_CAPACITY: usize = 64 * 1024;
 /// How long a connection that got an error answer is drained before closing,
 /// so the client reads the answer instead of a reset.
 const LINGER: Duration = Duration::from_secs(2);
@@ -203,6 +205,10 @@ impl Conn {
                     true => {
                         let _ = cx.registry.deregister(&mut relay.backend);
                         self.served = true;
+                        // A large body's buffer is not kept for an idle client.
+                        if self.input.capacity() > KEEP_CAPACITY {
+                            self.input.shrink_to(KEEP_CAPACITY.max(self.input.len()));
+                        }
                         match relay.close_after || self.client_done {
                             true => Phase::Finish,
                             false => Phase::Head { since: None },
@@ -329,6 +335,10 @@ impl Conn {
         }
         progress |= self.advance(cx)?;
         progress |= self.transport.send(&mut self.out)?;
+        if self.out.is_empty() && self.out.capacity() > KEEP_CAPACITY {
+            // Nor the buffer of a large or long-unread answer.
+            self.out = Vec::new();
+        }
         if progress {
             self.last_activity = Instant::now();
         }
