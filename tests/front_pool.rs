@@ -259,3 +259,21 @@ fn a_full_server_closes_its_oldest_idle_keep_alive_connection_for_a_new_one() {
     });
     assert!(closed, "no idle connection was closed");
 }
+
+#[test]
+fn a_full_server_makes_room_whichever_event_loop_accepts_the_newcomer() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: false\nmax_connections: 2\n").unwrap();
+    // Each newcomer is served and stays as an idle keep-alive connection, so
+    // from the third on the server is full of idle connections held by
+    // event loops chosen by the kernel, not necessarily the one accepting.
+    let mut kept = Vec::new();
+    for round in 0..30u8 {
+        let mut s = connect_from(Ipv4Addr::new(127, 0, 1, round), running.addr());
+        s.set_read_timeout(Some(GENEROUS)).unwrap();
+        s.write_all(&get("/healthz", "")).unwrap();
+        let status = read_answer(&mut s).map(|a| a.status);
+        assert_eq!(status, Some(200), "newcomer {round} was not served");
+        kept.push(s);
+    }
+}

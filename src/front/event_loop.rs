@@ -1,6 +1,8 @@
 //! One event loop of the front (layer: front): accepts connections (caps and
 //! eviction), wakes the connection an event is for, and sweeps out those whose
-//! deadline passed. Every loop accepts from the same listening socket.
+//! deadline passed. Every loop accepts from the same listening socket; when
+//! the server is full and the accepting loop holds no idle connection, it
+//! hands the newcomer to a loop that does, which closes its oldest idle one.
 
 use super::answers::{self, Answer};
 use super::conn::{Conn, Cx, Verdict};
@@ -10,8 +12,8 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 // mio tokens. The listener and the waker have fixed ones; after them, each
@@ -42,16 +44,19 @@ pub(super) struct EventLoop {
     conns: Vec<Option<Conn>>,
     free: Vec<usize>,
     draining: bool,
+    /// This loop's place in `Shared::loops`.
+    index: usize,
 }
 
 impl EventLoop {
-    pub(super) fn new(shared: Arc<Shared>, poll: Poll) -> EventLoop {
+    pub(super) fn new(shared: Arc<Shared>, poll: Poll, index: usize) -> EventLoop {
         EventLoop {
             shared,
             poll,
             conns: Vec::new(),
             free: Vec::new(),
             draining: false,
+            index,
         }
     }
 
@@ -83,7 +88,7 @@ impl EventLoop {
                             self.accept_all(l);
                         }
                     }
-                    WAKER => {}
+                    WAKER => self.take_handed(),
                     token => self.pump(slot_of(token)),
                 }
             }
@@ -132,21 +137,56 @@ impl EventLoop {
     }
 
     fn admit(&mut self, stream: TcpStream, peer: SocketAddr) {
-        let tls = self.shared.tls.is_some();
-        let refuse = move |stream| {
-            Transport::refuse(stream, answers::bytes(Answer::OverCapacity), tls);
-        };
         // Counted by the socket's address: behind a reverse proxy that is the
         // proxy's for every client. The front does not read X-Forwarded-For
         // (the adapter does, per request, after the front), so a busy proxy
         // may need a higher `max_connections_per_client`.
         if !self.shared.take_client_slot(peer.ip()) {
-            return refuse(stream);
+            return self.refuse(stream);
         }
-        if !self.take_server_slot() {
-            self.shared.release_client_slot(peer.ip());
-            return refuse(stream);
+        if self.shared.take_server_slot() || self.evict_oldest_idle() {
+            return self.settle(stream, peer);
         }
+        // Full, and no idle connection here: a loop that has one makes room.
+        let shared = self.shared.clone();
+        let other = shared
+            .loops
+            .iter()
+            .enumerate()
+            .find(|(n, share)| *n != self.index && share.idle.load(Ordering::SeqCst) > 0);
+        match other {
+            Some((_, share)) => {
+                lock(&share.handed).push((stream, peer));
+                let _ = share.waker.wake();
+            }
+            None => {
+                self.shared.release_client_slot(peer.ip());
+                self.refuse(stream);
+            }
+        }
+    }
+
+    /// Newcomers another loop accepted while the server was full, for this
+    /// loop to make room for (their client places are taken).
+    fn take_handed(&mut self) {
+        let handed = std::mem::take(&mut *lock(&self.shared.loops[self.index].handed));
+        for (stream, peer) in handed {
+            if self.shared.take_server_slot() || self.evict_oldest_idle() {
+                self.settle(stream, peer);
+            } else {
+                self.shared.release_client_slot(peer.ip());
+                self.refuse(stream);
+            }
+        }
+    }
+
+    fn refuse(&self, stream: TcpStream) {
+        let answer = answers::bytes(Answer::OverCapacity);
+        Transport::refuse(stream, answer, self.shared.tls.is_some());
+    }
+
+    /// Serves a newcomer whose places (client and server) are taken.
+    fn settle(&mut self, stream: TcpStream, peer: SocketAddr) {
         let _ = stream.set_nodelay(true);
         let transport = match Transport::new(stream, self.shared.tls.as_deref()) {
             Ok(t) => t,
@@ -170,12 +210,10 @@ impl EventLoop {
         self.conns[slot] = Some(conn);
     }
 
-    /// A place under `max_connections`; when the server is full, the oldest
-    /// idle keep-alive connection of this loop is closed to make one.
-    fn take_server_slot(&mut self) -> bool {
-        if self.shared.take_server_slot() {
-            return true;
-        }
+    /// When the server is full, the oldest idle keep-alive connection of this
+    /// loop is closed and its place taken. False if there is none (or another
+    /// loop took the place first).
+    fn evict_oldest_idle(&mut self) -> bool {
         let oldest = self
             .conns
             .iter()
@@ -192,6 +230,20 @@ impl EventLoop {
         }
     }
 
+    /// Keeps this loop's count of idle connections, which other loops read.
+    fn note_idle(&self, was: bool, is: bool) {
+        let idle = &self.shared.loops[self.index].idle;
+        match (was, is) {
+            (false, true) => {
+                idle.fetch_add(1, Ordering::SeqCst);
+            }
+            (true, false) => {
+                idle.fetch_sub(1, Ordering::SeqCst);
+            }
+            _ => {}
+        }
+    }
+
     /// Lets the connection in `slot` move bytes; closes it if it is done.
     fn pump(&mut self, slot: usize) {
         let Some(conn) = self.conns.get_mut(slot).and_then(Option::as_mut) else {
@@ -204,7 +256,11 @@ impl EventLoop {
             tag: &self.shared.tag,
             draining: self.draining,
         };
-        if conn.pump(&cx) == Verdict::Close {
+        let was_idle = conn.is_idle();
+        let verdict = conn.pump(&cx);
+        let is_idle = conn.is_idle();
+        self.note_idle(was_idle, is_idle);
+        if verdict == Verdict::Close {
             self.close(slot);
         }
     }
@@ -227,8 +283,13 @@ impl EventLoop {
         let Some(mut conn) = self.conns.get_mut(slot).and_then(Option::take) else {
             return;
         };
+        self.note_idle(conn.is_idle(), false);
         conn.close(self.poll.registry());
         self.shared.release(conn.peer().ip());
         self.free.push(slot);
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }

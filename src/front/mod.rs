@@ -70,6 +70,15 @@ struct Shared {
     open: AtomicUsize,
     per_client: Mutex<HashMap<IpAddr, usize>>,
     draining: AtomicBool,
+    /// Per event loop: its waker, how many idle keep-alive connections it
+    /// holds, and newcomers handed to it to make room for (see `admit`).
+    loops: Vec<LoopShare>,
+}
+
+struct LoopShare {
+    waker: Waker,
+    idle: AtomicUsize,
+    handed: Mutex<Vec<(mio::net::TcpStream, std::net::SocketAddr)>>,
 }
 
 impl Shared {
@@ -112,7 +121,6 @@ impl Shared {
 /// The running front listener.
 pub struct Front {
     shared: Arc<Shared>,
-    wakers: Vec<Arc<Waker>>,
     loops: Vec<JoinHandle<()>>,
 }
 
@@ -129,6 +137,20 @@ impl Front {
         public
             .set_nonblocking(true)
             .map_err(|e| format!("cannot configure listener: {e}"))?;
+        // Every poller and waker first: each loop can wake any other.
+        let mut polls = Vec::new();
+        let mut loops = Vec::new();
+        for _ in 0..threads.max(1) {
+            let poll = Poll::new().map_err(|e| format!("cannot create poller: {e}"))?;
+            let waker = Waker::new(poll.registry(), WAKER)
+                .map_err(|e| format!("cannot create waker: {e}"))?;
+            polls.push(poll);
+            loops.push(LoopShare {
+                waker,
+                idle: AtomicUsize::new(0),
+                handed: Mutex::new(Vec::new()),
+            });
+        }
         let shared = Arc::new(Shared {
             limits,
             backend,
@@ -137,27 +159,21 @@ impl Front {
             open: AtomicUsize::new(0),
             per_client: Mutex::new(HashMap::new()),
             draining: AtomicBool::new(false),
+            loops,
         });
         let mut front = Front {
             shared,
-            wakers: Vec::new(),
             loops: Vec::new(),
         };
-        for n in 0..threads.max(1) {
+        for (n, poll) in polls.into_iter().enumerate() {
             let listener = public
                 .try_clone()
                 .map_err(|e| format!("cannot share listener: {e}"))?;
-            let poll = Poll::new().map_err(|e| format!("cannot create poller: {e}"))?;
-            let waker = Arc::new(
-                Waker::new(poll.registry(), WAKER)
-                    .map_err(|e| format!("cannot create waker: {e}"))?,
-            );
             let shared = front.shared.clone();
             let handle = std::thread::Builder::new()
                 .name(format!("front-{n}"))
-                .spawn(move || EventLoop::new(shared, poll).run(TcpListener::from_std(listener)))
+                .spawn(move || EventLoop::new(shared, poll, n).run(TcpListener::from_std(listener)))
                 .map_err(|e| format!("cannot start listener thread: {e}"))?;
-            front.wakers.push(waker);
             front.loops.push(handle);
         }
         Ok(front)
@@ -172,8 +188,8 @@ impl Front {
 
     fn stop(&mut self) {
         self.shared.draining.store(true, Ordering::SeqCst);
-        for w in &self.wakers {
-            let _ = w.wake();
+        for share in &self.shared.loops {
+            let _ = share.waker.wake();
         }
         for l in self.loops.drain(..) {
             let _ = l.join();
