@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 const UP_CAP: usize = MAX_HEAD + MAX_BODY + CHUNK_OVERHEAD;
 /// Answers buffered for a client that does not read them. A client that keeps
 /// pipelining past this is closed; a single answer is always read whole.
-pub const OUT_CAP: usize = 4 * 1024 * 1024;
+const OUT_CAP: usize = 4 * 1024 * 1024;
 /// Buffer capacity a connection keeps between requests; more is given back.
 const KEEP_CAPACITY: usize = 64 * 1024;
 /// How long a connection that got an error answer is drained before closing,
