@@ -78,10 +78,7 @@ mod tests {
         let code = "3f9a2-0b1c4-d5e6f-78901";
         assert_eq!(normalise(code), "3f9a20b1c4d5e6f78901");
         assert_eq!(hash(" 3F9A2 0B1C4-D5E6F 78901 "), hash(code));
-        assert_eq!(
-            hash(code),
-            crate::crypto::sha256_hex("3f9a20b1c4d5e6f78901")
-        );
+        assert_eq!(hash(code), crate::crypto::sha256_hex("3f9a20b1c4d5e6f78901"));
         assert!(!looks_like_code("123456"));
         assert!(!looks_like_code("zzzzzzzzzzzzzzzzzzzz"));
     }
