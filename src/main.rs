@@ -101,7 +101,7 @@ fn serve(path: &std::path::Path) -> Result<(), String> {
 
 fn healthcheck(path: &std::path::Path) -> Result<(), String> {
     let cfg = config::load(path, &config::ProcessEnv)?;
-    server::healthcheck(&cfg)
+    miauinv::healthcheck::healthcheck(&cfg)
 }
 
 fn reset_password(path: &std::path::Path, username: &str) -> Result<(), String> {

@@ -9,8 +9,8 @@ mod render;
 mod targets;
 
 use crate::load::Load;
-pub use render::{render, summary};
 use crate::seed::{TRANSFER_TOTAL, TransferLedger};
+pub use render::{render, summary};
 use std::time::Duration;
 
 pub struct Machine {

@@ -3,6 +3,8 @@
 //! and a real HTTP client (cookies on, redirects off, statuses not errors).
 #![allow(dead_code)]
 
+pub mod raw;
+
 use miauinv::{app::App, config, server};
 use serde_json::{Value, json};
 use std::path::PathBuf;
