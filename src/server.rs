@@ -93,7 +93,7 @@ pub fn start(app: Arc<App>) -> Result<Running, String> {
 /// Like [`start`] on an already bound listener (tests bind port 0).
 pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String> {
     let cfg = &app.config;
-    prepare_database(&app)?;
+    db::prepare(&app.config.database_path)?;
     let tls = match cfg.tls {
         true => Some(Arc::new(Tls::load_or_generate(
             &cfg.certificate_path,
@@ -156,24 +156,6 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
         threads,
     )?);
     Ok(running)
-}
-
-/// Creates the database directory and file and brings the schema up to date.
-pub fn prepare_database(app: &App) -> Result<(), String> {
-    let path = &app.config.database_path;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let mut conn =
-        db::open(path).map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
-    // One memory budget for all of SQLite in this process (it applies to every
-    // connection): each worker's page cache may still grow to `cache_size`, but
-    // beyond this total SQLite recycles the least recently used pages instead
-    // of letting 16 caches each hold their own copy of the same hot pages.
-    conn.pragma_update(None, "soft_heap_limit", db::SOFT_HEAP_LIMIT)
-        .map_err(|e| format!("cannot set SQLite's memory limit: {e}"))?;
-    db::migrate::migrate(&mut conn)
 }
 
 fn worker_loop(app: &App, server: &tiny_http::Server, tag: &PeerTag, stopping: &AtomicBool) {
