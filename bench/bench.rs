@@ -212,11 +212,14 @@ fn file_size(p: &Path) -> Result<u64, String> {
 }
 
 impl Bench<'_> {
+    /// The server's config. wrk is one address playing up to 64 clients, more
+    /// than the per-client connection cap lets one address open.
     fn write_config(&self, tls: bool) -> Result<(), String> {
         let yaml = format!(
             "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {db}\ncertificate_path: {dir}/cert.pem\n\
              private_key_path: {dir}/key.pem\nallow_registration: false\ntls: {tls}\n\
-             trusted_proxies: [\"127.0.0.1\"]\nworkers: {workers}\nbcrypt_cost: {cost}\n",
+             trusted_proxies: [\"127.0.0.1\"]\nworkers: {workers}\nbcrypt_cost: {cost}\n\
+             max_connections_per_client: 1000\n",
             db = self.db.display(),
             dir = self.dir.display(),
             workers = self.opts.workers,

@@ -37,33 +37,15 @@ pub fn start_in(dir: &Path, extra: &str) -> Result<server::Running, String> {
 /// A TCP connection from a chosen loopback address (127.0.0.0/8 is all ours),
 /// so a test can play several distinct clients.
 pub fn connect_from(local: Ipv4Addr, server: SocketAddr) -> TcpStream {
-    use std::os::fd::FromRawFd;
-    let SocketAddr::V4(server) = server else {
-        panic!("IPv4 server expected")
-    };
-    let addr = |ip: Ipv4Addr, port: u16| libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: port.to_be(),
-        sin_addr: libc::in_addr {
-            s_addr: u32::from(ip).to_be(),
-        },
-        sin_zero: [0; 8],
-    };
-    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-    // SAFETY: plain socket calls on a descriptor we own; the addresses are
-    // valid sockaddr_in values for the length given.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
-        let stream = TcpStream::from_raw_fd(fd);
-        let local = addr(local, 0);
-        let rc = libc::bind(fd, (&raw const local).cast(), len);
-        assert_eq!(rc, 0, "bind: {}", std::io::Error::last_os_error());
-        let remote = addr(*server.ip(), server.port());
-        let rc = libc::connect(fd, (&raw const remote).cast(), len);
-        assert_eq!(rc, 0, "connect: {}", std::io::Error::last_os_error());
-        stream
-    }
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+        .expect("a TCP socket");
+    socket
+        .bind(&SocketAddr::from((local, 0)).into())
+        .unwrap_or_else(|e| panic!("bind {local}: {e}"));
+    socket
+        .connect(&server.into())
+        .unwrap_or_else(|e| panic!("connect {server} from {local}: {e}"));
+    socket.into()
 }
 
 pub fn plain(addr: SocketAddr) -> TcpStream {
