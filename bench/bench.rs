@@ -612,6 +612,14 @@ fn scale_rows(
     let queries = [
         ("page 1 (limit=50)", "/api/item?limit=50".to_string()),
         (
+            "quick-find (GET /api/search?q=capacitor)",
+            format!("/api/search?q={}&limit=10", seed::SEARCH),
+        ),
+        (
+            "location contents, page (limit=50)",
+            "/api/location?id=1&content=true&limit=50".to_string(),
+        ),
+        (
             "middle page (cursor)",
             format!("/api/item?limit=50&cursor={cursor}"),
         ),
@@ -631,7 +639,7 @@ fn scale_rows(
     ];
     // The smoke run only proves the paging and search paths work at each size.
     let queries = if bench.opts.smoke {
-        &queries[..3]
+        &queries[..5]
     } else {
         &queries[..]
     };

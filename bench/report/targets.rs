@@ -194,6 +194,33 @@ pub fn targets(r: &Results) -> Vec<Target> {
             }
         }
     }
+    if let (Some(&small), Some(&large)) = (sizes.first(), sizes.last()) {
+        let label = "location contents, page (limit=50)";
+        let goal = format!("Location contents page at {large} items within 2× of {small} items");
+        match (r.scale(small, label, 1), r.scale(large, label, 1)) {
+            (Some(a), Some(b)) => add(
+                &goal,
+                format!(
+                    "p50 {} ms vs {} ms = {}",
+                    ms(b.p50_ms),
+                    ms(a.p50_ms),
+                    times(b.p50_ms, a.p50_ms)
+                ),
+                Some(b.p50_ms <= 2.0 * a.p50_ms),
+            ),
+            _ => add(&goal, "not measured".into(), None),
+        }
+        let label = "quick-find (GET /api/search?q=capacitor)";
+        let goal = format!("`GET /api/search` p99 ≤ 20 ms at {large} items (16 connections)");
+        match r.scale(large, label, 16) {
+            Some(l) => add(
+                &goal,
+                format!("p99 {} ms at {} req/s", ms(l.p99_ms), rps(l.rps())),
+                Some(l.p99_ms <= 20.0),
+            ),
+            None => add(&goal, "not measured".into(), None),
+        }
+    }
     if let Some(&medium) = sizes.get(1) {
         let goal = format!("`/api/stats` ≤ 20 ms at {medium} items");
         match r.scale(medium, "GET /api/stats", 1) {
