@@ -19,8 +19,15 @@ fn create(c: &Client, path: &str, body: Value) -> i64 {
     id(r.json())
 }
 
+/// Closes the set-up client's keep-alive connection before the browser starts.
+/// (The front listener stalls some browser connections while another client
+/// holds an idle keep-alive connection open; reported, not fixed here.)
+fn idle(api: Client) {
+    drop(api);
+}
+
 fn log_in(page: &Page, username: &str) {
-    page.goto("/login");
+    page.goto("/dashboard").wait_path("/login");
     page.fill("#login-username", username)
         .fill("#login-password", PASSWORD)
         .press("Enter");
@@ -40,15 +47,9 @@ fn suggestions(page: &Page, combobox: &str) -> Vec<String> {
              && !{list}.hasAttribute('aria-busy') && {list}.querySelector('.picker-option')"
         ),
     );
-    let names = page.js(&format!(
+    strings(page, &format!(
         "[...{list}.querySelectorAll('.picker-option')].map(o => o.textContent)"
-    ));
-    names
-        .as_array()
-        .expect("a list of names")
-        .iter()
-        .map(|v| v.as_str().unwrap_or_default().to_string())
-        .collect()
+    ))
 }
 
 /// The highlighted suggestion (aria-activedescendant) of a combobox.
@@ -62,8 +63,8 @@ fn highlighted(page: &Page, combobox: &str) -> String {
     .to_string()
 }
 
-/// Highlights a suggestion with Down, then chooses it with Enter.
-fn choose_with_keys(page: &Page, combobox: &str, expected: &str) {
+/// Highlights the suggestion starting with `expected` by pressing Down.
+fn highlight_with_keys(page: &Page, combobox: &str, expected: &str) {
     let first = suggestions(page, combobox);
     assert!(
         first.iter().any(|s| s.starts_with(expected)),
@@ -77,6 +78,11 @@ fn choose_with_keys(page: &Page, combobox: &str, expected: &str) {
         page.press("ArrowDown");
     }
     assert!(highlighted(page, combobox).starts_with(expected));
+}
+
+/// Highlights a suggestion with Down, then chooses it with Enter.
+fn choose_with_keys(page: &Page, combobox: &str, expected: &str) {
+    highlight_with_keys(page, combobox, expected);
     page.press("Enter");
     let sel = json!(combobox);
     page.wait_for(
@@ -89,13 +95,19 @@ fn choose_with_keys(page: &Page, combobox: &str, expected: &str) {
     );
 }
 
+/// A list of strings computed in the page (sent as JSON text: the driver
+/// returns arrays by reference).
+fn strings(page: &Page, expr: &str) -> Vec<String> {
+    let text = page.js(&format!("JSON.stringify({expr})"));
+    serde_json::from_str(text.as_str().unwrap_or("null"))
+        .unwrap_or_else(|e| panic!("{expr} is not a list of strings: {e}"))
+}
+
 fn rows(page: &Page) -> Vec<String> {
-    page.js("[...document.querySelectorAll('[data-rows] tr > th a')].map(a => a.textContent)")
-        .as_array()
-        .expect("row names")
-        .iter()
-        .map(|v| v.as_str().unwrap_or_default().to_string())
-        .collect()
+    strings(
+        page,
+        "[...document.querySelectorAll('[data-rows] tr > th a')].map(a => a.textContent)",
+    )
 }
 
 #[test]
@@ -119,6 +131,7 @@ fn a_picker_finds_an_item_from_three_letters_and_a_move_is_done_by_keyboard_alon
         "/api/stock",
         json!({"item_id": resistor, "location_id": shelf, "quantity": 60}),
     );
+    idle(api);
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "picker_keyboard_move");
@@ -160,10 +173,6 @@ fn a_picker_finds_an_item_from_three_letters_and_a_move_is_done_by_keyboard_alon
     page.press("Enter");
 
     page.wait_text("#toast", "Stock moved.");
-    let at_van = api.get(&format!(
-        "/api/stock?item_id={resistor}&location_id={van}"
-    ));
-    assert_eq!(at_van.json()[0]["quantity"], 15, "{}", at_van.text);
     page.wait_text("[data-rows] .loc-chips", "Shelf A×45");
     page.wait_text("[data-rows] .loc-chips", "Van×15");
     // The form is empty again, its pickers included.
@@ -172,6 +181,12 @@ fn a_picker_finds_an_item_from_three_letters_and_a_move_is_done_by_keyboard_alon
         page.js("document.querySelector('#move-form [name=item_id]').value"),
         ""
     );
+    let api = Client::new(&server.base);
+    api.login("kai", PASSWORD);
+    let at_van = api.get(&format!(
+        "/api/stock?item_id={resistor}&location_id={van}"
+    ));
+    assert_eq!(at_van.json()[0]["quantity"], 15, "{}", at_van.text);
 }
 
 #[test]
@@ -189,6 +204,7 @@ fn quick_find_with_slash_jumps_to_a_location_page() {
         "/api/stock",
         json!({"item_id": hose, "location_id": garage, "quantity": 2}),
     );
+    idle(api);
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "quick_find");
@@ -212,7 +228,8 @@ fn quick_find_with_slash_jumps_to_a_location_page() {
         found.iter().any(|s| s.starts_with("Garden hoseItem")),
         "{found:?}"
     );
-    choose_with_keys(&page, "#quickfind-input", "Garage shelfLocation");
+    highlight_with_keys(&page, "#quickfind-input", "Garage shelfLocation");
+    page.press("Enter");
 
     page.wait_for(
         "the location's page",
@@ -237,6 +254,7 @@ fn the_inventory_list_pages_forward_and_back_and_the_url_keeps_its_place() {
     for n in 1..=60 {
         create(&api, "/api/item", json!({"name": format!("Part {n}")}));
     }
+    idle(api);
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "inventory_paging");
@@ -296,6 +314,7 @@ fn names_are_in_natural_order_on_a_page_and_in_pickers() {
     for name in ["Bin 10", "Bin 9"] {
         create(&api, "/api/location", json!({"name": name}));
     }
+    idle(api);
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "natural_order");
@@ -320,8 +339,11 @@ fn names_are_in_natural_order_on_a_page_and_in_pickers() {
         "document.querySelectorAll('[data-rows] tr').length === 2",
     );
     assert_eq!(
-        page.js("[...document.querySelectorAll('[data-rows] tr td:first-child')].map(td => td.textContent)"),
-        json!(["Bin 9", "Bin 10"])
+        strings(
+            &page,
+            "[...document.querySelectorAll('[data-rows] tr td:first-child')].map(td => td.textContent)"
+        ),
+        ["Bin 9", "Bin 10"]
     );
 }
 
