@@ -122,8 +122,14 @@ fn main_journey_from_registration_to_logout() {
 
     // Move 2 from the shelf to the van, starting from the row's quick action.
     page.click("[data-rows] button[aria-label^='Move']");
-    assert_eq!(page.js("document.querySelector('#move-item').value"), "M3 screw <b>");
-    assert_eq!(page.js("document.querySelector('#move-from').value"), "Shelf A");
+    assert_eq!(
+        page.js("document.querySelector('#move-item').value"),
+        "M3 screw <b>"
+    );
+    assert_eq!(
+        page.js("document.querySelector('#move-from').value"),
+        "Shelf A"
+    );
     assert_eq!(page.focused(), "move-to");
     page.pick("#move-to", "Van");
     set_number(&page, "#move-quantity", 2);

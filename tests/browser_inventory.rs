@@ -47,9 +47,10 @@ fn suggestions(page: &Page, combobox: &str) -> Vec<String> {
              && !{list}.hasAttribute('aria-busy') && {list}.querySelector('.picker-option')"
         ),
     );
-    strings(page, &format!(
-        "[...{list}.querySelectorAll('.picker-option')].map(o => o.textContent)"
-    ))
+    strings(
+        page,
+        &format!("[...{list}.querySelectorAll('.picker-option')].map(o => o.textContent)"),
+    )
 }
 
 /// The highlighted suggestion (aria-activedescendant) of a combobox.
@@ -183,9 +184,7 @@ fn a_picker_finds_an_item_from_three_letters_and_a_move_is_done_by_keyboard_alon
     );
     let api = Client::new(&server.base);
     api.login("kai", PASSWORD);
-    let at_van = api.get(&format!(
-        "/api/stock?item_id={resistor}&location_id={van}"
-    ));
+    let at_van = api.get(&format!("/api/stock?item_id={resistor}&location_id={van}"));
     assert_eq!(at_van.json()[0]["quantity"], 15, "{}", at_van.text);
 }
 
@@ -221,7 +220,10 @@ fn quick_find_with_slash_jumps_to_a_location_page() {
     page.js("document.activeElement.blur()");
     page.type_keys("/");
     assert_eq!(page.focused(), "quickfind-input");
-    assert_eq!(page.js("document.querySelector('#quickfind-input').value"), "");
+    assert_eq!(
+        page.js("document.querySelector('#quickfind-input').value"),
+        ""
+    );
     page.type_keys("Gar");
     let found = suggestions(&page, "#quickfind-input");
     assert!(
@@ -296,7 +298,10 @@ fn the_inventory_list_pages_forward_and_back_and_the_url_keeps_its_place() {
     assert_eq!(page.path(), "/inventory?q=Part+5&order=desc");
     page.goto("/inventory?q=Part+5&order=desc");
     page.wait_text("[data-pager-info]", "1–11 of 11");
-    assert_eq!(page.js("document.querySelector('#filter-q').value"), "Part 5");
+    assert_eq!(
+        page.js("document.querySelector('#filter-q').value"),
+        "Part 5"
+    );
     assert_eq!(rows(&page)[0], "Part 59");
     assert_eq!(
         page.js("document.querySelector('th:has([data-sort=name])').getAttribute('aria-sort')"),
@@ -346,4 +351,3 @@ fn names_are_in_natural_order_on_a_page_and_in_pickers() {
         ["Bin 9", "Bin 10"]
     );
 }
-

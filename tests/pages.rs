@@ -126,12 +126,19 @@ fn items_locations_and_projects_have_pages_of_their_own() {
         let r = c.get(&path);
         assert_eq!(r.status, 200, "{path}: {}", r.text);
         assert!(r.text.contains(shows), "{path} shows {shows}");
-        assert!(!r.text.contains("<b>Fuse"), "{path}: names are text, not markup");
+        assert!(
+            !r.text.contains("<b>Fuse"),
+            "{path}: names are text, not markup"
+        );
         assert!(r.text.contains("class=\"breadcrumb\""), "{path} leads back");
         assert!(!r.text.contains(" style="), "{path} has an inline style");
         assert!(!r.text.contains("<select id=\"stock-item\""), "{path}");
     }
-    for missing in ["/inventory?item=999", "/locations?id=999", "/projects?id=999"] {
+    for missing in [
+        "/inventory?item=999",
+        "/locations?id=999",
+        "/projects?id=999",
+    ] {
         assert_eq!(c.get(missing).status, 404, "{missing}");
     }
     assert_eq!(c.get("/locations?id=abc").status, 400);
@@ -152,7 +159,10 @@ fn no_page_lists_every_row_in_a_select() {
     }
     let inventory = c.get("/inventory").text;
     assert!(inventory.contains("role=\"combobox\""));
-    assert!(!inventory.contains("id=\"matrix\""), "the item × location matrix is gone");
+    assert!(
+        !inventory.contains("id=\"matrix\""),
+        "the item × location matrix is gone"
+    );
 }
 
 #[test]
