@@ -90,6 +90,8 @@ function startList() {
 
 const itemId = detail ? Number(detail.dataset.itemId) : null;
 let historyPage = 0;
+/** This page's item as last loaded (figures and locations). */
+let thisItem = null;
 
 async function loadItem() {
   const field = (name) => $(`[data-detail="${name}"]`, detail);
@@ -102,7 +104,7 @@ async function loadItem() {
     ['Allocated', item.allocated_quantity], ['Available', item.available_quantity],
   ].map(([label, n]) => el('span', { class: 'chip' }, el('span', { class: 'chip-label' }, label), fmt(n))));
   const places = item.locations || [];
-  detail.locations = places;
+  thisItem = item;
   field('locations').replaceChildren(...(places.length ? places.map((p) => el('li', {},
     el('a', { href: locationHref(p.location_id) }, p.location_name),
     el('span', { class: 'qty' }, `× ${fmt(p.quantity)}`)))
@@ -182,8 +184,7 @@ function startItem() {
   for (const link of $$('[data-quick]', detail)) {
     link.addEventListener('click', (event) => {
       event.preventDefault();
-      const item = pickers.stock.item_id.chosen;
-      if (item) quick(link.dataset.quick, { ...item, locations: detail.locations });
+      if (thisItem) quick(link.dataset.quick, thisItem);
     });
   }
   // A location's page links here with ?from=ID#move: the move starts there.
