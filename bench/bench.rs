@@ -9,12 +9,13 @@
 //! succeed, totals add up); it never judges speed.
 
 mod flood;
+mod hostile;
 mod load;
 mod report;
 mod seed;
 
 use load::{Load, Proc, Wrk};
-use report::{Machine, Measured, Results, ScaleRow, TransferCheck};
+use report::{HostileRow, Machine, Measured, Results, ScaleRow, TransferCheck};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -163,6 +164,7 @@ fn run(opts: &Opts) -> Result<Results, String> {
     baseline.stop()?;
 
     logins(&bench, &server, &token, small, &mut results)?;
+    hostile_reads(&bench, &server, &token, small, &mut results)?;
     scale_rows(&bench, &server, &token, small, &mut results)?;
     server.stop()?;
 
@@ -210,11 +212,14 @@ fn file_size(p: &Path) -> Result<u64, String> {
 }
 
 impl Bench<'_> {
+    /// The server's config. wrk is one address playing up to 64 clients, more
+    /// than the per-client connection cap lets one address open.
     fn write_config(&self, tls: bool) -> Result<(), String> {
         let yaml = format!(
             "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {db}\ncertificate_path: {dir}/cert.pem\n\
              private_key_path: {dir}/key.pem\nallow_registration: false\ntls: {tls}\n\
-             trusted_proxies: [\"127.0.0.1\"]\nworkers: {workers}\nbcrypt_cost: {cost}\n",
+             trusted_proxies: [\"127.0.0.1\"]\nworkers: {workers}\nbcrypt_cost: {cost}\n\
+             max_connections_per_client: 1000\n",
             db = self.db.display(),
             dir = self.dir.display(),
             workers = self.opts.workers,
@@ -514,6 +519,44 @@ fn logins(
         ));
     }
     results.mixed = Some((logins_load, reads_load));
+    Ok(())
+}
+
+/// Reads at 16 connections while [`hostile::CONNECTIONS`] connections from
+/// other addresses try to hold workers (bench/hostile.rs).
+fn hostile_reads(
+    bench: &Bench<'_>,
+    server: &Proc,
+    token: &str,
+    items: i64,
+    results: &mut Results,
+) -> Result<(), String> {
+    let addr = server
+        .base()
+        .trim_start_matches("http://")
+        .parse()
+        .map_err(|e| format!("server address: {e}"))?;
+    let count = if bench.opts.smoke {
+        30
+    } else {
+        hostile::CONNECTIONS
+    };
+    step(&format!("reads while {count} hostile connections are open"));
+    let (held, refused) = hostile::open(addr, count);
+    let c = (*bench.opts.connections.iter().max().unwrap_or(&4)).min(16);
+    let mut reads = bench.wrk("item_by_id.lua", format!("{}/api/item", server.base()), c);
+    reads.env = bench_env(token, items, true);
+    let load = reads.run()?;
+    drop(held);
+    if bench.opts.smoke {
+        require_clean("reads beside hostile connections", &load)
+            .map_err(|e| format!("{e}; the server's log ends:\n{}", server.log_tail()))?;
+    }
+    results.hostile = Some(HostileRow {
+        opened: count - refused,
+        refused,
+        load,
+    });
     Ok(())
 }
 

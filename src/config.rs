@@ -39,6 +39,8 @@ rp_origin: ""
 # Limits that keep one small host answering under abuse.
 # Open client connections at most; more are refused at once (plain HTTP: 503).
 max_connections: 512
+# Open connections one client address may hold (behind a reverse proxy: the proxy).
+max_connections_per_client: 64
 # Seconds for a new connection's TLS handshake and for any complete request head
 # (request line and headers, at most 16 KiB).
 header_timeout_seconds: 10
@@ -64,6 +66,7 @@ pub struct Config {
     pub rp_id: String,
     pub rp_origin: String,
     pub max_connections: usize,
+    pub max_connections_per_client: usize,
     pub header_timeout_seconds: u64,
     pub body_timeout_seconds: u64,
     pub idle_timeout_seconds: u64,
@@ -89,6 +92,7 @@ struct FileConfig {
     rp_id: Option<String>,
     rp_origin: Option<String>,
     max_connections: Option<u64>,
+    max_connections_per_client: Option<u64>,
     header_timeout_seconds: Option<u64>,
     body_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
@@ -199,6 +203,9 @@ fn or_defaults(file: FileConfig) -> FileConfig {
         rp_id: file.rp_id.or(d.rp_id),
         rp_origin: file.rp_origin.or(d.rp_origin),
         max_connections: file.max_connections.or(d.max_connections),
+        max_connections_per_client: file
+            .max_connections_per_client
+            .or(d.max_connections_per_client),
         header_timeout_seconds: file.header_timeout_seconds.or(d.header_timeout_seconds),
         body_timeout_seconds: file.body_timeout_seconds.or(d.body_timeout_seconds),
         idle_timeout_seconds: file.idle_timeout_seconds.or(d.idle_timeout_seconds),
@@ -287,6 +294,12 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         rp_id: text("rp_id", file.rp_id)?,
         rp_origin: text("rp_origin", file.rp_origin)?,
         max_connections: number("max_connections", file.max_connections, 1, 100_000)? as usize,
+        max_connections_per_client: number(
+            "max_connections_per_client",
+            file.max_connections_per_client,
+            1,
+            100_000,
+        )? as usize,
         header_timeout_seconds: seconds("header_timeout_seconds", file.header_timeout_seconds)?,
         body_timeout_seconds: seconds("body_timeout_seconds", file.body_timeout_seconds)?,
         idle_timeout_seconds: seconds("idle_timeout_seconds", file.idle_timeout_seconds)?,

@@ -50,7 +50,9 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&path),
         Command::Healthcheck => healthcheck(&path),
-        Command::Migrate => load(&path).and_then(|app| server::prepare_database(&app)),
+        Command::Migrate => {
+            load(&path).and_then(|app| miauinv::db::prepare(&app.config.database_path))
+        }
         Command::ResetPassword { username } => reset_password(&path, &username),
         Command::DisableTwoFactor { username } => disable_two_factor(&path, &username),
     };
@@ -101,12 +103,12 @@ fn serve(path: &std::path::Path) -> Result<(), String> {
 
 fn healthcheck(path: &std::path::Path) -> Result<(), String> {
     let cfg = config::load(path, &config::ProcessEnv)?;
-    server::healthcheck(&cfg)
+    miauinv::healthcheck::healthcheck(&cfg)
 }
 
 fn reset_password(path: &std::path::Path, username: &str) -> Result<(), String> {
     let app = load(path)?;
-    server::prepare_database(&app)?;
+    miauinv::db::prepare(&app.config.database_path)?;
     let mut password = String::new();
     std::io::stdin()
         .read_line(&mut password)
@@ -131,7 +133,7 @@ fn reset_password(path: &std::path::Path, username: &str) -> Result<(), String> 
 
 fn disable_two_factor(path: &std::path::Path, username: &str) -> Result<(), String> {
     let app = load(path)?;
-    server::prepare_database(&app)?;
+    miauinv::db::prepare(&app.config.database_path)?;
     let mut conn = miauinv::db::open(&app.config.database_path).map_err(|e| e.to_string())?;
     let name = username.trim().to_lowercase();
     let was_enabled = miauinv::db::write(&mut conn, |tx| {

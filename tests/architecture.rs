@@ -20,7 +20,7 @@ fn layer(node: &str) -> u32 {
         "api" | "pages" => 6,
         "router" => 7,
         "http::adapter" => 8,
-        "front" | "listener" => 9,
+        "front" => 9,
         "server" | "healthcheck" => 10,
         "lib" | "main" => 11,
         other => panic!("src/{other}: a module with no layer; add it to tests/architecture.rs"),

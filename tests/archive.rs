@@ -7,12 +7,6 @@ mod common;
 use common::{Client, TestServer};
 use serde_json::{Value, json};
 
-fn created(c: &Client, path: &str, body: Value) -> i64 {
-    let r = c.post(path, body);
-    assert_eq!(r.status, 201, "{path}: {}", r.text);
-    r.json()["id"].as_i64().unwrap()
-}
-
 fn ids(list: &Value) -> Vec<i64> {
     list.as_array()
         .unwrap()
@@ -25,19 +19,16 @@ fn ids(list: &Value) -> Vec<i64> {
 fn an_item_with_history_is_archived_kept_and_restored() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let shelf = created(&c, "/api/location", json!({"name": "Shelf A"}));
-    let cap = created(
-        &c,
+    let shelf = c.created("/api/location", json!({"name": "Shelf A"}));
+    let cap = c.created(
         "/api/item",
         json!({"name": "Capacitor 100nF", "total_quantity": 10}),
     );
-    let other = created(
-        &c,
+    let other = c.created(
         "/api/item",
         json!({"name": "Capacitor 1uF", "total_quantity": 1}),
     );
-    let row = created(
-        &c,
+    let row = c.created(
         "/api/stock",
         json!({"item_id": cap, "location_id": shelf, "quantity": 4}),
     );
@@ -94,16 +85,11 @@ fn an_item_with_history_is_archived_kept_and_restored() {
 fn history_keeps_the_names_of_the_time_and_says_what_they_are_now() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let shelf = created(&c, "/api/location", json!({"name": "Shelf A"}));
-    let van = created(&c, "/api/location", json!({"name": "Van"}));
-    let rover = created(&c, "/api/project", json!({"name": "Rover"}));
-    let bolt = created(
-        &c,
-        "/api/item",
-        json!({"name": "Bolt", "total_quantity": 10}),
-    );
-    created(
-        &c,
+    let shelf = c.created("/api/location", json!({"name": "Shelf A"}));
+    let van = c.created("/api/location", json!({"name": "Van"}));
+    let rover = c.created("/api/project", json!({"name": "Rover"}));
+    let bolt = c.created("/api/item", json!({"name": "Bolt", "total_quantity": 10}));
+    c.created(
         "/api/stock",
         json!({"item_id": bolt, "location_id": shelf, "quantity": 6}),
     );
@@ -112,8 +98,7 @@ fn history_keeps_the_names_of_the_time_and_says_what_they_are_now() {
         json!({"item_id": bolt, "from_location_id": shelf, "to_location_id": van, "quantity": 6}),
     );
     assert_eq!(r.status, 200, "{}", r.text);
-    let al = created(
-        &c,
+    let al = c.created(
         "/api/association",
         json!({"item_id": bolt, "project_id": rover, "quantity": 2}),
     );
@@ -162,16 +147,11 @@ fn history_keeps_the_names_of_the_time_and_says_what_they_are_now() {
 fn places_with_history_are_archived_and_those_without_are_deleted() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let used = created(&c, "/api/location", json!({"name": "Used"}));
-    let unused = created(&c, "/api/location", json!({"name": "Unused"}));
-    let idle = created(&c, "/api/project", json!({"name": "Idle"}));
-    let bolt = created(
-        &c,
-        "/api/item",
-        json!({"name": "Bolt", "total_quantity": 10}),
-    );
-    let row = created(
-        &c,
+    let used = c.created("/api/location", json!({"name": "Used"}));
+    let unused = c.created("/api/location", json!({"name": "Unused"}));
+    let idle = c.created("/api/project", json!({"name": "Idle"}));
+    let bolt = c.created("/api/item", json!({"name": "Bolt", "total_quantity": 10}));
+    let row = c.created(
         "/api/stock",
         json!({"item_id": bolt, "location_id": used, "quantity": 1}),
     );

@@ -6,136 +6,13 @@
 
 mod common;
 
-use miauinv::{app::App, config, server};
+use common::raw::*;
 use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const SECRET: &str = "test-secret-that-is-at-least-32-characters";
-const GENEROUS: Duration = Duration::from_secs(20);
-
-/// A config file in `dir` with test defaults plus `extra` lines.
-fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
-    let path = dir.join("config.yaml");
-    let yaml = format!(
-        "port: {port}\nbind_address: 127.0.0.1\ndatabase_path: {db}\ncertificate_path: {cert}\nprivate_key_path: {key}\nbcrypt_cost: 4\nworkers: 4\n{extra}",
-        db = dir.join("database.db").display(),
-        cert = dir.join("cert.pem").display(),
-        key = dir.join("key.pem").display(),
-    );
-    std::fs::write(&path, yaml).unwrap();
-    path
-}
-
-fn start_in(dir: &Path, extra: &str) -> Result<server::Running, String> {
-    let cfg_path = write_config(dir, 0, extra);
-    let no_env = |_: &str| None;
-    let cfg = config::load(&cfg_path, &no_env)?;
-    let app = Arc::new(App::new(cfg, SECRET)?);
-    server::start(app)
-}
-
-/// A TCP connection from a chosen loopback address (127.0.0.0/8 is all ours),
-/// so a test can play several distinct clients.
-fn connect_from(local: Ipv4Addr, server: SocketAddr) -> TcpStream {
-    use std::os::fd::FromRawFd;
-    let SocketAddr::V4(server) = server else {
-        panic!("IPv4 server expected")
-    };
-    let addr = |ip: Ipv4Addr, port: u16| libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: port.to_be(),
-        sin_addr: libc::in_addr {
-            s_addr: u32::from(ip).to_be(),
-        },
-        sin_zero: [0; 8],
-    };
-    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-    // SAFETY: plain socket calls on a descriptor we own; the addresses are
-    // valid sockaddr_in values for the length given.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
-        let stream = TcpStream::from_raw_fd(fd);
-        let local = addr(local, 0);
-        let rc = libc::bind(fd, (&raw const local).cast(), len);
-        assert_eq!(rc, 0, "bind: {}", std::io::Error::last_os_error());
-        let remote = addr(*server.ip(), server.port());
-        let rc = libc::connect(fd, (&raw const remote).cast(), len);
-        assert_eq!(rc, 0, "connect: {}", std::io::Error::last_os_error());
-        stream
-    }
-}
-
-fn plain(addr: SocketAddr) -> TcpStream {
-    let s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(GENEROUS)).unwrap();
-    s
-}
-
-struct Answer {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<String> {
-        self.head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_string())
-        })
-    }
-}
-
-/// Sends `request` and reads one response (Content-Length framed).
-fn exchange<S: Read + Write>(s: &mut S, request: &[u8]) -> Answer {
-    s.write_all(request).unwrap();
-    s.flush().unwrap();
-    read_answer(s).expect("a complete response")
-}
-
-fn read_answer<S: Read>(s: &mut S) -> Option<Answer> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-        match s.read(&mut chunk) {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let status = head.split(' ').nth(1)?.parse().ok()?;
-    let mut answer = Answer {
-        status,
-        head,
-        body: String::new(),
-    };
-    let len: usize = answer
-        .header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + len {
-        match s.read(&mut chunk) {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-    answer.body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
-    Some(answer)
-}
-
-fn get(path: &str, extra_headers: &str) -> Vec<u8> {
-    format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{extra_headers}\r\n").into_bytes()
-}
 
 fn login(username: &str, extra_headers: &str) -> Vec<u8> {
     let body = format!(r#"{{"username":"{username}","password":"not the password"}}"#);
@@ -144,46 +21,6 @@ fn login(username: &str, extra_headers: &str) -> Vec<u8> {
         body.len()
     )
     .into_bytes()
-}
-
-fn tls_client(
-    cert_path: &Path,
-    version: &'static rustls::SupportedProtocolVersion,
-) -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(cert_path).unwrap() {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    Arc::new(
-        rustls::ClientConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[version])
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth(),
-    )
-}
-
-type TlsStream = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
-
-/// A TLS connection that verifies the server certificate against `cert_path`
-/// for the name "localhost".
-fn tls_connect(
-    tcp: TcpStream,
-    cert_path: &Path,
-    version: &'static rustls::SupportedProtocolVersion,
-) -> TlsStream {
-    tcp.set_read_timeout(Some(GENEROUS)).unwrap();
-    let name = ServerName::try_from("localhost").unwrap();
-    let conn = rustls::ClientConnection::new(tls_client(cert_path, version), name).unwrap();
-    let mut stream = rustls::StreamOwned::new(conn, tcp);
-    while stream.conn.is_handshaking() {
-        stream
-            .conn
-            .complete_io(&mut stream.sock)
-            .expect("TLS handshake");
-    }
-    stream
 }
 
 #[test]
@@ -385,6 +222,44 @@ fn forwarded_headers_are_believed_only_from_trusted_proxies() {
 }
 
 #[test]
+fn a_client_cannot_hide_behind_a_forwarded_for_line_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: false\ntrusted_proxies: [\"127.0.0.2\"]\n").unwrap();
+    let mut proxy = connect_from(Ipv4Addr::new(127, 0, 0, 2), running.addr());
+    proxy.set_read_timeout(Some(GENEROUS)).unwrap();
+    // The client sends a line of its own, a new address each time; the proxy
+    // appends a line with the address it saw (as HAProxy does).
+    let lines = |i: usize, real: &str| {
+        format!("X-Forwarded-For: 203.0.113.{i}\r\nX-Forwarded-For: {real}\r\n")
+    };
+    for i in 0..20 {
+        let a = exchange(
+            &mut proxy,
+            &login(&format!("h{i}"), &lines(i, "198.51.100.7")),
+        );
+        assert_eq!(a.status, 401, "{}", a.body);
+    }
+    let a = exchange(&mut proxy, &login("h20", &lines(20, "198.51.100.7")));
+    assert_eq!(a.status, 429, "limited by the address the proxy saw");
+    let a = exchange(&mut proxy, &login("h21", &lines(21, "198.51.100.8")));
+    assert_eq!(a.status, 401, "another real client is not limited");
+}
+
+#[test]
+fn answers_do_not_name_tiny_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(dir.path(), "tls: false\n").unwrap();
+    let a = exchange(&mut plain(running.addr()), &get("/healthz", ""));
+    assert_eq!(a.header("server").as_deref(), Some("MiauInv"), "{}", a.head);
+    // The front's own answers too.
+    let too_big = format!("X-Fill: {}\r\n", "a".repeat(17 * 1024));
+    let a = exchange(&mut plain(running.addr()), &get("/healthz", &too_big));
+    assert_eq!(a.status, 431);
+    assert_eq!(a.header("server").as_deref(), Some("MiauInv"), "{}", a.head);
+    assert!(!a.head.to_ascii_lowercase().contains("tiny"), "{}", a.head);
+}
+
+#[test]
 fn the_internal_peer_header_cannot_be_forged() {
     let dir = tempfile::tempdir().unwrap();
     let running = start_in(dir.path(), "tls: false\n").unwrap();
@@ -446,8 +321,13 @@ fn idle_connections(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
 fn thousands_of_idle_and_trickling_clients_do_not_stop_the_server() {
     let dir = tempfile::tempdir().unwrap();
     // More slow clients than workers (4): were they to hold workers, nothing
-    // would be answered.
-    let running = start_in(dir.path(), "tls: false\nmax_connections: 3000\n").unwrap();
+    // would be answered. They all come from 127.0.0.1, so the per-client cap
+    // is lifted to let them in.
+    let running = start_in(
+        dir.path(),
+        "tls: false\nmax_connections: 3000\nmax_connections_per_client: 3000\n",
+    )
+    .unwrap();
     let addr = running.addr();
     let idle = idle_connections(addr, 2000);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -8,26 +8,16 @@ use common::{Client, TestServer};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-fn create(c: &Client, path: &str, body: Value) -> i64 {
-    let r = c.post(path, body);
-    assert_eq!(r.status, 201, "{path}: {}", r.text);
-    r.json()["id"].as_i64().unwrap()
-}
-
 fn item(c: &Client, name: &str, total: i64) -> i64 {
-    create(
-        c,
-        "/api/item",
-        json!({"name": name, "total_quantity": total}),
-    )
+    c.created("/api/item", json!({"name": name, "total_quantity": total}))
 }
 
 fn location(c: &Client, name: &str) -> i64 {
-    create(c, "/api/location", json!({"name": name}))
+    c.created("/api/location", json!({"name": name}))
 }
 
 fn project(c: &Client, name: &str) -> i64 {
-    create(c, "/api/project", json!({"name": name}))
+    c.created("/api/project", json!({"name": name}))
 }
 
 fn item_json(c: &Client, id: i64) -> Value {
@@ -40,8 +30,7 @@ fn over_allocation_is_refused_with_numbers() {
     let c = Client::signed_up(&s, "alice");
     let it = item(&c, "Servo", 10);
     let (p, q) = (project(&c, "Arm"), project(&c, "Leg"));
-    let a = create(
-        &c,
+    let a = c.created(
         "/api/association",
         json!({"item_id": it, "project_id": p, "quantity": 7}),
     );
@@ -57,8 +46,7 @@ fn over_allocation_is_refused_with_numbers() {
     assert_eq!(r.json()["available"], 3);
     assert_eq!(r.json()["requested"], 4);
     // Exactly the rest is fine.
-    let b = create(
-        &c,
+    let b = c.created(
         "/api/association",
         json!({"item_id": it, "project_id": q, "quantity": 3}),
     );
@@ -86,8 +74,7 @@ fn over_stock_is_refused_with_numbers() {
     let c = Client::signed_up(&s, "alice");
     let it = item(&c, "Panel", 10);
     let (a, b) = (location(&c, "A"), location(&c, "B"));
-    let sa = create(
-        &c,
+    let sa = c.created(
         "/api/stock",
         json!({"item_id": it, "location_id": a, "quantity": 7}),
     );
@@ -120,13 +107,11 @@ fn total_cannot_drop_below_what_is_stocked_or_allocated() {
     let it = item(&c, "Chip", 20);
     let l = location(&c, "L");
     let p = project(&c, "P");
-    create(
-        &c,
+    c.created(
         "/api/stock",
         json!({"item_id": it, "location_id": l, "quantity": 8}),
     );
-    create(
-        &c,
+    c.created(
         "/api/association",
         json!({"item_id": it, "project_id": p, "quantity": 12}),
     );
@@ -230,8 +215,7 @@ fn transfers_move_units_without_losing_or_inventing_any() {
     let c = Client::signed_up(&s, "alice");
     let it = item(&c, "Brick", 50);
     let (a, b, x) = (location(&c, "A"), location(&c, "B"), location(&c, "X"));
-    let sa = create(
-        &c,
+    let sa = c.created(
         "/api/stock",
         json!({"item_id": it, "location_id": a, "quantity": 20}),
     );
@@ -325,8 +309,7 @@ fn parallel_transfers_keep_every_unit() {
     let it = item(&c, "Token", 40);
     let (a, b) = (location(&c, "A"), location(&c, "B"));
     for (l, q) in [(a, 20), (b, 20)] {
-        create(
-            &c,
+        c.created(
             "/api/stock",
             json!({"item_id": it, "location_id": l, "quantity": q}),
         );
@@ -365,15 +348,13 @@ fn parallel_transfers_keep_every_unit() {
 fn every_change_is_in_the_item_history_newest_first() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let it = create(
-        &c,
+    let it = c.created(
         "/api/item",
         json!({"name": "Lamp", "total_quantity": 10, "note": "first batch"}),
     );
     let (a, b) = (location(&c, "Attic"), location(&c, "Basement"));
     let p = project(&c, "Stage");
-    let st = create(
-        &c,
+    let st = c.created(
         "/api/stock",
         json!({"item_id": it, "location_id": a, "quantity": 6, "note": "unpacked"}),
     );
@@ -384,8 +365,7 @@ fn every_change_is_in_the_item_history_newest_first() {
         "/api/stock/transfer",
         json!({"item_id": it, "from_location_id": a, "to_location_id": b, "quantity": 1, "note": "moved"}),
     );
-    let al = create(
-        &c,
+    let al = c.created(
         "/api/association",
         json!({"item_id": it, "project_id": p, "quantity": 5}),
     );
@@ -496,8 +476,7 @@ fn history_of_other_users_names_who_did_it() {
     let bob = Client::signed_up(&s, "bob");
     let it = item(&alice, "Shared", 5);
     let l = location(&bob, "Bobs shelf");
-    create(
-        &bob,
+    bob.created(
         "/api/stock",
         json!({"item_id": it, "location_id": l, "quantity": 2}),
     );

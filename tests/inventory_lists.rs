@@ -6,12 +6,6 @@ use common::{Client, TestServer};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
-fn create(c: &Client, path: &str, body: Value) -> i64 {
-    let r = c.post(path, body);
-    assert_eq!(r.status, 201, "{path}: {}", r.text);
-    r.json()["id"].as_i64().unwrap()
-}
-
 fn names(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap()
@@ -37,8 +31,7 @@ fn items_are_searched_filtered_sorted_and_paged() {
         ("Screw M3", "Hardware", "for the resistor board", 500),
         ("100% cotton rag", "Cleaning", "", 3),
     ] {
-        create(
-            &c,
+        c.created(
             "/api/item",
             json!({"name": name, "category": cat, "description": desc, "total_quantity": total}),
         );
@@ -96,16 +89,14 @@ fn items_are_searched_filtered_sorted_and_paged() {
 fn sorting_on_aggregates_uses_live_numbers() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let a = create(&c, "/api/item", json!({"name": "A", "total_quantity": 10}));
-    let b = create(&c, "/api/item", json!({"name": "B", "total_quantity": 10}));
-    let p = create(&c, "/api/project", json!({"name": "P"}));
-    create(
-        &c,
+    let a = c.created("/api/item", json!({"name": "A", "total_quantity": 10}));
+    let b = c.created("/api/item", json!({"name": "B", "total_quantity": 10}));
+    let p = c.created("/api/project", json!({"name": "P"}));
+    c.created(
         "/api/association",
         json!({"item_id": a, "project_id": p, "quantity": 9}),
     );
-    create(
-        &c,
+    c.created(
         "/api/association",
         json!({"item_id": b, "project_id": p, "quantity": 2}),
     );
@@ -163,7 +154,7 @@ fn locations_projects_stock_and_allocations_lists_search_sort_and_page() {
     let c = Client::signed_up(&s, "alice");
     let locs: Vec<i64> = ["Garage", "attic", "Basement", "Garden shed"]
         .iter()
-        .map(|n| create(&c, "/api/location", json!({"name": n})))
+        .map(|n| c.created("/api/location", json!({"name": n})))
         .collect();
     let projs: Vec<i64> = [
         ("Robot", "wheels"),
@@ -171,28 +162,18 @@ fn locations_projects_stock_and_allocations_lists_search_sort_and_page() {
         ("Kite", "robot tail"),
     ]
     .iter()
-    .map(|(n, d)| create(&c, "/api/project", json!({"name": n, "description": d})))
+    .map(|(n, d)| c.created("/api/project", json!({"name": n, "description": d})))
     .collect();
-    let bolt = create(
-        &c,
-        "/api/item",
-        json!({"name": "Bolt", "total_quantity": 100}),
-    );
-    let nail = create(
-        &c,
-        "/api/item",
-        json!({"name": "nail", "total_quantity": 100}),
-    );
+    let bolt = c.created("/api/item", json!({"name": "Bolt", "total_quantity": 100}));
+    let nail = c.created("/api/item", json!({"name": "nail", "total_quantity": 100}));
     for (it, l, q) in [(bolt, 0, 5), (bolt, 2, 9), (nail, 0, 1), (nail, 3, 20)] {
-        create(
-            &c,
+        c.created(
             "/api/stock",
             json!({"item_id": it, "location_id": locs[l], "quantity": q}),
         );
     }
     for (it, p, q) in [(bolt, 0, 4), (nail, 0, 2), (nail, 2, 7)] {
-        create(
-            &c,
+        c.created(
             "/api/association",
             json!({"item_id": it, "project_id": projs[p], "quantity": q}),
         );
@@ -417,7 +398,7 @@ fn walk_with_cursor(c: &Client, query: &str, limit: usize) -> Vec<i64> {
 fn cursor_paging_visits_every_row_once_in_every_order() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let loc = create(&c, "/api/location", json!({"name": "Shelf"}));
+    let loc = c.created("/api/location", json!({"name": "Shelf"}));
     // Repeated names, categories and quantities (ties broken by id), NULL
     // categories (sorted first ascending, last descending) and mixed case.
     for n in 0..47 {
@@ -426,10 +407,9 @@ fn cursor_paging_visits_every_row_once_in_every_order() {
         if n % 3 != 0 {
             body["category"] = json!(["Metal", "metal", "Plastic"][n % 3]);
         }
-        let id = create(&c, "/api/item", body);
+        let id = c.created("/api/item", body);
         if n % 4 == 0 && (n * 7) % 5 > 0 {
-            create(
-                &c,
+            c.created(
                 "/api/stock",
                 json!({"item_id": id, "location_id": loc, "quantity": 1}),
             );
@@ -482,21 +462,15 @@ fn cursor_paging_visits_every_row_once_in_every_order() {
 fn search_follows_every_change_of_an_item() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let a = create(
-        &c,
+    let a = c.created(
         "/api/item",
         json!({"name": "Kondensator 100nF", "category": "Passiv"}),
     );
-    let b = create(
-        &c,
+    let b = c.created(
         "/api/item",
         json!({"name": "Schraube", "description": "für den KONDENSATOR-Halter"}),
     );
-    create(
-        &c,
-        "/api/item",
-        json!({"name": "Äpfel", "category": "Obst"}),
-    );
+    c.created("/api/item", json!({"name": "Äpfel", "category": "Obst"}));
     let found = |q: &str| {
         let r = c.get(&format!("/api/item?q={q}&limit=10"));
         assert_eq!(r.status, 200, "{q}: {}", r.text);
@@ -545,9 +519,9 @@ fn names_sort_naturally_and_cursors_follow_that_order() {
         } else {
             format!("Part {n}")
         };
-        wanted.push((n, create(&c, "/api/item", json!({"name": name}))));
+        wanted.push((n, c.created("/api/item", json!({"name": name}))));
     }
-    let bolt = create(&c, "/api/item", json!({"name": "Bolt"}));
+    let bolt = c.created("/api/item", json!({"name": "Bolt"}));
     wanted.sort();
     let mut natural: Vec<i64> = vec![bolt];
     natural.extend(wanted.iter().map(|(_, id)| id));
@@ -579,7 +553,7 @@ fn names_sort_naturally_and_cursors_follow_that_order() {
     assert_eq!(after, natural[at + 1..at + 3]);
     // Locations, projects and the names in stock rows sort the same way.
     for n in [10, 9, 1] {
-        create(&c, "/api/location", json!({"name": format!("Bin {n}")}));
+        c.created("/api/location", json!({"name": format!("Bin {n}")}));
     }
     assert_eq!(
         names(&c.get("/api/location?sort=name").json()),

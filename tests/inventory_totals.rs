@@ -5,13 +5,7 @@
 
 mod common;
 use common::{Client, TestServer};
-use serde_json::{Value, json};
-
-fn created(c: &Client, path: &str, body: Value) -> i64 {
-    let r = c.post(path, body);
-    assert_eq!(r.status, 201, "{path}: {}", r.text);
-    r.json()["id"].as_i64().unwrap()
-}
+use serde_json::json;
 
 /// The sums recomputed from the rows themselves, straight from the file. The
 /// figures are of items in use: archived items are kept but not counted.
@@ -66,44 +60,28 @@ fn allocation_of(c: &Client, item: i64) -> i64 {
 fn stats_and_list_counts_follow_every_kind_of_write() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let shelf = created(&c, "/api/location", json!({"name": "Shelf"}));
-    let drawer = created(&c, "/api/location", json!({"name": "Drawer"}));
-    let rover = created(&c, "/api/project", json!({"name": "Rover"}));
-    let clock = created(&c, "/api/project", json!({"name": "Clock"}));
-    let bolts = created(
-        &c,
-        "/api/item",
-        json!({"name": "Bolt", "total_quantity": 100}),
-    );
-    let leds = created(
-        &c,
-        "/api/item",
-        json!({"name": "LED", "total_quantity": 40}),
-    );
-    let spare = created(
-        &c,
-        "/api/item",
-        json!({"name": "Spare", "total_quantity": 5}),
-    );
+    let shelf = c.created("/api/location", json!({"name": "Shelf"}));
+    let drawer = c.created("/api/location", json!({"name": "Drawer"}));
+    let rover = c.created("/api/project", json!({"name": "Rover"}));
+    let clock = c.created("/api/project", json!({"name": "Clock"}));
+    let bolts = c.created("/api/item", json!({"name": "Bolt", "total_quantity": 100}));
+    let leds = c.created("/api/item", json!({"name": "LED", "total_quantity": 40}));
+    let spare = c.created("/api/item", json!({"name": "Spare", "total_quantity": 5}));
     assert_stats_match_rows(&s, &c);
 
-    let bolts_shelf = created(
-        &c,
+    let bolts_shelf = c.created(
         "/api/stock",
         json!({"item_id": bolts, "location_id": shelf, "quantity": 60}),
     );
-    created(
-        &c,
+    c.created(
         "/api/stock",
         json!({"item_id": leds, "location_id": drawer, "quantity": 10}),
     );
-    let led_alloc = created(
-        &c,
+    let led_alloc = c.created(
         "/api/association",
         json!({"item_id": leds, "project_id": rover, "quantity": 25}),
     );
-    created(
-        &c,
+    c.created(
         "/api/association",
         json!({"item_id": bolts, "project_id": clock, "quantity": 20}),
     );
@@ -182,15 +160,10 @@ fn stats_and_list_counts_follow_every_kind_of_write() {
 fn refused_writes_leave_the_sums_untouched() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let shelf = created(&c, "/api/location", json!({"name": "Shelf"}));
-    let rover = created(&c, "/api/project", json!({"name": "Rover"}));
-    let bolts = created(
-        &c,
-        "/api/item",
-        json!({"name": "Bolt", "total_quantity": 10}),
-    );
-    created(
-        &c,
+    let shelf = c.created("/api/location", json!({"name": "Shelf"}));
+    let rover = c.created("/api/project", json!({"name": "Rover"}));
+    let bolts = c.created("/api/item", json!({"name": "Bolt", "total_quantity": 10}));
+    c.created(
         "/api/stock",
         json!({"item_id": bolts, "location_id": shelf, "quantity": 8}),
     );
@@ -215,7 +188,7 @@ fn searched_lists_still_count_only_their_matches() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
     for name in ["Red LED", "Green LED", "Bolt"] {
-        created(&c, "/api/item", json!({"name": name}));
+        c.created("/api/item", json!({"name": name}));
     }
     let r = c.get("/api/item?q=led&limit=1");
     assert_eq!(r.status, 200, "{}", r.text);

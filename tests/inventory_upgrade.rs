@@ -216,7 +216,7 @@ fn an_original_database_is_upgraded_merging_duplicates_and_keeping_everything_el
     let mut s = s;
     s.stop();
     let app = app_for(&s.dir.path().join("config.yaml"));
-    server::prepare_database(&app).expect("an upgraded database opens again");
+    miauinv::db::prepare(&app.config.database_path).expect("an upgraded database opens again");
     let db = Connection::open(s.db_path()).unwrap();
     let merged: i64 = db
         .query_row("SELECT quantity FROM stock WHERE id = 1", [], |r| r.get(0))

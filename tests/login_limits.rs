@@ -6,42 +6,12 @@
 
 mod common;
 
+use common::raw::connect_from;
 use common::{PASSWORD, TestServer};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
-
-/// A TCP connection from a chosen loopback address (as in tests/hardening.rs).
-fn connect_from(local: Ipv4Addr, server: SocketAddr) -> TcpStream {
-    use std::os::fd::FromRawFd;
-    let SocketAddr::V4(server) = server else {
-        panic!("IPv4 server expected")
-    };
-    let addr = |ip: Ipv4Addr, port: u16| libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: port.to_be(),
-        sin_addr: libc::in_addr {
-            s_addr: u32::from(ip).to_be(),
-        },
-        sin_zero: [0; 8],
-    };
-    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-    // SAFETY: plain socket calls on a descriptor we own; the addresses are
-    // valid sockaddr_in values for the length given.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
-        let stream = TcpStream::from_raw_fd(fd);
-        let local = addr(local, 0);
-        let rc = libc::bind(fd, (&raw const local).cast(), len);
-        assert_eq!(rc, 0, "bind: {}", std::io::Error::last_os_error());
-        let remote = addr(*server.ip(), server.port());
-        let rc = libc::connect(fd, (&raw const remote).cast(), len);
-        assert_eq!(rc, 0, "connect: {}", std::io::Error::last_os_error());
-        stream
-    }
-}
 
 struct Answer {
     status: u16,

@@ -3,13 +3,7 @@
 
 mod common;
 use common::{Client, TestServer};
-use serde_json::{Value, json};
-
-fn create(c: &Client, path: &str, body: Value) -> i64 {
-    let r = c.post(path, body);
-    assert_eq!(r.status, 201, "{path}: {}", r.text);
-    r.json()["id"].as_i64().unwrap()
-}
+use serde_json::json;
 
 fn found(c: &Client, q: &str) -> Vec<(String, String)> {
     let r = c.get(&format!("/api/search?q={q}"));
@@ -31,19 +25,17 @@ fn found(c: &Client, q: &str) -> Vec<(String, String)> {
 fn search_finds_every_kind_with_exact_and_prefix_matches_first() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    create(
-        &c,
+    c.created(
         "/api/item",
         json!({"name": "Shelf bracket", "category": "Hardware", "total_quantity": 7}),
     );
-    create(
-        &c,
+    c.created(
         "/api/item",
         json!({"name": "Bookshelf", "total_quantity": 1}),
     );
-    let shelf = create(&c, "/api/location", json!({"name": "Shelf"}));
-    create(&c, "/api/project", json!({"name": "Shelf rebuild"}));
-    create(&c, "/api/item", json!({"name": "Unrelated"}));
+    let shelf = c.created("/api/location", json!({"name": "Shelf"}));
+    c.created("/api/project", json!({"name": "Shelf rebuild"}));
+    c.created("/api/item", json!({"name": "Unrelated"}));
 
     let r = c.get("/api/search?q=shelf");
     let all = r.json();
@@ -105,12 +97,11 @@ fn search_finds_every_kind_with_exact_and_prefix_matches_first() {
 fn location_contents_and_project_details_page_on_request() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let bin = create(&c, "/api/location", json!({"name": "Bin"}));
-    let rover = create(&c, "/api/project", json!({"name": "Rover"}));
+    let bin = c.created("/api/location", json!({"name": "Bin"}));
+    let rover = c.created("/api/project", json!({"name": "Rover"}));
     let mut stock_ids = Vec::new();
     for n in 1..=23 {
-        let it = create(
-            &c,
+        let it = c.created(
             "/api/item",
             json!({"name": format!("Part {n}"), "total_quantity": 5}),
         );
@@ -180,18 +171,10 @@ fn location_contents_and_project_details_page_on_request() {
 fn item_pages_can_carry_where_each_item_is() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let shelf = create(&c, "/api/location", json!({"name": "Shelf A"}));
-    let van = create(&c, "/api/location", json!({"name": "Van"}));
-    let bolt = create(
-        &c,
-        "/api/item",
-        json!({"name": "Bolt", "total_quantity": 10}),
-    );
-    let nut = create(
-        &c,
-        "/api/item",
-        json!({"name": "Nut", "total_quantity": 10}),
-    );
+    let shelf = c.created("/api/location", json!({"name": "Shelf A"}));
+    let van = c.created("/api/location", json!({"name": "Van"}));
+    let bolt = c.created("/api/item", json!({"name": "Bolt", "total_quantity": 10}));
+    let nut = c.created("/api/item", json!({"name": "Nut", "total_quantity": 10}));
     for (item, loc, q) in [(bolt, shelf, 6), (bolt, van, 4), (nut, van, 1)] {
         let r = c.post(
             "/api/stock",

@@ -13,6 +13,7 @@
 
 mod common;
 
+use common::raw::connect_from;
 use common::{PASSWORD, TestServer};
 use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
 use serde_json::{Value, json};
@@ -98,34 +99,6 @@ fn wait_listening(proxy: &mut Proxy, port: u16) {
     }
 }
 
-/// A TCP connection from a chosen loopback address.
-fn connect_from(local: Ipv4Addr, port: u16) -> TcpStream {
-    use std::os::fd::FromRawFd;
-    let addr = |ip: Ipv4Addr, port: u16| libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: port.to_be(),
-        sin_addr: libc::in_addr {
-            s_addr: u32::from(ip).to_be(),
-        },
-        sin_zero: [0; 8],
-    };
-    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-    // SAFETY: plain socket calls on a descriptor we own; the addresses are
-    // valid sockaddr_in values for the length given.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
-        let stream = TcpStream::from_raw_fd(fd);
-        let local = addr(local, 0);
-        let rc = libc::bind(fd, (&raw const local).cast(), len);
-        assert_eq!(rc, 0, "bind: {}", std::io::Error::last_os_error());
-        let remote = addr(Ipv4Addr::LOCALHOST, port);
-        let rc = libc::connect(fd, (&raw const remote).cast(), len);
-        assert_eq!(rc, 0, "connect: {}", std::io::Error::last_os_error());
-        stream
-    }
-}
-
 /// An HTTPS client of the proxy on `port`, trusting only `root` (PEM).
 struct Browser {
     port: u16,
@@ -181,7 +154,7 @@ impl Browser {
     /// One request from `from` on its own connection, as a browser on this
     /// origin sends it (`Host` and `Origin` with the port).
     fn send(&self, from: [u8; 4], method: &str, path: &str, headers: &str, body: &Value) -> Answer {
-        let tcp = connect_from(Ipv4Addr::from(from), self.port);
+        let tcp = connect_from(Ipv4Addr::from(from), SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)));
         tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let name = ServerName::try_from("localhost").unwrap();
         let conn = rustls::ClientConnection::new(self.tls.clone(), name).unwrap();

@@ -29,8 +29,26 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// SQLite's memory budget over all connections of the process, in bytes (see
-/// `server::prepare_database`).
+/// [`prepare`]).
 pub const SOFT_HEAP_LIMIT: i64 = 8 * 1024 * 1024;
+
+/// Creates the database directory and file and brings the schema up to date
+/// (at start-up, and `miauinv migrate`).
+pub fn prepare(path: &Path) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut conn =
+        open(path).map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
+    // One memory budget for all of SQLite in this process (it applies to every
+    // connection): each worker's page cache may still grow to `cache_size`, but
+    // beyond this total SQLite recycles the least recently used pages instead
+    // of letting 16 caches each hold their own copy of the same hot pages.
+    conn.pragma_update(None, "soft_heap_limit", SOFT_HEAP_LIMIT)
+        .map_err(|e| format!("cannot set SQLite's memory limit: {e}"))?;
+    migrate::migrate(&mut conn)
+}
 
 /// Whether the database answers a trivial query (`/healthz`).
 pub fn ping(conn: &Connection) -> AppResult<bool> {

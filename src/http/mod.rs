@@ -2,6 +2,7 @@
 //! a size limit, client address. Handlers only ever see these, never tiny_http, so
 //! the listener underneath (plain, TLS, behind a proxy) can change freely.
 
+pub mod adapter;
 pub mod cookies;
 
 use crate::error::{AppError, AppResult, Kind};

@@ -3,6 +3,8 @@
 //! and a real HTTP client (cookies on, redirects off, statuses not errors).
 #![allow(dead_code)]
 
+pub mod raw;
+
 use miauinv::{app::App, config, server};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -201,6 +203,12 @@ impl Client {
     }
     pub fn post(&self, path: &str, body: Value) -> Resp {
         self.send("POST", path, Some(body))
+    }
+    /// `POST`s a new row, insists on 201 and returns its id.
+    pub fn created(&self, path: &str, body: Value) -> i64 {
+        let r = self.post(path, body);
+        assert_eq!(r.status, 201, "{path}: {}", r.text);
+        r.json()["id"].as_i64().unwrap()
     }
     pub fn put(&self, path: &str, body: Value) -> Resp {
         self.send("PUT", path, Some(body))

@@ -1,8 +1,8 @@
 //! TLS material for the front listener: loading the configured certificate and
 //! key (or generating a self-signed pair on first start), the rustls server
 //! configuration (TLS 1.2 and 1.3 only, aws-lc-rs), reloading on SIGHUP, and the
-//! client configuration of the local health probe. It does no I/O on sockets;
-//! `listener.rs` drives rustls.
+//! client configuration of the local health probe (layer: front). It does no
+//! I/O on sockets; `transport.rs` drives rustls.
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;

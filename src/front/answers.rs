@@ -1,0 +1,125 @@
+//! The front's own answers (layer: front): what a client gets when the front
+//! refuses a request or a connection before tiny_http sees it. They are the
+//! same `AppError` JSON as every other error (`http::Reply::error_json`),
+//! rendered once into complete HTTP/1.1 responses that close the connection.
+
+use super::framing::{MAX_HEAD, Refusal};
+use crate::error::{AppError, Kind};
+use crate::http::{MAX_BODY, Reply};
+use std::sync::OnceLock;
+
+/// Sent before reading the body of a request that asked for it.
+pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// What the front answers on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Refused(Refusal),
+    /// The internal socket cannot be reached.
+    Unavailable,
+    /// The connection cap (global or per client) is reached.
+    OverCapacity,
+}
+
+/// The bytes of `answer`, rendered on first use.
+pub fn bytes(answer: Answer) -> &'static [u8] {
+    static RENDERED: OnceLock<Vec<(Answer, Vec<u8>)>> = OnceLock::new();
+    let all = RENDERED.get_or_init(|| {
+        [
+            Answer::Refused(Refusal::Malformed),
+            Answer::Refused(Refusal::NotAscii),
+            Answer::Refused(Refusal::HeadTooLarge),
+            Answer::Refused(Refusal::BodyTooLarge),
+            Answer::Unavailable,
+            Answer::OverCapacity,
+        ]
+        .into_iter()
+        .map(|a| (a, render(a)))
+        .collect()
+    });
+    all.iter()
+        .find(|(a, _)| *a == answer)
+        .map(|(_, bytes)| bytes.as_slice())
+        .expect("every answer is rendered above")
+}
+
+fn error(answer: Answer) -> AppError {
+    match answer {
+        Answer::Refused(Refusal::Malformed) => {
+            AppError::bad_request("malformed_request", "The request is not valid HTTP/1.1.")
+        }
+        Answer::Refused(Refusal::NotAscii) => AppError::bad_request(
+            "malformed_request",
+            "The request line and headers must be ASCII: percent-encode other characters in the URL.",
+        ),
+        // error.rs has no kind for 431; `status` below gives it its number.
+        Answer::Refused(Refusal::HeadTooLarge) => AppError::bad_request(
+            "request_header_fields_too_large",
+            format!("The request line and headers are larger than {MAX_HEAD} bytes."),
+        ),
+        Answer::Refused(Refusal::BodyTooLarge) => AppError::new(
+            Kind::PayloadTooLarge,
+            "payload_too_large",
+            format!("The request body is larger than {MAX_BODY} bytes."),
+        ),
+        Answer::Unavailable => AppError::new(
+            Kind::ServiceUnavailable,
+            "unavailable",
+            "The server cannot take the request right now.",
+        ),
+        Answer::OverCapacity => AppError::new(
+            Kind::ServiceUnavailable,
+            "too_many_connections",
+            "The server has too many open connections.",
+        ),
+    }
+}
+
+fn render(answer: Answer) -> Vec<u8> {
+    let reply = Reply::error_json(&error(answer));
+    let status = match answer {
+        Answer::Refused(Refusal::HeadTooLarge) => 431,
+        _ => reply.status,
+    };
+    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!(
+        "Content-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\
+         Server: MiauInv\r\nConnection: close\r\n\r\n",
+        reply.body.len()
+    ));
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(&reply.body);
+    bytes
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        413 => "Payload Too Large",
+        431 => "Request Header Fields Too Large",
+        503 => "Service Unavailable",
+        _ => "Error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_complete_json_responses() {
+        let text = String::from_utf8(bytes(Answer::Refused(Refusal::HeadTooLarge)).to_vec())
+            .expect("ASCII");
+        assert!(text.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+        let (head, body) = text.split_once("\r\n\r\n").expect("a head");
+        assert!(head.contains(&format!("Content-Length: {}", body.len())));
+        let json: serde_json::Value = serde_json::from_str(body).expect("JSON");
+        assert_eq!(json["code"], "request_header_fields_too_large");
+        let over = String::from_utf8(bytes(Answer::OverCapacity).to_vec()).unwrap();
+        assert!(over.starts_with("HTTP/1.1 503 "), "{over}");
+        assert!(over.contains("too_many_connections"), "{over}");
+    }
+}

@@ -1,0 +1,458 @@
+//! One client connection (layer: front): its lifecycle as one [`Phase`], and
+//! the relay of each request to tiny_http.
+//!
+//! The rule that shapes it: nobody in tiny_http ever waits for a client.
+//! - A request goes to tiny_http only once it is complete, head and body
+//!   (`Expect: 100-continue` is answered here).
+//! - Each request gets an internal connection of its own, marked
+//!   `Connection: close`, so tiny_http serves exactly one request on it and
+//!   closes it; a client idling on keep-alive holds no internal connection and
+//!   no tiny_http thread. (tiny_http 0.12's pool runs one task per connection
+//!   and can leave a queued task without a thread while its threads sit on
+//!   idle connections: with short tasks, the queue always drains.)
+//! - The response is read to its end into `out`, however slowly the client
+//!   takes it: a slow reader costs a buffer, never a worker.
+//!
+//! Requests on one connection are served one after another; pipelined ones
+//! wait in `input` until the answer before them is complete.
+
+use super::Limits;
+use super::answers::{self, Answer};
+use super::framing::{self, CHUNK_OVERHEAD, Framing, Head, MAX_HEAD, Refusal};
+use super::peer::PeerTag;
+use super::transport::{Received, Transport, retry_later};
+use crate::http::MAX_BODY;
+use mio::net::UnixStream;
+use mio::{Interest, Registry, Token};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::os::unix::net::SocketAddr as UnixAddr;
+use std::time::{Duration, Instant};
+
+/// Client bytes buffered at most: a head and a whole body fit.
+const UP_CAP: usize = MAX_HEAD + MAX_BODY + CHUNK_OVERHEAD;
+/// Answers buffered for a client that does not read them. A client that keeps
+/// pipelining past this is closed; a single answer is always read whole.
+const OUT_CAP: usize = 4 * 1024 * 1024;
+/// Buffer capacity a connection keeps between requests; more is given back.
+const KEEP_CAPACITY: usize = 64 * 1024;
+/// How long a connection that got an error answer is drained before closing,
+/// so the client reads the answer instead of a reset.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// Where a connection is in its life.
+enum Phase {
+    /// Waiting for a request head: `since` its first byte arrived (or, on a
+    /// new connection, since it was accepted), `None` while idle.
+    Head { since: Option<Instant> },
+    /// The head is parsed; the body arrives in `input[..seen]`.
+    Body {
+        head: Head,
+        framing: Framing,
+        seen: usize,
+        since: Instant,
+    },
+    /// The request is with tiny_http; its answer streams into `out`.
+    Relay(Relay),
+    /// What is queued goes out, then the connection closes.
+    Finish,
+    /// An answer of our own is queued; once it is out our side closes, and
+    /// the client's bytes are discarded until `linger_until`.
+    Refuse { linger_until: Option<Instant> },
+}
+
+/// How far a body has arrived.
+enum BodyWalk {
+    /// All of it: the body is `input[..length]`.
+    Complete(usize),
+    More {
+        framing: Framing,
+        seen: usize,
+    },
+}
+
+/// One request's internal connection to tiny_http.
+struct Relay {
+    backend: UnixStream,
+    request: Vec<u8>,
+    sent: usize,
+    received: usize,
+    close_after: bool,
+}
+
+/// What the event loop decides after moving bytes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Keep,
+    Close,
+}
+
+/// What a connection needs from its event loop.
+pub struct Cx<'a> {
+    pub registry: &'a Registry,
+    pub backend_addr: &'a UnixAddr,
+    pub backend_token: Token,
+    pub tag: &'a PeerTag,
+    pub draining: bool,
+}
+
+pub struct Conn {
+    transport: Transport,
+    peer: SocketAddr,
+    phase: Phase,
+    /// Client plaintext not yet relayed: the current request, then whatever
+    /// the client pipelined behind it.
+    input: Vec<u8>,
+    /// Answers not yet handed to the transport.
+    out: Vec<u8>,
+    accepted: Instant,
+    last_activity: Instant,
+    served: bool,
+    client_done: bool,
+}
+
+impl Conn {
+    pub fn new(transport: Transport, peer: SocketAddr) -> Conn {
+        let now = Instant::now();
+        Conn {
+            transport,
+            peer,
+            phase: Phase::Head { since: None },
+            input: Vec::new(),
+            out: Vec::new(),
+            accepted: now,
+            last_activity: now,
+            served: false,
+            client_done: false,
+        }
+    }
+
+    pub fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
+        self.transport.register(registry, token)
+    }
+
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    pub fn last_activity(&self) -> Instant {
+        self.last_activity
+    }
+
+    /// The lifecycle: what each phase waits for and which phase follows it.
+    /// Returns whether the phase changed or bytes moved.
+    fn advance(&mut self, cx: &Cx) -> io::Result<bool> {
+        let now = Instant::now();
+        let before = std::mem::discriminant(&self.phase);
+        let mut moved = false;
+        self.phase = match std::mem::replace(&mut self.phase, Phase::Finish) {
+            Phase::Head { since } => match framing::parse_head(&self.input) {
+                Err(refusal) => self.refuse(Answer::Refused(refusal)),
+                Ok(None) if self.client_done => Phase::Finish,
+                Ok(None) => Phase::Head {
+                    since: since.or_else(|| (!self.input.is_empty()).then(|| self.head_clock())),
+                },
+                // Shutdown has begun: no new requests.
+                Ok(Some(_)) if cx.draining => Phase::Finish,
+                Ok(Some(_)) if self.out.len() > OUT_CAP => {
+                    return Err(io::Error::other("pipelined answers are not being read"));
+                }
+                Ok(Some(head)) => {
+                    self.input.drain(..head.len);
+                    if head.expects_continue
+                        && head.framing != (Framing::Body { remaining: 0 })
+                        && self.input.is_empty()
+                    {
+                        self.out.extend_from_slice(answers::CONTINUE);
+                    }
+                    Phase::Body {
+                        framing: head.framing,
+                        seen: 0,
+                        since: since.unwrap_or(now),
+                        head,
+                    }
+                }
+            },
+            Phase::Body {
+                head,
+                framing,
+                seen,
+                since,
+            } => match self.walk_body(framing, seen) {
+                Err(refusal) => self.refuse(Answer::Refused(refusal)),
+                Ok(BodyWalk::Complete(length)) => match self.start_relay(&head, length, cx) {
+                    Ok(relay) => Phase::Relay(relay),
+                    Err(e) => {
+                        eprintln!("listener: cannot reach the workers: {e}");
+                        self.refuse(Answer::Unavailable)
+                    }
+                },
+                Ok(BodyWalk::More { .. }) if self.client_done => Phase::Finish,
+                Ok(BodyWalk::More { framing, seen }) => Phase::Body {
+                    head,
+                    framing,
+                    seen,
+                    since,
+                },
+            },
+            Phase::Relay(mut relay) => {
+                let (progress, ended) = relay.pump(&mut self.out)?;
+                moved = progress;
+                match ended {
+                    false => Phase::Relay(relay),
+                    // tiny_http closed without a word.
+                    true if relay.received == 0 => self.refuse(Answer::Unavailable),
+                    true => {
+                        let _ = cx.registry.deregister(&mut relay.backend);
+                        self.served = true;
+                        // A large body's buffer is not kept for an idle client.
+                        if self.input.capacity() > KEEP_CAPACITY {
+                            self.input.shrink_to(KEEP_CAPACITY.max(self.input.len()));
+                        }
+                        match relay.close_after || self.client_done {
+                            true => Phase::Finish,
+                            false => Phase::Head { since: None },
+                        }
+                    }
+                }
+            }
+            Phase::Finish => Phase::Finish,
+            Phase::Refuse { linger_until: None } if !self.has_pending_out() => {
+                self.transport.shutdown_write();
+                Phase::Refuse {
+                    linger_until: Some(now + LINGER),
+                }
+            }
+            refusing @ Phase::Refuse { .. } => refusing,
+        };
+        Ok(moved || before != std::mem::discriminant(&self.phase))
+    }
+
+    /// When the head timer of a request starts: a new connection's first head
+    /// (and TLS handshake) counts from the accept.
+    fn head_clock(&self) -> Instant {
+        match self.served {
+            true => Instant::now(),
+            false => self.accepted,
+        }
+    }
+
+    /// Queues `answer` and stops reading requests.
+    fn refuse(&mut self, answer: Answer) -> Phase {
+        self.input.clear();
+        self.out.extend_from_slice(answers::bytes(answer));
+        Phase::Refuse { linger_until: None }
+    }
+
+    /// Walks the body bytes in `input` past `seen`.
+    fn walk_body(&self, framing: Framing, seen: usize) -> Result<BodyWalk, Refusal> {
+        match framing {
+            Framing::Body { remaining } => {
+                let have = (self.input.len() - seen) as u64;
+                Ok(match have >= remaining {
+                    true => BodyWalk::Complete(seen + remaining as usize),
+                    false => BodyWalk::More {
+                        framing: Framing::Body {
+                            remaining: remaining - have,
+                        },
+                        seen: self.input.len(),
+                    },
+                })
+            }
+            Framing::Chunked(state) => {
+                // A partial chunk-size line is not consumed: walked again whole.
+                let walk = framing::walk_chunked(state, &self.input[seen..]);
+                let seen = seen + walk.consumed;
+                match walk.state {
+                    Err(()) => Err(Refusal::Malformed),
+                    Ok(None) => Ok(BodyWalk::Complete(seen)),
+                    Ok(Some(_)) if seen > MAX_BODY + CHUNK_OVERHEAD => Err(Refusal::BodyTooLarge),
+                    Ok(Some(state)) => Ok(BodyWalk::More {
+                        framing: Framing::Chunked(state),
+                        seen,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Opens this request's internal connection and queues head and body.
+    fn start_relay(&mut self, head: &Head, body_len: usize, cx: &Cx) -> io::Result<Relay> {
+        let mut backend = UnixStream::connect_addr(cx.backend_addr)?;
+        cx.registry.register(
+            &mut backend,
+            cx.backend_token,
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        let secure = self.transport.is_secure();
+        let mut request = head.relayed(&cx.tag.line(self.peer, secure));
+        request.extend(self.input.drain(..body_len));
+        Ok(Relay {
+            backend,
+            request,
+            sent: 0,
+            received: 0,
+            close_after: head.close,
+        })
+    }
+
+    /// Moves bytes until nothing more moves, then decides.
+    pub fn pump(&mut self, cx: &Cx) -> Verdict {
+        loop {
+            match self.step(cx) {
+                Ok(true) => continue,
+                Ok(false) => break,
+                Err(_) => return Verdict::Close,
+            }
+        }
+        self.verdict(cx.draining)
+    }
+
+    fn step(&mut self, cx: &Cx) -> io::Result<bool> {
+        let mut progress = false;
+        if let Phase::Refuse {
+            linger_until: Some(_),
+        } = self.phase
+        {
+            self.client_done |= self.transport.discard()?;
+            self.transport.send(&mut self.out)?;
+            return Ok(false);
+        }
+        let reading = matches!(
+            self.phase,
+            Phase::Head { .. } | Phase::Body { .. } | Phase::Relay(_)
+        );
+        if reading && !self.client_done && self.input.len() < UP_CAP {
+            let room = UP_CAP - self.input.len();
+            match self.transport.receive(&mut self.input, room)? {
+                Received::Bytes(_) => progress = true,
+                Received::End => {
+                    self.client_done = true;
+                    progress = true;
+                }
+                Received::Nothing => {}
+            }
+        }
+        progress |= self.advance(cx)?;
+        progress |= self.transport.send(&mut self.out)?;
+        if self.out.is_empty() && self.out.capacity() > KEEP_CAPACITY {
+            // Nor the buffer of a large or long-unread answer.
+            self.out = Vec::new();
+        }
+        if progress {
+            self.last_activity = Instant::now();
+        }
+        Ok(progress)
+    }
+
+    fn has_pending_out(&self) -> bool {
+        !self.out.is_empty() || self.transport.has_pending()
+    }
+
+    fn verdict(&self, draining: bool) -> Verdict {
+        let flushed = !self.has_pending_out();
+        match self.phase {
+            Phase::Finish if flushed => Verdict::Close,
+            Phase::Refuse {
+                linger_until: Some(until),
+            } if self.client_done || Instant::now() >= until => Verdict::Close,
+            // Shutting down: a connection between requests just closes.
+            Phase::Head { .. } if draining && flushed => Verdict::Close,
+            _ => Verdict::Keep,
+        }
+    }
+
+    /// A keep-alive connection between requests with nothing to deliver:
+    /// the first to go when the server is full.
+    pub fn is_idle(&self) -> bool {
+        self.served
+            && matches!(self.phase, Phase::Head { since: None })
+            && self.input.is_empty()
+            && !self.has_pending_out()
+    }
+
+    /// When this connection is cut off unless something moves.
+    pub fn deadline(&self, limits: &Limits) -> Instant {
+        let idle = self.last_activity + limits.idle_timeout;
+        let deadline = match self.phase {
+            Phase::Head { since: Some(start) } => start + limits.header_timeout,
+            Phase::Head { since: None } if !self.served => self.accepted + limits.header_timeout,
+            Phase::Head { since: None } => idle,
+            Phase::Body { since, .. } => since + limits.header_timeout + limits.body_timeout,
+            // A response may pause up to the idle timeout.
+            Phase::Relay(_) | Phase::Finish | Phase::Refuse { linger_until: None } => idle,
+            Phase::Refuse {
+                linger_until: Some(until),
+            } => return until,
+        };
+        match self.has_pending_out() {
+            true => deadline.max(idle),
+            false => deadline,
+        }
+    }
+
+    /// Last words and deregistration before the connection is dropped.
+    pub fn close(&mut self, registry: &Registry) {
+        self.transport.close();
+        self.transport.deregister(registry);
+        if let Phase::Relay(relay) = &mut self.phase {
+            let _ = registry.deregister(&mut relay.backend);
+        }
+    }
+}
+
+impl Relay {
+    /// Sends the request and reads the response into `out`, however much is
+    /// already waiting there. Returns (bytes moved, tiny_http has closed).
+    fn pump(&mut self, out: &mut Vec<u8>) -> io::Result<(bool, bool)> {
+        let mut moved = false;
+        while self.sent < self.request.len() {
+            match self.backend.write(&self.request[self.sent..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.sent += n;
+                    moved = true;
+                    if self.sent == self.request.len() {
+                        // Nothing more comes on this connection.
+                        let _ = self.backend.shutdown(Shutdown::Write);
+                        self.request = Vec::new();
+                        self.sent = 0;
+                        break;
+                    }
+                }
+                Err(e) if retry_later(&e) || e.kind() == io::ErrorKind::NotConnected => break,
+                // tiny_http answered early (a malformed request) and closed:
+                // its answer is still to be read.
+                Err(e) if is_closed(&e) => {
+                    self.request = Vec::new();
+                    self.sent = 0;
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            match self.backend.read(&mut chunk) {
+                Ok(0) => return Ok((true, true)),
+                Ok(n) => {
+                    out.extend_from_slice(&chunk[..n]);
+                    self.received += n;
+                    moved = true;
+                }
+                Err(e) if retry_later(&e) || e.kind() == io::ErrorKind::NotConnected => {
+                    return Ok((moved, false));
+                }
+                Err(e) if is_closed(&e) => return Ok((true, true)),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn is_closed(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+    )
+}

@@ -1,0 +1,224 @@
+//! tiny_http ⇄ our `Request`/`Reply` (layer: http, its top): who the client
+//! is (the front's peer header, then trusted proxies), the bounded body, the
+//! security headers every answer carries, and the access log line. It routes
+//! nothing and renders no pages: the server passes those in.
+
+use super::{MAX_BODY, Method, Reply, Request, split_target};
+use crate::error::{AppError, Kind};
+use std::io::Read;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+/// The header naming the client of a relayed request, always the first of its
+/// head (written and signed by the front's `PeerTag`).
+pub const PEER_HEADER: &str = "x-miauinv-peer";
+
+/// Who is behind a request that came through the front.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    pub addr: SocketAddr,
+    pub secure: bool,
+}
+
+/// Builds our `Request` and reads the body (at most 1 MiB). `peer` checks the
+/// value of the first header, the front's peer tag. Errors found here (an
+/// oversized body, a connection that bypassed the front) are answered without
+/// routing.
+pub fn read_request(
+    rq: &mut tiny_http::Request,
+    trusted_proxies: &[IpAddr],
+    peer: impl Fn(&str) -> Option<Peer>,
+) -> (Request, Option<AppError>) {
+    let (path, query) = split_target(rq.url());
+    // The front puts the real client first in every head; a header of that
+    // name anywhere else came from the client and is dropped.
+    let front_peer = rq
+        .headers()
+        .first()
+        .filter(|h| h.field.as_str().as_str().eq_ignore_ascii_case(PEER_HEADER))
+        .and_then(|h| peer(h.value.as_str()));
+    let headers: Vec<(String, String)> = rq
+        .headers()
+        .iter()
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_ascii_lowercase(),
+                h.value.as_str().to_string(),
+            )
+        })
+        .filter(|(name, _)| name != PEER_HEADER)
+        .collect();
+    let peer_ip = front_peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.addr.ip());
+    let mut req = Request {
+        method: Method::parse(rq.method().as_str()),
+        path,
+        query,
+        headers,
+        body: Vec::new(),
+        client: peer_ip,
+        secure: front_peer.is_some_and(|p| p.secure),
+    };
+    if front_peer.is_none() {
+        // Only the front listener may talk to the internal socket: whatever
+        // else does would skip every connection limit.
+        let refused = AppError::forbidden("not_via_listener", "Connect to MiauInv's public port.");
+        return (req, Some(refused));
+    }
+    resolve_client(trusted_proxies, &mut req, peer_ip);
+
+    let too_large = || {
+        AppError::new(
+            Kind::PayloadTooLarge,
+            "payload_too_large",
+            format!("The request body is larger than {MAX_BODY} bytes."),
+        )
+    };
+    if rq.body_length().is_some_and(|n| n > MAX_BODY) {
+        return (req, Some(too_large()));
+    }
+    let mut body = Vec::new();
+    if let Err(e) = rq
+        .as_reader()
+        .take(MAX_BODY as u64 + 1)
+        .read_to_end(&mut body)
+    {
+        let unreadable = AppError::bad_request(
+            "unreadable_body",
+            format!("The request body could not be read: {e}."),
+        );
+        return (req, Some(unreadable));
+    }
+    if body.len() > MAX_BODY {
+        return (req, Some(too_large()));
+    }
+    req.body = body;
+    (req, None)
+}
+
+/// Believes `X-Forwarded-For`/`X-Forwarded-Proto` only from configured proxies.
+pub fn resolve_client(trusted: &[IpAddr], req: &mut Request, peer: IpAddr) {
+    if !trusted.contains(&peer) {
+        return;
+    }
+    // Every X-Forwarded-For line is one list, in order: a proxy may append
+    // its own line after one the client sent. The right-most address that is
+    // not one of our proxies is the client; the client's own entries are to
+    // its left.
+    let client = req
+        .headers
+        .iter()
+        .filter(|(name, _)| name == "x-forwarded-for")
+        .flat_map(|(_, value)| value.split(','))
+        .rev()
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip));
+    if let Some(ip) = client {
+        req.client = ip;
+    }
+    if req
+        .header("x-forwarded-proto")
+        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+    {
+        req.secure = true;
+    }
+}
+
+/// Errors are JSON on the API and `/healthz`, and an HTML page (from `page`)
+/// everywhere else.
+pub fn render_error(
+    req: &Request,
+    err: &AppError,
+    page: impl FnOnce(&Request, &AppError) -> Reply,
+) -> Reply {
+    if req.is_api() || req.path == "/healthz" {
+        Reply::error_json(err)
+    } else {
+        page(req, err)
+    }
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Security headers on every response; no caching of API answers or pages.
+pub fn decorate(mut reply: Reply, req: &Request) -> Reply {
+    let static_asset = req.path.starts_with("/assets/");
+    if !static_asset && !reply.has_header("Cache-Control") {
+        reply = reply.header("Cache-Control", "no-store");
+    }
+    reply = reply
+        .header("Content-Security-Policy", CSP)
+        .header("X-Content-Type-Options", "nosniff")
+        .header("X-Frame-Options", "DENY")
+        .header("Referrer-Policy", "same-origin");
+    if req.secure {
+        reply = reply.header("Strict-Transport-Security", "max-age=31536000");
+    }
+    reply
+}
+
+/// The tiny_http response for `reply`. It names us `MiauInv`: tiny_http would
+/// otherwise add `Server: tiny-http (Rust)`, which tells scanners what to try.
+pub fn to_tiny(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+    response.add_header(
+        tiny_http::Header::from_bytes(&b"Server"[..], &b"MiauInv"[..]).expect("a valid header"),
+    );
+    for (name, value) in reply.headers {
+        if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(h);
+        }
+    }
+    response
+}
+
+/// Decorates and sends `reply`, then writes the access log line.
+pub fn respond(rq: tiny_http::Request, req: &Request, reply: Reply, started: Instant) {
+    let reply = decorate(reply, req);
+    let status = reply.status;
+    let _ = rq.respond(to_tiny(reply));
+    // Formatted first and written at once: stderr is unbuffered, and
+    // `eprintln!` makes one write(2) per formatted piece (17 for this line)
+    // while holding the lock every worker shares.
+    let line = format!(
+        "{} {} {} {:.1}ms {}\n",
+        req.method.as_str(),
+        req.path,
+        status,
+        started.elapsed().as_secs_f64() * 1000.0,
+        req.client
+    );
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(headers: &[(&str, &str)]) -> Request {
+        Request {
+            method: Method::Get,
+            path: "/".into(),
+            query: Default::default(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: Vec::new(),
+            client: IpAddr::from([127, 0, 0, 2]),
+            secure: false,
+        }
+    }
+
+    #[test]
+    fn every_forwarded_for_line_is_one_list_read_from_the_right() {
+        let proxy = IpAddr::from([127, 0, 0, 2]);
+        // The client sent its own line first; the proxy appended the real one.
+        let mut req = request(&[
+            ("x-forwarded-for", "198.51.100.66"),
+            ("x-forwarded-for", "198.51.100.7, 127.0.0.2"),
+        ]);
+        resolve_client(&[proxy], &mut req, proxy);
+        assert_eq!(req.client, IpAddr::from([198, 51, 100, 7]));
+    }
+}
