@@ -152,9 +152,6 @@ fn screenshots_of_every_page() {
     let server = TestServer::start_with_passkeys();
     let api = Client::signed_up(&server, "mia");
     seed(&api);
-    // The front stalls some browser connections while another client keeps an
-    // idle keep-alive connection open; the seeding client is done here.
-    drop(api);
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "screenshots");
 

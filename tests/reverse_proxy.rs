@@ -154,7 +154,10 @@ impl Browser {
     /// One request from `from` on its own connection, as a browser on this
     /// origin sends it (`Host` and `Origin` with the port).
     fn send(&self, from: [u8; 4], method: &str, path: &str, headers: &str, body: &Value) -> Answer {
-        let tcp = connect_from(Ipv4Addr::from(from), SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)));
+        let tcp = connect_from(
+            Ipv4Addr::from(from),
+            SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)),
+        );
         tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let name = ServerName::try_from("localhost").unwrap();
         let conn = rustls::ClientConnection::new(self.tls.clone(), name).unwrap();
