@@ -10,7 +10,7 @@ use common::raw::connect_from;
 use common::{PASSWORD, TestServer};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 struct Answer {
