@@ -153,6 +153,11 @@ fn a_picker_finds_an_item_from_three_letters_and_a_move_is_done_by_keyboard_alon
     page.press("Tab");
     assert_eq!(page.focused(), "move-from");
     page.type_keys("She");
+    assert_eq!(
+        suggestions(&page, "#move-from"),
+        ["Shelf A60 of Resistor 10k here"],
+        "with the item chosen, From suggests where it is"
+    );
     choose_with_keys(&page, "#move-from", "Shelf A");
     page.press("Tab");
     assert_eq!(page.focused(), "move-to");

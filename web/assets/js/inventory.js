@@ -6,7 +6,7 @@
 // item, location and project fields are type-to-search pickers.
 import { api } from './api.js';
 import { $, $$, el, fmt, int, onSubmit, toast, when, describeMovement, confirmAction } from './ui.js';
-import { attachPickers, requireChoices } from './picker.js';
+import { attachPickers, requireChoices, searchKind } from './picker.js';
 import { pagedTable } from './paged.js';
 
 /** How many location chips a row shows before "+N more". */
@@ -18,7 +18,24 @@ const forms = {
   move: $('#move-form'),
   allocate: $('#allocate-form'),
 };
-const pickers = Object.fromEntries(Object.entries(forms).map(([kind, form]) => [kind, attachPickers(form)]));
+const anyLocation = searchKind('location');
+
+/** A move starts where the item is: with an item chosen, "From" suggests
+ *  only the locations holding it, with how many are there. */
+async function whereTheItemIs(q) {
+  const item = pickers.move.item_id.chosen;
+  if (!item) return anyLocation(q);
+  const params = new URLSearchParams({ item_id: String(item.id), sort: 'location_name', order: 'asc', limit: '8' });
+  if (q) params.set('q', q);
+  const rows = await api.get(`/api/stock?${params}`);
+  return rows.map((s) => ({ id: s.location_id, name: s.location_name, detail: `${fmt(s.quantity)} of ${item.name} here` }));
+}
+
+const pickers = {
+  stock: attachPickers(forms.stock),
+  move: attachPickers(forms.move, { from_location_id: whereTheItemIs }),
+  allocate: attachPickers(forms.allocate),
+};
 const detail = $('#item-detail');
 let reload = async () => {};
 

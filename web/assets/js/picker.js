@@ -205,12 +205,16 @@ export function attachPicker(root, search = searchKind(root.dataset.picker)) {
   return picker;
 }
 
-/** Attaches every picker inside `scope`; returns them by their hidden field's name. */
-export function attachPickers(scope = document) {
+/**
+ * Attaches every picker inside `scope`; returns them by their hidden field's
+ * name. `searches` may give a field its own search function (by that name).
+ */
+export function attachPickers(scope = document, searches = {}) {
   const byName = {};
   for (const root of scope.querySelectorAll('[data-picker]')) {
-    const picker = attachPicker(root);
-    byName[root.querySelector('input[type=hidden]').name] = picker;
+    const name = root.querySelector('input[type=hidden]').name;
+    const picker = searches[name] ? attachPicker(root, searches[name]) : attachPicker(root);
+    byName[name] = picker;
   }
   return byName;
 }
