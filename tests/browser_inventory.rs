@@ -209,6 +209,8 @@ fn quick_find_with_slash_jumps_to_a_location_page() {
     page.type_keys("/");
     assert_eq!(page.focused(), "filter-q");
     assert_eq!(page.js("document.querySelector('#filter-q').value"), "/");
+    // (The items list keeps its search in the URL as well.)
+    page.wait_for("the search in the URL", "location.search === '?q=%2F'");
 
     // Anywhere else it goes to quick-find.
     page.js("document.activeElement.blur()");
