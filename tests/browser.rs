@@ -76,11 +76,11 @@ fn main_journey_from_registration_to_logout() {
 
     // Stock it, create a project, allocate.
     page.goto("/inventory");
-    page.choose("#stock-item", "M3 screw <b>")
-        .choose("#stock-location", "Shelf A");
+    page.pick("#stock-item", "M3 screw <b>")
+        .pick("#stock-location", "Shelf A");
     set_number(&page, "#stock-quantity", 6);
     page.click("#stock-form button[type=submit]");
-    page.wait_text("#matrix", "Shelf A");
+    page.wait_text("[data-rows] .loc-chips", "Shelf A×6");
     page.goto("/projects");
     page.click("#new-button")
         .fill("#project-name", "Robot arm")
@@ -88,11 +88,14 @@ fn main_journey_from_registration_to_logout() {
     page.click("#edit-form button[type=submit]");
     page.wait_text("[data-rows]", "Robot arm");
     page.goto("/inventory");
-    page.choose("#allocate-item", "M3 screw <b>")
-        .choose("#allocate-project", "Robot arm");
+    page.pick("#allocate-item", "M3 screw <b>")
+        .pick("#allocate-project", "Robot arm");
     set_number(&page, "#allocate-quantity", 4);
     page.click("#allocate-form button[type=submit]");
-    page.wait_text("#alloc-table", "Robot arm");
+    page.wait_for(
+        "the row counts the allocation",
+        "document.querySelector('[data-rows] tr td:nth-child(4)')?.textContent === '4'",
+    );
 
     // The dashboard counts all of it.
     page.goto("/dashboard");
@@ -108,8 +111,8 @@ fn main_journey_from_registration_to_logout() {
 
     // Allocating more than is left shows the API's sentence next to the form.
     page.goto("/inventory");
-    page.choose("#allocate-item", "M3 screw <b>")
-        .choose("#allocate-project", "Robot arm");
+    page.pick("#allocate-item", "M3 screw <b>")
+        .pick("#allocate-project", "Robot arm");
     set_number(&page, "#allocate-quantity", 50);
     page.click("#allocate-form button[type=submit]");
     page.wait_visible("#allocate-form [data-error]");
@@ -117,21 +120,27 @@ fn main_journey_from_registration_to_logout() {
     assert!(message.contains("left to allocate"), "{message}");
     assert!(page.text("#stock-form [data-error]").is_empty());
 
-    // Move 2 from the shelf to the van.
-    page.choose("#move-item", "M3 screw <b>")
-        .choose("#move-from", "Shelf A")
-        .choose("#move-to", "Van");
+    // Move 2 from the shelf to the van, starting from the row's quick action.
+    page.click("[data-rows] button[aria-label^='Move']");
+    assert_eq!(
+        page.js("document.querySelector('#move-item').value"),
+        "M3 screw <b>"
+    );
+    assert_eq!(
+        page.js("document.querySelector('#move-from').value"),
+        "Shelf A"
+    );
+    assert_eq!(page.focused(), "move-to");
+    page.pick("#move-to", "Van");
     set_number(&page, "#move-quantity", 2);
     page.fill("#move-note", "for the site visit");
     page.click("#move-form button[type=submit]");
-    page.wait_text("#matrix thead", "Van");
-    page.wait_for(
-        "the van holds 2",
-        "[...document.querySelectorAll('#matrix tbody td')].some(td => td.textContent === '2')",
-    );
+    page.wait_text("[data-rows] .loc-chips", "Van×2");
+    page.wait_text("[data-rows] .loc-chips", "Shelf A×4");
 
-    // The item's detail shows where it is and what happened.
-    page.click("#matrix tbody th a");
+    // The item's own page shows where it is and what happened.
+    page.click("[data-rows] th a");
+    page.wait_path("/inventory");
     page.wait_visible("#item-detail");
     page.wait_text("[data-detail=locations]", "Van");
     page.wait_text("[data-detail=allocations]", "Robot arm");

@@ -177,10 +177,14 @@ fn screenshots_of_every_page() {
     shoot(&page, "dashboard");
     page.goto("/inventory");
     page.wait_for(
-        "matrix",
-        "document.querySelectorAll('#matrix tbody tr').length > 0",
+        "item rows",
+        "document.querySelectorAll('[data-rows] .loc-chip').length > 0",
     );
     shoot(&page, "inventory");
+    page.fill("#move-item", "pi");
+    page.wait_visible("#move-item-list .picker-option");
+    page.js("document.querySelector('#move').scrollIntoView()");
+    shoot(&page, "inventory-picker");
     page.goto("/inventory?item=3");
     page.wait_visible("#item-detail");
     page.wait_for(
@@ -188,8 +192,8 @@ fn screenshots_of_every_page() {
         "document.querySelectorAll('[data-detail=history] li').length > 1",
     );
     shoot(&page, "inventory-item");
-    page.choose("#allocate-item", "24 V power supply")
-        .choose("#allocate-project", "Robot arm v2");
+    page.pick("#allocate-item", "24 V power supply")
+        .pick("#allocate-project", "Robot arm v2");
     page.fill("#allocate-quantity", "5");
     page.click("#allocate-form button[type=submit]");
     page.wait_visible("#allocate-form [data-error]");
@@ -209,17 +213,25 @@ fn screenshots_of_every_page() {
         "locations",
         "document.querySelectorAll('[data-rows] tr').length > 0",
     );
-    page.click("[data-rows] tr:first-child .row-actions button");
-    page.wait_visible(".detail-row li");
     shoot(&page, "locations");
+    page.click("[data-rows] tr:first-child a");
+    page.wait_path("/locations");
+    page.wait_visible("[data-rows] tr");
+    shoot(&page, "location");
     page.goto("/projects");
     page.wait_for(
         "projects",
         "document.querySelectorAll('[data-rows] tr').length > 0",
     );
-    page.click("[data-rows] tr:first-child .row-actions button");
-    page.wait_visible(".detail-row li");
     shoot(&page, "projects");
+    page.click("[data-rows] tr:first-child a");
+    page.wait_path("/projects");
+    page.wait_visible("[data-rows] tr");
+    shoot(&page, "project");
+    page.press("/");
+    page.type_keys("Sh");
+    page.wait_visible("#quickfind-list .picker-option");
+    shoot(&page, "quick-find");
     page.goto("/profile/");
     shoot(&page, "profile");
     page.goto("/profile/settings");

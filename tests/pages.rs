@@ -103,6 +103,69 @@ fn the_dashboard_arrives_with_its_numbers_and_escapes_names() {
 }
 
 #[test]
+fn items_locations_and_projects_have_pages_of_their_own() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let id = |r: common::Resp| r.json()["id"].as_i64().expect("an id");
+    let item = id(c.post(
+        "/api/item",
+        serde_json::json!({"name": "<b>Fuse</b>", "category": "Electrical", "total_quantity": 4}),
+    ));
+    let shelf = id(c.post("/api/location", serde_json::json!({"name": "Shelf <A>"})));
+    let robot = id(c.post(
+        "/api/project",
+        serde_json::json!({"name": "Robot", "description": "Six axes"}),
+    ));
+    let plain = id(c.post("/api/item", serde_json::json!({"name": "Plain"})));
+    for (path, shows) in [
+        (format!("/inventory?item={item}"), "&lt;b&gt;Fuse"),
+        (format!("/inventory?item={plain}"), "Plain"),
+        (format!("/locations?id={shelf}"), "Shelf &lt;A&gt;"),
+        (format!("/projects?id={robot}"), "Six axes"),
+    ] {
+        let r = c.get(&path);
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        assert!(r.text.contains(shows), "{path} shows {shows}");
+        assert!(
+            !r.text.contains("<b>Fuse"),
+            "{path}: names are text, not markup"
+        );
+        assert!(r.text.contains("class=\"breadcrumb\""), "{path} leads back");
+        assert!(!r.text.contains(" style="), "{path} has an inline style");
+        assert!(!r.text.contains("<select id=\"stock-item\""), "{path}");
+    }
+    for missing in [
+        "/inventory?item=999",
+        "/locations?id=999",
+        "/projects?id=999",
+    ] {
+        assert_eq!(c.get(missing).status, 404, "{missing}");
+    }
+    assert_eq!(c.get("/locations?id=abc").status, 400);
+}
+
+#[test]
+fn no_page_lists_every_row_in_a_select() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    for page in PAGES {
+        let html = c.get(page).text;
+        for kind in ["items", "locations", "projects"] {
+            assert!(
+                !html.contains(&format!("data-options=\"{kind}\"")),
+                "{page} fills a select with every {kind}"
+            );
+        }
+    }
+    let inventory = c.get("/inventory").text;
+    assert!(inventory.contains("role=\"combobox\""));
+    assert!(
+        !inventory.contains("id=\"matrix\""),
+        "the item × location matrix is gone"
+    );
+}
+
+#[test]
 fn profile_pages_tell_the_truth_about_the_account() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");

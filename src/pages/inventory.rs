@@ -1,10 +1,14 @@
-//! The inventory pages: dashboard, inventory (where everything is), items,
-//! locations and projects. Lists are filled and changed by each page's script
-//! through the JSON API, so search, sort and paging behave the same everywhere.
+//! The inventory pages: dashboard, inventory (one page of items at a time, and
+//! one item's own page at `/inventory?item=N`), items, locations and projects
+//! (each list, and one location's or project's own page at `?id=N`). Lists and
+//! contents are filled and paged by each page's script through the JSON API, so
+//! search, sort and paging behave the same everywhere; the handlers here render
+//! only the frame and the name of the one thing a page is about (404 when it
+//! does not exist).
 
 use super::page;
 use crate::ctx::Ctx;
-use crate::db;
+use crate::db::{self, locations::Location, named, projects::Project};
 use crate::error::AppResult;
 use crate::http::Reply;
 use minijinja::{Value, context};
@@ -20,18 +24,42 @@ pub fn dashboard(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     )
 }
 
+/// `/inventory`: the paged item list; `/inventory?item=N`: that item's page.
 pub fn inventory(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    page(ctx, "inventory.html", context! {})
+    match ctx.req.opt_id_param("item")? {
+        None => page(ctx, "inventory.html", context! {}),
+        Some(id) => {
+            let item = db::read(ctx.conn, |tx| db::items::get(tx, id))?;
+            let item = Value::from(minijinja::value::Serde(&item));
+            page(ctx, "item.html", context! { item })
+        }
+    }
 }
 
 pub fn items(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     page(ctx, "items.html", context! {})
 }
 
+/// `/locations`: the list; `/locations?id=N`: one location and its contents.
 pub fn locations(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    page(ctx, "locations.html", context! {})
+    match ctx.req.opt_id_param("id")? {
+        None => page(ctx, "locations.html", context! {}),
+        Some(id) => {
+            let place = db::read(ctx.conn, |tx| named::get::<Location>(tx, id))?;
+            let place = Value::from(minijinja::value::Serde(&place));
+            page(ctx, "place.html", context! { place, kind => "location" })
+        }
+    }
 }
 
+/// `/projects`: the list; `/projects?id=N`: one project and its allocations.
 pub fn projects(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    page(ctx, "projects.html", context! {})
+    match ctx.req.opt_id_param("id")? {
+        None => page(ctx, "projects.html", context! {}),
+        Some(id) => {
+            let place = db::read(ctx.conn, |tx| named::get::<Project>(tx, id))?;
+            let place = Value::from(minijinja::value::Serde(&place));
+            page(ctx, "place.html", context! { place, kind => "project" })
+        }
+    }
 }

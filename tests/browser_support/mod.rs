@@ -260,6 +260,41 @@ impl Page {
         )
     }
 
+    /// Chooses `name` in a type-to-search picker: types it into the combobox,
+    /// waits for the suggestion with exactly that name and clicks it.
+    pub fn pick(&self, selector: &str, name: &str) -> &Self {
+        self.fill(selector, name);
+        let (sel, n) = (json!(selector), json!(name));
+        self.wait_for(
+            &format!("pick {name:?} in {selector}"),
+            &format!(
+                "(() => {{ const input = document.querySelector({sel}); \
+                 const list = document.getElementById(input.getAttribute('aria-controls')); \
+                 if (list.hidden) return false; \
+                 const o = [...list.querySelectorAll('[role=option]')] \
+                   .find(o => o.querySelector('.picker-name')?.textContent === {n}); \
+                 if (!o) return false; o.click(); \
+                 return input.closest('[data-picker]').querySelector('input[type=hidden]').value !== ''; }})()"
+            ),
+        )
+    }
+
+    /// Types text with key events into whatever has the focus, as a keyboard would.
+    pub fn type_keys(&self, text: &str) -> &Self {
+        if let Err(e) = self.tab.type_str(text) {
+            self.fail(&format!("type {text:?}"), e);
+        }
+        self
+    }
+
+    /// The id of the focused element ("" when none has one).
+    pub fn focused(&self) -> String {
+        self.js("document.activeElement?.id || ''")
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// Activates a button or link (as a click or Enter on it would).
     pub fn click(&self, selector: &str) -> &Self {
         self.act(

@@ -1,32 +1,43 @@
-// The inventory page: where every item is (item × location), putting stock
-// into a location, moving it, allocating to and releasing from projects, and
-// one item's detail with its movement history (`/inventory?item=ID`).
+// The inventory pages. `/inventory`: one page of items at a time (searchable,
+// sortable, its place kept in the URL), each with where it is as chips and
+// quick actions that open the forms with the item chosen. `/inventory?item=N`:
+// that item's own page with its figures, locations, allocations and paged
+// history. Both carry the forms to put into stock, move and allocate, whose
+// item, location and project fields are type-to-search pickers.
 import { api } from './api.js';
-import { $, $$, el, fmt, int, onSubmit, toast, fillSelect, when, describeMovement, confirmAction } from './ui.js';
+import { $, $$, el, fmt, int, onSubmit, toast, when, describeMovement, confirmAction } from './ui.js';
+import { attachPickers, requireChoices, searchKind } from './picker.js';
+import { pagedTable } from './paged.js';
 
-// Lists without a limit return every row; this page shows all of them at once.
-const ALL = 'sort=name&order=asc';
-const data = { items: [], locations: [], projects: [], stock: [], associations: [] };
+/** How many location chips a row shows before "+N more". */
+const CHIPS = 4;
+const HISTORY_PAGE = 20;
 
-async function loadAll() {
-  const [items, locations, projects, stock, associations] = await Promise.all([
-    api.get(`/api/item?${ALL}`),
-    api.get(`/api/location?${ALL}`),
-    api.get(`/api/project?${ALL}`),
-    api.get('/api/stock?sort=location_name'),
-    api.get('/api/association?sort=project_name'),
-  ]);
-  Object.assign(data, { items, locations, projects, stock, associations });
-  for (const select of $$('select[data-options]')) {
-    const kind = select.dataset.options;
-    const placeholder = { items: 'Choose an item…', locations: 'Choose a location…', projects: 'Choose a project…' }[kind];
-    fillSelect(select, data[kind], placeholder);
-  }
-  renderMatrix();
-  renderAllocations();
-  const itemId = Number(new URLSearchParams(location.search).get('item'));
-  if (itemId) await showItem(itemId);
+const forms = {
+  stock: $('#stock-form'),
+  move: $('#move-form'),
+  allocate: $('#allocate-form'),
+};
+const anyLocation = searchKind('location');
+
+/** A move starts where the item is: with an item chosen, "From" suggests
+ *  only the locations holding it, with how many are there. */
+async function whereTheItemIs(q) {
+  const item = pickers.move.item_id.chosen;
+  if (!item) return anyLocation(q);
+  const params = new URLSearchParams({ item_id: String(item.id), sort: 'location_name', order: 'asc', limit: '8' });
+  if (q) params.set('q', q);
+  const rows = await api.get(`/api/stock?${params}`);
+  return rows.map((s) => ({ id: s.location_id, name: s.location_name, detail: `${fmt(s.quantity)} of ${item.name} here` }));
 }
+
+const pickers = {
+  stock: attachPickers(forms.stock),
+  move: attachPickers(forms.move, { from_location_id: whereTheItemIs }),
+  allocate: attachPickers(forms.allocate),
+};
+const detail = $('#item-detail');
+let reload = async () => {};
 
 function availability(item) {
   const cls = item.available_quantity < 0 ? 'badge badge-danger'
@@ -34,47 +45,108 @@ function availability(item) {
   return el('span', { class: cls }, fmt(item.available_quantity));
 }
 
-function renderMatrix() {
-  const table = $('#matrix');
-  const needle = $('#matrix-filter').value.trim().toLowerCase();
-  const used = data.locations.filter((l) => data.stock.some((s) => s.location_id === l.id));
-  const items = data.items.filter((i) => !needle || i.name.toLowerCase().includes(needle));
-  $('#matrix-empty').hidden = data.stock.length > 0;
-  table.hidden = data.stock.length === 0;
-  table.tHead.replaceChildren(el('tr', {},
-    el('th', { scope: 'col' }, 'Item'),
-    used.map((l) => el('th', { scope: 'col', class: 'num' }, l.name)),
-    el('th', { scope: 'col', class: 'num' }, 'Stocked'),
-    el('th', { scope: 'col', class: 'num' }, 'Allocated'),
-    el('th', { scope: 'col', class: 'num' }, 'Available')));
-  table.tBodies[0].replaceChildren(...items.map((item) => el('tr', {},
-    el('th', { scope: 'row' }, el('a', { href: `?item=${item.id}`, onclick: (e) => { e.preventDefault(); openItem(item.id); } }, item.name)),
-    used.map((l) => {
-      const row = data.stock.find((s) => s.item_id === item.id && s.location_id === l.id);
-      return el('td', { class: row ? 'num' : 'num muted' }, row ? fmt(row.quantity) : '·');
-    }),
-    el('td', { class: 'num' }, fmt(item.stocked_quantity)),
-    el('td', { class: 'num' }, fmt(item.allocated_quantity)),
-    el('td', { class: 'num' }, availability(item)))));
+const itemHref = (id) => `/inventory?item=${id}`;
+const locationHref = (id) => `/locations?id=${id}`;
+
+/** Where an item is: "Shelf A ×6", "Van ×4", … as links to the locations. */
+function locationChips(item) {
+  const places = item.locations || [];
+  if (places.length === 0) return el('span', { class: 'muted small' }, 'Not in any location');
+  const shown = places.slice(0, CHIPS).map((p) => el('a', { class: 'loc-chip', href: locationHref(p.location_id) },
+    el('span', {}, p.location_name), el('b', {}, `×${fmt(p.quantity)}`)));
+  if (places.length > CHIPS) {
+    shown.push(el('a', { class: 'loc-chip more', href: itemHref(item.id) }, `+${places.length - CHIPS} more`));
+  }
+  return el('span', { class: 'loc-chips' }, shown);
 }
 
-function renderAllocations() {
-  const body = $('#alloc-table tbody');
-  $('#alloc-empty').hidden = data.associations.length > 0;
-  $('#alloc-table').hidden = data.associations.length === 0;
-  body.replaceChildren(...data.associations.map((a) => {
-    const input = el('input', {
-      type: 'number', min: '1', step: '1', value: a.quantity, class: 'qty-input', inputmode: 'numeric',
-      'aria-label': `Quantity of ${a.item_name} for ${a.project_name}`,
-    });
-    return el('tr', {},
-      el('td', {}, a.project_name),
-      el('td', {}, el('a', { href: `?item=${a.item_id}`, onclick: (e) => { e.preventDefault(); openItem(a.item_id); } }, a.item_name)),
-      el('td', { class: 'num' }, input),
-      el('td', { class: 'row-actions' },
-        el('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => changeAllocation(a, input) }, 'Update'),
-        el('button', { type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => release(a) }, 'Release')));
-  }));
+/**
+ * Opens a form with the item chosen and moves on to its next field. A move
+ * starts from where the item has most units.
+ */
+function quick(kind, item) {
+  pickers[kind].item_id.set(item);
+  const next = { stock: 'location_id', move: 'to_location_id', allocate: 'project_id' }[kind];
+  if (kind === 'move' && item.locations?.length) {
+    const most = item.locations[0];
+    pickers.move.from_location_id.set({ id: most.location_id, name: most.location_name });
+  }
+  forms[kind].closest('section').scrollIntoView({ block: 'start', behavior: 'smooth' });
+  pickers[kind][next].input.focus({ preventScroll: true });
+}
+
+function itemRow(item) {
+  const action = (kind, label, text) => el('button', {
+    type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `${label} ${item.name}`, onclick: () => quick(kind, item),
+  }, text);
+  return el('tr', { dataset: { id: item.id } },
+    el('th', { scope: 'row' },
+      el('a', { href: itemHref(item.id), class: 'strong' }, item.name),
+      item.category ? el('span', { class: 'row-sub' }, item.category) : null),
+    el('td', {}, locationChips(item)),
+    el('td', { class: 'num hide-phone' }, fmt(item.stocked_quantity)),
+    el('td', { class: 'num hide-phone' }, fmt(item.allocated_quantity)),
+    el('td', { class: 'num' }, availability(item)),
+    el('td', { class: 'row-actions' },
+      action('stock', 'Put into stock:', 'Stock'),
+      action('move', 'Move', 'Move'),
+      action('allocate', 'Allocate', 'Allocate')));
+}
+
+function startList() {
+  const table = pagedTable({
+    root: $('#item-list'),
+    defaults: { sort: 'name', order: 'asc', limit: 50 },
+    fetchPage: (params) => api.list(`/api/item?locations=true&${params}`),
+    renderRow: itemRow,
+  });
+  reload = table.reload;
+}
+
+// ── one item's page ────────────────────────────────────────────────────────
+
+const itemId = detail ? Number(detail.dataset.itemId) : null;
+let historyPage = 0;
+/** This page's item as last loaded (figures and locations). */
+let thisItem = null;
+
+async function loadItem() {
+  const field = (name) => $(`[data-detail="${name}"]`, detail);
+  const [item, allocations] = await Promise.all([
+    api.get(`/api/item?id=${itemId}&locations=true`),
+    api.list(`/api/association?item_id=${itemId}&sort=project_name&limit=200`),
+  ]);
+  field('numbers').replaceChildren(...[
+    ['Total', item.total_quantity], ['Stocked', item.stocked_quantity], ['Unstocked', item.unstocked_quantity],
+    ['Allocated', item.allocated_quantity], ['Available', item.available_quantity],
+  ].map(([label, n]) => el('span', { class: 'chip' }, el('span', { class: 'chip-label' }, label), fmt(n))));
+  const places = item.locations || [];
+  thisItem = item;
+  field('locations').replaceChildren(...(places.length ? places.map((p) => el('li', {},
+    el('a', { href: locationHref(p.location_id) }, p.location_name),
+    el('span', { class: 'qty' }, `× ${fmt(p.quantity)}`)))
+    : [el('li', { class: 'muted' }, 'Not in any location.')]));
+  const list = allocations.data || [];
+  const more = (allocations.total ?? list.length) - list.length;
+  field('allocations').replaceChildren(...(list.length ? list.map(allocationRow)
+    : [el('li', { class: 'muted' }, 'Not allocated to any project.')]),
+  ...(more > 0 ? [el('li', { class: 'muted' }, `and ${fmt(more)} more`)] : []));
+  for (const kind of Object.keys(pickers)) {
+    if (!pickers[kind].item_id.chosen) pickers[kind].item_id.set(item);
+  }
+  return item;
+}
+
+function allocationRow(a) {
+  const input = el('input', {
+    type: 'number', min: '1', step: '1', value: a.quantity, class: 'qty-input', inputmode: 'numeric',
+    'aria-label': `Quantity of ${a.item_name} for ${a.project_name}`,
+  });
+  return el('li', {},
+    el('a', { href: `/projects?id=${a.project_id}` }, a.project_name),
+    el('span', { class: 'qty' }, input),
+    el('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => changeAllocation(a, input) }, 'Update'),
+    el('button', { type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => release(a) }, 'Release'));
 }
 
 function allocError(err) {
@@ -87,8 +159,8 @@ async function changeAllocation(a, input) {
   allocError(null);
   try {
     await api.put(`/api/association?id=${a.id}`, { quantity: int(input.value) });
-    toast(`${a.item_name} for ${a.project_name}: ${input.value}.`);
-    await loadAll();
+    toast(`Allocation of ${a.item_name} to ${a.project_name} changed.`);
+    await reload();
   } catch (err) {
     allocError(err);
   }
@@ -100,82 +172,81 @@ async function release(a) {
   try {
     await api.del(`/api/association?id=${a.id}`);
     toast(`Released ${a.item_name} from ${a.project_name}.`);
-    await loadAll();
+    await reload();
   } catch (err) {
     allocError(err);
   }
 }
 
-function openItem(id) {
-  history.pushState(null, '', `?item=${id}`);
-  showItem(id);
-}
-
-async function showItem(id) {
-  const panel = $('#item-detail');
-  const [item, history] = await Promise.all([
-    api.get(`/api/item?id=${id}`),
-    api.get(`/api/item/history?id=${id}`),
-  ]);
-  const field = (name) => $(`[data-detail="${name}"]`, panel);
-  field('name').textContent = item.name;
-  field('category').textContent = item.category || 'Item';
-  field('description').textContent = item.description || '';
-  field('description').hidden = !item.description;
-  field('numbers').replaceChildren(...[
-    ['Total', item.total_quantity], ['Stocked', item.stocked_quantity], ['Unstocked', item.unstocked_quantity],
-    ['Allocated', item.allocated_quantity], ['Available', item.available_quantity],
-  ].map(([label, n]) => el('span', { class: 'chip' }, el('span', { class: 'chip-label' }, label), fmt(n))));
-  const stock = data.stock.filter((s) => s.item_id === id);
-  field('locations').replaceChildren(...(stock.length ? stock.map((s) => el('li', {}, s.location_name, el('span', { class: 'qty' }, `× ${fmt(s.quantity)}`)))
-    : [el('li', { class: 'muted' }, 'Not in any location.')]));
-  const allocations = data.associations.filter((a) => a.item_id === id);
-  field('allocations').replaceChildren(...(allocations.length ? allocations.map((a) => el('li', {}, a.project_name, el('span', { class: 'qty' }, `× ${fmt(a.quantity)}`)))
-    : [el('li', { class: 'muted' }, 'Not allocated to any project.')]));
-  field('history').replaceChildren(...(history.length ? history.map((m) => el('li', { class: `move move-${m.kind}` },
+async function loadHistory() {
+  const result = await api.list(`/api/item/history?id=${itemId}&limit=${HISTORY_PAGE}&offset=${historyPage * HISTORY_PAGE}`);
+  const moves = result.data || [];
+  const total = result.total ?? moves.length;
+  $('[data-detail="history"]', detail).replaceChildren(...(moves.length ? moves.map((m) => el('li', { class: `move move-${m.kind}` },
     el('span', { class: 'move-text' }, describeMovement(m, false)),
     m.note ? el('span', { class: 'move-note' }, m.note) : null,
     el('span', { class: 'move-meta' }, m.username ? `${m.username} · ` : '', when(m.created_at))))
     : [el('li', { class: 'muted' }, 'Nothing has happened to this item yet.')]));
-  for (const select of $$('select[name=item_id]')) select.value = String(id);
-  panel.hidden = false;
-  panel.scrollIntoView({ block: 'start' });
-  $('#detail-title').setAttribute('tabindex', '-1');
-  $('#detail-title').focus({ preventScroll: true });
+  const first = historyPage * HISTORY_PAGE;
+  $('#history-pager').hidden = total <= HISTORY_PAGE;
+  $('#history-info').textContent = total ? `${fmt(first + 1)}–${fmt(first + moves.length)} of ${fmt(total)}` : '';
+  $('#history-prev').disabled = historyPage === 0;
+  $('#history-next').disabled = first + moves.length >= total;
 }
 
-$('#detail-close').addEventListener('click', () => {
-  $('#item-detail').hidden = true;
-  history.pushState(null, '', location.pathname);
-});
-window.addEventListener('popstate', () => {
-  const id = Number(new URLSearchParams(location.search).get('item'));
-  if (id) showItem(id); else $('#item-detail').hidden = true;
-});
-$('#matrix-filter').addEventListener('input', renderMatrix);
+function startItem() {
+  reload = () => Promise.all([loadItem(), loadHistory()]);
+  $('#history-prev').addEventListener('click', () => { historyPage = Math.max(0, historyPage - 1); loadHistory(); });
+  $('#history-next').addEventListener('click', () => { historyPage += 1; loadHistory(); });
+  for (const link of $$('[data-quick]', detail)) {
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      if (thisItem) quick(link.dataset.quick, thisItem);
+    });
+  }
+  // A location's page links here with ?from=ID#move: the move starts there.
+  reload().then(([item]) => {
+    const from = Number(new URLSearchParams(location.search).get('from'));
+    const place = from && (item.locations || []).find((p) => p.location_id === from);
+    if (place) pickers.move.from_location_id.set({ id: place.location_id, name: place.location_name });
+  }).catch((err) => allocError(err));
+}
 
-async function afterChange(form, message) {
-  form.reset();
+// ── the forms ──────────────────────────────────────────────────────────────
+
+// On an item's page the forms stay on that item.
+async function afterChange(kind, message) {
+  const keep = itemId ? pickers[kind].item_id.chosen : null;
+  forms[kind].reset();
+  if (keep) pickers[kind].item_id.set(keep);
   toast(message);
-  await loadAll();
+  await reload();
 }
 
 const note = (d) => String(d.get('note') || '').trim() || undefined;
 
-onSubmit($('#stock-form'), async (d) => {
-  const itemId = int(d.get('item_id'));
-  const locationId = int(d.get('location_id'));
+/** The one row of `path` for this item and place, if there is one. */
+async function existing(path, itemKey, placeKey, itemIdValue, placeId) {
+  const rows = await api.get(`${path}?${itemKey}=${itemIdValue}&${placeKey}=${placeId}&limit=1`);
+  return rows[0] || null;
+}
+
+onSubmit(forms.stock, async (d) => {
+  requireChoices(forms.stock);
+  const item = int(d.get('item_id'));
+  const place = int(d.get('location_id'));
   const quantity = int(d.get('quantity'));
-  const existing = data.stock.find((s) => s.item_id === itemId && s.location_id === locationId);
-  if (existing) {
-    await api.put(`/api/stock?id=${existing.id}`, { quantity, note: note(d) });
+  const row = await existing('/api/stock', 'item_id', 'location_id', item, place);
+  if (row) {
+    await api.put(`/api/stock?id=${row.id}`, { quantity, note: note(d) });
   } else {
-    await api.post('/api/stock', { item_id: itemId, location_id: locationId, quantity, note: note(d) });
+    await api.post('/api/stock', { item_id: item, location_id: place, quantity, note: note(d) });
   }
-  await afterChange($('#stock-form'), 'Stock saved.');
+  await afterChange('stock', 'Stock saved.');
 });
 
-onSubmit($('#move-form'), async (d) => {
+onSubmit(forms.move, async (d) => {
+  requireChoices(forms.move);
   await api.post('/api/stock/transfer', {
     item_id: int(d.get('item_id')),
     from_location_id: int(d.get('from_location_id')),
@@ -183,25 +254,23 @@ onSubmit($('#move-form'), async (d) => {
     quantity: int(d.get('quantity')),
     note: note(d),
   });
-  await afterChange($('#move-form'), 'Stock moved.');
+  await afterChange('move', 'Stock moved.');
 });
 
 // Allocating an item the project already has adds to that allocation.
-onSubmit($('#allocate-form'), async (d) => {
-  const itemId = int(d.get('item_id'));
-  const projectId = int(d.get('project_id'));
+onSubmit(forms.allocate, async (d) => {
+  requireChoices(forms.allocate);
+  const item = int(d.get('item_id'));
+  const project = int(d.get('project_id'));
   const quantity = int(d.get('quantity'));
-  const existing = data.associations.find((a) => a.item_id === itemId && a.project_id === projectId);
-  if (existing) {
-    await api.put(`/api/association?id=${existing.id}`, { quantity: existing.quantity + quantity, note: note(d) });
+  const row = await existing('/api/association', 'item_id', 'project_id', item, project);
+  if (row) {
+    await api.put(`/api/association?id=${row.id}`, { quantity: row.quantity + quantity, note: note(d) });
   } else {
-    await api.post('/api/association', { item_id: itemId, project_id: projectId, quantity, note: note(d) });
+    await api.post('/api/association', { item_id: item, project_id: project, quantity, note: note(d) });
   }
-  await afterChange($('#allocate-form'), 'Allocated.');
+  await afterChange('allocate', 'Allocated.');
 });
 
-loadAll().catch((err) => {
-  const box = $('#matrix-empty');
-  box.textContent = err.message;
-  box.hidden = false;
-});
+if (detail) startItem();
+else startList();

@@ -37,7 +37,8 @@ resourceList({
 
 async function loadCategories() {
   try {
-    const items = await api.get('/api/item?sort=category');
+    // A bounded sample (the API's largest page) keeps this cheap at any size.
+    const items = await api.get('/api/item?sort=category&limit=1000');
     const names = [...new Set(items.map((i) => i.category).filter(Boolean))].sort();
     document.getElementById('category-list').replaceChildren(...names.map((n) => el('option', { value: n })));
   } catch {

@@ -1,8 +1,10 @@
 // A searchable, sortable, paged list of one API resource with a create/edit
 // dialog and delete confirmation. Items, locations and projects pages each
-// configure it with their columns and form.
+// configure it with their columns and form. Search, sort, order and page live
+// in the URL (paged.js), so reload and back/forward keep your place.
 import { api } from './api.js';
 import { $, $$, el, onSubmit, confirmAction, toast, clearError } from './ui.js';
+import { readUrlState, writeUrlState, fillFilter } from './paged.js';
 
 /**
  * config: {
@@ -25,7 +27,25 @@ export function resourceList(config) {
   const prev = $('[data-page="prev"]');
   const next = $('[data-page="next"]');
   const columns = $$('thead th', table).length;
-  const state = { sort: config.defaultSort || 'name', order: 'asc', offset: 0, editing: null, open: new Set() };
+  const defaults = { q: '', category: '', archived: '', sort: config.defaultSort || 'name', order: 'asc', page: 1, limit: 25 };
+  const state = { editing: null, open: new Set() };
+  // A page turn is a step in the history; searching and sorting are not.
+  let pushNext = false;
+
+  function fromUrl() {
+    const saved = readUrlState(defaults);
+    fillFilter(filter, saved);
+    Object.assign(state, { sort: saved.sort, order: saved.order, offset: (saved.page - 1) * saved.limit });
+  }
+  fromUrl();
+
+  function toUrl(params, limit) {
+    writeUrlState({
+      q: params.get('q') || '', category: params.get('category') || '', archived: params.get('archived') || '',
+      sort: state.sort, order: state.order, page: Math.floor(state.offset / limit) + 1, limit,
+    }, defaults, pushNext);
+    pushNext = false;
+  }
 
   function query() {
     const params = new URLSearchParams();
@@ -54,6 +74,7 @@ export function resourceList(config) {
       state.offset = Math.max(0, Math.floor((total - 1) / limit) * limit);
       return load();
     }
+    toUrl(params, limit);
     rows.replaceChildren(...list.flatMap(renderRow));
     const listError = $('[data-list-error]');
     if (listError) listError.hidden = true;
@@ -189,10 +210,17 @@ export function resourceList(config) {
   prev.addEventListener('click', () => {
     const limit = Number(query().get('limit')) || 25;
     state.offset = Math.max(0, state.offset - limit);
+    pushNext = true;
     load();
   });
   next.addEventListener('click', () => {
     state.offset += Number(query().get('limit')) || 25;
+    pushNext = true;
+    load();
+  });
+  window.addEventListener('popstate', () => {
+    fromUrl();
+    markSort();
     load();
   });
   $('#new-button').addEventListener('click', () => openForm(null));

@@ -30,7 +30,9 @@ export function showError(form, err) {
     box.hidden = false;
   }
   for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
-  const field = err && err.field ? form.querySelector(`[name="${CSS.escape(err.field)}"]`) : null;
+  let field = err && err.field ? form.querySelector(`[name="${CSS.escape(err.field)}"]`) : null;
+  // A picker's id travels in a hidden input; the field to mark is its combobox.
+  if (field && field.dataset.pickedBy) field = document.getElementById(field.dataset.pickedBy);
   if (field) {
     field.setAttribute('aria-invalid', 'true');
     field.focus();
@@ -110,14 +112,6 @@ function relative(date) {
   const hours = Math.round(minutes / 60);
   if (hours < 24) return `${hours} h ago`;
   return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
-}
-
-/** Fills `<select>`s with options, keeping the current choice when it still exists. */
-export function fillSelect(select, rows, placeholder) {
-  const current = select.value;
-  select.replaceChildren(el('option', { value: '' }, placeholder),
-    ...rows.map((r) => el('option', { value: r.id }, r.name)));
-  if (rows.some((r) => String(r.id) === current)) select.value = current;
 }
 
 /** A name as a movement recorded it, with today's name beside it when the

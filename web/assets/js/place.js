@@ -1,0 +1,57 @@
+// One location's page (`/locations?id=N`: what it holds) or one project's page
+// (`/projects?id=N`: what is allocated to it). The contents come one page at a
+// time from the API's paged contents, searchable and sortable, the place in
+// the URL like every list.
+import { api } from './api.js';
+import { $, el, fmt, toast, confirmAction } from './ui.js';
+import { pagedTable } from './paged.js';
+
+const head = $('#place');
+const kind = head.dataset.kind;
+const id = Number(head.dataset.id);
+const name = head.dataset.name;
+
+const CONTENTS = {
+  location: { path: `/api/location?id=${id}&content=true`, rows: 'items' },
+  project: { path: `/api/project?id=${id}&details=true`, rows: 'allocations' },
+};
+
+async function fetchPage(params) {
+  const { path, rows } = CONTENTS[kind];
+  const result = await api.list(`${path}&${params}`);
+  return { data: result.data[rows] || [], total: result.total };
+}
+
+function showError(err) {
+  const box = $('[data-list-error]');
+  box.textContent = err.message;
+  box.hidden = false;
+}
+
+async function release(row, reload) {
+  if (!(await confirmAction(`Release ${row.quantity} × ${row.item_name} from ${name}?`, 'Release'))) return;
+  try {
+    await api.del(`/api/association?id=${row.association_id}`);
+    toast(`Released ${row.item_name}.`);
+    reload();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function renderRow(row, reload) {
+  const action = kind === 'location'
+    ? el('a', { class: 'btn btn-ghost btn-small', href: `/inventory?item=${row.item_id}&from=${id}#move`, 'aria-label': `Move ${row.item_name} from ${name}` }, 'Move')
+    : el('button', { type: 'button', class: 'btn btn-ghost btn-small danger', 'aria-label': `Release ${row.item_name} from ${name}`, onclick: () => release(row, reload) }, 'Release');
+  return el('tr', { dataset: { id: row.item_id } },
+    el('th', { scope: 'row' }, el('a', { href: `/inventory?item=${row.item_id}`, class: 'strong' }, row.item_name)),
+    el('td', { class: 'num' }, fmt(row.quantity)),
+    el('td', { class: 'row-actions' }, action));
+}
+
+pagedTable({
+  root: $('main'),
+  defaults: { sort: 'item_name', order: 'asc', limit: 50 },
+  fetchPage,
+  renderRow,
+});
