@@ -15,7 +15,7 @@ use miauinv::db::{self, items, locations, projects, users};
 use rusqlite::Connection;
 use std::path::Path;
 
-pub const LOCATIONS: i64 = 50;
+pub const LOCATIONS: i64 = 200;
 pub const PROJECTS: i64 = 20;
 /// Items 1..=TRANSFER_ITEMS are the transfer benchmark's: each starts with
 /// half of TRANSFER_TOTAL at LOC_A and half at LOC_B.

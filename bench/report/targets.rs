@@ -241,5 +241,6 @@ pub fn targets(r: &Results) -> Vec<Target> {
             ),
         }
     }
+    super::pages::targets(r, &mut t);
     t
 }
