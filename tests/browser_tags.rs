@@ -23,7 +23,13 @@ fn a_tag_and_a_field_added_on_the_item_page_show_and_the_chip_filters_the_list()
         "/api/item",
         json!({"name": "Buck converter", "tags": ["smd"]}),
     );
-    api.created("/api/item", json!({"name": "Hex key set"}));
+    api.created(
+        "/api/item",
+        json!({"name": "Hex key set", "fields": {
+            "Note": "<img src=x onerror=\"window.__xss = 1\">",
+            "Link": "javascript:window.__xss = 2",
+        }}),
+    );
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "tags_and_fields");
@@ -89,6 +95,23 @@ fn a_tag_and_a_field_added_on_the_item_page_show_and_the_chip_filters_the_list()
     page.wait_text("[data-tag-filter]", "smd");
     // The row shows the sku and the tags.
     page.wait_text("#item-list [data-rows]", "REG-5");
+
+    // What a person typed stays text: no markup, no script address as a link.
+    let hex = api.get("/api/item?q=Hex").json()[0]["id"].as_i64().unwrap();
+    page.goto(&format!("/inventory?item={hex}"));
+    page.wait_text("[data-detail=fields]", "<img src=x");
+    assert_eq!(
+        page.js(
+            "document.querySelectorAll('[data-detail=fields] img, [data-detail=fields] a').length"
+        ),
+        json!(0)
+    );
+    assert_eq!(page.js("window.__xss === undefined"), json!(true));
+    page.js("history.back()");
+    page.wait_for(
+        "back to the list tagged smd",
+        &format!("{listed} === 'Buck converter|Regulator 5 V'"),
+    );
 
     // Removing the filter shows everything; Back brings the filter again.
     page.click("[data-tag-filter] button");

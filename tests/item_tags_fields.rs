@@ -98,6 +98,9 @@ fn the_tag_filter_keeps_items_having_all_the_tags_and_pages() {
         Some("15")
     );
     assert_eq!(c.get("/api/item?tag=nothing").json(), json!([]));
+    let r = c.get("/api/item?tag=smd&tag=nothing");
+    assert_eq!(r.json(), json!([]));
+    assert_eq!(r.header("x-total-count"), Some("0"));
     let r = c.get(&format!("/api/item?tag={}", "x".repeat(41)));
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["field"], "tag");

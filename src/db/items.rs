@@ -107,14 +107,29 @@ pub struct Lookup {
 }
 
 impl Lookup {
-    /// Adds its conditions to `f`. Each tag is one index lookup in
-    /// `item_tags_tag`; together they keep the items having all the tags.
-    fn add_to(&self, f: &mut Filter) {
-        for tag in &self.tags {
-            f.add(
-                "id IN (SELECT it.item_id FROM tags g JOIN item_tags it ON it.tag_id = g.id WHERE g.name = ?)",
-                vec![Value::Text(tag.clone())],
-            );
+    /// Adds its conditions to `f`. The rarest tag names the candidates (one
+    /// range of the index `item_tags_tag`); each other tag is one primary-key
+    /// probe per candidate. (An `IN` list per tag would read every use of a
+    /// common tag even when a rare one leaves a handful of items.)
+    fn add_to(&self, conn: &Connection, f: &mut Filter) -> AppResult<()> {
+        if !self.tags.is_empty() {
+            match tags::ids_rarest_first(conn, &self.tags)? {
+                None => f.add("0", Vec::new()),
+                Some(ids) => {
+                    let (rarest, others) = ids.split_first().expect("at least one tag");
+                    f.add(
+                        "id IN (SELECT item_id FROM item_tags WHERE tag_id = ?)",
+                        vec![Value::Integer(*rarest)],
+                    );
+                    // `id` is the item's: item_tags has no column of that name.
+                    for tag in others {
+                        f.add(
+                            "EXISTS (SELECT 1 FROM item_tags WHERE item_id = id AND tag_id = ?)",
+                            vec![Value::Integer(*tag)],
+                        );
+                    }
+                }
+            }
         }
         if let Some(code) = &self.barcode {
             f.add(
@@ -126,6 +141,7 @@ impl Lookup {
             // The column is NOCASE: ignoring case, through its unique index.
             f.add("sku = ?", vec![Value::Text(sku.clone())]);
         }
+        Ok(())
     }
 
     fn is_empty(&self) -> bool {
@@ -176,7 +192,7 @@ pub fn list(conn: &Connection, q: &ListQuery, lookup: &Lookup) -> AppResult<Page
     if let Some(c) = &q.category {
         f.add("category = ? COLLATE NOCASE", vec![Value::Text(c.clone())]);
     }
-    lookup.add_to(&mut f);
+    lookup.add_to(conn, &mut f)?;
     // Unfiltered, the count is the running total the triggers keep: counting a
     // million rows would cost more than the page itself. Both it and the index
     // hold active items only.

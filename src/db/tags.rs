@@ -71,6 +71,29 @@ pub fn list(conn: &Connection, like: Option<&str>) -> AppResult<Vec<TagCount>> {
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
+/// The ids of the tags named `names`, rarest first; `None` when an item
+/// carries none of one of them (then no item has them all). Uses are counted
+/// up to 10 000: past that, which tag leads matters little and counting costs.
+pub fn ids_rarest_first(conn: &Connection, names: &[String]) -> AppResult<Option<Vec<i64>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, (SELECT count(*) FROM (SELECT 1 FROM item_tags WHERE tag_id = tags.id LIMIT 10000))
+           FROM tags WHERE name = ?1",
+    )?;
+    let mut found = Vec::with_capacity(names.len());
+    for name in names {
+        match stmt
+            .query_row([name], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(0)?)))
+            .optional()?
+        {
+            Some(uses_and_id) => found.push(uses_and_id),
+            None => return Ok(None),
+        }
+    }
+    found.sort();
+    found.dedup_by_key(|(_, id)| *id);
+    Ok(Some(found.into_iter().map(|(_, id)| id).collect()))
+}
+
 /// The id of the tag named `name`, if any item carries it.
 fn id_of(conn: &Connection, name: &str) -> AppResult<Option<i64>> {
     Ok(conn
