@@ -1,6 +1,7 @@
 //! `GET /api/search?q=&limit=`: quick-find over items, locations and projects at
 //! once, best matches first (an item whose sku or barcode is the text, then
-//! exact name, then names starting with the text, then names containing it), each with a line that tells them apart.
+//! exact name, then names starting with the text, then names containing it),
+//! each with a line that tells them apart.
 
 use crate::api::list;
 use crate::api::words::plural;

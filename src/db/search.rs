@@ -1,5 +1,6 @@
 //! Quick-find: items, locations and projects whose names match a text, ranked
-//! exact match first, then names starting with it, then names containing it.
+//! exact match first, then names starting with it, then names containing it;
+//! an item whose sku or barcode is the text comes before all of them.
 //! Each kind is asked separately and only for as many rows as can be shown, so
 //! a search costs a few index lookups at any inventory size.
 
