@@ -176,6 +176,7 @@ fn add_item(
             rng.range(1, 50)
         )),
         total_quantity: total,
+        sku: None,
     };
     let id = items::insert(tx, &new)?;
     if id != n {

@@ -77,6 +77,8 @@ pub static ROUTES: &[Route] = &[
     r(Delete, "/api/item",                           User,   api::items::delete),
     r(Post,   "/api/item/restore",                   User,   api::items::restore),
     r(Get,    "/api/item/history",                   User,   api::items::history),
+    r(Get,    "/api/tags",                           User,   api::tags::get),
+    r(Put,    "/api/tags",                           User,   api::tags::rename),
     r(Get,    "/api/movements",                      User,   api::items::recent_movements),
     r(Get,    "/api/location",                       User,   api::locations::get),
     r(Post,   "/api/location",                       User,   api::locations::create),

@@ -5,6 +5,7 @@ pub mod account;
 pub mod allocations;
 pub mod fields;
 pub mod health;
+pub mod item_details;
 pub mod items;
 pub mod list;
 pub mod locations;
@@ -15,6 +16,7 @@ pub mod search;
 pub mod session_reply;
 pub mod stats;
 pub mod stock;
+pub mod tags;
 pub mod two_factor;
 pub mod words;
 

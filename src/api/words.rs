@@ -57,6 +57,20 @@ impl From<Fact> for AppError {
                 format!("{} {id} is not archived; there is nothing to restore.", capitalised(n)),
             )
             .with(n.id_key(), id),
+            Fact::Duplicate {
+                field,
+                value,
+                existing_id,
+            } => {
+                let what = if field == "sku" { "sku" } else { "barcode" };
+                AppError::conflict(
+                    "duplicate",
+                    format!("The {what} '{value}' already belongs to item {existing_id}."),
+                )
+                .with("field", field)
+                .with("value", value)
+                .with("existing_id", existing_id)
+            }
             Fact::UsernameTaken => {
                 AppError::conflict("username_taken", "That username is already taken.")
                     .with("field", "username")

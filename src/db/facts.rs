@@ -43,6 +43,13 @@ pub enum Fact {
     Archived { noun: Noun, id: i64, name: String },
     /// The row is not archived, so there is nothing to restore.
     NotArchived { noun: Noun, id: i64 },
+    /// Another item already has this code: its sku (`field` "sku", ignoring
+    /// case) or one of its barcodes (`field` "barcodes").
+    Duplicate {
+        field: &'static str,
+        value: String,
+        existing_id: i64,
+    },
     /// Another account already has this username.
     UsernameTaken,
     /// This credential is already registered as a passkey.

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_archive.sql"),
     include_str!("migrations/0006_ceremony_clients.sql"),
     include_str!("migrations/0007_natural_names.sql"),
+    include_str!("migrations/0008_tags_fields_codes.sql"),
 ];
 
 /// The version a database has once fully migrated.
@@ -41,6 +42,13 @@ const ORIGINAL_TABLES: &[&str] = &[
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), String> {
+    migrate_to(conn, LATEST)
+}
+
+/// Migrates to `target` (at most [`LATEST`]): tests build a database of an
+/// older version with it to check its upgrade.
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), String> {
+    let target = target.min(LATEST);
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(|e| format!("cannot read schema version: {e}"))?;
@@ -69,7 +77,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), String> {
     let mut version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(|e| e.to_string())?;
-    while version < LATEST {
+    while version < target {
         let sql = MIGRATIONS[(version - 1) as usize];
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Exclusive)

@@ -4,6 +4,7 @@
 
 pub mod ceremonies;
 pub mod facts;
+pub mod item_details;
 pub mod items;
 pub mod listing;
 pub mod locations;
@@ -18,6 +19,7 @@ pub mod projects;
 pub mod search;
 pub mod sessions;
 pub mod stats;
+pub mod tags;
 pub mod two_factor;
 pub mod users;
 
