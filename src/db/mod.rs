@@ -18,6 +18,7 @@ pub mod projects;
 pub mod search;
 pub mod sessions;
 pub mod stats;
+pub mod tree;
 pub mod two_factor;
 pub mod users;
 
