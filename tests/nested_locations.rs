@@ -457,7 +457,7 @@ fn a_location_with_locations_inside_cannot_be_deleted_and_restores_after_its_par
 }
 
 /// A database file at schema `version` with locations written the way that
-/// version wrote them (ids 1, 2, 3 and 5; 4 was deleted), one of them holding
+/// version wrote them (ids 1 to 4; 5, the last, was deleted), one of them holding
 /// stock, then served by the current MiauInv (which migrates it).
 fn upgraded_from(version: i64, archived: bool) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
@@ -470,15 +470,15 @@ fn upgraded_from(version: i64, archived: bool) -> TestServer {
             .unwrap();
         assert_eq!(at, version);
         conn.execute_batch(
-            "INSERT INTO locations (name) VALUES ('Garage'), ('Shelf A'), ('shelf 10'), ('Gone'), ('Shelf 9');
-             DELETE FROM locations WHERE id = 4;
+            "INSERT INTO locations (name) VALUES ('Garage'), ('Shelf A'), ('shelf 10'), ('Shelf 9'), ('Gone');
+             DELETE FROM locations WHERE id = 5;
              INSERT INTO items (name, total_quantity) VALUES ('Bolt', 10);
              INSERT INTO stock (item_id, location_id, quantity) VALUES (1, 2, 7);",
         )
         .unwrap();
         if archived {
             conn.execute(
-                "UPDATE locations SET archived_at = 1700000000 WHERE id = 5",
+                "UPDATE locations SET archived_at = 1700000000 WHERE id = 4",
                 [],
             )
             .unwrap();
@@ -538,7 +538,7 @@ fn check_upgraded(s: &TestServer, shelves: &[&str]) {
     assert_eq!(
         r.json()["id"],
         6,
-        "id 4 was deleted and is not handed out again"
+        "id 5 was deleted and is not handed out again"
     );
     assert_eq!(r.json()["path"], "Garage / Shelf A");
 
@@ -568,7 +568,7 @@ fn a_database_of_the_previous_version_keeps_its_locations_and_archive() {
     check_upgraded(&s, &["shelf 10", "Shelf A"]);
     let c = Client::signed_up(&s, "bob");
     let r = c.get("/api/location?archived=true").json();
-    assert_eq!(r[0]["id"], 5);
+    assert_eq!(r[0]["id"], 4);
     assert_eq!(r[0]["name"], "Shelf 9");
     assert!(r[0]["archived_at"].is_i64());
 }
