@@ -23,6 +23,9 @@ pub struct Location {
     pub path: String,
     /// 0 at top level.
     pub depth: i64,
+    /// How many locations in use are directly inside it (the tree's pages
+    /// offer to expand only those that have some).
+    pub child_locations: i64,
     /// Items stored here (and, with `?recursive=true`, anywhere inside).
     pub item_count: i64,
     pub total_units: i64,
@@ -42,7 +45,10 @@ macro_rules! location_columns {
             path_of!("n.id"),
             " AS path, ",
             depth_of!("n.id"),
-            " AS depth FROM locations n"
+            " AS depth,
+            (SELECT count(*) FROM locations c WHERE c.parent_id = n.id AND c.archived_at IS NULL)
+                AS child_locations
+            FROM locations n"
         )
     };
 }
@@ -90,6 +96,7 @@ impl Place for Location {
             parent_id: r.get(6)?,
             path: r.get(7)?,
             depth: r.get(8)?,
+            child_locations: r.get(9)?,
             items: None,
         })
     }
