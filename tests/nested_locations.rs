@@ -58,6 +58,7 @@ fn a_location_answers_its_parent_path_and_depth() {
     assert_eq!(top["parent_id"], Value::Null);
     assert_eq!(top["path"], "Garage");
     assert_eq!(top["depth"], 0);
+    assert_eq!(top["child_locations"], 1);
 
     // Renaming a location changes the paths of everything inside it.
     let r = c.put(
