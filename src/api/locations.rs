@@ -255,14 +255,14 @@ pub fn restore(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             }
             .into());
         }
-        if let Some(parent) = tree::parent_of(tx, id)? {
-            if named::is_archived(tx, &LOCATIONS, parent)? {
-                return Err(Fact::ParentArchived {
-                    location: (id, named::name_of(tx, &LOCATIONS, id)?),
-                    parent: (parent, named::name_of(tx, &LOCATIONS, parent)?),
-                }
-                .into());
+        if let Some(parent) = tree::parent_of(tx, id)?
+            && named::is_archived(tx, &LOCATIONS, parent)?
+        {
+            return Err(Fact::ParentArchived {
+                location: (id, named::name_of(tx, &LOCATIONS, id)?),
+                parent: (parent, named::name_of(tx, &LOCATIONS, parent)?),
             }
+            .into());
         }
         named::set_archived(tx, &LOCATIONS, id, false)?;
         named::get(tx, id)
