@@ -377,6 +377,11 @@ fn recursive_content_and_totals_include_what_lies_inside() {
     assert_eq!(r.json()[0]["total_units"], 61);
     assert_eq!(r.json()[1]["total_units"], 40);
 
+    // Content with what is inside is asked of one location, not of a list.
+    let r = c.get("/api/location?content=true&recursive=true");
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.json()["field"], "recursive");
+
     // The item's stock rows carry their location's path.
     let r = c.get(&format!("/api/item?id={bolt}&locations=true")).json();
     let paths: Vec<&str> = r["locations"]

@@ -1,6 +1,8 @@
-//! What locations and projects share: rows with a unique (case-insensitive)
-//! name that are looked up by id, renamed, and deleted once nothing is placed
-//! there. Their own columns and totals stay in `locations.rs` and `projects.rs`.
+//! What locations and projects share: named rows that are looked up by id,
+//! renamed, archived, and deleted once nothing is placed there. A project's
+//! name is unique (case-insensitively) over all projects, checked here; a
+//! location's only among its siblings, checked in `locations.rs`. Their own
+//! columns and totals stay in `locations.rs` and `projects.rs`.
 
 use crate::db::facts::{Fact, Noun};
 use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn};
