@@ -95,8 +95,14 @@ fn the_tree_expands_and_a_location_is_moved_with_the_picker() {
     page.fill("#new-inside-name", "Bin 4").press("Enter");
     page.wait_text("[data-inside-rows]", "Bin 4");
 
-    // Moving it into something inside it is refused with the reason.
+    // The picker tells nested locations apart by their path, with their units.
     page.click("#move-button");
+    page.fill("#move-parent", "Bin 3");
+    page.wait_text(
+        "#move-parent-list",
+        "Garage / Shelf A / Bin 3 · 4 units · 1 item",
+    );
+    // Moving it into something inside it is refused with the reason.
     page.pick("#move-parent", "Bin 3");
     page.click("#move-form button[type=submit]");
     page.wait_text(
