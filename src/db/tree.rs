@@ -14,7 +14,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 /// so a tree has at most 17 levels.
 pub const MAX_DEPTH: i64 = 16;
 
-/// Levels a walk follows at most (well beyond [`MAX_DEPTH`]).
+/// Levels a walk follows at most (well beyond [`MAX_DEPTH`]). The SQL macros
+/// below spell it as the literal 64: `concat!` takes literals only.
 pub const WALK_LIMIT: i64 = 64;
 
 /// SQL: the path of the location whose id is the SQL expression `$id`, its
