@@ -111,7 +111,7 @@ pub fn create(
     db::write(&mut conn, |tx| {
         let user = users::insert(tx, username, &hash)?;
         for n in 1..=LOCATIONS {
-            locations::insert(tx, &format!("Shelf {} / box {}", (n - 1) / 5 + 1, n))?;
+            locations::insert(tx, &format!("Shelf {} / box {}", (n - 1) / 5 + 1, n), None)?;
         }
         for n in 1..=PROJECTS {
             projects::insert(

@@ -66,14 +66,19 @@ fn suggestion(f: Found) -> Suggestion {
             parts.push(format!("{} available", f.units));
             ("item", parts.join(" · "))
         }
-        Kind::Location => (
-            "location",
-            format!(
+        // A nested location's path tells apart two "Shelf A"s in different
+        // rooms; a top-level one's path is its name, already shown.
+        Kind::Location => {
+            let mut detail = format!(
                 "Location · {} · {}",
                 plural(f.units, "unit", "units"),
                 plural(f.item_count, "item", "items")
-            ),
-        ),
+            );
+            if let Some(path) = f.path.as_deref().filter(|p| *p != f.name) {
+                detail.push_str(&format!(" · {path}"));
+            }
+            ("location", detail)
+        }
         Kind::Project => (
             "project",
             format!(

@@ -44,6 +44,61 @@ impl From<Fact> for AppError {
                     None => e,
                 }
             }
+            Fact::LocationNameTaken {
+                name,
+                parent,
+                existing_id,
+            } => {
+                let (message, parent_id) = match parent {
+                    Some((id, parent)) => (
+                        format!("'{parent}' already has a location named '{name}'."),
+                        Some(id),
+                    ),
+                    None => (
+                        format!("A top-level location named '{name}' already exists."),
+                        None,
+                    ),
+                };
+                let e = AppError::conflict("name_taken", message)
+                    .with("field", "name")
+                    .with("parent_id", parent_id);
+                match existing_id {
+                    Some(id) => e.with("existing_id", id),
+                    None => e,
+                }
+            }
+            Fact::LocationCycle { location, parent } => {
+                let message = if location.0 == parent.0 {
+                    format!("'{}' cannot be inside itself.", location.1)
+                } else {
+                    format!(
+                        "'{}' cannot be moved into '{}': '{}' is inside '{}'.",
+                        location.1, parent.1, parent.1, location.1
+                    )
+                };
+                AppError::conflict("location_cycle", message)
+                    .with("field", "parent_id")
+                    .with("location_id", location.0)
+                    .with("parent_id", parent.0)
+            }
+            Fact::LocationTooDeep { depth, max } => AppError::conflict(
+                "too_deep",
+                format!(
+                    "Locations nest at most {max} levels below the top; this would put one {depth} levels down."
+                ),
+            )
+            .with("field", "parent_id")
+            .with("max_depth", max)
+            .with("depth", depth),
+            Fact::ParentArchived { location, parent } => AppError::conflict(
+                "parent_archived",
+                format!(
+                    "'{}' is inside '{}', which is archived. Restore '{}' first.",
+                    location.1, parent.1, parent.1
+                ),
+            )
+            .with("location_id", location.0)
+            .with("parent_id", parent.0),
             Fact::Archived { noun: n, id, name } => AppError::conflict(
                 "archived",
                 format!(

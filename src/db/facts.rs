@@ -38,6 +38,28 @@ pub enum Fact {
         name: String,
         existing_id: Option<i64>,
     },
+    /// A sibling location already has this name (case-insensitively): under
+    /// `parent` (id, name), or at top level.
+    LocationNameTaken {
+        name: String,
+        parent: Option<(i64, String)>,
+        existing_id: Option<i64>,
+    },
+    /// Moving `location` into `parent` would make it its own ancestor
+    /// (`parent` is the location itself or lies inside it).
+    LocationCycle {
+        location: (i64, String),
+        parent: (i64, String),
+    },
+    /// The move or new location would be deeper than `max` (depth 0 is the
+    /// top level); `depth` is how deep its deepest location would be.
+    LocationTooDeep { depth: i64, max: i64 },
+    /// The location is inside an archived location, so it cannot be restored
+    /// before that one.
+    ParentArchived {
+        location: (i64, String),
+        parent: (i64, String),
+    },
     /// The row is archived: it keeps its history but takes no changes until
     /// it is restored.
     Archived { noun: Noun, id: i64, name: String },

@@ -20,6 +20,7 @@ pub mod search;
 pub mod sessions;
 pub mod stats;
 pub mod tags;
+pub mod tree;
 pub mod two_factor;
 pub mod users;
 

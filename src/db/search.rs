@@ -6,6 +6,7 @@
 
 use crate::db::listing::{Search, like_pattern};
 use crate::db::natural::natural_key;
+use crate::db::tree::path_of;
 use crate::error::AppResult;
 use rusqlite::{Connection, params};
 
@@ -44,25 +45,30 @@ pub struct Found {
     pub units: i64,
     /// Locations and projects: how many items they hold.
     pub item_count: i64,
+    /// Locations: where it is ("Garage / Shelf A"); otherwise none.
+    pub path: Option<String>,
 }
 
 /// The SQL of one kind: its table, and its figures as `(category, units,
-/// item_count, sku)`.
+/// item_count, sku, path)`.
 fn columns(kind: Kind) -> (&'static str, &'static str) {
     match kind {
         Kind::Item => (
             "items",
-            "category, total_quantity - allocated_quantity, 0, sku",
+            "category, total_quantity - allocated_quantity, 0, sku, NULL",
         ),
         Kind::Location => (
             "locations",
-            "NULL, COALESCE((SELECT SUM(quantity) FROM stock WHERE location_id = n.id), 0),
-             (SELECT count(*) FROM stock WHERE location_id = n.id), NULL",
+            concat!(
+                "NULL, COALESCE((SELECT SUM(quantity) FROM stock WHERE location_id = n.id), 0),
+                 (SELECT count(*) FROM stock WHERE location_id = n.id), NULL, ",
+                path_of!("n.id")
+            ),
         ),
         Kind::Project => (
             "projects",
             "NULL, COALESCE((SELECT SUM(quantity) FROM project_items WHERE project_id = n.id), 0),
-             (SELECT count(*) FROM project_items WHERE project_id = n.id), NULL",
+             (SELECT count(*) FROM project_items WHERE project_id = n.id), NULL, NULL",
         ),
     }
 }
@@ -141,6 +147,7 @@ fn find_kind(conn: &Connection, kind: Kind, search: &Search, limit: i64) -> AppR
             units: r.get(4)?,
             item_count: r.get(5)?,
             sku: r.get(6)?,
+            path: r.get(7)?,
         })
     };
     let rows = if by_code.is_empty() {

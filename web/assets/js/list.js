@@ -13,8 +13,10 @@ import { readUrlState, writeUrlState, fillFilter } from './paged.js';
  *   toBody(formData, editing) -> object     the JSON for POST/PUT
  *   fill(form, row)                         put a row into the form for editing
  *   detail?(row) -> Promise<Node>           content of the expandable detail row
+ *   scope?(params)                          narrows the query (the locations tree: one level)
  *   defaultSort: 'name'
  * }
+ * Returns { reload, renderRow } (renderRow: a row's <tr>s, with its actions).
  */
 export function resourceList(config) {
   const table = $('[data-list]');
@@ -55,6 +57,7 @@ export function resourceList(config) {
     params.set('sort', state.sort);
     params.set('order', state.order);
     params.set('offset', String(state.offset));
+    config.scope?.(params);
     return params;
   }
 
@@ -228,5 +231,5 @@ export function resourceList(config) {
   markSort();
   load();
   if (location.hash === '#new') openForm(null);
-  return { reload: load };
+  return { reload: load, renderRow };
 }

@@ -21,7 +21,8 @@ const KINDS = {
   },
   location: {
     path: '/api/location',
-    detail: (r) => `${plural(r.total_units, 'unit', 'units')} · ${plural(r.item_count, 'item', 'items')}`,
+    // A nested location's path tells apart two "Shelf A"s in different rooms.
+    detail: (r) => `${r.depth ? `${r.path} · ` : ''}${plural(r.total_units, 'unit', 'units')} · ${plural(r.item_count, 'item', 'items')}`,
   },
   project: {
     path: '/api/project',
