@@ -2,12 +2,15 @@
 //! with `deny_unknown_fields`) → checks → acts in one transaction → responds.
 
 pub mod account;
+pub mod admin;
 pub mod allocations;
 pub mod fields;
 pub mod health;
 pub mod items;
+pub mod links;
 pub mod list;
 pub mod locations;
+pub mod onboarding;
 pub mod passkeys;
 pub mod placement;
 pub mod projects;
@@ -15,6 +18,7 @@ pub mod search;
 pub mod session_reply;
 pub mod stats;
 pub mod stock;
+pub mod tokens;
 pub mod two_factor;
 pub mod words;
 
