@@ -173,10 +173,7 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
         Auth::None | Auth::Invalid => (None, false, None),
     };
     let writes = !matches!(req.method, Method::Get | Method::Head);
-    if writes
-        && !bearer
-        && !ctx::same_origin(req, &app.config.rp_origin)
-    {
+    if writes && !bearer && !ctx::same_origin(req, &app.config.rp_origin) {
         return Err(AppError::forbidden(
             "cross_origin",
             "Cross-site requests are not allowed. Use the MiauInv pages or a Bearer token.",
