@@ -109,7 +109,7 @@ pub fn create(
     db::migrate::migrate(&mut conn)?;
     let hash = Hasher::new(cost, 2).hash(password).map_err(err)?;
     db::write(&mut conn, |tx| {
-        let user = users::insert(tx, username, &hash)?;
+        let user = users::insert(tx, username, &hash, users::Role::Admin)?;
         for n in 1..=LOCATIONS {
             locations::insert(tx, &format!("Shelf {} / box {}", (n - 1) / 5 + 1, n), None)?;
         }

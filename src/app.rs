@@ -17,6 +17,8 @@ pub struct App {
     /// The longest username a login may name (`api::account::login_username`),
     /// read from the database at the first login.
     pub longest_username: std::sync::OnceLock<usize>,
+    /// When this server started (the admin's status shows the uptime).
+    pub started: std::time::Instant,
 }
 
 impl App {
@@ -28,7 +30,42 @@ impl App {
             templates: crate::templates::environment()?,
             webauthn: crate::auth::passkeys::webauthn(&config)?,
             longest_username: std::sync::OnceLock::new(),
+            started: std::time::Instant::now(),
             config,
+        })
+    }
+}
+
+/// The server at a glance, for the admin: version, uptime, database size,
+/// schema version and counts.
+#[derive(serde::Serialize)]
+pub struct Status {
+    pub version: &'static str,
+    pub uptime_seconds: u64,
+    pub database_bytes: u64,
+    pub schema_version: i64,
+    pub accounts: crate::db::accounts::Counts,
+    pub stats: crate::db::stats::Stats,
+}
+
+impl App {
+    pub fn status(&self, conn: &mut rusqlite::Connection) -> crate::error::AppResult<Status> {
+        use crate::db;
+        let path = &self.config.database_path;
+        let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        // Recent pages live in the write-ahead log until a checkpoint: count them.
+        let mut wal = path.clone().into_os_string();
+        wal.push("-wal");
+        let (accounts, stats) = db::read(conn, |tx| {
+            Ok((db::accounts::counts(tx)?, db::stats::load(tx)?))
+        })?;
+        Ok(Status {
+            version: env!("CARGO_PKG_VERSION"),
+            uptime_seconds: self.started.elapsed().as_secs(),
+            database_bytes: size(path) + size(std::path::Path::new(&wal)),
+            schema_version: db::migrate::LATEST,
+            accounts,
+            stats,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The sentences for what `db/` reports as facts ([`Fact`]): the one place a
 //! database finding becomes the error a client reads.
 
+use crate::ctx::Refusal;
 use crate::db::facts::{Fact, Noun};
 use crate::error::AppError;
 
@@ -133,7 +134,44 @@ impl From<Fact> for AppError {
             Fact::PasskeyExists => {
                 AppError::conflict("passkey_exists", "This passkey is already registered.")
             }
+            Fact::UserNotFound => AppError::not_found("There is no such account."),
+            Fact::AccountDisabled => AppError::forbidden(
+                "account_disabled",
+                "This account is disabled. Ask an admin to enable it.",
+            ),
+            Fact::LastAdmin => AppError::conflict(
+                "last_admin",
+                "This is the last active admin. Make another account admin first.",
+            ),
+            Fact::LinkInvalid => AppError::bad_request(
+                "link_invalid",
+                "This link is not valid: it was already used, revoked, or it expired. Ask an admin for a new one.",
+            ),
+            Fact::TokenNotFound { id } => {
+                AppError::not_found(format!("You have no API token {id}.")).with("token_id", id)
+            }
         }
+    }
+}
+
+/// Why the routing table's access column turned a signed-in caller away.
+pub fn refusal(r: Refusal) -> AppError {
+    match r {
+        Refusal::ReadOnly => AppError::forbidden(
+            "read_only",
+            "Your account can only read. Ask an admin for the editor role to make changes.",
+        ),
+        Refusal::AdminOnly => {
+            AppError::forbidden("admin_only", "Only an administrator may do this.")
+        }
+        Refusal::TokenNotAllowed => AppError::forbidden(
+            "token_not_allowed",
+            "Personal API tokens cannot use account, security or admin routes. Log in instead.",
+        ),
+        Refusal::ReadOnlyToken => AppError::forbidden(
+            "read_only_token",
+            "This API token may only read (GET). Make a token with scope \"write\" to change things.",
+        ),
     }
 }
 

@@ -76,4 +76,15 @@ pub enum Fact {
     UsernameTaken,
     /// This credential is already registered as a passkey.
     PasskeyExists,
+    /// No account has this id (or name).
+    UserNotFound,
+    /// The account is disabled by an admin.
+    AccountDisabled,
+    /// The change would leave no active admin.
+    LastAdmin,
+    /// A one-time link (invitation, password reset) that is unknown, used,
+    /// revoked or expired.
+    LinkInvalid,
+    /// No personal API token of this account has this id.
+    TokenNotFound { id: i64 },
 }

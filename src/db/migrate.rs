@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_natural_names.sql"),
     include_str!("migrations/0008_tags_fields_codes.sql"),
     include_str!("migrations/0009_nested_locations.sql"),
+    include_str!("migrations/0010_roles.sql"),
 ];
 
 /// The version a database has once fully migrated.
