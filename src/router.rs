@@ -130,6 +130,7 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/projects",                           Viewer,  pages::projects),
     r(Get,    "/profile/",                           Account, pages::profile),
     r(Get,    "/profile/settings",                   Account, pages::settings),
+    r(Get,    "/admin",                              Admin,   pages::admin),
     r(Get,    "/assets/*",                           Public,  pages::asset),
 ];
 

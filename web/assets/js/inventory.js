@@ -96,7 +96,7 @@ function quick(kind, item) {
 
 function itemRow(item) {
   const action = (kind, label, text) => el('button', {
-    type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `${label} ${item.name}`, onclick: () => quick(kind, item),
+    'data-write': true, type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `${label} ${item.name}`, onclick: () => quick(kind, item),
   }, text);
   return el('tr', { dataset: { id: item.id } },
     el('th', { scope: 'row' },
@@ -172,8 +172,8 @@ function allocationRow(a) {
   return el('li', {},
     el('a', { href: `/projects?id=${a.project_id}` }, a.project_name),
     el('span', { class: 'qty' }, input),
-    el('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => changeAllocation(a, input) }, 'Update'),
-    el('button', { type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => release(a) }, 'Release'));
+    el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small', onclick: () => changeAllocation(a, input) }, 'Update'),
+    el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => release(a) }, 'Release'));
 }
 
 function allocError(err) {

@@ -102,11 +102,11 @@ export function resourceList(config) {
     }
     if (row.archived_at) {
       // Archived rows keep their history and take no changes until restored.
-      actions.append(el('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => restore(row), 'aria-label': `Restore ${row.name}` }, 'Restore'));
+      actions.append(el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small', onclick: () => restore(row), 'aria-label': `Restore ${row.name}` }, 'Restore'));
     } else {
       actions.append(
-        el('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => edit(row), 'aria-label': `Edit ${row.name}` }, 'Edit'),
-        el('button', { type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => remove(row), 'aria-label': `Delete ${row.name}` }, 'Delete'),
+        el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small', onclick: () => edit(row), 'aria-label': `Edit ${row.name}` }, 'Edit'),
+        el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => remove(row), 'aria-label': `Delete ${row.name}` }, 'Delete'),
       );
     }
     const tr = el('tr', { dataset: { id: row.id } }, config.cells(row).map((cell, i) => {

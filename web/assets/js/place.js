@@ -47,8 +47,8 @@ async function release(row, reload) {
 
 function renderRow(row, reload) {
   const action = kind === 'location'
-    ? el('a', { class: 'btn btn-ghost btn-small', href: `/inventory?item=${row.item_id}&from=${id}#move`, 'aria-label': `Move ${row.item_name} from ${name}` }, 'Move')
-    : el('button', { type: 'button', class: 'btn btn-ghost btn-small danger', 'aria-label': `Release ${row.item_name} from ${name}`, onclick: () => release(row, reload) }, 'Release');
+    ? el('a', { 'data-write': true, class: 'btn btn-ghost btn-small', href: `/inventory?item=${row.item_id}&from=${id}#move`, 'aria-label': `Move ${row.item_name} from ${name}` }, 'Move')
+    : el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small danger', 'aria-label': `Release ${row.item_name} from ${name}`, onclick: () => release(row, reload) }, 'Release');
   // With what is inside: where the row is, unless right here.
   const where = row.location_path && row.location_id !== id
     ? el('a', { class: 'muted small where', href: `/locations?id=${row.location_id}` }, row.location_path)
