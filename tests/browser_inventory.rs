@@ -403,3 +403,35 @@ fn a_picker_asks_at_the_first_key_keeps_one_question_in_flight_and_shows_the_lat
         "more than one question in flight"
     );
 }
+
+#[test]
+fn an_items_history_pages_with_its_place_in_the_url() {
+    let server = TestServer::start();
+    let api = Client::signed_up(&server, "hal");
+    let item = create(&api, "/api/item", json!({"name": "Washer"}));
+    let shelf = create(&api, "/api/location", json!({"name": "Shelf"}));
+    // 25 movements: a first page of 20 and a second of 5.
+    let row = create(
+        &api,
+        "/api/stock",
+        json!({"item_id": item, "location_id": shelf, "quantity": 1}),
+    );
+    for n in 2..=25 {
+        let r = api.put(&format!("/api/stock?id={row}"), json!({"quantity": n}));
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+
+    let chrome = Chromium::launch();
+    let page = chrome.page(&server.base, "history_paging");
+    log_in(&page, "hal");
+    page.goto(&format!("/inventory?item={item}"));
+    page.wait_text("#history-info", "1–20 of 25");
+    page.click("#history-next");
+    page.wait_text("#history-info", "21–25 of 25");
+    assert_eq!(page.path(), format!("/inventory?item={item}&history=2"));
+    // A reload keeps the page; back returns to the first.
+    page.goto(&format!("/inventory?item={item}&history=2"));
+    page.wait_text("#history-info", "21–25 of 25");
+    page.js("history.back()");
+    page.wait_text("#history-info", "1–20 of 25");
+}

@@ -221,10 +221,28 @@ async function loadHistory() {
   $('#history-next').disabled = first + moves.length >= total;
 }
 
+/** The history page in the URL (`history=N`, from 1), so reload and
+ *  back/forward keep the page a person was reading. */
+function historyFromUrl() {
+  const n = Number(new URL(location.href).searchParams.get('history'));
+  return Number.isInteger(n) && n > 1 ? n - 1 : 0;
+}
+
+function turnHistory(page) {
+  historyPage = Math.max(0, page);
+  const url = new URL(location.href);
+  if (historyPage) url.searchParams.set('history', String(historyPage + 1));
+  else url.searchParams.delete('history');
+  history.pushState(history.state, '', url);
+  loadHistory();
+}
+
 function startItem() {
+  historyPage = historyFromUrl();
   reload = () => Promise.all([loadItem(), loadHistory()]);
-  $('#history-prev').addEventListener('click', () => { historyPage = Math.max(0, historyPage - 1); loadHistory(); });
-  $('#history-next').addEventListener('click', () => { historyPage += 1; loadHistory(); });
+  $('#history-prev').addEventListener('click', () => turnHistory(historyPage - 1));
+  $('#history-next').addEventListener('click', () => turnHistory(historyPage + 1));
+  window.addEventListener('popstate', () => { historyPage = historyFromUrl(); loadHistory(); });
   for (const link of $$('[data-quick]', detail)) {
     link.addEventListener('click', (event) => {
       event.preventDefault();
