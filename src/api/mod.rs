@@ -3,12 +3,15 @@
 
 pub mod account;
 pub mod allocations;
+pub mod attachments;
 pub mod fields;
 pub mod health;
+pub mod imaging;
 pub mod items;
 pub mod list;
 pub mod locations;
 pub mod passkeys;
+pub mod photos;
 pub mod placement;
 pub mod projects;
 pub mod search;

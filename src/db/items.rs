@@ -30,6 +30,13 @@ pub struct Item {
     /// Where it is stocked, most units first; only with `?locations=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<crate::db::placement::Placed>>,
+    /// The primary photo (`GET /api/item/photo?id=`), for a list's thumbnail.
+    pub photo_id: Option<i64>,
+    /// Every photo and attachment: on the single-item read only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photos: Option<Vec<crate::db::media::PhotoRef>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<crate::db::media::AttachmentRef>>,
 }
 
 /// Columns `GET /api/item?sort=` accepts.
@@ -79,6 +86,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
         project_count: r.get(8)?,
         archived_at: r.get(9)?,
         locations: None,
+        photo_id: None,
+        photos: None,
+        attachments: None,
     })
 }
 

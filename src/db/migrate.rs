@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_archive.sql"),
     include_str!("migrations/0006_ceremony_clients.sql"),
     include_str!("migrations/0007_natural_names.sql"),
+    include_str!("migrations/0008_item_media.sql"),
 ];
 
 /// The version a database has once fully migrated.

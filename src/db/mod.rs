@@ -7,6 +7,7 @@ pub mod facts;
 pub mod items;
 pub mod listing;
 pub mod locations;
+pub mod media;
 pub mod migrate;
 pub mod movements;
 pub mod named;

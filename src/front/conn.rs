@@ -12,6 +12,9 @@
 //!   idle connections: with short tasks, the queue always drains.)
 //! - The response is read to its end into `out`, however slowly the client
 //!   takes it: a slow reader costs a buffer, never a worker.
+//! - A body above `SPOOL_ABOVE` bytes on a route that takes more than the
+//!   default 1 MiB (the uploads) waits in an unnamed temporary file instead of
+//!   memory, and is relayed from there 64 KiB at a time.
 //!
 //! Requests on one connection are served one after another; pipelined ones
 //! wait in `input` until the answer before them is complete.
@@ -22,14 +25,18 @@ use super::framing::{self, CHUNK_OVERHEAD, Framing, Head, MAX_HEAD, Refusal};
 use super::peer::PeerTag;
 use super::transport::{Received, Transport, retry_later};
 use crate::http::MAX_BODY;
+use crate::http::body::SPOOL_ABOVE;
 use mio::net::UnixStream;
 use mio::{Interest, Registry, Token};
-use std::io::{self, Read, Write};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::os::unix::net::SocketAddr as UnixAddr;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Client bytes buffered at most: a head and a whole body fit.
+/// Client bytes buffered at most: a head and a whole body fit (a larger body
+/// is spooled, see `Spool`).
 const UP_CAP: usize = MAX_HEAD + MAX_BODY + CHUNK_OVERHEAD;
 /// Answers buffered for a client that does not read them. A client that keeps
 /// pipelining past this is closed; a single answer is always read whole.
@@ -51,6 +58,7 @@ enum Phase {
         framing: Framing,
         seen: usize,
         since: Instant,
+        spool: Option<Spool>,
     },
     /// The request is with tiny_http; its answer streams into `out`.
     Relay(Relay),
@@ -71,11 +79,46 @@ enum BodyWalk {
     },
 }
 
+/// A large body on its way: the bytes walked so far, in an unnamed file.
+struct Spool {
+    file: File,
+    len: u64,
+}
+
+impl Spool {
+    /// Whether a body framed so, for a route taking `max_body`, is spooled.
+    fn wanted(framing: Framing, max_body: usize) -> bool {
+        max_body > MAX_BODY
+            && match framing {
+                Framing::Body { remaining } => remaining > SPOOL_ABOVE as u64,
+                Framing::Chunked(_) => true,
+            }
+    }
+
+    fn create(dir: &Path) -> io::Result<Spool> {
+        Ok(Spool {
+            file: tempfile::tempfile_in(dir)?,
+            len: 0,
+        })
+    }
+
+    /// Moves the first `n` bytes of `input` to the file.
+    fn take(&mut self, input: &mut Vec<u8>, n: usize) -> io::Result<()> {
+        self.file.write_all(&input[..n])?;
+        input.drain(..n);
+        self.len += n as u64;
+        Ok(())
+    }
+}
+
 /// One request's internal connection to tiny_http.
 struct Relay {
     backend: UnixStream,
+    /// What is sent next: the head and body, or the head and then 64 KiB
+    /// windows of `body_file`.
     request: Vec<u8>,
     sent: usize,
+    body_file: Option<File>,
     received: usize,
     close_after: bool,
 }
@@ -93,6 +136,7 @@ pub struct Cx<'a> {
     pub backend_addr: &'a UnixAddr,
     pub backend_token: Token,
     pub tag: &'a PeerTag,
+    pub spool_dir: &'a Path,
     pub draining: bool,
 }
 
@@ -165,11 +209,23 @@ impl Conn {
                     {
                         self.out.extend_from_slice(answers::CONTINUE);
                     }
+                    let spool = match Spool::wanted(head.framing, head.max_body) {
+                        false => None,
+                        true => match Spool::create(cx.spool_dir) {
+                            Ok(spool) => Some(spool),
+                            Err(e) => {
+                                eprintln!("listener: cannot spool a request body: {e}");
+                                self.phase = self.refuse(Answer::Unavailable);
+                                return Ok(true);
+                            }
+                        },
+                    };
                     Phase::Body {
                         framing: head.framing,
                         seen: 0,
                         since: since.unwrap_or(now),
                         head,
+                        spool,
                     }
                 }
             },
@@ -178,23 +234,40 @@ impl Conn {
                 framing,
                 seen,
                 since,
-            } => match self.walk_body(framing, seen) {
-                Err(refusal) => self.refuse(Answer::Refused(refusal)),
-                Ok(BodyWalk::Complete(length)) => match self.start_relay(&head, length, cx) {
-                    Ok(relay) => Phase::Relay(relay),
-                    Err(e) => {
-                        eprintln!("listener: cannot reach the workers: {e}");
-                        self.refuse(Answer::Unavailable)
+                mut spool,
+            } => {
+                let spooled = spool.as_ref().map_or(0, |s| s.len);
+                match self.walk_body(framing, seen, spooled, head.max_body) {
+                    Err(refusal) => self.refuse(Answer::Refused(refusal)),
+                    Ok(BodyWalk::Complete(length)) => {
+                        match self.start_relay(&head, length, spool, cx) {
+                            Ok(relay) => Phase::Relay(relay),
+                            Err(e) => {
+                                eprintln!("listener: cannot relay a request: {e}");
+                                self.refuse(Answer::Unavailable)
+                            }
+                        }
                     }
-                },
-                Ok(BodyWalk::More { .. }) if self.client_done => Phase::Finish,
-                Ok(BodyWalk::More { framing, seen }) => Phase::Body {
-                    head,
-                    framing,
-                    seen,
-                    since,
-                },
-            },
+                    Ok(BodyWalk::More { .. }) if self.client_done => Phase::Finish,
+                    Ok(BodyWalk::More { framing, mut seen }) => {
+                        if let Some(spool) = &mut spool {
+                            if let Err(e) = spool.take(&mut self.input, seen) {
+                                eprintln!("listener: cannot spool a request body: {e}");
+                                self.phase = self.refuse(Answer::Unavailable);
+                                return Ok(true);
+                            }
+                            seen = 0;
+                        }
+                        Phase::Body {
+                            head,
+                            framing,
+                            seen,
+                            since,
+                            spool,
+                        }
+                    }
+                }
+            }
             Phase::Relay(mut relay) => {
                 let (progress, ended) = relay.pump(&mut self.out)?;
                 moved = progress;
@@ -240,12 +313,19 @@ impl Conn {
     /// Queues `answer` and stops reading requests.
     fn refuse(&mut self, answer: Answer) -> Phase {
         self.input.clear();
-        self.out.extend_from_slice(answers::bytes(answer));
+        self.out.extend_from_slice(&answers::bytes(answer));
         Phase::Refuse { linger_until: None }
     }
 
-    /// Walks the body bytes in `input` past `seen`.
-    fn walk_body(&self, framing: Framing, seen: usize) -> Result<BodyWalk, Refusal> {
+    /// Walks the body bytes in `input` past `seen` (`spooled` bytes of it
+    /// are already in a file).
+    fn walk_body(
+        &self,
+        framing: Framing,
+        seen: usize,
+        spooled: u64,
+        max_body: usize,
+    ) -> Result<BodyWalk, Refusal> {
         match framing {
             Framing::Body { remaining } => {
                 let have = (self.input.len() - seen) as u64;
@@ -266,7 +346,9 @@ impl Conn {
                 match walk.state {
                     Err(()) => Err(Refusal::Malformed),
                     Ok(None) => Ok(BodyWalk::Complete(seen)),
-                    Ok(Some(_)) if seen > MAX_BODY + CHUNK_OVERHEAD => Err(Refusal::BodyTooLarge),
+                    Ok(Some(_)) if spooled + seen as u64 > (max_body + CHUNK_OVERHEAD) as u64 => {
+                        Err(Refusal::BodyTooLarge(max_body))
+                    }
                     Ok(Some(state)) => Ok(BodyWalk::More {
                         framing: Framing::Chunked(state),
                         seen,
@@ -276,8 +358,25 @@ impl Conn {
         }
     }
 
-    /// Opens this request's internal connection and queues head and body.
-    fn start_relay(&mut self, head: &Head, body_len: usize, cx: &Cx) -> io::Result<Relay> {
+    /// Opens this request's internal connection and queues head and body
+    /// (the body's first `body_len` bytes are in `input`, after what `spool`
+    /// holds).
+    fn start_relay(
+        &mut self,
+        head: &Head,
+        body_len: usize,
+        spool: Option<Spool>,
+        cx: &Cx,
+    ) -> io::Result<Relay> {
+        let body_file = match spool {
+            None => None,
+            Some(mut spool) => {
+                spool.take(&mut self.input, body_len)?;
+                spool.file.seek(SeekFrom::Start(0))?;
+                Some(spool.file)
+            }
+        };
+        let body_len = if body_file.is_some() { 0 } else { body_len };
         let mut backend = UnixStream::connect_addr(cx.backend_addr)?;
         cx.registry.register(
             &mut backend,
@@ -291,6 +390,7 @@ impl Conn {
             backend,
             request,
             sent: 0,
+            body_file,
             received: 0,
             close_after: head.close,
         })
@@ -378,7 +478,14 @@ impl Conn {
             Phase::Head { since: Some(start) } => start + limits.header_timeout,
             Phase::Head { since: None } if !self.served => self.accepted + limits.header_timeout,
             Phase::Head { since: None } => idle,
-            Phase::Body { since, .. } => since + limits.header_timeout + limits.body_timeout,
+            // A spooled upload gets the same minimum rate as a small body:
+            // the body timeout for each MiB its route takes.
+            Phase::Body {
+                since, ref head, ..
+            } => {
+                let mibs = (head.max_body / MAX_BODY).max(1) as u32;
+                since + limits.header_timeout + limits.body_timeout * mibs
+            }
             // A response may pause up to the idle timeout.
             Phase::Relay(_) | Phase::Finish | Phase::Refuse { linger_until: None } => idle,
             Phase::Refuse {
@@ -412,6 +519,9 @@ impl Relay {
                 Ok(n) => {
                     self.sent += n;
                     moved = true;
+                    if self.sent == self.request.len() && self.refill()? {
+                        continue;
+                    }
                     if self.sent == self.request.len() {
                         // Nothing more comes on this connection.
                         let _ = self.backend.shutdown(Shutdown::Write);
@@ -426,6 +536,7 @@ impl Relay {
                 Err(e) if is_closed(&e) => {
                     self.request = Vec::new();
                     self.sent = 0;
+                    self.body_file = None;
                     break;
                 }
                 Err(e) => return Err(e),
@@ -447,6 +558,25 @@ impl Relay {
                 Err(e) => return Err(e),
             }
         }
+    }
+}
+
+impl Relay {
+    /// Puts the next window of a spooled body in `request`; false when there
+    /// is none (no file, or its end).
+    fn refill(&mut self) -> io::Result<bool> {
+        let Some(file) = &mut self.body_file else {
+            return Ok(false);
+        };
+        self.request.clear();
+        self.request.resize(64 * 1024, 0);
+        let n = file.read(&mut self.request)?;
+        self.request.truncate(n);
+        self.sent = 0;
+        if n == 0 {
+            self.body_file = None;
+        }
+        Ok(n > 0)
     }
 }
 

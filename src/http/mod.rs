@@ -3,6 +3,7 @@
 //! the listener underneath (plain, TLS, behind a proxy) can change freely.
 
 pub mod adapter;
+pub mod body;
 pub mod cookies;
 
 use crate::error::{AppError, AppResult, Kind};
@@ -63,6 +64,9 @@ pub struct Request {
     /// Header names lowercased.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A body above `body::SPOOL_ABOVE` bytes, kept in a temporary file
+    /// (`body` is then empty).
+    pub spool: Option<body::Spooled>,
     /// The real client address (after trusted-proxy resolution).
     pub client: IpAddr,
     /// Whether the client reached us over TLS (directly or via a trusted HTTPS proxy).
@@ -86,6 +90,21 @@ impl Request {
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.trim_matches('"').to_string())
             .filter(|v| !v.is_empty())
+    }
+
+    /// The body's length, wherever it is kept.
+    pub fn body_len(&self) -> u64 {
+        self.spool
+            .as_ref()
+            .map_or(self.body.len() as u64, body::Spooled::len)
+    }
+
+    /// Reads the body from its start, wherever it is kept.
+    pub fn body_reader(&self) -> std::io::Result<body::BodyReader<'_>> {
+        match &self.spool {
+            Some(spooled) => body::BodyReader::file(spooled),
+            None => Ok(body::BodyReader::memory(&self.body)),
+        }
     }
 
     pub fn is_api(&self) -> bool {
