@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult, Kind};
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits};
-use std::io::{BufRead, Seek};
+use std::io::{self, BufRead, Read, Seek, SeekFrom};
 use std::sync::{Condvar, Mutex};
 
 /// Longest side of a stored photo.
@@ -54,22 +54,33 @@ pub fn declared_format(content_type: &str) -> AppResult<ImageFormat> {
 }
 
 /// Decodes, orients, scales and re-encodes a photo of `format` from `body`.
-pub fn process(body: impl BufRead + Seek, format: ImageFormat) -> AppResult<Processed> {
+pub fn process(mut body: impl BufRead + Seek, format: ImageFormat) -> AppResult<Processed> {
+    // zune-jpeg decodes a truncated file as far as it goes and fills the rest
+    // with grey: a half-uploaded photo would be stored as if it were whole.
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(&mut body)? {
+        return Err(invalid_image());
+    }
+    body.seek(SeekFrom::Start(0))?;
     let _turn = DecodeTurn::take();
     let mut reader = ImageReader::with_format(body, format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_INPUT_SIDE);
     limits.max_image_height = Some(MAX_INPUT_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let mut budget = limits.clone();
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(undecodable)?;
+    // The decoders check the dimensions only; `from_decoder` allocates the
+    // whole picture without asking (image's own `decode` reserves it first,
+    // as we do here), so a small file claiming billions of pixels stops now.
+    budget.reserve(decoder.total_bytes()).map_err(undecodable)?;
     let orientation = decoder.orientation().map_err(undecodable)?;
     let decoded = DynamicImage::from_decoder(decoder).map_err(undecodable)?;
-    let keeps_alpha = decoded.color().has_alpha();
     // Scaled first, turned after: the box is square, so the order does not
     // change the result, and turning the small copy costs little memory.
     let mut full = fit(decoded, MAX_SIDE);
     full.apply_orientation(orientation);
+    let keeps_alpha = is_transparent(&full);
     let thumb = full.thumbnail(THUMB_SIDE, THUMB_SIDE);
     let (content_type, data, thumb) = match keeps_alpha {
         true => ("image/png", png(&full)?, png(&thumb)?),
@@ -90,6 +101,16 @@ fn fit(image: DynamicImage, side: u32) -> DynamicImage {
     match image.width().max(image.height()) > side {
         true => image.thumbnail(side, side),
         false => image,
+    }
+}
+
+/// Whether any pixel is not fully opaque (a PNG often carries an alpha
+/// channel it does not use: that one can become a JPEG).
+fn is_transparent(image: &DynamicImage) -> bool {
+    match image {
+        DynamicImage::ImageRgba8(buf) => buf.pixels().any(|p| p[3] < u8::MAX),
+        DynamicImage::ImageLumaA8(buf) => buf.pixels().any(|p| p[1] < u8::MAX),
+        other => other.color().has_alpha(),
     }
 }
 
@@ -128,10 +149,73 @@ fn undecodable(e: ImageError) -> AppError {
         ImageError::IoError(e) if e.kind() != std::io::ErrorKind::UnexpectedEof => {
             AppError::internal(format_args!("reading an upload: {e}"))
         }
-        _ => AppError::bad_request(
-            "invalid_image",
-            "The photo could not be read: the file is damaged, truncated or not the type its Content-Type says.",
-        ),
+        _ => invalid_image(),
+    }
+}
+
+fn invalid_image() -> AppError {
+    AppError::bad_request(
+        "invalid_image",
+        "The photo could not be read: the file is damaged, truncated or not the type its Content-Type says.",
+    )
+}
+
+/// Whether a JPEG stream reaches its end-of-image marker: its segments are
+/// walked by their lengths up to the first scan (so an EXIF thumbnail's own
+/// markers are skipped), then the entropy-coded data is searched for EOI
+/// (`FF D9` cannot occur inside it: a data byte `FF` is always followed by
+/// `00` or a restart marker). Data a camera appends after EOI is fine.
+fn jpeg_is_complete(body: &mut impl BufRead) -> io::Result<bool> {
+    let mut two = [0u8; 2];
+    if body.read_exact(&mut two).is_err() || two != [0xFF, 0xD8] {
+        // Not a JPEG at all: the decoder says so.
+        return Ok(true);
+    }
+    loop {
+        let mut marker = [0u8; 1];
+        // Fill bytes (FF FF …) may precede a marker.
+        loop {
+            if body.read(&mut marker)? == 0 {
+                return Ok(false);
+            }
+            if marker[0] != 0xFF {
+                break;
+            }
+        }
+        match marker[0] {
+            0xD9 => return Ok(true),
+            0x01 | 0xD0..=0xD7 => continue,
+            _ => {}
+        }
+        if body.read_exact(&mut two).is_err() {
+            return Ok(false);
+        }
+        let length = u16::from_be_bytes(two).saturating_sub(2) as u64;
+        let skipped = io::copy(&mut body.take(length), &mut io::sink())?;
+        if skipped < length {
+            return Ok(false);
+        }
+        if marker[0] == 0xDA {
+            return reaches_eoi(body);
+        }
+    }
+}
+
+fn reaches_eoi(body: &mut impl BufRead) -> io::Result<bool> {
+    let mut after_ff = false;
+    loop {
+        let buf = body.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(false);
+        }
+        for &b in buf {
+            if after_ff && b == 0xD9 {
+                return Ok(true);
+            }
+            after_ff = b == 0xFF;
+        }
+        let n = buf.len();
+        body.consume(n);
     }
 }
 
