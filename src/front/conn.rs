@@ -23,14 +23,13 @@ use super::Limits;
 use super::answers::{self, Answer};
 use super::framing::{self, CHUNK_OVERHEAD, Framing, Head, MAX_HEAD, Refusal};
 use super::peer::PeerTag;
-use super::transport::{Received, Transport, retry_later};
+use super::relay::{Relay, Spool};
+use super::transport::{Received, Transport};
 use crate::http::MAX_BODY;
-use crate::http::body::SPOOL_ABOVE;
 use mio::net::UnixStream;
 use mio::{Interest, Registry, Token};
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::net::{Shutdown, SocketAddr};
+use std::io::{self, Seek, SeekFrom};
+use std::net::SocketAddr;
 use std::os::unix::net::SocketAddr as UnixAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -77,50 +76,6 @@ enum BodyWalk {
         framing: Framing,
         seen: usize,
     },
-}
-
-/// A large body on its way: the bytes walked so far, in an unnamed file.
-struct Spool {
-    file: File,
-    len: u64,
-}
-
-impl Spool {
-    /// Whether a body framed so, for a route taking `max_body`, is spooled.
-    fn wanted(framing: Framing, max_body: usize) -> bool {
-        max_body > MAX_BODY
-            && match framing {
-                Framing::Body { remaining } => remaining > SPOOL_ABOVE as u64,
-                Framing::Chunked(_) => true,
-            }
-    }
-
-    fn create(dir: &Path) -> io::Result<Spool> {
-        Ok(Spool {
-            file: tempfile::tempfile_in(dir)?,
-            len: 0,
-        })
-    }
-
-    /// Moves the first `n` bytes of `input` to the file.
-    fn take(&mut self, input: &mut Vec<u8>, n: usize) -> io::Result<()> {
-        self.file.write_all(&input[..n])?;
-        input.drain(..n);
-        self.len += n as u64;
-        Ok(())
-    }
-}
-
-/// One request's internal connection to tiny_http.
-struct Relay {
-    backend: UnixStream,
-    /// What is sent next: the head and body, or the head and then 64 KiB
-    /// windows of `body_file`.
-    request: Vec<u8>,
-    sent: usize,
-    body_file: Option<File>,
-    received: usize,
-    close_after: bool,
 }
 
 /// What the event loop decides after moving bytes.
@@ -506,83 +461,4 @@ impl Conn {
             let _ = registry.deregister(&mut relay.backend);
         }
     }
-}
-
-impl Relay {
-    /// Sends the request and reads the response into `out`, however much is
-    /// already waiting there. Returns (bytes moved, tiny_http has closed).
-    fn pump(&mut self, out: &mut Vec<u8>) -> io::Result<(bool, bool)> {
-        let mut moved = false;
-        while self.sent < self.request.len() {
-            match self.backend.write(&self.request[self.sent..]) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    self.sent += n;
-                    moved = true;
-                    if self.sent == self.request.len() && self.refill()? {
-                        continue;
-                    }
-                    if self.sent == self.request.len() {
-                        // Nothing more comes on this connection.
-                        let _ = self.backend.shutdown(Shutdown::Write);
-                        self.request = Vec::new();
-                        self.sent = 0;
-                        break;
-                    }
-                }
-                Err(e) if retry_later(&e) || e.kind() == io::ErrorKind::NotConnected => break,
-                // tiny_http answered early (a malformed request) and closed:
-                // its answer is still to be read.
-                Err(e) if is_closed(&e) => {
-                    self.request = Vec::new();
-                    self.sent = 0;
-                    self.body_file = None;
-                    break;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            match self.backend.read(&mut chunk) {
-                Ok(0) => return Ok((true, true)),
-                Ok(n) => {
-                    out.extend_from_slice(&chunk[..n]);
-                    self.received += n;
-                    moved = true;
-                }
-                Err(e) if retry_later(&e) || e.kind() == io::ErrorKind::NotConnected => {
-                    return Ok((moved, false));
-                }
-                Err(e) if is_closed(&e) => return Ok((true, true)),
-                Err(e) => return Err(e),
-            }
-        }
-    }
-}
-
-impl Relay {
-    /// Puts the next window of a spooled body in `request`; false when there
-    /// is none (no file, or its end).
-    fn refill(&mut self) -> io::Result<bool> {
-        let Some(file) = &mut self.body_file else {
-            return Ok(false);
-        };
-        self.request.clear();
-        self.request.resize(64 * 1024, 0);
-        let n = file.read(&mut self.request)?;
-        self.request.truncate(n);
-        self.sent = 0;
-        if n == 0 {
-            self.body_file = None;
-        }
-        Ok(n > 0)
-    }
-}
-
-fn is_closed(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
-    )
 }

@@ -24,6 +24,7 @@ mod conn;
 mod event_loop;
 mod framing;
 mod peer;
+mod relay;
 pub mod tls;
 mod transport;
 
