@@ -13,6 +13,7 @@ mod hostile;
 mod load;
 mod report;
 mod seed;
+mod uploads;
 
 use load::{Load, Proc, Wrk};
 use report::{HostileRow, Machine, Measured, Results, ScaleRow, TransferCheck};
@@ -169,6 +170,7 @@ fn run(opts: &Opts) -> Result<Results, String> {
     server.stop()?;
 
     floods(&bench, &mut results)?;
+    uploads::run(&mut bench, &mut results)?;
 
     // The static binary is what a container or a single-binary install runs:
     // its idle size too (no shared libc mapped beside it).

@@ -197,6 +197,8 @@ pub struct Results {
     pub transfers: Option<TransferCheck>,
     pub floods: Vec<FloodRow>,
     pub hostile: Option<HostileRow>,
+    /// Photos and attachments (bench/uploads.rs).
+    pub uploads: Option<crate::uploads::UploadRow>,
     pub notes: Vec<String>,
 }
 
@@ -231,6 +233,7 @@ impl Results {
             transfers: None,
             floods: Vec::new(),
             hostile: None,
+            uploads: None,
             notes: Vec::new(),
         }
     }

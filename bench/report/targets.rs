@@ -241,5 +241,8 @@ pub fn targets(r: &Results) -> Vec<Target> {
             ),
         }
     }
+    for (goal, measured, met) in crate::uploads::targets(r.uploads.as_ref()) {
+        add(&goal, measured, met);
+    }
     t
 }

@@ -116,10 +116,13 @@ fn is_transparent(image: &DynamicImage) -> bool {
 
 fn jpeg(image: &DynamicImage) -> AppResult<Vec<u8>> {
     let mut out = Vec::new();
-    let rgb = image.to_rgb8();
-    JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
-        .encode_image(&rgb)
-        .map_err(|e| AppError::internal(format_args!("jpeg encoding: {e}")))?;
+    let mut encoder = JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
+    // An RGB picture (every JPEG upload) is encoded without a copy.
+    let encoded = match image.as_rgb8() {
+        Some(rgb) => encoder.encode_image(rgb),
+        None => encoder.encode_image(&image.to_rgb8()),
+    };
+    encoded.map_err(|e| AppError::internal(format_args!("jpeg encoding: {e}")))?;
     Ok(out)
 }
 
