@@ -16,6 +16,7 @@ use crate::db::items;
 use crate::db::media::{self, AttachmentRef, NewAttachment};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use crate::http::body::Spooled;
 
 /// Longest stored filename, in characters.
 pub const MAX_FILENAME: usize = 120;
@@ -69,16 +70,40 @@ pub fn upload(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 /// `GET /api/item/attachment?id=<attachment>`: a download.
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
-    let (meta, bytes) = db::read(ctx.conn, |tx| {
+    let spool_dir = &ctx.app.config.appdata_dir;
+    let (meta, body) = db::read(ctx.conn, |tx| {
         let meta = find(tx, id)?;
-        let mut bytes = Vec::with_capacity(meta.size.max(0) as usize);
-        media::copy_attachment(tx, id, &mut bytes)?;
-        Ok((meta, bytes))
+        if meta.size <= IN_MEMORY_BELOW {
+            let mut bytes = Vec::with_capacity(meta.size.max(0) as usize);
+            media::copy_attachment(tx, id, &mut bytes)?;
+            return Ok((meta, Body::Memory(bytes)));
+        }
+        // A large file goes out from an unnamed temporary copy: the worker
+        // holds 64 KiB of it at a time, and the read transaction ends before
+        // the (possibly slow) sending starts.
+        let mut file = tempfile::tempfile_in(spool_dir)?;
+        let len = media::copy_attachment(tx, id, &mut file)?;
+        Ok((meta, Body::File(Spooled::new(file, len))))
     })?;
-    let reply = Reply::new(200, served_type(&meta.content_type), bytes)
+    let reply = match body {
+        Body::Memory(bytes) => Reply::new(200, served_type(&meta.content_type), bytes),
+        Body::File(spooled) => Reply {
+            spooled: Some(spooled),
+            ..Reply::new(200, served_type(&meta.content_type), Vec::new())
+        },
+    };
+    let reply = reply
         .header("Content-Disposition", content_disposition(&meta.filename))
         .header("Cache-Control", "private, no-cache");
     Ok(stored_file_headers(reply))
+}
+
+/// Attachments up to this size are sent from memory.
+const IN_MEMORY_BELOW: i64 = 1024 * 1024;
+
+enum Body {
+    Memory(Vec<u8>),
+    File(Spooled),
 }
 
 /// `DELETE /api/item/attachment?id=<attachment>`.

@@ -107,6 +107,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             status: 304,
             headers: Vec::new(),
             body: Vec::new(),
+            spooled: None,
         },
         Some(bytes) => Reply::new(200, &meta.content_type, bytes),
     };

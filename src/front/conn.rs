@@ -22,6 +22,7 @@
 use super::Limits;
 use super::answers::{self, Answer};
 use super::framing::{self, CHUNK_OVERHEAD, Framing, Head, MAX_HEAD, Refusal};
+use super::outbox::Outbox;
 use super::peer::PeerTag;
 use super::relay::{Relay, Spool};
 use super::transport::{Received, Transport};
@@ -103,7 +104,7 @@ pub struct Conn {
     /// the client pipelined behind it.
     input: Vec<u8>,
     /// Answers not yet handed to the transport.
-    out: Vec<u8>,
+    out: Outbox,
     accepted: Instant,
     last_activity: Instant,
     served: bool,
@@ -118,7 +119,7 @@ impl Conn {
             peer,
             phase: Phase::Head { since: None },
             input: Vec::new(),
-            out: Vec::new(),
+            out: Outbox::default(),
             accepted: now,
             last_activity: now,
             served: false,
@@ -162,7 +163,7 @@ impl Conn {
                         && head.framing != (Framing::Body { remaining: 0 })
                         && self.input.is_empty()
                     {
-                        self.out.extend_from_slice(answers::CONTINUE);
+                        self.out.push(answers::CONTINUE, None)?;
                     }
                     let spool = match Spool::wanted(head.framing, head.max_body) {
                         false => None,
@@ -224,7 +225,7 @@ impl Conn {
                 }
             }
             Phase::Relay(mut relay) => {
-                let (progress, ended) = relay.pump(&mut self.out)?;
+                let (progress, ended) = relay.pump(&mut self.out, cx.spool_dir)?;
                 moved = progress;
                 match ended {
                     false => Phase::Relay(relay),
@@ -268,7 +269,11 @@ impl Conn {
     /// Queues `answer` and stops reading requests.
     fn refuse(&mut self, answer: Answer) -> Phase {
         self.input.clear();
-        self.out.extend_from_slice(&answers::bytes(answer));
+        // Our own answer is small: it joins memory, or the file behind
+        // an answer still being spilled.
+        if let Err(e) = self.out.push(&answers::bytes(answer), None) {
+            eprintln!("listener: cannot queue an answer: {e}");
+        }
         Phase::Refuse { linger_until: None }
     }
 
@@ -370,7 +375,8 @@ impl Conn {
         } = self.phase
         {
             self.client_done |= self.transport.discard()?;
-            self.transport.send(&mut self.out)?;
+            self.out.refill()?;
+            self.transport.send(&mut self.out.buf)?;
             return Ok(false);
         }
         let reading = matches!(
@@ -389,11 +395,10 @@ impl Conn {
             }
         }
         progress |= self.advance(cx)?;
-        progress |= self.transport.send(&mut self.out)?;
-        if self.out.is_empty() && self.out.capacity() > KEEP_CAPACITY {
-            // Nor the buffer of a large or long-unread answer.
-            self.out = Vec::new();
-        }
+        self.out.refill()?;
+        progress |= self.transport.send(&mut self.out.buf)?;
+        // Nor the buffer of a large or long-unread answer.
+        self.out.shrink(KEEP_CAPACITY);
         if progress {
             self.last_activity = Instant::now();
         }

@@ -23,6 +23,7 @@ mod answers;
 mod conn;
 mod event_loop;
 mod framing;
+mod outbox;
 mod peer;
 mod relay;
 pub mod tls;

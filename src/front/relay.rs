@@ -3,6 +3,7 @@
 //! file 64 KiB at a time), and the answer read back into the client's buffer.
 
 use super::framing::Framing;
+use super::outbox::Outbox;
 use super::transport::retry_later;
 use crate::http::MAX_BODY;
 use crate::http::body::SPOOL_ABOVE;
@@ -59,7 +60,8 @@ pub(super) struct Relay {
 impl Relay {
     /// Sends the request and reads the response into `out`, however much is
     /// already waiting there. Returns (bytes moved, tiny_http has closed).
-    pub(super) fn pump(&mut self, out: &mut Vec<u8>) -> io::Result<(bool, bool)> {
+    /// (A large answer spills to a file in `spool_dir`, see `Outbox`.)
+    pub(super) fn pump(&mut self, out: &mut Outbox, spool_dir: &Path) -> io::Result<(bool, bool)> {
         let mut moved = false;
         while self.sent < self.request.len() {
             match self.backend.write(&self.request[self.sent..]) {
@@ -95,7 +97,7 @@ impl Relay {
             match self.backend.read(&mut chunk) {
                 Ok(0) => return Ok((true, true)),
                 Ok(n) => {
-                    out.extend_from_slice(&chunk[..n]);
+                    out.push(&chunk[..n], Some(spool_dir))?;
                     self.received += n;
                     moved = true;
                 }

@@ -198,8 +198,24 @@ pub fn decorate(mut reply: Reply, req: &Request) -> Reply {
 
 /// The tiny_http response for `reply`. It names us `MiauInv`: tiny_http would
 /// otherwise add `Server: tiny-http (Rust)`, which tells scanners what to try.
-pub fn to_tiny(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+pub fn to_tiny(reply: Reply) -> tiny_http::Response<Box<dyn Read + Send>> {
+    let (body, length): (Box<dyn Read + Send>, usize) = match reply.spooled {
+        Some(file) => {
+            let length = usize::try_from(file.len()).unwrap_or(usize::MAX);
+            (Box::new(file.reader()), length)
+        }
+        None => {
+            let length = reply.body.len();
+            (Box::new(std::io::Cursor::new(reply.body)), length)
+        }
+    };
+    let mut response = tiny_http::Response::new(
+        tiny_http::StatusCode(reply.status),
+        Vec::new(),
+        body,
+        Some(length),
+        None,
+    );
     response.add_header(
         tiny_http::Header::from_bytes(&b"Server"[..], &b"MiauInv"[..]).expect("a valid header"),
     );

@@ -7,6 +7,7 @@
 use crate::error::{AppError, Kind};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
 /// Bodies larger than this go to a temporary file (in the front and in the
@@ -34,6 +35,36 @@ impl Spooled {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Reads the file from its start, on its own offset (`pread`), so any
+    /// thread may send it.
+    pub fn reader(&self) -> SpooledReader {
+        SpooledReader {
+            file: self.file.clone(),
+            at: 0,
+            len: self.len,
+        }
+    }
+}
+
+/// A spooled body being read, e.g. sent as an answer.
+pub struct SpooledReader {
+    file: Arc<File>,
+    at: u64,
+    len: u64,
+}
+
+impl Read for SpooledReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.len.saturating_sub(self.at);
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.at)?;
+        self.at += n as u64;
+        Ok(n)
     }
 }
 

@@ -280,6 +280,9 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A large body kept in a temporary file instead (`body` is then
+    /// empty): an attachment download, sent from there in small pieces.
+    pub spooled: Option<body::Spooled>,
 }
 
 pub const JSON_TYPE: &str = "application/json; charset=utf-8";
@@ -291,6 +294,7 @@ impl Reply {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body,
+            spooled: None,
         }
     }
 
@@ -317,6 +321,7 @@ impl Reply {
             status: 303,
             headers: vec![("Location".into(), location.into())],
             body: Vec::new(),
+            spooled: None,
         }
     }
 
@@ -325,6 +330,7 @@ impl Reply {
             status: 204,
             headers: Vec::new(),
             body: Vec::new(),
+            spooled: None,
         }
     }
 
