@@ -533,3 +533,78 @@ fn media_need_a_session_and_the_same_origin() {
     );
     assert_eq!(r.status, 403);
 }
+
+/// A raw connection to the server and a Bearer token for it.
+fn raw_session(server: &TestServer) -> (std::net::TcpStream, String) {
+    let c = server.client();
+    c.register("raw", common::PASSWORD);
+    let token = c.login("raw", common::PASSWORD).json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let addr = server.base.trim_start_matches("http://").parse().unwrap();
+    (common::raw::plain(addr), token)
+}
+
+#[test]
+fn large_uploads_keep_100_continue_and_chunked_framing() {
+    use std::io::Write;
+    let server = TestServer::start();
+    let (mut s, token) = raw_session(&server);
+    let mut c = server.client();
+    c.bearer = Some(token.clone());
+    let id = item(&c, "Raw");
+    let file: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i % 249) as u8).collect();
+
+    // Expect: 100-continue: the go-ahead comes before the body is sent.
+    let head = format!(
+        "POST /api/item/attachment?id={id}&filename=a.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        file.len()
+    );
+    let go = common::raw::exchange(&mut s, head.as_bytes());
+    assert_eq!(go.status, 100);
+    let done = common::raw::exchange(&mut s, &file);
+    assert_eq!(done.status, 201, "{}", done.body);
+    let first: Value = serde_json::from_str(&done.body).unwrap();
+
+    // Chunked, on the same keep-alive connection.
+    let mut chunked = format!(
+        "POST /api/item/attachment?id={id}&filename=b.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    .into_bytes();
+    for piece in file.chunks(100_000) {
+        chunked.extend(format!("{:x}\r\n", piece.len()).as_bytes());
+        chunked.extend(piece);
+        chunked.extend(b"\r\n");
+    }
+    chunked.extend(b"0\r\n\r\n");
+    let done = common::raw::exchange(&mut s, &chunked);
+    assert_eq!(done.status, 201, "{}", done.body);
+    let second: Value = serde_json::from_str(&done.body).unwrap();
+    for a in [first, second] {
+        let back = get_bytes(&c, &format!("/api/item/attachment?id={}", a["id"]));
+        assert!(back.body == file, "{} came back changed", a["filename"]);
+    }
+
+    // A chunked photo past 15 MiB is cut off with 413 while it streams.
+    let mut s = common::raw::plain(s.peer_addr().unwrap());
+    let head = format!(
+        "POST /api/item/photo?id={id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: image/jpeg\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let piece = vec![0u8; 1024 * 1024];
+    for _ in 0..17 {
+        let mut chunk = format!("{:x}\r\n", piece.len()).into_bytes();
+        chunk.extend(&piece);
+        chunk.extend(b"\r\n");
+        if s.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    let refused = common::raw::read_answer(&mut s).expect("an answer");
+    assert_eq!(refused.status, 413, "{}", refused.body);
+    assert!(refused.body.contains("payload_too_large"));
+}
