@@ -98,7 +98,7 @@ fn a_photo_uploaded_through_the_item_page_shows_in_the_gallery_and_the_list() {
     page.click("#confirm-ok");
     page.wait_visible("[data-media='no-photos']");
     let read = api.get(&format!("/api/item?id={item}")).json();
-    assert_eq!(read["photos"], json!([]));
+    assert!(read.get("photos").is_none(), "{read}");
 }
 
 #[test]

@@ -87,8 +87,8 @@ fn add_locations(conn: &rusqlite::Connection, rows: &mut [items::Item]) -> AppRe
 fn add_media(conn: &rusqlite::Connection, item: &mut items::Item) -> AppResult<()> {
     let photos = media::photos_of(conn, item.id)?;
     item.photo_id = photos.iter().find(|p| p.primary).map(|p| p.id);
-    item.photos = Some(photos);
-    item.attachments = Some(media::attachments_of(conn, item.id)?);
+    item.photos = photos;
+    item.attachments = media::attachments_of(conn, item.id)?;
     Ok(())
 }
 

@@ -32,11 +32,12 @@ pub struct Item {
     pub locations: Option<Vec<crate::db::placement::Placed>>,
     /// The primary photo (`GET /api/item/photo?id=`), for a list's thumbnail.
     pub photo_id: Option<i64>,
-    /// Every photo and attachment: on the single-item read only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub photos: Option<Vec<crate::db::media::PhotoRef>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachments: Option<Vec<crate::db::media::AttachmentRef>>,
+    /// Every photo and attachment: on the single-item read only, and only
+    /// when there are any (so an item without media reads as its list row).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<crate::db::media::PhotoRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::db::media::AttachmentRef>,
 }
 
 /// Columns `GET /api/item?sort=` accepts.
@@ -87,8 +88,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
         archived_at: r.get(9)?,
         locations: None,
         photo_id: None,
-        photos: None,
-        attachments: None,
+        photos: Vec::new(),
+        attachments: Vec::new(),
     })
 }
 
