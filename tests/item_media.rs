@@ -285,6 +285,16 @@ fn bodies_over_the_route_limit_answer_413_and_others_keep_1_mib() {
     assert_eq!(r.status, 413);
     assert_eq!(r.json()["limit"], 1024 * 1024);
 
+    // A JSON body over the spooling threshold stays a JSON body.
+    let padded = format!("{{\"name\": \"Big too\"{}}}", " ".repeat(200 * 1024));
+    let r = c.send_bytes(
+        "PUT",
+        &format!("/api/item?id={id}"),
+        Some(padded.as_bytes()),
+        &[("Content-Type", "application/json")],
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+
     // Just under the limit goes through (and is spooled on its way).
     let file: Vec<u8> = (0..25 * 1024 * 1024u32)
         .map(|i| (i * 7 % 251) as u8)
@@ -612,4 +622,22 @@ fn large_uploads_keep_100_continue_and_chunked_framing() {
     let refused = common::raw::read_answer(&mut s).expect("an answer");
     assert_eq!(refused.status, 413, "{}", refused.body);
     assert!(refused.body.contains("payload_too_large"));
+}
+
+#[test]
+fn large_jpegs_are_decoded_at_a_reduced_scale() {
+    let server = TestServer::start();
+    let c = Client::signed_up(&server, "alice");
+    let id = item(&c, "Panorama");
+    // 6,600 px wide: decoded at 1/4 (1,650 px, the smallest scale still at
+    // least 1,600 px) and stored so, never held at full size.
+    let r = upload_photo(&c, id, &jpeg(6600, 1000), "image/jpeg");
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        (r.json()["width"].clone(), r.json()["height"].clone()),
+        (json!(1650), json!(250))
+    );
+    // 4,100 px: decoded at 1/2 (2,050 px), then scaled to 2,048.
+    let r = upload_photo(&c, id, &jpeg(4100, 1000), "image/jpeg");
+    assert_eq!(r.json()["width"], 2048);
 }

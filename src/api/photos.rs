@@ -54,7 +54,7 @@ pub fn upload(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     }
     // Refused before the costly decode when the item cannot take it.
     db::read(ctx.conn, |tx| items::get_active(tx, item_id))?;
-    let processed = imaging::process(ctx.req.body_reader()?, format)?;
+    let processed = imaging::process(&ctx.app.photo_decodes, ctx.req.body_reader()?, format)?;
     let photo = NewPhoto {
         width: processed.width,
         height: processed.height,

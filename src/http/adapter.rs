@@ -4,7 +4,7 @@
 //! nothing and renders no pages: the server passes those in.
 
 use super::body::{SPOOL_ABOVE, Spooled, too_large};
-use super::{Method, Reply, Request, split_target};
+use super::{MAX_BODY, Method, Reply, Request, split_target};
 use crate::error::AppError;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
@@ -105,16 +105,26 @@ enum Body {
     Unspoolable(std::io::Error),
 }
 
-/// Reads at most `limit` bytes of body: in memory up to `SPOOL_ABOVE`, the
-/// rest through a 64 KiB buffer into an unnamed file in `spool_dir`.
+/// Reads at most `limit` bytes of body: in memory, or, on an upload route,
+/// in memory up to `SPOOL_ABOVE` and the rest into an unnamed file in
+/// `spool_dir`.
 fn read_body(reader: &mut dyn Read, limit: usize, spool_dir: &Path) -> std::io::Result<Body> {
     let mut reader = reader.take(limit as u64 + 1);
+    // Only the upload routes (a limit above the default) spool: every other
+    // body is JSON, read by handlers from memory.
+    let in_memory = match limit > MAX_BODY {
+        true => SPOOL_ABOVE,
+        false => limit,
+    };
     let mut head = Vec::new();
     (&mut reader)
-        .take(SPOOL_ABOVE as u64 + 1)
+        .take(in_memory as u64 + 1)
         .read_to_end(&mut head)?;
-    if head.len() <= SPOOL_ABOVE {
+    if head.len() <= in_memory {
         return Ok(Body::Memory(head));
+    }
+    if limit <= MAX_BODY {
+        return Ok(Body::TooLarge);
     }
     let mut file = match tempfile::tempfile_in(spool_dir) {
         Ok(file) => file,
