@@ -11,6 +11,7 @@
 mod flood;
 mod hostile;
 mod load;
+mod pages;
 mod report;
 mod seed;
 mod uploads;
@@ -167,6 +168,7 @@ fn run(opts: &Opts) -> Result<Results, String> {
     logins(&bench, &server, &token, small, &mut results)?;
     hostile_reads(&bench, &server, &token, small, &mut results)?;
     scale_rows(&bench, &server, &token, small, &mut results)?;
+    page_rows(&server, small, &mut results)?;
     server.stop()?;
 
     floods(&bench, &mut results)?;
@@ -193,6 +195,7 @@ fn run(opts: &Opts) -> Result<Results, String> {
     results.startup.push((medium, server.ready_after));
     let token = login(&server)?;
     scale_rows(&bench, &server, &token, medium, &mut results)?;
+    page_rows(&server, medium, &mut results)?;
     server.stop()?;
 
     step(&format!("growing to {large} items with bulk SQL inserts"));
@@ -201,6 +204,7 @@ fn run(opts: &Opts) -> Result<Results, String> {
     results.startup.push((large, server.ready_after));
     let token = login(&server)?;
     scale_rows(&bench, &server, &token, large, &mut results)?;
+    page_rows(&server, large, &mut results)?;
     server.stop()?;
 
     results.machine.load_after = Machine::load_average();
@@ -672,6 +676,14 @@ fn scale_rows(
         }
     }
     Ok(())
+}
+
+/// The dashboard's pages in headless Chromium (bench/pages.rs).
+fn page_rows(server: &Proc, items: i64, results: &mut Results) -> Result<(), String> {
+    step(&format!(
+        "{items} items: pages and pickers in headless Chromium"
+    ));
+    pages::measure(server, USER, PASSWORD, items, results)
 }
 
 /// The same reads over native TLS (keep-alive), compared with plain HTTP.

@@ -15,7 +15,7 @@ use miauinv::db::{self, items, locations, projects, users};
 use rusqlite::Connection;
 use std::path::Path;
 
-pub const LOCATIONS: i64 = 50;
+pub const LOCATIONS: i64 = 200;
 pub const PROJECTS: i64 = 20;
 /// Items 1..=TRANSFER_ITEMS are the transfer benchmark's: each starts with
 /// half of TRANSFER_TOTAL at LOC_A and half at LOC_B.
@@ -109,9 +109,9 @@ pub fn create(
     db::migrate::migrate(&mut conn)?;
     let hash = Hasher::new(cost, 2).hash(password).map_err(err)?;
     db::write(&mut conn, |tx| {
-        let user = users::insert(tx, username, &hash)?;
+        let user = users::insert(tx, username, &hash, users::Role::Admin)?;
         for n in 1..=LOCATIONS {
-            locations::insert(tx, &format!("Shelf {} / box {}", (n - 1) / 5 + 1, n))?;
+            locations::insert(tx, &format!("Shelf {} / box {}", (n - 1) / 5 + 1, n), None)?;
         }
         for n in 1..=PROJECTS {
             projects::insert(
@@ -176,6 +176,7 @@ fn add_item(
             rng.range(1, 50)
         )),
         total_quantity: total,
+        sku: None,
     };
     let id = items::insert(tx, &new)?;
     if id != n {

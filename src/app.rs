@@ -20,6 +20,8 @@ pub struct App {
     /// Turns for decoding uploaded photos (`api::imaging`): one at a time, at
     /// most half the workers in line.
     pub photo_decodes: Gate,
+    /// When this server started (the admin's status shows the uptime).
+    pub started: std::time::Instant,
 }
 
 impl App {
@@ -32,6 +34,7 @@ impl App {
             webauthn: crate::auth::passkeys::webauthn(&config)?,
             longest_username: std::sync::OnceLock::new(),
             photo_decodes: Gate::new(1, (config.workers / 2).max(2)),
+            started: std::time::Instant::now(),
             config,
         })
     }
@@ -82,5 +85,39 @@ impl Drop for Turn<'_> {
         let mut state = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
         state.0 -= 1;
         self.0.freed.notify_one();
+    }
+}
+
+/// The server at a glance, for the admin: version, uptime, database size,
+/// schema version and counts.
+#[derive(serde::Serialize)]
+pub struct Status {
+    pub version: &'static str,
+    pub uptime_seconds: u64,
+    pub database_bytes: u64,
+    pub schema_version: i64,
+    pub accounts: crate::db::accounts::Counts,
+    pub stats: crate::db::stats::Stats,
+}
+
+impl App {
+    pub fn status(&self, conn: &mut rusqlite::Connection) -> crate::error::AppResult<Status> {
+        use crate::db;
+        let path = &self.config.database_path;
+        let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        // Recent pages live in the write-ahead log until a checkpoint: count them.
+        let mut wal = path.clone().into_os_string();
+        wal.push("-wal");
+        let (accounts, stats) = db::read(conn, |tx| {
+            Ok((db::accounts::counts(tx)?, db::stats::load(tx)?))
+        })?;
+        Ok(Status {
+            version: env!("CARGO_PKG_VERSION"),
+            uptime_seconds: self.started.elapsed().as_secs(),
+            database_bytes: size(path) + size(std::path::Path::new(&wal)),
+            schema_version: db::migrate::LATEST,
+            accounts,
+            stats,
+        })
     }
 }

@@ -19,7 +19,11 @@ database_path: ./appdata/database.db
 certificate_path: ./appdata/cert.pem
 private_key_path: ./appdata/key.pem
 # Whether anyone may create an account. The first account becomes admin.
+# Invitations made by an admin work either way.
 allow_registration: true
+# The role of a new account that registers itself: viewer (reads only) or
+# editor (reads and writes the inventory). Admins are made by an admin.
+default_role: editor
 
 # Address to bind to (0.0.0.0 = every IPv4 interface, :: = every interface).
 bind_address: "0.0.0.0"
@@ -58,6 +62,8 @@ pub struct Config {
     pub certificate_path: PathBuf,
     pub private_key_path: PathBuf,
     pub allow_registration: bool,
+    /// "viewer" or "editor" (checked here; `db::users::Role` reads it).
+    pub default_role: String,
     pub bind_address: IpAddr,
     pub tls: bool,
     pub trusted_proxies: Vec<IpAddr>,
@@ -84,6 +90,7 @@ struct FileConfig {
     certificate_path: Option<String>,
     private_key_path: Option<String>,
     allow_registration: Option<bool>,
+    default_role: Option<String>,
     bind_address: Option<String>,
     tls: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
@@ -195,6 +202,7 @@ fn or_defaults(file: FileConfig) -> FileConfig {
         certificate_path: file.certificate_path.or(d.certificate_path),
         private_key_path: file.private_key_path.or(d.private_key_path),
         allow_registration: file.allow_registration.or(d.allow_registration),
+        default_role: file.default_role.or(d.default_role),
         bind_address: file.bind_address.or(d.bind_address),
         tls: file.tls.or(d.tls),
         trusted_proxies: file.trusted_proxies.or(d.trusted_proxies),
@@ -248,6 +256,11 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
     };
     let allow_registration = boolean("allow_registration", file.allow_registration)?;
     let tls = boolean("tls", file.tls)?;
+    let (v, src) = get("default_role", file.default_role)?;
+    let default_role = match v.trim() {
+        r @ ("viewer" | "editor") => r.to_string(),
+        _ => return Err(bad("default_role", &v, src, "expected viewer or editor")),
+    };
 
     let (v, src) = get("bind_address", file.bind_address)?;
     let bind_address = v
@@ -286,6 +299,7 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         certificate_path,
         private_key_path,
         allow_registration,
+        default_role,
         bind_address,
         tls,
         trusted_proxies,

@@ -5,17 +5,67 @@
 
 use crate::app::App;
 use crate::auth::session::CurrentUser;
+use crate::db::api_tokens::{self, Scope};
 use crate::db::users;
 use crate::error::{AppError, AppResult};
 use crate::http::Request;
 use rusqlite::Connection;
 
-/// Who may call a route.
+/// Who may call a route: the access column of the routing table. Dispatch
+/// applies it in one place ([`Access::admits`]); no handler checks a role.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Access {
+    /// Anyone.
     Public,
-    User,
+    /// Any signed-in person, of any role, but only through a login (cookie or
+    /// login access token), never a personal API token: account, security and
+    /// session routes.
+    Account,
+    /// Any role: inventory reads. Personal API tokens of either scope.
+    Viewer,
+    /// Editors and admins: inventory writes. Write-scoped API tokens.
+    Editor,
+    /// Admins, through a login only: users, invitations, server settings.
     Admin,
+}
+
+/// Why [`Access::admits`] refused a signed-in caller.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Refusal {
+    /// The role reads only and the route writes.
+    ReadOnly,
+    /// The route is for admins.
+    AdminOnly,
+    /// A personal API token on an account, security or admin route.
+    TokenNotAllowed,
+    /// A read-scoped API token on anything but GET/HEAD.
+    ReadOnlyToken,
+}
+
+impl Access {
+    /// Whether `user`, who came with a personal API token of `token` scope (or
+    /// with a login when `None`), may call a route with this access by a
+    /// request that `writes` (anything but GET/HEAD).
+    pub fn admits(
+        self,
+        user: &CurrentUser,
+        token: Option<Scope>,
+        writes: bool,
+    ) -> Result<(), Refusal> {
+        if let Some(scope) = token {
+            if matches!(self, Access::Account | Access::Admin) {
+                return Err(Refusal::TokenNotAllowed);
+            }
+            if scope == Scope::Read && writes {
+                return Err(Refusal::ReadOnlyToken);
+            }
+        }
+        match self {
+            Access::Editor if user.role < users::Role::Editor => Err(Refusal::ReadOnly),
+            Access::Admin if !user.is_admin() => Err(Refusal::AdminOnly),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Everything a handler needs for one request.
@@ -27,8 +77,8 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// The authenticated user. Only routes with `User`/`Admin` access call this;
-    /// dispatch guarantees one is present there.
+    /// The authenticated user. Only routes with access other than `Public`
+    /// call this; dispatch guarantees one is present there.
     pub fn user(&self) -> AppResult<&CurrentUser> {
         self.user
             .as_ref()
@@ -48,9 +98,18 @@ pub enum Auth {
     /// A token that is forged, expired or from before a credential change.
     Invalid,
     /// A live user; `bearer` says whether the token came in an Authorization
-    /// header (scripts) rather than the cookie (browsers).
-    User { user: CurrentUser, bearer: bool },
+    /// header (scripts) rather than the cookie (browsers), `token` the scope
+    /// when it was a personal API token rather than a login's.
+    User {
+        user: CurrentUser,
+        bearer: bool,
+        token: Option<Scope>,
+    },
 }
+
+/// What a personal API token starts with, so it is told from a login's
+/// access token at a glance (and by secret scanners).
+pub const API_TOKEN_PREFIX: &str = "miau_";
 
 /// The token a request carries: `Authorization: Bearer` first, then the cookie.
 /// The bool says whether it came from the header.
@@ -69,11 +128,26 @@ fn bearer_or_cookie(req: &Request) -> Option<(String, bool)> {
 }
 
 /// Resolves the current user: a valid signature, a live token version and a user
-/// that still exists.
+/// that still exists and is enabled; or a live personal API token of one.
 pub fn authenticate(app: &App, conn: &Connection, req: &Request) -> AppResult<Auth> {
     let Some((token, bearer)) = bearer_or_cookie(req) else {
         return Ok(Auth::None);
     };
+    if bearer && token.starts_with(API_TOKEN_PREFIX) {
+        let Some(owner) = api_tokens::owner(conn, &token)? else {
+            return Ok(Auth::Invalid);
+        };
+        api_tokens::touch(conn, &owner)?;
+        return Ok(Auth::User {
+            user: CurrentUser {
+                id: owner.user_id,
+                username: owner.username,
+                role: owner.role,
+            },
+            bearer,
+            token: Some(owner.scope),
+        });
+    }
     let Some(claims) = app.keys.verify_access(&token) else {
         return Ok(Auth::Invalid);
     };
@@ -85,6 +159,7 @@ pub fn authenticate(app: &App, conn: &Connection, req: &Request) -> AppResult<Au
                 role: who.role,
             },
             bearer,
+            token: None,
         }),
         _ => Ok(Auth::Invalid),
     }

@@ -1,7 +1,7 @@
 //! The `miauinv` command line: serve (default), healthcheck and admin tasks.
 
 use clap::{Parser, Subcommand};
-use miauinv::{app::App, config, server};
+use miauinv::{app::App, commands, config, server};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -27,6 +27,9 @@ enum Command {
     Healthcheck,
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Manage accounts: list, create, set-role, disable, enable, reset-password.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Set a new password for an account (read from stdin) and end its sessions.
     ResetPassword {
         /// The account's username.
@@ -41,6 +44,27 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum UserCommand {
+    /// List every account with its role and state.
+    List,
+    /// Create an account; its password is read from stdin.
+    Create {
+        username: String,
+        /// viewer, editor or admin.
+        #[arg(long, default_value = "editor")]
+        role: String,
+    },
+    /// Give an account another role (viewer, editor or admin).
+    SetRole { username: String, role: String },
+    /// Disable an account: it cannot log in and its sessions end at once.
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// Set a new password (read from stdin) and end every session.
+    ResetPassword { username: String },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let path = cli
@@ -53,8 +77,13 @@ fn main() -> ExitCode {
         Command::Migrate => {
             load(&path).and_then(|app| miauinv::db::prepare(&app.config.database_path))
         }
-        Command::ResetPassword { username } => reset_password(&path, &username),
-        Command::DisableTwoFactor { username } => disable_two_factor(&path, &username),
+        Command::User(task) => load(&path).and_then(|app| user_task(&app, task)),
+        Command::ResetPassword { username } => {
+            load(&path).and_then(|app| commands::reset_password(&app, &username))
+        }
+        Command::DisableTwoFactor { username } => {
+            load(&path).and_then(|app| commands::disable_two_factor(&app, &username))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -106,49 +135,17 @@ fn healthcheck(path: &std::path::Path) -> Result<(), String> {
     miauinv::healthcheck::healthcheck(&cfg)
 }
 
-fn reset_password(path: &std::path::Path, username: &str) -> Result<(), String> {
-    let app = load(path)?;
-    miauinv::db::prepare(&app.config.database_path)?;
-    let mut password = String::new();
-    std::io::stdin()
-        .read_line(&mut password)
-        .map_err(|e| e.to_string())?;
-    let password = password.trim_end_matches(['\r', '\n']);
-    miauinv::auth::password::validate_new(password, "password").map_err(|e| e.message)?;
-    let hash = app.hasher.hash(password).map_err(|e| e.message)?;
-    let mut conn = miauinv::db::open(&app.config.database_path).map_err(|e| e.to_string())?;
-    let name = username.trim().to_lowercase();
-    miauinv::db::write(&mut conn, |tx| {
-        let user = miauinv::db::users::by_username(tx, &name)?.ok_or_else(|| {
-            miauinv::error::AppError::not_found(format!("no account named '{name}'"))
-        })?;
-        miauinv::db::users::set_password(tx, &user.id, &hash)?;
-        miauinv::auth::session::revoke_all(tx, &user.id)?;
-        Ok(())
-    })
-    .map_err(|e| e.message)?;
-    eprintln!("password of '{name}' changed; all its sessions were ended");
-    Ok(())
-}
-
-fn disable_two_factor(path: &std::path::Path, username: &str) -> Result<(), String> {
-    let app = load(path)?;
-    miauinv::db::prepare(&app.config.database_path)?;
-    let mut conn = miauinv::db::open(&app.config.database_path).map_err(|e| e.to_string())?;
-    let name = username.trim().to_lowercase();
-    let was_enabled = miauinv::db::write(&mut conn, |tx| {
-        let user = miauinv::db::users::by_username(tx, &name)?.ok_or_else(|| {
-            miauinv::error::AppError::not_found(format!("no account named '{name}'"))
-        })?;
-        miauinv::db::two_factor::disable(tx, &user.id)?;
-        miauinv::auth::session::revoke_all(tx, &user.id)?;
-        Ok(user.two_factor_enabled)
-    })
-    .map_err(|e| e.message)?;
-    if was_enabled {
-        eprintln!("two-factor authentication of '{name}' is off; all its sessions were ended");
-    } else {
-        eprintln!("'{name}' had no two-factor authentication; all its sessions were ended");
+fn user_task(app: &App, task: UserCommand) -> Result<(), String> {
+    match task {
+        UserCommand::List => commands::list(app),
+        UserCommand::Create { username, role } => {
+            commands::create(app, &username, commands::role(&role)?)
+        }
+        UserCommand::SetRole { username, role } => {
+            commands::set_role(app, &username, commands::role(&role)?)
+        }
+        UserCommand::Disable { username } => commands::set_disabled(app, &username, true),
+        UserCommand::Enable { username } => commands::set_disabled(app, &username, false),
+        UserCommand::ResetPassword { username } => commands::reset_password(app, &username),
     }
-    Ok(())
 }

@@ -57,78 +57,99 @@ fn registration_open(app: &App) -> bool {
 #[rustfmt::skip]
 pub static ROUTES: &[Route] = &[
     // ── health ──────────────────────────────────────────────────────────────────────────
-    r(Get,    "/healthz",                            Public, api::health::get),
+    r(Get,    "/healthz",                            Public,  api::health::get),
     // ── accounts ────────────────────────────────────────────────────────────────────────
     Route { only_if: registration_open, ..r(Post, "/api/register", Public, api::account::register) },
-    r(Post,   "/api/login",                          Public, api::account::login),
-    r(Post,   "/api/refresh",                        Public, api::account::refresh),
-    r(Post,   "/api/logout",                         User,   api::account::logout),
-    r(Get,    "/api/profile",                        User,   api::account::profile),
-    r(Get,    "/api/userinfo",                       User,   api::account::profile),
-    r(Post,   "/api/account/username",               User,   api::account::change_username),
-    r(Post,   "/api/account/password",               User,   api::account::change_password),
+    r(Post,   "/api/login",                          Public,  api::account::login),
+    r(Post,   "/api/refresh",                        Public,  api::account::refresh),
+    r(Post,   "/api/logout",                         Account, api::account::logout),
+    r(Get,    "/api/profile",                        Account, api::account::profile),
+    r(Get,    "/api/userinfo",                       Account, api::account::profile),
+    r(Post,   "/api/account/username",               Account, api::account::change_username),
+    r(Post,   "/api/account/password",               Account, api::account::change_password),
     // ── two-factor authentication ───────────────────────────────────────────────────────
-    r(Post,   "/api/login/2fa",                      Public, api::two_factor::login),
-    r(Post,   "/api/2fa/setup",                      User,   api::two_factor::setup),
-    r(Post,   "/api/2fa/enable",                     User,   api::two_factor::enable),
-    r(Post,   "/api/2fa/disable",                    User,   api::two_factor::disable),
-    r(Post,   "/api/2fa/recovery-codes/regenerate",  User,   api::two_factor::regenerate_recovery_codes),
+    r(Post,   "/api/login/2fa",                      Public,  api::two_factor::login),
+    r(Post,   "/api/2fa/setup",                      Account, api::two_factor::setup),
+    r(Post,   "/api/2fa/enable",                     Account, api::two_factor::enable),
+    r(Post,   "/api/2fa/disable",                    Account, api::two_factor::disable),
+    r(Post,   "/api/2fa/recovery-codes/regenerate",  Account, api::two_factor::regenerate_recovery_codes),
     // ── passkeys ────────────────────────────────────────────────────────────────────────
-    r(Get,    "/api/passkeys",                       User,   api::passkeys::list),
-    r(Delete, "/api/passkeys",                       User,   api::passkeys::remove),
-    r(Post,   "/api/passkeys/register/options",      User,   api::passkeys::register_options),
-    r(Post,   "/api/passkeys/register/finish",       User,   api::passkeys::register_finish),
-    r(Post,   "/api/passkeys/disable",               User,   api::passkeys::disable),
-    r(Post,   "/api/passkeys/login/options",         Public, api::passkeys::login_options),
-    r(Post,   "/api/passkeys/login/finish",          Public, api::passkeys::login_finish),
+    r(Get,    "/api/passkeys",                       Account, api::passkeys::list),
+    r(Delete, "/api/passkeys",                       Account, api::passkeys::remove),
+    r(Post,   "/api/passkeys/register/options",      Account, api::passkeys::register_options),
+    r(Post,   "/api/passkeys/register/finish",       Account, api::passkeys::register_finish),
+    r(Post,   "/api/passkeys/disable",               Account, api::passkeys::disable),
+    r(Post,   "/api/passkeys/login/options",         Public,  api::passkeys::login_options),
+    r(Post,   "/api/passkeys/login/finish",          Public,  api::passkeys::login_finish),
+    // ── personal API tokens, invitations and reset links ────────────────────────────────
+    r(Get,    "/api/tokens",                         Account, api::tokens::list),
+    r(Post,   "/api/tokens",                         Account, api::tokens::create),
+    r(Delete, "/api/tokens",                         Account, api::tokens::revoke),
+    r(Post,   "/api/invites/accept",                 Public,  api::onboarding::accept_invite),
+    r(Post,   "/api/password-reset",                 Public,  api::onboarding::reset_password),
+    // ── administration ──────────────────────────────────────────────────────────────────
+    r(Get,    "/api/admin/users",                    Admin,   api::admin::list_users),
+    r(Put,    "/api/admin/users",                    Admin,   api::admin::update_user),
+    r(Delete, "/api/admin/users",                    Admin,   api::admin::delete_user),
+    r(Post,   "/api/admin/users/end-sessions",       Admin,   api::admin::end_sessions),
+    r(Post,   "/api/admin/users/reset-link",         Admin,   api::admin::reset_link),
+    r(Get,    "/api/admin/invites",                  Admin,   api::admin::list_invites),
+    r(Post,   "/api/admin/invites",                  Admin,   api::admin::create_invite),
+    r(Delete, "/api/admin/invites",                  Admin,   api::admin::revoke_invite),
+    r(Get,    "/api/admin/status",                   Admin,   api::admin::status),
     // ── inventory ───────────────────────────────────────────────────────────────────────
-    r(Get,    "/api/item",                           User,   api::items::get),
-    r(Post,   "/api/item",                           User,   api::items::create),
-    r(Put,    "/api/item",                           User,   api::items::update),
-    r(Delete, "/api/item",                           User,   api::items::delete),
-    r(Post,   "/api/item/restore",                   User,   api::items::restore),
-    r(Get,    "/api/item/history",                   User,   api::items::history),
-    r(Get,    "/api/item/photo",                     User,   api::photos::get),
-    Route { max_body: MAX_PHOTO, ..r(Post, "/api/item/photo", User, api::photos::upload) },
-    r(Put,    "/api/item/photo",                     User,   api::photos::update),
-    r(Delete, "/api/item/photo",                     User,   api::photos::delete),
-    r(Get,    "/api/item/attachment",                User,   api::attachments::get),
-    Route { max_body: MAX_ATTACHMENT, ..r(Post, "/api/item/attachment", User, api::attachments::upload) },
-    r(Delete, "/api/item/attachment",                User,   api::attachments::delete),
-    r(Get,    "/api/movements",                      User,   api::items::recent_movements),
-    r(Get,    "/api/location",                       User,   api::locations::get),
-    r(Post,   "/api/location",                       User,   api::locations::create),
-    r(Put,    "/api/location",                       User,   api::locations::update),
-    r(Delete, "/api/location",                       User,   api::locations::delete),
-    r(Post,   "/api/location/restore",               User,   api::locations::restore),
-    r(Get,    "/api/project",                        User,   api::projects::get),
-    r(Post,   "/api/project",                        User,   api::projects::create),
-    r(Put,    "/api/project",                        User,   api::projects::update),
-    r(Delete, "/api/project",                        User,   api::projects::delete),
-    r(Post,   "/api/project/restore",                User,   api::projects::restore),
-    r(Get,    "/api/stock",                          User,   api::stock::get),
-    r(Post,   "/api/stock",                          User,   api::stock::create),
-    r(Put,    "/api/stock",                          User,   api::stock::update),
-    r(Delete, "/api/stock",                          User,   api::stock::delete),
-    r(Post,   "/api/stock/transfer",                 User,   api::stock::transfer),
-    r(Get,    "/api/association",                    User,   api::allocations::get),
-    r(Post,   "/api/association",                    User,   api::allocations::create),
-    r(Put,    "/api/association",                    User,   api::allocations::update),
-    r(Delete, "/api/association",                    User,   api::allocations::delete),
-    r(Get,    "/api/stats",                          User,   api::stats::get),
-    r(Get,    "/api/search",                         User,   api::search::get),
+    r(Get,    "/api/item",                           Viewer,  api::items::get),
+    r(Post,   "/api/item",                           Editor,  api::items::create),
+    r(Put,    "/api/item",                           Editor,  api::items::update),
+    r(Delete, "/api/item",                           Editor,  api::items::delete),
+    r(Post,   "/api/item/restore",                   Editor,  api::items::restore),
+    r(Get,    "/api/item/history",                   Viewer,  api::items::history),
+    r(Get,    "/api/item/photo",                     Viewer,  api::photos::get),
+    Route { max_body: MAX_PHOTO, ..r(Post, "/api/item/photo", Editor, api::photos::upload) },
+    r(Put,    "/api/item/photo",                     Editor,  api::photos::update),
+    r(Delete, "/api/item/photo",                     Editor,  api::photos::delete),
+    r(Get,    "/api/item/attachment",                Viewer,  api::attachments::get),
+    Route { max_body: MAX_ATTACHMENT, ..r(Post, "/api/item/attachment", Editor, api::attachments::upload) },
+    r(Delete, "/api/item/attachment",                Editor,  api::attachments::delete),
+    r(Get,    "/api/tags",                           Viewer,  api::tags::get),
+    r(Put,    "/api/tags",                           Editor,  api::tags::rename),
+    r(Get,    "/api/movements",                      Viewer,  api::items::recent_movements),
+    r(Get,    "/api/location",                       Viewer,  api::locations::get),
+    r(Post,   "/api/location",                       Editor,  api::locations::create),
+    r(Put,    "/api/location",                       Editor,  api::locations::update),
+    r(Delete, "/api/location",                       Editor,  api::locations::delete),
+    r(Post,   "/api/location/restore",               Editor,  api::locations::restore),
+    r(Get,    "/api/project",                        Viewer,  api::projects::get),
+    r(Post,   "/api/project",                        Editor,  api::projects::create),
+    r(Put,    "/api/project",                        Editor,  api::projects::update),
+    r(Delete, "/api/project",                        Editor,  api::projects::delete),
+    r(Post,   "/api/project/restore",                Editor,  api::projects::restore),
+    r(Get,    "/api/stock",                          Viewer,  api::stock::get),
+    r(Post,   "/api/stock",                          Editor,  api::stock::create),
+    r(Put,    "/api/stock",                          Editor,  api::stock::update),
+    r(Delete, "/api/stock",                          Editor,  api::stock::delete),
+    r(Post,   "/api/stock/transfer",                 Editor,  api::stock::transfer),
+    r(Get,    "/api/association",                    Viewer,  api::allocations::get),
+    r(Post,   "/api/association",                    Editor,  api::allocations::create),
+    r(Put,    "/api/association",                    Editor,  api::allocations::update),
+    r(Delete, "/api/association",                    Editor,  api::allocations::delete),
+    r(Get,    "/api/stats",                          Viewer,  api::stats::get),
+    r(Get,    "/api/search",                         Viewer,  api::search::get),
     // ── pages ───────────────────────────────────────────────────────────────────────────
-    r(Get,    "/",                                   Public, pages::landing),
-    r(Get,    "/login",                              Public, pages::login),
-    r(Get,    "/register",                           Public, pages::register),
-    r(Get,    "/dashboard",                          User,   pages::dashboard),
-    r(Get,    "/inventory",                          User,   pages::inventory),
-    r(Get,    "/items",                              User,   pages::items),
-    r(Get,    "/locations",                          User,   pages::locations),
-    r(Get,    "/projects",                           User,   pages::projects),
-    r(Get,    "/profile/",                           User,   pages::profile),
-    r(Get,    "/profile/settings",                   User,   pages::settings),
-    r(Get,    "/assets/*",                           Public, pages::asset),
+    r(Get,    "/",                                   Public,  pages::landing),
+    r(Get,    "/login",                              Public,  pages::login),
+    r(Get,    "/register",                           Public,  pages::register),
+    r(Get,    "/invite",                             Public,  pages::invite),
+    r(Get,    "/reset-password",                     Public,  pages::reset_password),
+    r(Get,    "/dashboard",                          Viewer,  pages::dashboard),
+    r(Get,    "/inventory",                          Viewer,  pages::inventory),
+    r(Get,    "/items",                              Viewer,  pages::items),
+    r(Get,    "/locations",                          Viewer,  pages::locations),
+    r(Get,    "/projects",                           Viewer,  pages::projects),
+    r(Get,    "/profile/",                           Account, pages::profile),
+    r(Get,    "/profile/settings",                   Account, pages::settings),
+    r(Get,    "/admin",                              Admin,   pages::admin),
+    r(Get,    "/assets/*",                           Public,  pages::asset),
 ];
 
 fn path_matches(pattern: &str, path: &str) -> bool {
@@ -176,14 +197,16 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
 
     let auth = ctx::authenticate(app, conn, req)?;
     let bad_token = matches!(auth, Auth::Invalid);
-    let (user, bearer) = match auth {
-        Auth::User { user, bearer } => (Some(user), bearer),
-        Auth::None | Auth::Invalid => (None, false),
+    let (user, bearer, token) = match auth {
+        Auth::User {
+            user,
+            bearer,
+            token,
+        } => (Some(user), bearer, token),
+        Auth::None | Auth::Invalid => (None, false, None),
     };
-    if !matches!(req.method, Method::Get | Method::Head)
-        && !bearer
-        && !ctx::same_origin(req, &app.config.rp_origin)
-    {
+    let writes = !matches!(req.method, Method::Get | Method::Head);
+    if writes && !bearer && !ctx::same_origin(req, &app.config.rp_origin) {
         return Err(AppError::forbidden(
             "cross_origin",
             "Cross-site requests are not allowed. Use the MiauInv pages or a Bearer token.",
@@ -207,13 +230,12 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
                     reply
                 });
             }
-            Some(u) if route.access == Admin && !u.is_admin() => {
-                return Err(AppError::forbidden(
-                    "admin_only",
-                    "Only an administrator may do this.",
-                ));
-            }
-            Some(_) => {}
+            // The one role check: the route's access column against the
+            // caller's role and, for a personal API token, its scope.
+            Some(u) => route
+                .access
+                .admits(u, token, writes)
+                .map_err(api::words::refusal)?,
         }
     }
     let mut ctx = Ctx {

@@ -16,7 +16,7 @@ fn first_account_is_admin_and_later_ones_are_users() {
     assert!(a.json()["id"].as_str().is_some());
     assert!(a.json().get("password").is_none());
     let b = c.register("bob", PASSWORD);
-    assert_eq!(b.json()["role"], "user");
+    assert_eq!(b.json()["role"], "editor");
     let dup = c.register("ALICE", PASSWORD);
     assert_eq!(dup.status, 409);
     assert_eq!(dup.code(), "username_taken");

@@ -21,7 +21,7 @@ fn layer(node: &str) -> u32 {
         "router" => 7,
         "http::adapter" => 8,
         "front" => 9,
-        "server" | "healthcheck" => 10,
+        "server" | "healthcheck" | "commands" => 10,
         "lib" | "main" => 11,
         other => panic!("src/{other}: a module with no layer; add it to tests/architecture.rs"),
     }

@@ -345,3 +345,61 @@ fn names_are_in_natural_order_on_a_page_and_in_pickers() {
         ["Bin 9", "Bin 10"]
     );
 }
+
+#[test]
+fn a_picker_asks_at_the_first_key_keeps_one_question_in_flight_and_shows_the_latest_text() {
+    let server = TestServer::start();
+    let api = Client::signed_up(&server, "ida");
+    for name in ["Capacitor", "Cable", "Cat tray"] {
+        create(&api, "/api/item", json!({"name": name}));
+    }
+
+    let chrome = Chromium::launch();
+    let page = chrome.page(&server.base, "picker_in_flight");
+    log_in(&page, "ida");
+    page.goto("/inventory");
+    // Every item search the page makes: when it was asked (relative to the
+    // first key), and how many were in flight at once. Each answer is held back
+    // 300 ms, as a slow server would, so the keys come while one is in flight.
+    page.js(
+        "window.__asks = []; window.__inFlight = 0; window.__most = 0; \
+         const real = window.fetch; \
+         window.fetch = async (...args) => { \
+           if (String(args[0]).startsWith('/api/item?')) { \
+             __asks.push({ q: new URL(args[0], location.href).searchParams.get('q'), at: performance.now() }); \
+             __most = Math.max(__most, ++__inFlight); \
+             try { await new Promise((r) => setTimeout(r, 300)); return await real(...args); } finally { __inFlight--; } \
+           } \
+           return real(...args); }; \
+         document.querySelector('#stock-item').addEventListener('keydown', () => { window.__firstKey ??= performance.now(); }); \
+         document.querySelector('#stock-item').focus()",
+    );
+    page.type_keys("cap");
+    assert_eq!(
+        suggestions(&page, "#stock-item"),
+        ["CapacitorNo category · 0 available"]
+    );
+    let asks: Value = serde_json::from_str(
+        page.js("JSON.stringify(window.__asks)")
+            .as_str()
+            .expect("asks"),
+    )
+    .expect("asks are JSON");
+    let asks = asks.as_array().expect("asks");
+    let first_key = page
+        .js("window.__firstKey")
+        .as_f64()
+        .expect("a key was pressed");
+    let first_ask = asks[0]["at"].as_f64().expect("asked");
+    assert!(
+        first_ask - first_key < 100.0,
+        "the first letter waited {} ms before asking",
+        first_ask - first_key
+    );
+    assert_eq!(asks.last().unwrap()["q"], "cap", "asks: {asks:?}");
+    assert_eq!(
+        page.js("window.__most"),
+        1,
+        "more than one question in flight"
+    );
+}

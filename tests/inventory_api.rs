@@ -307,7 +307,8 @@ fn locations_are_managed_with_unique_names_and_contents() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(
         r.json(),
-        json!({"id": r.json()["id"], "name": "Shelf A", "item_count": 0, "total_units": 0})
+        json!({"id": r.json()["id"], "name": "Shelf A", "parent_id": null, "path": "Shelf A",
+               "depth": 0, "child_locations": 0, "item_count": 0, "total_units": 0})
     );
     let a = r.json()["id"].as_i64().unwrap();
     let r = c.post("/api/location", json!({"name": "shelf a"}));

@@ -641,3 +641,47 @@ fn large_jpegs_are_decoded_at_a_reduced_scale() {
     let r = upload_photo(&c, id, &jpeg(4100, 1000), "image/jpeg");
     assert_eq!(r.json()["width"], 2048);
 }
+
+#[test]
+fn viewers_see_media_and_only_editors_change_them() {
+    let server = TestServer::start_with("default_role: viewer\n");
+    let admin = Client::signed_up(&server, "first");
+    let id = item(&admin, "Shared");
+    let pid = upload_photo(&admin, id, &jpeg(40, 40), "image/jpeg").json()["id"]
+        .as_i64()
+        .unwrap();
+    let aid = upload_attachment(&admin, id, "a.txt", b"abc", "text/plain").json()["id"]
+        .as_i64()
+        .unwrap();
+    let viewer = Client::signed_up(&server, "looker");
+    assert_eq!(
+        get_bytes(&viewer, &format!("/api/item/photo?id={pid}")).status,
+        200
+    );
+    assert_eq!(
+        get_bytes(&viewer, &format!("/api/item/attachment?id={aid}")).status,
+        200
+    );
+    for r in [
+        upload_photo(&viewer, id, &jpeg(40, 40), "image/jpeg"),
+        upload_attachment(&viewer, id, "b.txt", b"x", "text/plain"),
+        viewer.send_bytes("DELETE", &format!("/api/item/photo?id={pid}"), None, &[]),
+        viewer.send_bytes(
+            "DELETE",
+            &format!("/api/item/attachment?id={aid}"),
+            None,
+            &[],
+        ),
+    ] {
+        assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
+    }
+    assert_eq!(
+        viewer
+            .put(
+                &format!("/api/item/photo?id={pid}"),
+                json!({"primary": true})
+            )
+            .status,
+        403
+    );
+}

@@ -5,6 +5,7 @@
 //! missed figure, what was fixed) lives in `bench/ANALYSIS.md` and is included.
 
 mod format;
+mod pages;
 mod render;
 mod targets;
 
@@ -73,6 +74,28 @@ pub struct ScaleRow {
     pub items: i64,
     pub label: String,
     pub load: Load,
+}
+
+/// One dashboard page opened in headless Chromium (bench/pages.rs).
+pub struct PageRow {
+    pub items: i64,
+    pub page: String,
+    pub path: String,
+    pub html_bytes: u64,
+    pub dom_nodes: u64,
+    /// From navigation start to the end of the `load` event.
+    pub load_ms: f64,
+    /// From navigation start to the end of the last data request the page made.
+    pub data_ms: f64,
+}
+
+/// One type-to-search field: a keystroke to its suggestions, painted.
+pub struct PickerRow {
+    pub items: i64,
+    pub page: String,
+    pub field: String,
+    pub query: String,
+    pub ms: f64,
 }
 
 /// Resident size around a flood of failed logins (bench/flood.rs).
@@ -199,6 +222,8 @@ pub struct Results {
     pub hostile: Option<HostileRow>,
     /// Photos and attachments (bench/uploads.rs).
     pub uploads: Option<crate::uploads::UploadRow>,
+    pub pages: Vec<PageRow>,
+    pub pickers: Vec<PickerRow>,
     pub notes: Vec<String>,
 }
 
@@ -234,6 +259,8 @@ impl Results {
             floods: Vec::new(),
             hostile: None,
             uploads: None,
+            pages: Vec::new(),
+            pickers: Vec::new(),
             notes: Vec::new(),
         }
     }

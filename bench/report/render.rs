@@ -74,8 +74,10 @@ pub fn render(r: &Results) -> String {
     let _ = writeln!(
         o,
         "- Data: seeded through MiauInv's library functions (`db::items::insert`, `db::placement::insert` (stock and \
-         allocations), `db::movements::record` inside `db::write` transactions); 50 locations, 20 projects, \
-         1–3 stock rows per item, one item in four allocated. The step to the largest size uses bulk `INSERT … SELECT` into the same schema."
+         allocations), `db::movements::record` inside `db::write` transactions); {} locations, {} projects, \
+         1–3 stock rows per item, one item in four allocated. The step to the largest size uses bulk `INSERT … SELECT` into the same schema.",
+        crate::seed::LOCATIONS,
+        crate::seed::PROJECTS
     );
     for n in &r.notes {
         let _ = writeln!(o, "- Note: {n}");
@@ -327,6 +329,8 @@ pub fn render(r: &Results) -> String {
         };
         let _ = writeln!(o, " {growth} |");
     }
+
+    super::pages::render(&mut o, r);
 
     if !r.smoke {
         let analysis = std::fs::read_to_string(

@@ -58,7 +58,9 @@ pub fn register(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     }
     // Hash before the write transaction: bcrypt must never hold the write lock.
     let hash = ctx.app.hasher.hash(&body.password)?;
-    let user = db::write(ctx.conn, |tx| users::insert(tx, &username, &hash))?;
+    // The config admits only "viewer" and "editor".
+    let role = users::Role::parse(&ctx.app.config.default_role).unwrap_or(users::Role::Viewer);
+    let user = db::write(ctx.conn, |tx| users::insert(tx, &username, &hash, role))?;
     Ok(Reply::created(&user))
 }
 
@@ -135,11 +137,15 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     };
     limiter.reset(Action::LoginPair, &pair);
     limiter.remember(Action::KnownPair, &pair);
+    // Said only after the right password, so it tells a stranger nothing.
+    if user.disabled {
+        return Err(db::facts::Fact::AccountDisabled.into());
+    }
 
     if user.two_factor_enabled {
         let token = ctx.app.keys.purpose_token(
             &user.id,
-            &user.role,
+            user.role.as_str(),
             user.token_version,
             PURPOSE_2FA_LOGIN,
             300,
@@ -152,9 +158,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         }));
     }
     let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
-    let session = db::write(ctx.conn, |tx| {
-        session::issue(keys, tx, &user, user.token_version, &agent)
-    })?;
+    let session = db::write(ctx.conn, |tx| session::start(keys, tx, &user, &agent))?;
     Ok(session_reply::issued(&session, ctx.req))
 }
 

@@ -1,20 +1,26 @@
 //! `/api/item`: items with their stock and allocation aggregates, the item
 //! history (`/api/item/history`) and the recent movements over all items
-//! (`/api/movements`).
+//! (`/api/movements`). An item carries tags, custom fields, a sku and
+//! barcodes besides its stock (checked in `item_details.rs`).
 
 use crate::api::fields::{self, MAX_CATEGORY, MAX_TEXT, Whole};
+use crate::api::item_details;
 use crate::api::list;
 use crate::api::words::plural;
 use crate::ctx::Ctx;
 use crate::db;
 use crate::db::facts::{Fact, Noun};
-use crate::db::items::{self, NewItem};
+use crate::db::item_details::{self as details_db, Fields};
+use crate::db::items::{self, Lookup, NewItem};
 use crate::db::media;
 use crate::db::movements::{self, Change, KIND_TOTAL};
 use crate::db::placement::{self, ALLOCATIONS, STOCK};
+use crate::db::tags;
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use rusqlite::Connection;
 use serde::Deserialize;
+use serde_json::Value;
 
 /// `POST /api/item`.
 #[derive(Deserialize)]
@@ -26,9 +32,18 @@ struct NewItemBody {
     #[serde(default, deserialize_with = "fields::present")]
     total_quantity: Option<Whole>,
     note: Option<String>,
+    sku: Option<String>,
+    #[serde(default, deserialize_with = "fields::present")]
+    tags: Option<Value>,
+    #[serde(default, deserialize_with = "fields::present")]
+    fields: Option<Value>,
+    #[serde(default, deserialize_with = "fields::present")]
+    barcodes: Option<Value>,
 }
 
-/// `PUT /api/item`: every field may be left out; `null` clears the texts.
+/// `PUT /api/item`: every field may be left out; `null` clears the texts and
+/// the sku. `tags`, `fields` and `barcodes` replace what the item had (`[]`
+/// and `{}` clear them).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ItemChanges {
@@ -41,6 +56,74 @@ struct ItemChanges {
     #[serde(default, deserialize_with = "fields::present")]
     total_quantity: Option<Whole>,
     note: Option<String>,
+    #[serde(default, deserialize_with = "fields::nullable")]
+    sku: Option<Option<String>>,
+    #[serde(default, deserialize_with = "fields::present")]
+    tags: Option<Value>,
+    #[serde(default, deserialize_with = "fields::present")]
+    fields: Option<Value>,
+    #[serde(default, deserialize_with = "fields::present")]
+    barcodes: Option<Value>,
+}
+
+/// The tags, fields and barcodes a body sets; `None` leaves them as they are.
+struct Details {
+    tags: Option<Vec<String>>,
+    fields: Option<Fields>,
+    barcodes: Option<Vec<String>>,
+}
+
+impl Details {
+    fn check(
+        tags: Option<Value>,
+        fields: Option<Value>,
+        barcodes: Option<Value>,
+    ) -> AppResult<Self> {
+        Ok(Details {
+            tags: tags.as_ref().map(item_details::tags).transpose()?,
+            fields: fields.as_ref().map(item_details::fields).transpose()?,
+            barcodes: barcodes.as_ref().map(item_details::barcodes).transpose()?,
+        })
+    }
+
+    /// Writes them for item `id`, then its search text (the sku may have
+    /// changed too, so always).
+    fn write(&self, tx: &Connection, id: i64) -> AppResult<()> {
+        if let Some(t) = &self.tags {
+            tags::set_for_item(tx, id, t)?;
+        }
+        if let Some(f) = &self.fields {
+            details_db::set_fields(tx, id, f)?;
+        }
+        if let Some(b) = &self.barcodes {
+            details_db::set_barcodes(tx, id, b)?;
+        }
+        details_db::refresh_search(tx, id)
+    }
+}
+
+/// The item as `/api/item` answers it: with tags, fields and barcodes.
+fn full_item(tx: &Connection, id: i64) -> AppResult<items::Item> {
+    let mut item = vec![items::get(tx, id)?];
+    items::attach_details(tx, &mut item)?;
+    add_primary_photos(tx, &mut item)?;
+    Ok(item.remove(0))
+}
+
+/// `?tag=` (repeatable: all of them), `?barcode=`, `?sku=`.
+fn lookup(req: &crate::http::Request) -> AppResult<Lookup> {
+    Ok(Lookup {
+        tags: req
+            .params("tag")
+            .into_iter()
+            .map(|t| item_details::tag("tag", t))
+            .collect::<AppResult<_>>()?,
+        barcode: req
+            .param("barcode")
+            .map(|c| item_details::barcode("barcode", c))
+            .transpose()?,
+        sku: item_details::sku(req.param("sku"))?,
+    })
 }
 
 /// Movements `/api/movements` answers when no `limit` is given.
@@ -54,6 +137,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     if let Some(id) = ctx.req.opt_id_param("id")? {
         let item = db::read(ctx.conn, |tx| {
             let mut item = vec![items::get(tx, id)?];
+            items::attach_details(tx, &mut item)?;
             if with_locations {
                 add_locations(tx, &mut item)?;
             }
@@ -63,8 +147,10 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         return Ok(Reply::ok(&item));
     }
     let q = list::list_query(ctx.req, items::SORTS)?;
+    let lookup = lookup(ctx.req)?;
     let page = db::read(ctx.conn, |tx| {
-        let mut page = items::list(tx, &q)?;
+        let mut page = items::list(tx, &q, &lookup)?;
+        items::attach_details(tx, &mut page.rows)?;
         if with_locations {
             add_locations(tx, &mut page.rows)?;
         }
@@ -113,18 +199,24 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             Some(n) => fields::quantity("total_quantity", n)?,
             None => 0,
         },
+        sku: item_details::sku(body.sku.as_deref())?,
     };
+    let details = Details::check(body.tags, body.fields, body.barcodes)?;
     let note = fields::note(body.note.as_deref())?;
     let user = ctx.user()?.clone();
     let item = db::write(ctx.conn, |tx| {
+        if let Some(sku) = &new.sku {
+            details_db::ensure_sku_free(tx, sku, None)?;
+        }
         let id = items::insert(tx, &new)?;
+        details.write(tx, id)?;
         // The first history entry: the total the item started with.
         let change = Change {
             note: note.as_deref(),
             ..Change::new(KIND_TOTAL, id, new.total_quantity, new.total_quantity)
         };
         movements::record(tx, user.actor(), &change)?;
-        items::get(tx, id)
+        full_item(tx, id)
     })?;
     Ok(Reply::created(&item))
 }
@@ -141,6 +233,11 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         .total_quantity
         .map(|n| fields::quantity("total_quantity", n))
         .transpose()?;
+    let sku = body
+        .sku
+        .map(|s| item_details::sku(s.as_deref()))
+        .transpose()?;
+    let details = Details::check(body.tags, body.fields, body.barcodes)?;
     let note = fields::note(body.note.as_deref())?;
     let user = ctx.user()?.clone();
     let item = db::write(ctx.conn, |tx| {
@@ -150,13 +247,18 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             category: category.unwrap_or(old.category.clone()),
             description: description.unwrap_or(old.description.clone()),
             total_quantity: total.unwrap_or(old.total_quantity),
+            sku: sku.unwrap_or(old.sku.clone()),
         };
+        if let Some(sku) = &new.sku {
+            details_db::ensure_sku_free(tx, sku, Some(id))?;
+        }
         let delta = new.total_quantity - old.total_quantity;
         if new.total_quantity < old.stocked_quantity || new.total_quantity < old.allocated_quantity
         {
             return Err(total_below_usage(&old, new.total_quantity));
         }
         items::update(tx, id, &new)?;
+        details.write(tx, id)?;
         if delta != 0 {
             let change = Change {
                 note: note.as_deref(),
@@ -164,7 +266,7 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             };
             movements::record(tx, user.actor(), &change)?;
         }
-        items::get(tx, id)
+        full_item(tx, id)
     })?;
     Ok(Reply::ok(&item))
 }
@@ -247,7 +349,7 @@ pub fn restore(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             .into());
         }
         items::set_archived(tx, id, false)?;
-        items::get(tx, id)
+        full_item(tx, id)
     })?;
     Ok(Reply::ok(&item))
 }

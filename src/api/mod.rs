@@ -2,14 +2,18 @@
 //! with `deny_unknown_fields`) → checks → acts in one transaction → responds.
 
 pub mod account;
+pub mod admin;
 pub mod allocations;
 pub mod attachments;
 pub mod fields;
 pub mod health;
 pub mod imaging;
+pub mod item_details;
 pub mod items;
+pub mod links;
 pub mod list;
 pub mod locations;
+pub mod onboarding;
 pub mod passkeys;
 pub mod photos;
 pub mod placement;
@@ -18,6 +22,8 @@ pub mod search;
 pub mod session_reply;
 pub mod stats;
 pub mod stock;
+pub mod tags;
+pub mod tokens;
 pub mod two_factor;
 pub mod words;
 

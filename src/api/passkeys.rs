@@ -288,7 +288,7 @@ pub fn login_finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let user = users::by_id(tx, &current.user_id)?.ok_or_else(pk::unknown_credential)?;
         // A complete login by itself, also with 2FA: the passkey is possession and
         // the required user verification is the second factor.
-        session::issue(keys, tx, &user, user.token_version, &agent).map(Some)
+        session::start(keys, tx, &user, &agent).map(Some)
     })?;
     let Some(session) = session else {
         report_clone(&stored, counter, &client);

@@ -13,6 +13,7 @@ use crate::api::words::plural;
 use crate::ctx::Ctx;
 use crate::db::facts::{Fact, Noun};
 use crate::db::items::{self, Item};
+use crate::db::listing::{ListQuery, Page};
 use crate::db::movements::{self, Change};
 use crate::db::named::Place;
 use crate::db::placement::{self, Placed, PlacedFilter, Placement};
@@ -87,6 +88,7 @@ pub fn get(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
     let by = PlacedFilter {
         item_id: ctx.req.opt_id_param("item_id")?,
         place_id: ctx.req.opt_id_param(kind.place.key)?,
+        within: false,
     };
     let q = list::list_query(ctx.req, kind.sorts)?;
     let page = db::read(ctx.conn, |tx| placement::list(tx, kind, &q, by))?;
@@ -207,9 +209,22 @@ pub fn get_place<P: Place>(ctx: &mut Ctx<'_>, flag: &str) -> AppResult<Reply> {
         })?;
         return Ok(Reply::ok(&place));
     }
+    list_places::<P>(ctx, flag, named::list::<P>)
+}
+
+/// A list of places (the list parameters apply) read by `read`; with
+/// `?{flag}=true` each also lists what is placed there, read for the whole
+/// page in one query.
+pub fn list_places<P: Place>(
+    ctx: &mut Ctx<'_>,
+    flag: &str,
+    read: impl FnOnce(&rusqlite::Connection, &ListQuery) -> AppResult<Page<P>>,
+) -> AppResult<Reply> {
+    let with_held = ctx.req.flag(flag);
+    let kind = P::placement();
     let q = list::list_query(ctx.req, P::SORTS)?;
     let page = db::read(ctx.conn, |tx| {
-        let mut page = named::list::<P>(tx, &q)?;
+        let mut page = read(tx, &q)?;
         if with_held {
             let ids: Vec<i64> = page.rows.iter().map(P::id).collect();
             let mut held = placement::held_at_each(tx, kind, &ids)?;
@@ -231,6 +246,7 @@ fn get_place_paged<P: Place>(ctx: &mut Ctx<'_>, id: i64) -> AppResult<Reply> {
     let by = PlacedFilter {
         item_id: None,
         place_id: Some(id),
+        within: false,
     };
     let (place, page) = db::read(ctx.conn, |tx| {
         let place: P = named::get(tx, id)?;

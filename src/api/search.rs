@@ -1,6 +1,7 @@
 //! `GET /api/search?q=&limit=`: quick-find over items, locations and projects at
-//! once, best matches first (exact name, then names starting with the text,
-//! then names containing it), each with a line that tells them apart.
+//! once, best matches first (an item whose sku or barcode is the text, then
+//! exact name, then names starting with the text, then names containing it),
+//! each with a line that tells them apart.
 
 use crate::api::list;
 use crate::api::words::plural;
@@ -59,21 +60,25 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 fn suggestion(f: Found) -> Suggestion {
     let (kind, detail) = match f.kind {
         Kind::Item => {
-            let available = format!("{} available", f.units);
-            let detail = match f.category {
-                Some(c) => format!("Item · {c} · {available}"),
-                None => format!("Item · {available}"),
-            };
-            ("item", detail)
+            let mut parts = vec!["Item".to_string()];
+            parts.extend(f.sku);
+            parts.extend(f.category);
+            parts.push(format!("{} available", f.units));
+            ("item", parts.join(" · "))
         }
-        Kind::Location => (
-            "location",
-            format!(
+        // A nested location's path tells apart two "Shelf A"s in different
+        // rooms; a top-level one's path is its name, already shown.
+        Kind::Location => {
+            let mut detail = format!(
                 "Location · {} · {}",
                 plural(f.units, "unit", "units"),
                 plural(f.item_count, "item", "items")
-            ),
-        ),
+            );
+            if let Some(path) = f.path.as_deref().filter(|p| *p != f.name) {
+                detail.push_str(&format!(" · {path}"));
+            }
+            ("location", detail)
+        }
         Kind::Project => (
             "project",
             format!(

@@ -166,7 +166,7 @@ pub fn setup(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let qr_code = totp::qr_png_data_url(&otpauth_url)?;
     let setup_token = ctx.app.keys.purpose_token(
         &user.id,
-        &user.role,
+        user.role.as_str(),
         user.token_version,
         PURPOSE_2FA_SETUP,
         SETUP_TTL,
@@ -274,7 +274,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 .ok_or_else(|| invalid_token("login challenge"))?;
             match accept_totp(tx, &user, &body.code, now)? {
                 CodeCheck::Accepted(_) => {
-                    let s = session::issue(&app.keys, tx, &user, user.token_version, &agent)?;
+                    let s = session::start(&app.keys, tx, &user, &agent)?;
                     return Ok(Ok(SecondStepOutcome::Totp(s)));
                 }
                 CodeCheck::AlreadyUsed => return Ok(Err(BadCode::AlreadyUsed)),
@@ -290,7 +290,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             {
                 return Ok(Err(BadCode::Wrong));
             }
-            let s = session::issue(&app.keys, tx, &user, user.token_version, &agent)?;
+            let s = session::start(&app.keys, tx, &user, &agent)?;
             let remaining = two_factor::unused_recovery_codes(tx, &user.id)?;
             Ok(Ok(SecondStepOutcome::RecoveryCode(s, remaining)))
         })

@@ -1,6 +1,7 @@
 //! The sentences for what `db/` reports as facts ([`Fact`]): the one place a
 //! database finding becomes the error a client reads.
 
+use crate::ctx::Refusal;
 use crate::db::facts::{Fact, Noun};
 use crate::error::AppError;
 
@@ -44,6 +45,61 @@ impl From<Fact> for AppError {
                     None => e,
                 }
             }
+            Fact::LocationNameTaken {
+                name,
+                parent,
+                existing_id,
+            } => {
+                let (message, parent_id) = match parent {
+                    Some((id, parent)) => (
+                        format!("'{parent}' already has a location named '{name}'."),
+                        Some(id),
+                    ),
+                    None => (
+                        format!("A top-level location named '{name}' already exists."),
+                        None,
+                    ),
+                };
+                let e = AppError::conflict("name_taken", message)
+                    .with("field", "name")
+                    .with("parent_id", parent_id);
+                match existing_id {
+                    Some(id) => e.with("existing_id", id),
+                    None => e,
+                }
+            }
+            Fact::LocationCycle { location, parent } => {
+                let message = if location.0 == parent.0 {
+                    format!("'{}' cannot be inside itself.", location.1)
+                } else {
+                    format!(
+                        "'{}' cannot be moved into '{}': '{}' is inside '{}'.",
+                        location.1, parent.1, parent.1, location.1
+                    )
+                };
+                AppError::conflict("location_cycle", message)
+                    .with("field", "parent_id")
+                    .with("location_id", location.0)
+                    .with("parent_id", parent.0)
+            }
+            Fact::LocationTooDeep { depth, max } => AppError::conflict(
+                "too_deep",
+                format!(
+                    "Locations nest at most {max} levels below the top; this would put one {depth} levels down."
+                ),
+            )
+            .with("field", "parent_id")
+            .with("max_depth", max)
+            .with("depth", depth),
+            Fact::ParentArchived { location, parent } => AppError::conflict(
+                "parent_archived",
+                format!(
+                    "'{}' is inside '{}', which is archived. Restore '{}' first.",
+                    location.1, parent.1, parent.1
+                ),
+            )
+            .with("location_id", location.0)
+            .with("parent_id", parent.0),
             Fact::Archived { noun: n, id, name } => AppError::conflict(
                 "archived",
                 format!(
@@ -57,6 +113,20 @@ impl From<Fact> for AppError {
                 format!("{} {id} is not archived; there is nothing to restore.", capitalised(n)),
             )
             .with(n.id_key(), id),
+            Fact::Duplicate {
+                field,
+                value,
+                existing_id,
+            } => {
+                let what = if field == "sku" { "sku" } else { "barcode" };
+                AppError::conflict(
+                    "duplicate",
+                    format!("The {what} '{value}' already belongs to item {existing_id}."),
+                )
+                .with("field", field)
+                .with("value", value)
+                .with("existing_id", existing_id)
+            }
             Fact::UsernameTaken => {
                 AppError::conflict("username_taken", "That username is already taken.")
                     .with("field", "username")
@@ -64,7 +134,44 @@ impl From<Fact> for AppError {
             Fact::PasskeyExists => {
                 AppError::conflict("passkey_exists", "This passkey is already registered.")
             }
+            Fact::UserNotFound => AppError::not_found("There is no such account."),
+            Fact::AccountDisabled => AppError::forbidden(
+                "account_disabled",
+                "This account is disabled. Ask an admin to enable it.",
+            ),
+            Fact::LastAdmin => AppError::conflict(
+                "last_admin",
+                "This is the last active admin. Make another account admin first.",
+            ),
+            Fact::LinkInvalid => AppError::bad_request(
+                "link_invalid",
+                "This link is not valid: it was already used, revoked, or it expired. Ask an admin for a new one.",
+            ),
+            Fact::TokenNotFound { id } => {
+                AppError::not_found(format!("You have no API token {id}.")).with("token_id", id)
+            }
         }
+    }
+}
+
+/// Why the routing table's access column turned a signed-in caller away.
+pub fn refusal(r: Refusal) -> AppError {
+    match r {
+        Refusal::ReadOnly => AppError::forbidden(
+            "read_only",
+            "Your account can only read. Ask an admin for the editor role to make changes.",
+        ),
+        Refusal::AdminOnly => {
+            AppError::forbidden("admin_only", "Only an administrator may do this.")
+        }
+        Refusal::TokenNotAllowed => AppError::forbidden(
+            "token_not_allowed",
+            "Personal API tokens cannot use account, security or admin routes. Log in instead.",
+        ),
+        Refusal::ReadOnlyToken => AppError::forbidden(
+            "read_only_token",
+            "This API token may only read (GET). Make a token with scope \"write\" to change things.",
+        ),
     }
 }
 

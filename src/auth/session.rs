@@ -5,8 +5,10 @@
 //! session travels to the client (JSON and cookies) is `api/session_reply.rs`.
 
 use crate::auth::tokens::{ACCESS_TTL, Keys};
+use crate::db::facts::Fact;
 use crate::db::movements::Actor;
-use crate::db::{self, sessions, users};
+use crate::db::users::Role;
+use crate::db::{self, accounts, sessions, users};
 use crate::error::{AppError, AppResult};
 use rusqlite::Connection;
 use serde::Serialize;
@@ -16,12 +18,12 @@ use serde::Serialize;
 pub struct CurrentUser {
     pub id: String,
     pub username: String,
-    pub role: String,
+    pub role: Role,
 }
 
 impl CurrentUser {
     pub fn is_admin(&self) -> bool {
-        self.role == "admin"
+        self.role == Role::Admin
     }
 
     /// The user as the author of a recorded change.
@@ -47,12 +49,26 @@ pub struct Session {
 pub struct SessionUser {
     pub id: String,
     pub username: String,
-    pub role: String,
+    pub role: Role,
     pub two_factor_enabled: bool,
 }
 
+/// A login that proved who it is (password, second factor or passkey): the
+/// session it gets, and the time noted for the admin's list of accounts.
+pub fn start(
+    keys: &Keys,
+    conn: &Connection,
+    user: &users::User,
+    user_agent: &str,
+) -> AppResult<Session> {
+    let session = issue(keys, conn, user, user.token_version, user_agent)?;
+    accounts::touch_login(conn, &user.id)?;
+    Ok(session)
+}
+
 /// Issues a new session for `user` inside the caller's transaction: a signed
-/// access token and a random refresh token whose hash is stored.
+/// access token and a random refresh token whose hash is stored. A disabled
+/// account gets none, whichever way it asks (login, refresh, credential change).
 pub fn issue(
     keys: &Keys,
     conn: &Connection,
@@ -60,17 +76,20 @@ pub fn issue(
     token_version: i64,
     user_agent: &str,
 ) -> AppResult<Session> {
+    if user.disabled {
+        return Err(Fact::AccountDisabled.into());
+    }
     let refresh = crate::crypto::random_token(32);
     sessions::insert(conn, &user.id, &refresh, user_agent)?;
     Ok(Session {
-        access_token: keys.access_token(&user.id, &user.role, token_version)?,
+        access_token: keys.access_token(&user.id, user.role.as_str(), token_version)?,
         refresh_token: refresh,
         token_type: "Bearer",
         expires_in: ACCESS_TTL,
         user: SessionUser {
             id: user.id.clone(),
             username: user.username.clone(),
-            role: user.role.clone(),
+            role: user.role,
             two_factor_enabled: user.two_factor_enabled,
         },
     })

@@ -38,13 +38,53 @@ pub enum Fact {
         name: String,
         existing_id: Option<i64>,
     },
+    /// A sibling location already has this name (case-insensitively): under
+    /// `parent` (id, name), or at top level.
+    LocationNameTaken {
+        name: String,
+        parent: Option<(i64, String)>,
+        existing_id: Option<i64>,
+    },
+    /// Moving `location` into `parent` would make it its own ancestor
+    /// (`parent` is the location itself or lies inside it).
+    LocationCycle {
+        location: (i64, String),
+        parent: (i64, String),
+    },
+    /// The move or new location would be deeper than `max` (depth 0 is the
+    /// top level); `depth` is how deep its deepest location would be.
+    LocationTooDeep { depth: i64, max: i64 },
+    /// The location is inside an archived location, so it cannot be restored
+    /// before that one.
+    ParentArchived {
+        location: (i64, String),
+        parent: (i64, String),
+    },
     /// The row is archived: it keeps its history but takes no changes until
     /// it is restored.
     Archived { noun: Noun, id: i64, name: String },
     /// The row is not archived, so there is nothing to restore.
     NotArchived { noun: Noun, id: i64 },
+    /// Another item already has this code: its sku (`field` "sku", ignoring
+    /// case) or one of its barcodes (`field` "barcodes").
+    Duplicate {
+        field: &'static str,
+        value: String,
+        existing_id: i64,
+    },
     /// Another account already has this username.
     UsernameTaken,
     /// This credential is already registered as a passkey.
     PasskeyExists,
+    /// No account has this id (or name).
+    UserNotFound,
+    /// The account is disabled by an admin.
+    AccountDisabled,
+    /// The change would leave no active admin.
+    LastAdmin,
+    /// A one-time link (invitation, password reset) that is unknown, used,
+    /// revoked or expired.
+    LinkInvalid,
+    /// No personal API token of this account has this id.
+    TokenNotFound { id: i64 },
 }

@@ -5,6 +5,7 @@ use crate::db::facts::{Fact, Noun};
 use crate::db::listing::{
     self, Filter, ListQuery, Page, Search, SortColumn, sort, sort_natural, sort_nullable,
 };
+use crate::db::{item_details, tags};
 use crate::error::{AppError, AppResult};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -23,6 +24,16 @@ pub struct Item {
     pub unstocked_quantity: i64,
     pub location_count: i64,
     pub project_count: i64,
+    /// Its own part number, unique ignoring case.
+    pub sku: Option<String>,
+    /// Tags, custom fields and barcodes ([`attach_details`]): answered by
+    /// `/api/item`, left out where an item is only named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<item_details::Fields>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub barcodes: Option<Vec<String>>,
     /// When the item was archived (deleted while it had history); absent
     /// while it is in use.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,13 +71,14 @@ pub const SORTS: &[SortColumn] = &[
     ),
     sort("location_count", "t.location_count", false),
     sort("project_count", "t.project_count", false),
+    sort_nullable("sku", "t.sku", true),
 ];
 
 /// Items with their aggregates: the sums and counts are columns the schema's
 /// triggers keep (`migrations/0002_item_counts.sql`), so a page reads rows only.
 const ROWS: &str = "SELECT i.id, i.name, i.category, i.description, i.total_quantity,
         i.stocked_quantity, i.allocated_quantity, i.location_count, i.project_count, i.archived_at,
-        i.name_key
+        i.name_key, i.sku
     FROM items i";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
@@ -86,6 +98,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
         location_count: r.get(7)?,
         project_count: r.get(8)?,
         archived_at: r.get(9)?,
+        sku: r.get(11)?,
+        tags: None,
+        fields: None,
+        barcodes: None,
         locations: None,
         photo_id: None,
         photos: Vec::new(),
@@ -93,8 +109,74 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
     })
 }
 
+/// What only the item list filters by: tags (all of them), a barcode, a sku.
+#[derive(Debug, Default)]
+pub struct Lookup {
+    pub tags: Vec<String>,
+    pub barcode: Option<String>,
+    pub sku: Option<String>,
+}
+
+impl Lookup {
+    /// Adds its conditions to `f`. The rarest tag names the candidates (one
+    /// range of the index `item_tags_tag`); each other tag is one primary-key
+    /// probe per candidate. (An `IN` list per tag would read every use of a
+    /// common tag even when a rare one leaves a handful of items.)
+    fn add_to(&self, conn: &Connection, f: &mut Filter) -> AppResult<()> {
+        if !self.tags.is_empty() {
+            match tags::ids_rarest_first(conn, &self.tags)? {
+                None => f.add("0", Vec::new()),
+                Some(ids) => {
+                    let (rarest, others) = ids.split_first().expect("at least one tag");
+                    f.add(
+                        "id IN (SELECT item_id FROM item_tags WHERE tag_id = ?)",
+                        vec![Value::Integer(*rarest)],
+                    );
+                    // `id` is the item's: item_tags has no column of that name.
+                    for tag in others {
+                        f.add(
+                            "EXISTS (SELECT 1 FROM item_tags WHERE item_id = id AND tag_id = ?)",
+                            vec![Value::Integer(*tag)],
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(code) = &self.barcode {
+            f.add(
+                "id IN (SELECT item_id FROM item_barcodes WHERE code = ?)",
+                vec![Value::Text(code.clone())],
+            );
+        }
+        if let Some(sku) = &self.sku {
+            // The column is NOCASE: ignoring case, through its unique index.
+            f.add("sku = ?", vec![Value::Text(sku.clone())]);
+        }
+        Ok(())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.tags.is_empty() && self.barcode.is_none() && self.sku.is_none()
+    }
+}
+
+/// Fills in the tags, custom fields and barcodes of the items, for the whole
+/// page in three queries.
+pub fn attach_details(conn: &Connection, rows: &mut [Item]) -> AppResult<()> {
+    let ids: Vec<i64> = rows.iter().map(|i| i.id).collect();
+    let mut tags = tags::for_items(conn, &ids)?;
+    let mut fields = item_details::fields_for(conn, &ids)?;
+    let mut barcodes = item_details::barcodes_for(conn, &ids)?;
+    for item in rows {
+        item.tags = Some(tags.remove(&item.id).unwrap_or_default());
+        item.fields = Some(fields.remove(&item.id).unwrap_or_default());
+        item.barcodes = Some(barcodes.remove(&item.id).unwrap_or_default());
+    }
+    Ok(())
+}
+
 /// One page of items and the number of items matching the query.
-pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Item>> {
+pub fn list(conn: &Connection, q: &ListQuery, lookup: &Lookup) -> AppResult<Page<Item>> {
     let mut f = Filter::default();
     // A search through the index alone is counted in the index.
     let mut count_in_index = false;
@@ -109,17 +191,19 @@ pub fn list(conn: &Connection, q: &ListQuery) -> AppResult<Page<Item>> {
                 "id IN (SELECT rowid FROM items_search WHERE items_search MATCH ?)",
                 vec![Value::Text(phrase)],
             );
-            count_in_index = q.category.is_none();
+            count_in_index = q.category.is_none() && lookup.is_empty();
         }
         Some((s, None)) => f.add(
-            "(name LIKE ? ESCAPE '\\' OR category LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')",
-            vec![Value::Text(s.like.clone()), Value::Text(s.like.clone()), Value::Text(s.like.clone())],
+            "(name LIKE ? ESCAPE '\\' OR category LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\'
+              OR search_text LIKE ? ESCAPE '\\')",
+            vec![Value::Text(s.like.clone()); 4],
         ),
         None => {}
     }
     if let Some(c) = &q.category {
         f.add("category = ? COLLATE NOCASE", vec![Value::Text(c.clone())]);
     }
+    lookup.add_to(conn, &mut f)?;
     // Unfiltered, the count is the running total the triggers keep: counting a
     // million rows would cost more than the page itself. Both it and the index
     // hold active items only.
@@ -193,31 +277,35 @@ pub struct NewItem {
     pub category: Option<String>,
     pub description: Option<String>,
     pub total_quantity: i64,
+    pub sku: Option<String>,
 }
 
 pub fn insert(conn: &Connection, new: &NewItem) -> AppResult<i64> {
     conn.prepare_cached(
-        "INSERT INTO items (name, category, description, total_quantity) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO items (name, category, description, total_quantity, sku) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![
         new.name,
         new.category,
         new.description,
-        new.total_quantity
+        new.total_quantity,
+        new.sku
     ])?;
     Ok(conn.last_insert_rowid())
 }
 
 pub fn update(conn: &Connection, id: i64, new: &NewItem) -> AppResult<()> {
     conn.prepare_cached(
-        "UPDATE items SET name = ?2, category = ?3, description = ?4, total_quantity = ?5 WHERE id = ?1",
+        "UPDATE items SET name = ?2, category = ?3, description = ?4, total_quantity = ?5, sku = ?6
+          WHERE id = ?1",
     )?
     .execute(params![
         id,
         new.name,
         new.category,
         new.description,
-        new.total_quantity
+        new.total_quantity,
+        new.sku
     ])?;
     Ok(())
 }

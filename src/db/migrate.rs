@@ -8,7 +8,9 @@
 //!   a rule we cannot repair (negative quantities, over-allocation, names that clash
 //!   case-insensitively, dangling references) stops the upgrade with a list of the
 //!   offending rows and leaves the file untouched.
-//! - Later schema changes are appended to `MIGRATIONS`, each in its own transaction.
+//! - Later schema changes are appended to `MIGRATIONS`, each in its own transaction,
+//!   with foreign keys off so a migration may rebuild a table (SQLite's
+//!   procedure); each is checked for dangling references before it commits.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
@@ -23,7 +25,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_archive.sql"),
     include_str!("migrations/0006_ceremony_clients.sql"),
     include_str!("migrations/0007_natural_names.sql"),
-    include_str!("migrations/0008_item_media.sql"),
+    include_str!("migrations/0008_tags_fields_codes.sql"),
+    include_str!("migrations/0009_nested_locations.sql"),
+    include_str!("migrations/0010_roles.sql"),
+    include_str!("migrations/0011_item_media.sql"),
 ];
 
 /// The version a database has once fully migrated.
@@ -42,6 +47,14 @@ const ORIGINAL_TABLES: &[&str] = &[
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), String> {
+    migrate_to(conn, LATEST)
+}
+
+/// Brings the database up to schema version `target` (at most [`LATEST`]);
+/// [`migrate`] is this with the latest. Upgrade tests build files of older
+/// versions with it.
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), String> {
+    let target = target.min(LATEST);
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(|e| format!("cannot read schema version: {e}"))?;
@@ -70,19 +83,49 @@ pub fn migrate(conn: &mut Connection) -> Result<(), String> {
     let mut version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(|e| e.to_string())?;
-    while version < LATEST {
-        let sql = MIGRATIONS[(version - 1) as usize];
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Exclusive)
-            .map_err(|e| e.to_string())?;
-        tx.execute_batch(sql)
-            .map_err(|e| format!("migration to version {} failed: {e}", version + 1))?;
-        tx.pragma_update(None, "user_version", version + 1)
-            .map_err(|e| e.to_string())?;
-        tx.commit().map_err(|e| e.to_string())?;
-        version += 1;
+    if version >= target {
+        return Ok(());
     }
-    Ok(())
+    // A table rebuild (create, copy, drop, rename) needs foreign keys off: with
+    // them on, dropping the old table fails for the rows pointing at it. The
+    // pragma does nothing inside a transaction, so it is set around them.
+    conn.pragma_update(None, "foreign_keys", "OFF")
+        .map_err(|e| e.to_string())?;
+    let result = (|| {
+        while version < target {
+            run_migration(conn, version)?;
+            version += 1;
+        }
+        Ok(())
+    })();
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(|e| e.to_string())?;
+    result
+}
+
+/// Moves the database from `version` to the next, in one transaction that
+/// commits only without dangling references.
+fn run_migration(conn: &mut Connection, version: i64) -> Result<(), String> {
+    let sql = MIGRATIONS[(version - 1) as usize];
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Exclusive)
+        .map_err(|e| e.to_string())?;
+    tx.execute_batch(sql)
+        .map_err(|e| format!("migration to version {} failed: {e}", version + 1))?;
+    let dangling: i64 = tx
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .map_err(|e| e.to_string())?;
+    if dangling > 0 {
+        return Err(format!(
+            "migration to version {} would leave {dangling} dangling references; nothing was changed",
+            version + 1
+        ));
+    }
+    tx.pragma_update(None, "user_version", version + 1)
+        .map_err(|e| e.to_string())?;
+    tx.commit().map_err(|e| e.to_string())
 }
 
 /// Whether `conn` holds a database of the original program that has not been

@@ -2,8 +2,12 @@
 //! transaction helpers, and schema set-up/migrations (`migrate`). One file of SQL
 //! per aggregate lives beside this one.
 
+pub mod accounts;
+pub mod api_tokens;
 pub mod ceremonies;
 pub mod facts;
+pub mod invites;
+pub mod item_details;
 pub mod items;
 pub mod listing;
 pub mod locations;
@@ -16,9 +20,12 @@ pub mod passkeys;
 pub mod placement;
 pub mod profile;
 pub mod projects;
+pub mod resets;
 pub mod search;
 pub mod sessions;
 pub mod stats;
+pub mod tags;
+pub mod tree;
 pub mod two_factor;
 pub mod users;
 

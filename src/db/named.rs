@@ -1,6 +1,8 @@
-//! What locations and projects share: rows with a unique (case-insensitive)
-//! name that are looked up by id, renamed, and deleted once nothing is placed
-//! there. Their own columns and totals stay in `locations.rs` and `projects.rs`.
+//! What locations and projects share: named rows that are looked up by id,
+//! renamed, archived, and deleted once nothing is placed there. A project's
+//! name is unique (case-insensitively) over all projects, checked here; a
+//! location's only among its siblings, checked in `locations.rs`. Their own
+//! columns and totals stay in `locations.rs` and `projects.rs`.
 
 use crate::db::facts::{Fact, Noun};
 use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn};
@@ -51,7 +53,17 @@ pub fn get<P: Place>(conn: &Connection, id: i64) -> AppResult<P> {
 
 /// One page of rows: `q` searches the [`Place::SEARCHED`] columns.
 pub fn list<P: Place>(conn: &Connection, q: &ListQuery) -> AppResult<Page<P>> {
-    let mut f = Filter::default();
+    list_where::<P>(conn, q, P::ROWS, Filter::default())
+}
+
+/// One page of `rows` (a `SELECT` with the columns of [`Place::ROWS`]) that
+/// also meet the conditions in `f` (on the table's own columns).
+pub fn list_where<P: Place>(
+    conn: &Connection,
+    q: &ListQuery,
+    rows: &str,
+    mut f: Filter,
+) -> AppResult<Page<P>> {
     if let Some(p) = q.search.as_ref().map(|s| &s.like) {
         let any: Vec<String> = P::SEARCHED
             .iter()
@@ -64,7 +76,7 @@ pub fn list<P: Place>(conn: &Connection, q: &ListQuery) -> AppResult<Page<P>> {
     }
     f.archived(q.archived);
     let count = listing::count_sql(P::named().table, &f);
-    listing::page(conn, q, &f, P::ROWS, &count, P::from_row)
+    listing::page(conn, q, &f, rows, &count, P::from_row)
 }
 
 pub static LOCATIONS: Named = Named {
@@ -101,6 +113,11 @@ fn name_and_state(conn: &Connection, kind: &Named, id: i64) -> AppResult<(String
     .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
     .optional()?
     .ok_or_else(|| not_found(kind, id))
+}
+
+/// The row's name, archived or not, or its 404.
+pub fn name_of(conn: &Connection, kind: &Named, id: i64) -> AppResult<String> {
+    Ok(name_and_state(conn, kind, id)?.0)
 }
 
 /// The name of a row that takes changes: 404 when missing, 409 `archived`

@@ -10,6 +10,7 @@ use crate::db::facts::{Fact, Noun};
 use crate::db::listing::{self, Filter, ListQuery, Page, SortColumn, sort, sort_natural};
 use crate::db::movements::{Change, KIND_ALLOCATION, KIND_STOCK};
 use crate::db::named::{LOCATIONS, Named, PROJECTS};
+use crate::db::tree::{path_of, subtree_of};
 use crate::error::{AppError, AppResult};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -33,6 +34,9 @@ pub struct Placement {
     pub over_code: &'static str,
     pub placed_key: &'static str,
     pub left_key: &'static str,
+    /// For places in a tree (locations): the SQL of the path of place `l`,
+    /// and the condition keeping the rows at place `?` or inside it.
+    pub tree: Option<(&'static str, &'static str)>,
 }
 
 pub static STOCK: Placement = Placement {
@@ -50,6 +54,10 @@ pub static STOCK: Placement = Placement {
     over_code: "over_stock",
     placed_key: "stocked_quantity",
     left_key: "unstocked",
+    tree: Some((
+        path_of!("l.id"),
+        concat!("s.location_id IN (", subtree_of!("?"), ")"),
+    )),
 };
 
 pub static ALLOCATIONS: Placement = Placement {
@@ -67,6 +75,7 @@ pub static ALLOCATIONS: Placement = Placement {
     over_code: "over_allocation",
     placed_key: "allocated_quantity",
     left_key: "available",
+    tree: None,
 };
 
 /// A placement names itself by its table; the rest is constant.
@@ -87,16 +96,23 @@ pub struct Placed {
     pub place_id: i64,
     pub place_name: String,
     pub quantity: i64,
+    /// The location's path ("Garage / Shelf A"), in the reads that ask for it:
+    /// an item's stock rows and a location's content with what is inside it.
+    pub place_path: Option<String>,
 }
 
 impl Serialize for Placed {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(6))?;
+        let mut m = s.serialize_map(None)?;
         m.serialize_entry("id", &self.id)?;
         m.serialize_entry("item_id", &self.item_id)?;
         m.serialize_entry("item_name", &self.item_name)?;
         m.serialize_entry(self.kind.place.key, &self.place_id)?;
         m.serialize_entry(self.kind.place.name_key, &self.place_name)?;
+        if let Some(path) = &self.place_path {
+            // Only locations nest, so only they have a path.
+            m.serialize_entry("location_path", path)?;
+        }
         m.serialize_entry("quantity", &self.quantity)?;
         m.end()
     }
@@ -111,6 +127,10 @@ impl Placed {
             item_id: self.item_id,
             item_name: self.item_name.clone(),
             quantity: self.quantity,
+            place: self
+                .place_path
+                .clone()
+                .map(|path| (self.place_id, self.place_name.clone(), path)),
         }
     }
 }
@@ -124,14 +144,22 @@ pub struct Held {
     pub item_id: i64,
     pub item_name: String,
     pub quantity: i64,
+    /// Where inside the place the row is, as (id, name, path): only in a
+    /// location's content with what is inside it (`?recursive=true`).
+    pub place: Option<(i64, String, String)>,
 }
 
 impl Serialize for Held {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(4))?;
+        let mut m = s.serialize_map(None)?;
         m.serialize_entry(self.kind.noun.id_key(), &self.id)?;
         m.serialize_entry("item_id", &self.item_id)?;
         m.serialize_entry("item_name", &self.item_name)?;
+        if let Some((id, name, path)) = &self.place {
+            m.serialize_entry(self.kind.place.key, id)?;
+            m.serialize_entry(self.kind.place.name_key, name)?;
+            m.serialize_entry("location_path", path)?;
+        }
         m.serialize_entry("quantity", &self.quantity)?;
         m.end()
     }
@@ -146,10 +174,16 @@ impl Placement {
         )
     }
 
-    fn rows_sql(&self) -> String {
+    /// The `SELECT` of rows; `with_path` adds the place's path where the
+    /// places form a tree (NULL otherwise).
+    fn rows_sql(&self, with_path: bool) -> String {
+        let path = match self.tree {
+            Some((path, _)) if with_path => path,
+            _ => "NULL",
+        };
         format!(
             "SELECT s.id, s.item_id, i.name AS item_name, s.{} AS place_id, l.name AS place_name, s.quantity,
-                    i.name_key AS item_key, l.name_key AS place_key
+                    i.name_key AS item_key, l.name_key AS place_key, {path} AS place_path
              FROM {}",
             self.place.key,
             self.joined_tables()
@@ -166,6 +200,7 @@ impl Placement {
                 place_id: r.get(3)?,
                 place_name: r.get(4)?,
                 quantity: r.get(5)?,
+                place_path: r.get(8)?,
             })
         }
     }
@@ -191,6 +226,9 @@ impl Placement {
 pub struct PlacedFilter {
     pub item_id: Option<i64>,
     pub place_id: Option<i64>,
+    /// With `place_id` of a location: the rows inside it too, each with its
+    /// location's path.
+    pub within: bool,
 }
 
 pub fn list(
@@ -209,18 +247,22 @@ pub fn list(
     if let Some(id) = by.item_id {
         f.add("s.item_id = ?", vec![Value::Integer(id)]);
     }
-    if let Some(id) = by.place_id {
-        f.add(
+    let within = by.within.then_some(kind.tree).flatten();
+    match (by.place_id, within) {
+        (Some(id), Some((_, inside))) => f.add(inside, vec![Value::Integer(id)]),
+        (Some(id), None) => f.add(
             &format!("s.{} = ?", kind.place.key),
             vec![Value::Integer(id)],
-        );
+        ),
+        (None, _) => {}
     }
     let count = listing::count_sql(&kind.joined_tables(), &f);
-    listing::page(conn, q, &f, &kind.rows_sql(), &count, kind.row_reader())
+    let rows = kind.rows_sql(within.is_some());
+    listing::page(conn, q, &f, &rows, &count, kind.row_reader())
 }
 
 pub fn get(conn: &Connection, kind: &'static Placement, id: i64) -> AppResult<Placed> {
-    conn.prepare_cached(&format!("{} WHERE s.id = ?1", kind.rows_sql()))?
+    conn.prepare_cached(&format!("{} WHERE s.id = ?1", kind.rows_sql(false)))?
         .query_row([id], kind.row_reader())
         .optional()?
         .ok_or_else(|| kind.not_found(id))
@@ -259,6 +301,7 @@ pub fn held_at_each(
                 item_id: r.get(2)?,
                 item_name: r.get(3)?,
                 quantity: r.get(4)?,
+                place: None,
             },
         ))
     })?;
@@ -270,7 +313,8 @@ pub fn held_at_each(
 }
 
 /// Where each of `item_ids` is placed, most units first, in one query (a page
-/// of items with `?locations=true` asks once, not once per item).
+/// of items with `?locations=true` asks once, not once per item); stock rows
+/// carry their location's path.
 pub fn placed_for_items(
     conn: &Connection,
     kind: &'static Placement,
@@ -281,7 +325,7 @@ pub fn placed_for_items(
     let mut stmt = conn.prepare_cached(&format!(
         "{} WHERE s.item_id IN (SELECT value FROM json_each(?1))
          ORDER BY s.quantity DESC, l.name_key, s.id",
-        kind.rows_sql()
+        kind.rows_sql(true)
     ))?;
     for row in stmt.query_map([ids], kind.row_reader())? {
         let row = row?;

@@ -10,7 +10,7 @@ use serde::Serialize;
 pub struct Profile {
     pub id: String,
     pub username: String,
-    pub role: String,
+    pub role: crate::db::users::Role,
     pub created_at: i64,
     pub two_factor_enabled: bool,
     pub recovery_codes_remaining: i64,

@@ -1,10 +1,12 @@
 //! Quick-find: items, locations and projects whose names match a text, ranked
-//! exact match first, then names starting with it, then names containing it.
+//! exact match first, then names starting with it, then names containing it;
+//! an item whose sku or barcode is the text comes before all of them.
 //! Each kind is asked separately and only for as many rows as can be shown, so
 //! a search costs a few index lookups at any inventory size.
 
 use crate::db::listing::{Search, like_pattern};
 use crate::db::natural::natural_key;
+use crate::db::tree::path_of;
 use crate::error::AppResult;
 use rusqlite::{Connection, params};
 
@@ -19,6 +21,9 @@ pub enum Kind {
 /// How well a name matches: the lower, the better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rank {
+    /// An item whose sku (ignoring case) or one of whose barcodes is the text:
+    /// a scanned or typed code names the item it belongs to.
+    Code,
     Exact,
     Prefix,
     Contains,
@@ -33,26 +38,37 @@ pub struct Found {
     pub rank: Rank,
     /// Items: category; otherwise none.
     pub category: Option<String>,
+    /// Items: sku; otherwise none.
+    pub sku: Option<String>,
     /// Items: units not allocated; locations: units stored; projects: units
     /// allocated.
     pub units: i64,
     /// Locations and projects: how many items they hold.
     pub item_count: i64,
+    /// Locations: where it is ("Garage / Shelf A"); otherwise none.
+    pub path: Option<String>,
 }
 
-/// The SQL of one kind: its table, and its figures as `(category, units, item_count)`.
+/// The SQL of one kind: its table, and its figures as `(category, units,
+/// item_count, sku, path)`.
 fn columns(kind: Kind) -> (&'static str, &'static str) {
     match kind {
-        Kind::Item => ("items", "category, total_quantity - allocated_quantity, 0"),
+        Kind::Item => (
+            "items",
+            "category, total_quantity - allocated_quantity, 0, sku, NULL",
+        ),
         Kind::Location => (
             "locations",
-            "NULL, COALESCE((SELECT SUM(quantity) FROM stock WHERE location_id = n.id), 0),
-             (SELECT count(*) FROM stock WHERE location_id = n.id)",
+            concat!(
+                "NULL, COALESCE((SELECT SUM(quantity) FROM stock WHERE location_id = n.id), 0),
+                 (SELECT count(*) FROM stock WHERE location_id = n.id), NULL, ",
+                path_of!("n.id")
+            ),
         ),
         Kind::Project => (
             "projects",
             "NULL, COALESCE((SELECT SUM(quantity) FROM project_items WHERE project_id = n.id), 0),
-             (SELECT count(*) FROM project_items WHERE project_id = n.id)",
+             (SELECT count(*) FROM project_items WHERE project_id = n.id), NULL, NULL",
         ),
     }
 }
@@ -87,8 +103,21 @@ fn find_kind(conn: &Connection, kind: Kind, search: &Search, limit: i64) -> AppR
             Some(like_pattern(&search.text)),
         ),
     };
+    // Items also by code: their sku (NOCASE column, unique index) or a barcode.
+    let by_code = match kind {
+        Kind::Item => {
+            "SELECT n.id, n.name, n.name_key, -1 AS rank FROM items n
+              WHERE n.sku = ?5 AND n.archived_at IS NULL
+             UNION ALL
+             SELECT n.id, n.name, n.name_key, -1 FROM item_barcodes b JOIN items n ON n.id = b.item_id
+              WHERE b.code = ?5 AND n.archived_at IS NULL
+             UNION ALL"
+        }
+        _ => "",
+    };
     let sql = format!(
         "SELECT id, f.name, MIN(f.rank) AS best, {figures} FROM (
+             {by_code}
              SELECT n.id, n.name, n.name_key, 0 AS rank FROM {table} n
               WHERE n.name_key = ?1 AND n.archived_at IS NULL
              UNION ALL
@@ -103,12 +132,13 @@ fn find_kind(conn: &Connection, kind: Kind, search: &Search, limit: i64) -> AppR
     );
     let upper = format!("{key}\u{10FFFF}");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![key, upper, matching, limit], |r| {
+    let read = |r: &rusqlite::Row<'_>| {
         Ok(Found {
             kind,
             id: r.get(0)?,
             name: r.get(1)?,
             rank: match r.get::<_, i64>(2)? {
+                -1 => Rank::Code,
                 0 => Rank::Exact,
                 1 => Rank::Prefix,
                 _ => Rank::Contains,
@@ -116,7 +146,16 @@ fn find_kind(conn: &Connection, kind: Kind, search: &Search, limit: i64) -> AppR
             category: r.get(3)?,
             units: r.get(4)?,
             item_count: r.get(5)?,
+            sku: r.get(6)?,
+            path: r.get(7)?,
         })
-    })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    };
+    let rows = if by_code.is_empty() {
+        stmt.query_map(params![key, upper, matching, limit], read)?
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        stmt.query_map(params![key, upper, matching, limit, search.text], read)?
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    Ok(rows)
 }

@@ -9,7 +9,6 @@ pub mod cookies;
 use crate::error::{AppError, AppResult, Kind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// Request bodies above this size are refused with 413.
@@ -60,7 +59,7 @@ impl Method {
 pub struct Request {
     pub method: Method,
     pub path: String,
-    pub query: HashMap<String, String>,
+    pub query: Query,
     /// Header names lowercased.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -119,12 +118,17 @@ impl Request {
             .collect()
     }
 
-    /// A query parameter, if present and non-empty.
+    /// A query parameter, if present and non-empty (the first, if repeated).
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        self.query.first(name).filter(|v| !v.is_empty())
+    }
+
+    /// Every non-empty value of a repeated query parameter (`?tag=a&tag=b`), in
+    /// the order given.
+    pub fn params(&self, name: &str) -> Vec<&str> {
+        let mut values = self.query.all(name);
+        values.retain(|v| !v.is_empty());
+        values
     }
 
     /// A required positive integer id from the query string (`?id=`).
@@ -245,16 +249,36 @@ fn plain_type(expected: &str) -> &str {
     }
 }
 
-/// Splits `path?query` and percent-decodes the query into a map (first value wins).
-pub fn split_target(target: &str) -> (String, HashMap<String, String>) {
-    let (path, qs) = target.split_once('?').unwrap_or((target, ""));
-    let mut query = HashMap::new();
-    for (k, v) in url::form_urlencoded::parse(qs.as_bytes()) {
-        query
-            .entry(k.into_owned())
-            .or_insert_with(|| v.into_owned());
+/// A percent-decoded query string: its pairs in order. A parameter may repeat
+/// (`?tag=a&tag=b`); [`Request::param`] reads the first value, [`Request::params`]
+/// all of them.
+#[derive(Debug, Clone, Default)]
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    pub fn first(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
-    (path.to_string(), query)
+
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// Splits `path?query` and percent-decodes the query.
+pub fn split_target(target: &str) -> (String, Query) {
+    let (path, qs) = target.split_once('?').unwrap_or((target, ""));
+    let query = url::form_urlencoded::parse(qs.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    (path.to_string(), Query(query))
 }
 
 /// The login page's address for a person who asked for `path`: its `next`

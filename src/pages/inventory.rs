@@ -40,14 +40,25 @@ pub fn items(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     page(ctx, "items.html", context! {})
 }
 
-/// `/locations`: the list; `/locations?id=N`: one location and its contents.
+/// `/locations`: the tree; `/locations?id=N`: one location, the way to it
+/// (breadcrumbs), what is inside it and its contents.
 pub fn locations(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     match ctx.req.opt_id_param("id")? {
         None => page(ctx, "locations.html", context! {}),
         Some(id) => {
-            let place = db::read(ctx.conn, |tx| named::get::<Location>(tx, id))?;
+            let (place, ancestors) = db::read(ctx.conn, |tx| {
+                Ok((
+                    named::get::<Location>(tx, id)?,
+                    db::tree::ancestors(tx, id)?,
+                ))
+            })?;
             let place = Value::from(minijinja::value::Serde(&place));
-            page(ctx, "place.html", context! { place, kind => "location" })
+            let ancestors = Value::from(minijinja::value::Serde(&ancestors));
+            page(
+                ctx,
+                "place.html",
+                context! { place, ancestors, kind => "location" },
+            )
         }
     }
 }

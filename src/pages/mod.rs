@@ -4,12 +4,14 @@
 //! page's own script module; handlers here only render the first view.
 
 mod account;
+mod admin;
 mod inventory;
 mod public;
 
 pub use account::{profile, settings};
+pub use admin::admin;
 pub use inventory::{dashboard, inventory, items, locations, projects};
-pub use public::{asset, landing, login, register};
+pub use public::{asset, invite, landing, login, register, reset_password};
 
 use crate::app::App;
 use crate::ctx::Ctx;
@@ -29,7 +31,16 @@ fn render_for(
     name: &str,
     ctx: Value,
 ) -> AppResult<String> {
-    let user = user.map(|u| context! { username => u.username.clone(), role => u.role.clone() });
+    // What the person may do decides which actions a page shows; the API
+    // enforces it either way.
+    let user = user.map(|u| {
+        context! {
+            username => u.username.clone(),
+            role => u.role.as_str(),
+            can_edit => u.role >= crate::db::users::Role::Editor,
+            is_admin => u.is_admin(),
+        }
+    });
     let common = context! {
         allow_registration => app.config.allow_registration,
         user => user,

@@ -1,7 +1,9 @@
-//! The pages anyone may open: landing, login and registration.
+//! The pages anyone may open: landing, login, registration, and the pages of
+//! one-time links (an invitation, a password reset).
 
 use super::page;
 use crate::ctx::Ctx;
+use crate::db::{self, invites, resets, users};
 use crate::error::AppResult;
 use crate::http::Reply;
 use minijinja::context;
@@ -25,6 +27,48 @@ pub fn register(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     } else {
         page(ctx, "register_closed.html", context! {})
     }
+}
+
+/// The `?token=` of a one-time link page ("" when absent: no link matches it).
+fn token(ctx: &Ctx<'_>) -> String {
+    ctx.req.param("token").unwrap_or("").to_string()
+}
+
+/// `/invite?token=`: the registration form for an invitation, open whether or
+/// not registration is. A dead link says so (410), with no form.
+pub fn invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let token = token(ctx);
+    match db::read(ctx.conn, |tx| invites::peek(tx, &token))? {
+        Some(role) => page(
+            ctx,
+            "register.html",
+            context! { invite => context! { token, role => role.as_str() } },
+        ),
+        None => link_invalid(ctx),
+    }
+}
+
+/// `/reset-password?token=`: the new-password form of a reset link.
+pub fn reset_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let token = token(ctx);
+    let user = db::read(ctx.conn, |tx| match resets::peek(tx, &token)? {
+        Some(id) => users::by_id(tx, &id),
+        None => Ok(None),
+    })?;
+    match user {
+        Some(user) => page(
+            ctx,
+            "reset_password.html",
+            context! { token, reset_username => user.username },
+        ),
+        _ => link_invalid(ctx),
+    }
+}
+
+fn link_invalid(ctx: &Ctx<'_>) -> AppResult<Reply> {
+    let mut reply = page(ctx, "link_invalid.html", context! {})?;
+    reply.status = 410;
+    Ok(reply)
 }
 
 /// `GET /assets/*`: the embedded static files.

@@ -2,12 +2,14 @@
 // sortable, its place kept in the URL), each with where it is as chips and
 // quick actions that open the forms with the item chosen. `/inventory?item=N`:
 // that item's own page with its figures, locations, allocations and paged
-// history. Both carry the forms to put into stock, move and allocate, whose
+// history, tags (links to the list filtered by that tag), custom fields, sku
+// and barcodes, and the form that edits those. Both carry the forms to put into stock, move and allocate, whose
 // item, location and project fields are type-to-search pickers.
 import { api } from './api.js';
 import { $, $$, el, fmt, int, onSubmit, toast, when, describeMovement, confirmAction } from './ui.js';
 import { attachPickers, requireChoices, searchKind } from './picker.js';
 import { pagedTable } from './paged.js';
+import { itemExtras } from './item_form.js';
 
 /** How many location chips a row shows before "+N more". */
 const CHIPS = 4;
@@ -46,6 +48,23 @@ function availability(item) {
 }
 
 const itemHref = (id) => `/inventory?item=${id}`;
+const tagHref = (tag) => `/inventory?${new URLSearchParams({ tag })}`;
+
+/** The item's tags as links to the inventory filtered by each. */
+function tagChips(tags, cls = 'tag') {
+  return (tags || []).map((t) => el('a', { class: cls, href: tagHref(t) }, t));
+}
+
+/** A field value: a web address becomes a link (opened without handing this
+ *  page to it), anything else stays text. */
+function fieldValue(value) {
+  let url = null;
+  try { url = new URL(value); } catch { /* not an address */ }
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:')) {
+    return el('a', { href: url.href, rel: 'noopener noreferrer', target: '_blank' }, value);
+  }
+  return value;
+}
 const locationHref = (id) => `/locations?id=${id}`;
 
 /** Where an item is: "Shelf A ×6", "Van ×4", … as links to the locations. */
@@ -85,13 +104,15 @@ function rowThumb(item) {
 
 function itemRow(item) {
   const action = (kind, label, text) => el('button', {
-    type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `${label} ${item.name}`, onclick: () => quick(kind, item),
+    'data-write': true, type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `${label} ${item.name}`, onclick: () => quick(kind, item),
   }, text);
   return el('tr', { dataset: { id: item.id } },
     el('th', { scope: 'row' },
       rowThumb(item),
       el('a', { href: itemHref(item.id), class: 'strong' }, item.name),
-      item.category ? el('span', { class: 'row-sub' }, item.category) : null),
+      item.sku || item.category
+        ? el('span', { class: 'row-sub' }, [item.sku, item.category].filter(Boolean).join(' · ')) : null,
+      item.tags?.length ? el('span', { class: 'row-tags' }, tagChips(item.tags, 'tag tag-small')) : null),
     el('td', {}, locationChips(item)),
     el('td', { class: 'num hide-phone' }, fmt(item.stocked_quantity)),
     el('td', { class: 'num hide-phone' }, fmt(item.allocated_quantity)),
@@ -129,6 +150,12 @@ async function loadItem() {
     ['Total', item.total_quantity], ['Stocked', item.stocked_quantity], ['Unstocked', item.unstocked_quantity],
     ['Allocated', item.allocated_quantity], ['Available', item.available_quantity],
   ].map(([label, n]) => el('span', { class: 'chip' }, el('span', { class: 'chip-label' }, label), fmt(n))));
+  const codes = [item.sku ? `SKU ${item.sku}` : null, ...(item.barcodes || []).map((b) => `Barcode ${b}`)];
+  field('codes').replaceChildren(...codes.filter(Boolean).map((c) => el('span', { class: 'code' }, c)));
+  field('tags').replaceChildren(...tagChips(item.tags).map((a) => el('li', {}, a)));
+  const fields = Object.entries(item.fields || {});
+  field('fields').replaceChildren(...fields.map(([name, value]) => el('div', {}, el('dt', {}, name), el('dd', {}, fieldValue(value)))));
+  field('fields-box').hidden = fields.length === 0;
   const places = item.locations || [];
   thisItem = item;
   field('locations').replaceChildren(...(places.length ? places.map((p) => el('li', {},
@@ -154,8 +181,8 @@ function allocationRow(a) {
   return el('li', {},
     el('a', { href: `/projects?id=${a.project_id}` }, a.project_name),
     el('span', { class: 'qty' }, input),
-    el('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => changeAllocation(a, input) }, 'Update'),
-    el('button', { type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => release(a) }, 'Release'));
+    el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small', onclick: () => changeAllocation(a, input) }, 'Update'),
+    el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => release(a) }, 'Release'));
 }
 
 function allocError(err) {
@@ -213,8 +240,17 @@ function startItem() {
       if (thisItem) quick(link.dataset.quick, thisItem);
     });
   }
+  const detailsForm = $('#details-form');
+  const extras = itemExtras(detailsForm);
+  onSubmit(detailsForm, async (d) => {
+    const item = await api.put(`/api/item?id=${itemId}`, extras.read(d));
+    extras.fill(item);
+    toast('Tags, fields and codes saved.');
+    await reload();
+  });
   // A location's page links here with ?from=ID#move: the move starts there.
   reload().then(([item]) => {
+    extras.fill(item);
     const from = Number(new URLSearchParams(location.search).get('from'));
     const place = from && (item.locations || []).find((p) => p.location_id === from);
     if (place) pickers.move.from_location_id.set({ id: place.location_id, name: place.location_name });

@@ -84,7 +84,7 @@ function attachmentRow(a) {
     el('a', { href: `/api/item/attachment?id=${a.id}`, download: a.filename }, a.filename),
     el('span', { class: 'muted small' }, ` ${size(a.size)} · ${when(a.created_at)}`),
     el('button', {
-      type: 'button', class: 'btn btn-ghost btn-small danger', 'aria-label': `Delete ${a.filename}`,
+      'data-write': true, type: 'button', class: 'btn btn-ghost btn-small danger', 'aria-label': `Delete ${a.filename}`,
       onclick: () => removeAttachment(a),
     }, 'Delete'));
 }

@@ -2,6 +2,9 @@
 import { api } from './api.js';
 import { el, int, fmt } from './ui.js';
 import { resourceList } from './list.js';
+import { itemExtras } from './item_form.js';
+
+const extras = itemExtras(document.getElementById('edit-form'));
 
 function availability(item) {
   const cls = item.available_quantity < 0 ? 'badge badge-danger'
@@ -13,7 +16,8 @@ resourceList({
   endpoint: '/api/item',
   noun: 'item',
   cells: (item) => [
-    el('a', { href: `/inventory?item=${item.id}`, class: 'strong' }, item.name),
+    [el('a', { href: `/inventory?item=${item.id}`, class: 'strong' }, item.name),
+      item.sku ? el('span', { class: 'row-sub' }, item.sku) : null],
     item.category ? el('span', { class: 'tag' }, item.category) : el('span', { class: 'muted' }, '—'),
     fmt(item.total_quantity),
     fmt(item.stocked_quantity),
@@ -25,12 +29,14 @@ resourceList({
     category: String(data.get('category')).trim(),
     description: String(data.get('description')).trim(),
     total_quantity: int(data.get('total_quantity')) ?? 0,
+    ...extras.read(data),
   }),
   fill: (form, item) => {
     form.elements.name.value = item.name;
     form.elements.category.value = item.category || '';
     form.elements.description.value = item.description || '';
     form.elements.total_quantity.value = item.total_quantity;
+    extras.fill(item);
   },
   afterLoad: loadCategories,
 });

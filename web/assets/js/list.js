@@ -13,8 +13,10 @@ import { readUrlState, writeUrlState, fillFilter } from './paged.js';
  *   toBody(formData, editing) -> object     the JSON for POST/PUT
  *   fill(form, row)                         put a row into the form for editing
  *   detail?(row) -> Promise<Node>           content of the expandable detail row
+ *   scope?(params)                          narrows the query (the locations tree: one level)
  *   defaultSort: 'name'
  * }
+ * Returns { reload, renderRow } (renderRow: a row's <tr>s, with its actions).
  */
 export function resourceList(config) {
   const table = $('[data-list]');
@@ -55,6 +57,7 @@ export function resourceList(config) {
     params.set('sort', state.sort);
     params.set('order', state.order);
     params.set('offset', String(state.offset));
+    config.scope?.(params);
     return params;
   }
 
@@ -99,11 +102,11 @@ export function resourceList(config) {
     }
     if (row.archived_at) {
       // Archived rows keep their history and take no changes until restored.
-      actions.append(el('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => restore(row), 'aria-label': `Restore ${row.name}` }, 'Restore'));
+      actions.append(el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small', onclick: () => restore(row), 'aria-label': `Restore ${row.name}` }, 'Restore'));
     } else {
       actions.append(
-        el('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => edit(row), 'aria-label': `Edit ${row.name}` }, 'Edit'),
-        el('button', { type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => remove(row), 'aria-label': `Delete ${row.name}` }, 'Delete'),
+        el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small', onclick: () => edit(row), 'aria-label': `Edit ${row.name}` }, 'Edit'),
+        el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => remove(row), 'aria-label': `Delete ${row.name}` }, 'Delete'),
       );
     }
     const tr = el('tr', { dataset: { id: row.id } }, config.cells(row).map((cell, i) => {
@@ -228,5 +231,5 @@ export function resourceList(config) {
   markSort();
   load();
   if (location.hash === '#new') openForm(null);
-  return { reload: load };
+  return { reload: load, renderRow };
 }

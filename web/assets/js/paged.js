@@ -7,7 +7,7 @@
 // (items, locations, projects) uses the URL state with its own table.
 import { $, $$, el, fmt } from './ui.js';
 
-const KEYS = ['q', 'category', 'archived', 'sort', 'order', 'page', 'limit'];
+const KEYS = ['q', 'category', 'archived', 'tag', 'sort', 'order', 'page', 'limit'];
 
 /** The list state in the URL, with `defaults` for what it does not say. */
 export function readUrlState(defaults) {
@@ -59,12 +59,14 @@ export function markSort(table, state) {
  * config: {
  *   root: element holding [data-filter], [data-list], [data-rows], [data-empty] and the pager,
  *   defaults: { sort, order, limit },
- *   fetchPage(URLSearchParams) -> Promise<{ data: rows, total }>   q, sort, order, limit, offset
+ *   fetchPage(URLSearchParams) -> Promise<{ data: rows, total }>   q, tag, sort, order, limit, offset
  *   renderRow(row, reload) -> <tr>,
  * }
+ * A `[data-tag-filter]` in root shows the tag the list is filtered by (`?tag=`
+ * in the URL), with a button that removes it.
  */
 export function pagedTable({ root, defaults: given, fetchPage, renderRow }) {
-  const defaults = { q: '', page: 1, order: 'asc', ...given };
+  const defaults = { q: '', tag: '', page: 1, order: 'asc', ...given };
   const filter = $('[data-filter]', root);
   const table = $('[data-list]', root);
   const rows = $('[data-rows]', root);
@@ -72,15 +74,28 @@ export function pagedTable({ root, defaults: given, fetchPage, renderRow }) {
   const info = $('[data-pager-info]', root);
   const prev = $('[data-page="prev"]', root);
   const next = $('[data-page="next"]', root);
+  const tagBox = $('[data-tag-filter]', root);
   let state = readUrlState(defaults);
   let asked = 0;
 
+  function showTag() {
+    if (!tagBox) return;
+    tagBox.hidden = !state.tag;
+    tagBox.replaceChildren(...(state.tag ? ['Tagged ', el('span', { class: 'tag' }, state.tag,
+      el('button', {
+        type: 'button', class: 'tag-remove', 'aria-label': `Show all, not only tagged ${state.tag}`,
+        onclick: () => change({ tag: '', page: 1 }, true),
+      }, '×'))] : []));
+  }
+
   async function load() {
     const mine = ++asked;
+    showTag();
     const params = new URLSearchParams({
       sort: state.sort, order: state.order, limit: String(state.limit), offset: String((state.page - 1) * state.limit),
     });
     if (state.q.trim()) params.set('q', state.q.trim());
+    if (tagBox && state.tag) params.set('tag', state.tag);
     let result;
     try {
       result = await fetchPage(params);

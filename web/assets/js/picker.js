@@ -1,13 +1,14 @@
 // Type-to-search pickers: an ARIA combobox (role=combobox on the text field, a
 // listbox of options, aria-activedescendant for the highlighted one) that asks
 // the API for a few matching rows as you type. It never holds every row, so it
-// stays instant at any inventory size. Keys: Down/Up move through the
+// stays instant at any inventory size. A keystroke asks at once (no debounce
+// delay to wait out); while one question is in flight, only the latest text
+// is asked next, so fast typing costs one request per answer, not per key. Keys: Down/Up move through the
 // suggestions (Down also opens them), Enter chooses, Escape closes (or clears).
 // Used by the stock, move and allocate forms and by the top bar's quick-find.
 import { api } from './api.js';
 import { el, fmt } from './ui.js';
 
-const DEBOUNCE_MS = 150;
 const LIMIT = 8;
 
 const plural = (n, one, many) => `${fmt(n)} ${n === 1 ? one : many}`;
@@ -20,7 +21,8 @@ const KINDS = {
   },
   location: {
     path: '/api/location',
-    detail: (r) => `${plural(r.total_units, 'unit', 'units')} · ${plural(r.item_count, 'item', 'items')}`,
+    // A nested location's path tells apart two "Shelf A"s in different rooms.
+    detail: (r) => `${r.depth ? `${r.path} · ` : ''}${plural(r.total_units, 'unit', 'units')} · ${plural(r.item_count, 'item', 'items')}`,
   },
   project: {
     path: '/api/project',
@@ -46,8 +48,9 @@ export function searchKind(kind) {
 export function combobox(input, list, { search, onChoose, minChars = 0 }) {
   let results = [];
   let active = -1;
-  let timer = null;
   let asked = 0;
+  let inFlight = false;
+  let askAgain = false;
   const optionId = (i) => `${list.id}-option-${i}`;
 
   function setOpen(open) {
@@ -81,29 +84,42 @@ export function combobox(input, list, { search, onChoose, minChars = 0 }) {
     }, el('span', { class: 'picker-name' }, r.name), r.detail ? el('span', { class: 'picker-detail' }, r.detail) : null)));
   }
 
-  // Answers can arrive out of order; only the latest question's answer is shown.
+  // One question at a time: text typed while one is in flight is asked as soon
+  // as it returns, and an answer for text already typed over is not shown.
   async function lookup() {
-    clearTimeout(timer);
     const q = input.value.trim();
+    const mine = ++asked;
     if (q.length < minChars) {
       results = [];
+      list.removeAttribute('aria-busy');
       setOpen(false);
       return;
     }
-    const mine = ++asked;
-    list.setAttribute('aria-busy', 'true');
-    try {
-      const found = await search(q);
-      if (mine !== asked) return;
-      results = found;
-      render();
-    } catch (err) {
-      if (mine !== asked) return;
-      results = [];
-      render(err.message);
-    } finally {
-      if (mine === asked) list.removeAttribute('aria-busy');
+    if (inFlight) {
+      askAgain = true;
+      return;
     }
+    inFlight = true;
+    list.setAttribute('aria-busy', 'true');
+    let found;
+    let failure = null;
+    try {
+      found = await search(q);
+    } catch (err) {
+      failure = err.message;
+    }
+    inFlight = false;
+    if (askAgain) {
+      askAgain = false;
+      if (mine !== asked) {
+        lookup();
+        return;
+      }
+    }
+    if (mine !== asked) return;
+    results = failure === null ? found : [];
+    render(failure);
+    list.removeAttribute('aria-busy');
     setOpen(document.activeElement === input);
   }
 
@@ -115,10 +131,7 @@ export function combobox(input, list, { search, onChoose, minChars = 0 }) {
     onChoose(chosen);
   }
 
-  input.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(lookup, DEBOUNCE_MS);
-  });
+  input.addEventListener('input', lookup);
   input.addEventListener('keydown', (event) => {
     const open = !list.hidden;
     switch (event.key) {

@@ -1,10 +1,13 @@
 // One location's page (`/locations?id=N`: what it holds) or one project's page
 // (`/projects?id=N`: what is allocated to it). The contents come one page at a
 // time from the API's paged contents, searchable and sortable, the place in
-// the URL like every list.
+// the URL like every list. A location's page also lists the locations inside
+// it, and its contents may include theirs ("Include what is inside", each row
+// then saying where it is).
 import { api } from './api.js';
 import { $, el, fmt, toast, confirmAction } from './ui.js';
 import { pagedTable } from './paged.js';
+import { insideList, moveDialog, newInside } from './location_tree.js';
 
 const head = $('#place');
 const kind = head.dataset.kind;
@@ -16,9 +19,12 @@ const CONTENTS = {
   project: { path: `/api/project?id=${id}&details=true`, rows: 'allocations' },
 };
 
+const recursive = $('#recursive');
+
 async function fetchPage(params) {
   const { path, rows } = CONTENTS[kind];
-  const result = await api.list(`${path}&${params}`);
+  const inside = recursive?.checked ? '&recursive=true' : '';
+  const result = await api.list(`${path}${inside}&${params}`);
   return { data: result.data[rows] || [], total: result.total };
 }
 
@@ -41,17 +47,29 @@ async function release(row, reload) {
 
 function renderRow(row, reload) {
   const action = kind === 'location'
-    ? el('a', { class: 'btn btn-ghost btn-small', href: `/inventory?item=${row.item_id}&from=${id}#move`, 'aria-label': `Move ${row.item_name} from ${name}` }, 'Move')
-    : el('button', { type: 'button', class: 'btn btn-ghost btn-small danger', 'aria-label': `Release ${row.item_name} from ${name}`, onclick: () => release(row, reload) }, 'Release');
+    ? el('a', { 'data-write': true, class: 'btn btn-ghost btn-small', href: `/inventory?item=${row.item_id}&from=${id}#move`, 'aria-label': `Move ${row.item_name} from ${name}` }, 'Move')
+    : el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small danger', 'aria-label': `Release ${row.item_name} from ${name}`, onclick: () => release(row, reload) }, 'Release');
+  // With what is inside: where the row is, unless right here.
+  const where = row.location_path && row.location_id !== id
+    ? el('a', { class: 'muted small where', href: `/locations?id=${row.location_id}` }, row.location_path)
+    : null;
   return el('tr', { dataset: { id: row.item_id } },
-    el('th', { scope: 'row' }, el('a', { href: `/inventory?item=${row.item_id}`, class: 'strong' }, row.item_name)),
+    el('th', { scope: 'row' }, el('a', { href: `/inventory?item=${row.item_id}`, class: 'strong' }, row.item_name),
+      where ? el('br') : null, where),
     el('td', { class: 'num' }, fmt(row.quantity)),
     el('td', { class: 'row-actions' }, action));
 }
 
-pagedTable({
+const contents = pagedTable({
   root: $('main'),
   defaults: { sort: 'item_name', order: 'asc', limit: 50 },
   fetchPage,
   renderRow,
 });
+
+if (kind === 'location') {
+  const inside = insideList(id);
+  newInside(id, () => inside.reload());
+  moveDialog(id);
+  recursive.addEventListener('change', () => contents.reload());
+}

@@ -1,9 +1,10 @@
 // Account settings: username and password changes; 2FA and passkeys below.
 import { api, ApiError } from './api.js';
 import { $, $$, onSubmit } from './ui.js';
-// The security sections (2FA, passkeys) have modules of their own.
+// The security sections (2FA, passkeys, API tokens) have modules of their own.
 import './settings_2fa.js';
 import './settings_passkeys.js';
+import './settings_tokens.js';
 
 function success(form, message) {
   const ok = form.querySelector('[data-ok]');

@@ -1,4 +1,4 @@
--- Version 8: photos and attachments of items, stored in the database itself.
+-- Version 11: photos and attachments of items, stored in the database itself.
 --
 -- A backup stays one file and deleting an item (or one photo) is one
 -- transaction. An archived item keeps its media; a hard delete of the item

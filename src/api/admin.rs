@@ -1,0 +1,144 @@
+//! The admin's API (`/api/admin/…`, every route admin-only in the table):
+//! accounts (role, disable/enable, reset link, end sessions, delete),
+//! invitations, and the server's state. Links are answered once; only their
+//! hashes are stored.
+
+use crate::api::links;
+use crate::ctx::Ctx;
+use crate::db::users::Role;
+use crate::db::{self, accounts, invites, resets};
+use crate::error::{AppError, AppResult};
+use crate::http::Reply;
+use serde::{Deserialize, Serialize};
+
+/// `?id=` of an account (accounts have text ids).
+fn account_id(ctx: &Ctx<'_>) -> AppResult<String> {
+    ctx.req
+        .param("id")
+        .map(str::to_string)
+        .ok_or_else(|| AppError::invalid_field("id", "The query parameter 'id' is required."))
+}
+
+pub fn list_users(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let users = db::read(ctx.conn, |tx| accounts::list(tx))?;
+    Ok(Reply::ok(&users))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountChange {
+    #[serde(default, deserialize_with = "crate::api::fields::present")]
+    role: Option<Role>,
+    #[serde(default, deserialize_with = "crate::api::fields::present")]
+    disabled: Option<bool>,
+}
+
+/// `PUT /api/admin/users?id=` `{role?, disabled?}`: both in one transaction,
+/// refused whole (409 `last_admin`) if it would leave no active admin.
+pub fn update_user(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = account_id(ctx)?;
+    let change: AccountChange = ctx.req.json()?;
+    if change.role.is_none() && change.disabled.is_none() {
+        return Err(AppError::bad_request(
+            "nothing_to_change",
+            "Send 'role' and/or 'disabled'.",
+        ));
+    }
+    let user = db::write(ctx.conn, |tx| {
+        if let Some(role) = change.role {
+            accounts::set_role(tx, &id, role)?;
+        }
+        if let Some(disabled) = change.disabled {
+            accounts::set_disabled(tx, &id, disabled)?;
+        }
+        accounts::get(tx, &id)
+    })?;
+    Ok(Reply::ok(&user))
+}
+
+pub fn delete_user(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = account_id(ctx)?;
+    db::write(ctx.conn, |tx| accounts::delete(tx, &id))?;
+    Ok(Reply::no_content())
+}
+
+/// Ends every session of the account at once (access tokens included).
+pub fn end_sessions(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = account_id(ctx)?;
+    db::write(ctx.conn, |tx| accounts::end_sessions(tx, &id))?;
+    Ok(Reply::no_content())
+}
+
+#[derive(Serialize)]
+struct Link {
+    url: String,
+    expires_at: i64,
+}
+
+/// A one-time password-reset link for the account, valid 24 h, answered to
+/// the admin to hand over. Making one does not end sessions; using it does.
+pub fn reset_link(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = account_id(ctx)?;
+    let secret = links::secret();
+    let expires_at = db::write(ctx.conn, |tx| {
+        accounts::get(tx, &id)?;
+        resets::insert(tx, &id, &secret)
+    })?;
+    Ok(Reply::created(&Link {
+        url: links::url(ctx, "/reset-password", &secret),
+        expires_at,
+    }))
+}
+
+pub fn list_invites(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let list = db::read(ctx.conn, |tx| invites::list(tx))?;
+    Ok(Reply::ok(&list))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    role: Role,
+    #[serde(default, deserialize_with = "crate::api::fields::present")]
+    expires_in_days: Option<crate::api::fields::Whole>,
+}
+
+/// Longest an invitation may stay open.
+const MAX_INVITE_DAYS: i64 = 90;
+const DEFAULT_INVITE_DAYS: i64 = 7;
+
+pub fn create_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let body: NewInvite = ctx.req.json()?;
+    let days = match body.expires_in_days {
+        None => DEFAULT_INVITE_DAYS,
+        Some(d) => links::days("expires_in_days", d, MAX_INVITE_DAYS)?,
+    };
+    let secret = links::secret();
+    let admin = ctx.user()?.id.clone();
+    let expires_at = db::now() + days * 86_400;
+    let id = db::write(ctx.conn, |tx| {
+        invites::insert(tx, &secret, body.role, &admin, expires_at)
+    })?;
+    Ok(Reply::created(&serde_json::json!({
+        "id": id,
+        "role": body.role,
+        "url": links::url(ctx, "/invite", &secret),
+        "expires_at": expires_at,
+    })))
+}
+
+pub fn revoke_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    if !db::write(ctx.conn, |tx| invites::revoke(tx, id))? {
+        return Err(AppError::not_found(format!(
+            "There is no pending invitation {id}."
+        )));
+    }
+    Ok(Reply::no_content())
+}
+
+/// The server at a glance: version, uptime, database size and counts.
+pub fn status(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let status = ctx.app.status(ctx.conn)?;
+    Ok(Reply::ok(&status))
+}

@@ -1,0 +1,207 @@
+//! The checks on what an item carries besides its stock: tags, custom fields,
+//! sku and barcodes, as the item bodies and the list parameters give them.
+//! Bodies read them as raw JSON so that any wrong shape is refused naming the
+//! whole field (`tags`, `fields`, `barcodes`), not a position inside it.
+
+use crate::db::item_details::Fields;
+use crate::error::{AppError, AppResult};
+use serde_json::Value;
+
+/// Longest tag, in characters.
+pub const MAX_TAG: usize = 40;
+/// Most tags on one item.
+pub const MAX_TAGS: usize = 32;
+/// Longest custom field name and value, in characters.
+pub const MAX_FIELD_NAME: usize = 60;
+pub const MAX_FIELD_VALUE: usize = 2_000;
+/// Most custom fields on one item.
+pub const MAX_FIELDS: usize = 50;
+/// Longest sku, in characters.
+pub const MAX_SKU: usize = 100;
+/// Longest barcode, in characters (Code 128 and QR contents of labels fit).
+pub const MAX_BARCODE: usize = 128;
+/// Most barcodes on one item.
+pub const MAX_BARCODES: usize = 20;
+
+/// One tag: trimmed and lowercased, 1–40 characters, no control characters.
+pub fn tag(field: &str, raw: &str) -> AppResult<String> {
+    let tag = raw.trim().to_lowercase();
+    let len = tag.chars().count();
+    if len == 0 || len > MAX_TAG {
+        return Err(AppError::invalid_field(
+            field,
+            format!(
+                "A tag must be 1 to {MAX_TAG} characters long ('{}' is not).",
+                raw.trim()
+            ),
+        ));
+    }
+    if tag.chars().any(char::is_control) {
+        return Err(AppError::invalid_field(
+            field,
+            "A tag must not contain control characters.",
+        ));
+    }
+    Ok(tag)
+}
+
+/// The strings of a JSON list, or 400 naming `field`.
+fn strings<'a>(field: &str, value: &'a Value, what: &str) -> AppResult<Vec<&'a str>> {
+    let wrong = || AppError::invalid_field(field, format!("The {field} must be a list of {what}."));
+    value
+        .as_array()
+        .ok_or_else(wrong)?
+        .iter()
+        .map(|v| v.as_str().ok_or_else(wrong))
+        .collect()
+}
+
+/// An item's tags: each as [`tag`], duplicates collapsed, at most 32, in name
+/// order (as they are read back).
+pub fn tags(value: &Value) -> AppResult<Vec<String>> {
+    let mut tags = strings("tags", value, "texts (tags)")?
+        .into_iter()
+        .map(|t| tag("tags", t))
+        .collect::<AppResult<Vec<_>>>()?;
+    tags.sort();
+    tags.dedup();
+    if tags.len() > MAX_TAGS {
+        return Err(AppError::invalid_field(
+            "tags",
+            format!(
+                "An item has at most {MAX_TAGS} tags; {} were given.",
+                tags.len()
+            ),
+        ));
+    }
+    Ok(tags)
+}
+
+/// An item's custom fields: an object of name → text. Names are trimmed,
+/// 1–60 characters, no control characters, distinct; values are trimmed, at
+/// most 2,000 characters; at most 50 fields.
+pub fn fields(value: &Value) -> AppResult<Fields> {
+    let bad = |message: String| AppError::invalid_field("fields", message);
+    let object = value.as_object().ok_or_else(|| {
+        bad("The fields must be an object of names and texts, like {\"Voltage\": \"5 V\"}.".into())
+    })?;
+    if object.len() > MAX_FIELDS {
+        return Err(bad(format!(
+            "An item has at most {MAX_FIELDS} fields; {} were given.",
+            object.len()
+        )));
+    }
+    let mut out = Fields::new();
+    for (raw_name, value) in object {
+        let name = raw_name.trim();
+        let len = name.chars().count();
+        if len == 0 || len > MAX_FIELD_NAME {
+            return Err(bad(format!(
+                "A field name must be 1 to {MAX_FIELD_NAME} characters long."
+            )));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(bad(
+                "A field name must not contain control characters.".into()
+            ));
+        }
+        let Some(value) = value.as_str() else {
+            return Err(bad(format!("The value of field '{name}' must be a text.")));
+        };
+        let value = value.trim();
+        if value.chars().count() > MAX_FIELD_VALUE {
+            return Err(bad(format!(
+                "The value of field '{name}' must be at most {MAX_FIELD_VALUE} characters long."
+            )));
+        }
+        if out.insert(name.to_string(), value.to_string()).is_some() {
+            return Err(bad(format!("The field name '{name}' is given twice.")));
+        }
+    }
+    Ok(out)
+}
+
+/// A sku: trimmed, at most 100 characters, no control characters; blank is
+/// none.
+pub fn sku(raw: Option<&str>) -> AppResult<Option<String>> {
+    let Some(sku) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if sku.chars().count() > MAX_SKU {
+        return Err(AppError::invalid_field(
+            "sku",
+            format!("The sku must be at most {MAX_SKU} characters long."),
+        ));
+    }
+    if sku.chars().any(char::is_control) {
+        return Err(AppError::invalid_field(
+            "sku",
+            "The sku must not contain control characters.",
+        ));
+    }
+    Ok(Some(sku.to_string()))
+}
+
+/// One barcode as a list parameter or body element: trimmed, 1–128
+/// characters, no control characters. Codes are kept as scanned (case and
+/// leading zeros matter).
+pub fn barcode(field: &str, raw: &str) -> AppResult<String> {
+    let code = raw.trim();
+    let len = code.chars().count();
+    if len == 0 || len > MAX_BARCODE || code.chars().any(char::is_control) {
+        return Err(AppError::invalid_field(
+            field,
+            format!("A barcode must be 1 to {MAX_BARCODE} printable characters."),
+        ));
+    }
+    Ok(code.to_string())
+}
+
+/// An item's barcodes: each as [`barcode`], duplicates collapsed, at most 20.
+pub fn barcodes(value: &Value) -> AppResult<Vec<String>> {
+    let mut codes = strings("barcodes", value, "texts (codes)")?
+        .into_iter()
+        .map(|c| barcode("barcodes", c))
+        .collect::<AppResult<Vec<_>>>()?;
+    codes.sort();
+    codes.dedup();
+    if codes.len() > MAX_BARCODES {
+        return Err(AppError::invalid_field(
+            "barcodes",
+            format!(
+                "An item has at most {MAX_BARCODES} barcodes; {} were given.",
+                codes.len()
+            ),
+        ));
+    }
+    Ok(codes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tags_are_trimmed_lowercased_and_collapsed() {
+        assert_eq!(
+            tags(&json!([" SMD ", "0805", "smd"])).unwrap(),
+            ["0805", "smd"]
+        );
+        assert!(tags(&json!([""])).is_err());
+        assert!(tags(&json!(["x".repeat(41)])).is_err());
+        assert!(tags(&json!([1])).is_err());
+        assert!(tags(&json!("smd")).is_err());
+        let many: Vec<String> = (0..33).map(|i| format!("t{i}")).collect();
+        assert!(tags(&json!(many)).is_err());
+    }
+
+    #[test]
+    fn fields_take_texts_only() {
+        let f = fields(&json!({" Voltage ": " 5 V "})).unwrap();
+        assert_eq!(f.get("Voltage").map(String::as_str), Some("5 V"));
+        assert!(fields(&json!({"Voltage": 5})).is_err());
+        assert!(fields(&json!({"a": "x", " a": "y"})).is_err());
+        assert!(fields(&json!(["a"])).is_err());
+    }
+}

@@ -1,0 +1,75 @@
+//! What a person does with a one-time link an admin handed them: register
+//! through an invitation (open even while `allow_registration` is false, which
+//! is how a household or a team grows without opening registration), and set a
+//! new password through a reset link (every session of the account ends).
+
+use crate::api::account::normalize_username;
+use crate::auth::password;
+use crate::auth::ratelimit::Action;
+use crate::auth::session;
+use crate::ctx::Ctx;
+use crate::db::facts::Fact;
+use crate::db::{self, invites, resets, users};
+use crate::error::AppResult;
+use crate::http::Reply;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteAcceptance {
+    token: String,
+    username: String,
+    password: String,
+}
+
+/// `POST /api/invites/accept {token, username, password}`: creates the account
+/// with the invitation's role; the invitation is used in the same transaction,
+/// so a link works exactly once.
+pub fn accept_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    ctx.app
+        .limiter
+        .hit(Action::Register, &ctx.req.client.to_string())?;
+    let body: InviteAcceptance = ctx.req.json()?;
+    let username = normalize_username(&body.username)?;
+    password::validate_new(&body.password, "password")?;
+    // Checked before bcrypt so a dead link costs no hashing.
+    db::read(ctx.conn, |tx| invites::peek(tx, &body.token))?.ok_or(Fact::LinkInvalid)?;
+    if users::by_username(ctx.conn, &username)?.is_some() {
+        return Err(users::username_taken());
+    }
+    let hash = ctx.app.hasher.hash(&body.password)?;
+    let user = db::write(ctx.conn, |tx| {
+        // The role is read and the link used in this one transaction.
+        let role = invites::peek(tx, &body.token)?.ok_or(Fact::LinkInvalid)?;
+        let user = users::insert(tx, &username, &hash, role)?;
+        invites::redeem(tx, &body.token, &user.id)?;
+        Ok(user)
+    })?;
+    Ok(Reply::created(&user))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    token: String,
+    password: String,
+}
+
+/// `POST /api/password-reset {token, password}`: sets the new password and
+/// ends every session of the account; the person then logs in.
+pub fn reset_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    ctx.app
+        .limiter
+        .hit(Action::Register, &ctx.req.client.to_string())?;
+    let body: PasswordReset = ctx.req.json()?;
+    password::validate_new(&body.password, "password")?;
+    db::read(ctx.conn, |tx| resets::peek(tx, &body.token))?.ok_or(Fact::LinkInvalid)?;
+    let hash = ctx.app.hasher.hash(&body.password)?;
+    db::write(ctx.conn, |tx| {
+        let user_id = resets::redeem(tx, &body.token)?;
+        users::set_password(tx, &user_id, &hash)?;
+        session::revoke_all(tx, &user_id)?;
+        Ok(())
+    })?;
+    Ok(Reply::no_content())
+}

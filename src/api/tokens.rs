@@ -1,0 +1,62 @@
+//! Personal API tokens (`/api/tokens`): made, listed and revoked by their owner
+//! through a login, never through another token (the routes are `Account`).
+//! A token is answered once, at creation; only its hash is kept.
+
+use crate::api::fields::{self, Whole};
+use crate::api::links;
+use crate::ctx::{API_TOKEN_PREFIX, Ctx};
+use crate::db::api_tokens::{self, Scope};
+use crate::db::{self};
+use crate::error::{AppError, AppResult};
+use crate::http::Reply;
+use serde::Deserialize;
+
+/// Longest a token may live when it is given an expiry (none = until revoked).
+const MAX_TOKEN_DAYS: i64 = 3650;
+/// Tokens one account may hold: enough for every script, bounded for the table.
+const MAX_TOKENS: usize = 100;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    name: String,
+    scope: Scope,
+    #[serde(default, deserialize_with = "crate::api::fields::present")]
+    expires_in_days: Option<Whole>,
+}
+
+pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let body: NewToken = ctx.req.json()?;
+    let name = fields::name("name", &body.name)?;
+    let expires_at = match body.expires_in_days {
+        None => None,
+        Some(d) => Some(db::now() + links::days("expires_in_days", d, MAX_TOKEN_DAYS)? * 86_400),
+    };
+    let secret = format!("{API_TOKEN_PREFIX}{}", links::secret());
+    let owner = ctx.user()?.id.clone();
+    let token = db::write(ctx.conn, |tx| {
+        if api_tokens::list(tx, &owner)?.len() >= MAX_TOKENS {
+            return Err(AppError::conflict(
+                "too_many_tokens",
+                format!("An account may hold at most {MAX_TOKENS} API tokens. Revoke one first."),
+            ));
+        }
+        api_tokens::insert(tx, &owner, &name, body.scope, &secret, expires_at)
+    })?;
+    let mut answer = serde_json::to_value(&token).map_err(AppError::internal)?;
+    answer["token"] = secret.into();
+    Ok(Reply::created(&answer))
+}
+
+pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let owner = ctx.user()?.id.clone();
+    let tokens = db::read(ctx.conn, |tx| api_tokens::list(tx, &owner))?;
+    Ok(Reply::ok(&tokens))
+}
+
+pub fn revoke(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    let owner = ctx.user()?.id.clone();
+    db::write(ctx.conn, |tx| api_tokens::delete(tx, &owner, id))?;
+    Ok(Reply::no_content())
+}

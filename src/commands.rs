@@ -1,0 +1,150 @@
+//! Account tasks for the command line, for a server you can only reach by a
+//! shell: `miauinv user list|create|set-role|disable|enable|reset-password`
+//! and `miauinv disable-2fa`. They open the database directly (SQLite lets them
+//! run beside a serving server) and use the same `db` functions as the admin
+//! API, so the same rules hold: the last active admin stays, disabling ends
+//! sessions, passwords are checked the same way.
+
+use crate::app::App;
+use crate::auth::password;
+use crate::db::users::Role;
+use crate::db::{self, accounts, two_factor, users};
+use crate::error::AppError;
+use rusqlite::Connection;
+
+fn open(app: &App) -> Result<Connection, String> {
+    db::prepare(&app.config.database_path)?;
+    db::open(&app.config.database_path).map_err(|e| e.to_string())
+}
+
+fn said(e: AppError) -> String {
+    e.message
+}
+
+/// A role as typed on the command line.
+pub fn role(name: &str) -> Result<Role, String> {
+    Role::parse(name.trim())
+        .ok_or_else(|| format!("'{name}' is not a role; use viewer, editor or admin"))
+}
+
+/// A new password, read from the first line of stdin (so it never shows in the
+/// process list or the shell history), checked like the API checks it.
+fn password_from_stdin(app: &App) -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    password::validate_new(password, "password").map_err(said)?;
+    app.hasher.hash(password).map_err(said)
+}
+
+fn by_name(conn: &Connection, username: &str) -> Result<users::User, AppError> {
+    users::by_username(conn, &username.trim().to_lowercase())?
+        .ok_or_else(|| AppError::not_found(format!("no account named '{}'", username.trim())))
+}
+
+/// Prints every account: name, role, state, 2FA, last login.
+pub fn list(app: &App) -> Result<(), String> {
+    let mut conn = open(app)?;
+    let all = db::read(&mut conn, |tx| accounts::list(tx)).map_err(said)?;
+    println!(
+        "{:<32} {:<7} {:<9} {:<4} last login",
+        "username", "role", "state", "2fa"
+    );
+    for a in all {
+        println!(
+            "{:<32} {:<7} {:<9} {:<4} {}",
+            a.username,
+            a.role.as_str(),
+            if a.disabled { "disabled" } else { "active" },
+            if a.two_factor_enabled { "on" } else { "off" },
+            a.last_login_at
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "never".into())
+        );
+    }
+    Ok(())
+}
+
+/// Creates an account with `role`; the password is read from stdin.
+pub fn create(app: &App, username: &str, role: Role) -> Result<(), String> {
+    let name = crate::api::account::normalize_username(username).map_err(said)?;
+    let hash = password_from_stdin(app)?;
+    let mut conn = open(app)?;
+    let user = db::write(&mut conn, |tx| {
+        if users::by_username(tx, &name)?.is_some() {
+            return Err(AppError::conflict(
+                "username_taken",
+                format!("'{name}' already exists"),
+            ));
+        }
+        users::insert(tx, &name, &hash, role)
+    })
+    .map_err(said)?;
+    eprintln!("created '{}' as {}", user.username, user.role.as_str());
+    Ok(())
+}
+
+pub fn set_role(app: &App, username: &str, role: Role) -> Result<(), String> {
+    let mut conn = open(app)?;
+    let user = db::write(&mut conn, |tx| {
+        let user = by_name(tx, username)?;
+        accounts::set_role(tx, &user.id, role)
+    })
+    .map_err(said)?;
+    eprintln!("'{}' is now {}", user.username, user.role.as_str());
+    Ok(())
+}
+
+pub fn set_disabled(app: &App, username: &str, disabled: bool) -> Result<(), String> {
+    let mut conn = open(app)?;
+    let user = db::write(&mut conn, |tx| {
+        let user = by_name(tx, username)?;
+        accounts::set_disabled(tx, &user.id, disabled)
+    })
+    .map_err(said)?;
+    if disabled {
+        eprintln!(
+            "'{}' is disabled; all its sessions were ended",
+            user.username
+        );
+    } else {
+        eprintln!("'{}' is enabled", user.username);
+    }
+    Ok(())
+}
+
+/// Sets a new password (read from stdin) and ends every session.
+pub fn reset_password(app: &App, username: &str) -> Result<(), String> {
+    let hash = password_from_stdin(app)?;
+    let mut conn = open(app)?;
+    let name = db::write(&mut conn, |tx| {
+        let user = by_name(tx, username)?;
+        users::set_password(tx, &user.id, &hash)?;
+        crate::auth::session::revoke_all(tx, &user.id)?;
+        Ok(user.username)
+    })
+    .map_err(said)?;
+    eprintln!("password of '{name}' changed; all its sessions were ended");
+    Ok(())
+}
+
+/// Turns off 2FA for an account whose authenticator and recovery codes are
+/// lost, and ends its sessions.
+pub fn disable_two_factor(app: &App, username: &str) -> Result<(), String> {
+    let mut conn = open(app)?;
+    let (name, was_enabled) = db::write(&mut conn, |tx| {
+        let user = by_name(tx, username)?;
+        two_factor::disable(tx, &user.id)?;
+        crate::auth::session::revoke_all(tx, &user.id)?;
+        Ok((user.username, user.two_factor_enabled))
+    })
+    .map_err(said)?;
+    if was_enabled {
+        eprintln!("two-factor authentication of '{name}' is off; all its sessions were ended");
+    } else {
+        eprintln!("'{name}' had no two-factor authentication; all its sessions were ended");
+    }
+    Ok(())
+}

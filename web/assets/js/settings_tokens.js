@@ -1,0 +1,56 @@
+// Settings: personal API tokens. The list (name, scope, made, last used,
+// expiry), making one (its secret shown once, with a copy button) and
+// revoking one.
+import { api } from './api.js';
+import { $, el, onSubmit, toast, confirmAction, when, copyText, int } from './ui.js';
+
+const list = $('#token-list');
+
+function row(t) {
+  const facts = [
+    t.scope === 'write' ? 'read and write' : 'read only',
+    el('span', {}, 'made ', when(t.created_at)),
+    t.last_used_at ? el('span', {}, 'last used ', when(t.last_used_at)) : 'never used',
+    t.expires_at ? `expires ${new Date(t.expires_at * 1000).toLocaleDateString()}` : 'never expires',
+  ];
+  return el('li', { class: 'token', 'data-token': String(t.id) },
+    el('strong', {}, t.name),
+    el('span', { class: 'muted small' }, ...facts.flatMap((f, i) => (i ? [' · ', f] : [' ', f]))),
+    el('button', {
+      type: 'button', class: 'btn btn-ghost btn-small danger', 'aria-label': `Revoke ${t.name}`,
+      onclick: async () => {
+        if (!await confirmAction(`Revoke the token “${t.name}”? Scripts using it stop working at once.`, 'Revoke')) return;
+        await api.del(`/api/tokens?id=${t.id}`);
+        toast('Token revoked.');
+        await load();
+      },
+    }, 'Revoke'));
+}
+
+async function load() {
+  const tokens = await api.get('/api/tokens');
+  list.replaceChildren(...(tokens.length ? tokens.map(row) : [el('li', { class: 'muted' }, 'No tokens yet.')]));
+}
+
+const form = $('#token-form');
+
+onSubmit(form, async (data) => {
+  const days = int(data.get('expires_in_days'));
+  const made = await api.post('/api/tokens', {
+    name: String(data.get('name')).trim(),
+    scope: data.get('scope'),
+    ...(days === undefined ? {} : { expires_in_days: days }),
+  });
+  form.reset();
+  $('#token-made-text').textContent = `“${made.name}” is made. Copy it now: it is not shown again.`;
+  $('#token-made-value').value = made.token;
+  $('#token-made').hidden = false;
+  $('#token-made-value').select();
+  await load();
+});
+
+$('#token-copy').addEventListener('click', async () => {
+  toast(await copyText($('#token-made-value').value) ? 'Token copied.' : 'Select the token and copy it.');
+});
+
+load();
