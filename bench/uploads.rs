@@ -1,14 +1,15 @@
 //! The photos-and-attachments rows (issue 15): the server's peak resident
 //! size while five 15 MiB photos are uploaded at once (the bodies are spooled
-//! to files by the front and the adapter, and one decode runs at a time, so
-//! the peak is one decoded photo plus the idle server), the peak while five
-//! clients download a 25 MiB attachment at once (answers are buffered whole,
-//! in the worker and in the front), and the read cost of a photo, its
-//! thumbnail and a 1 MiB attachment under keep-alive load.
+//! to files by the front and the adapter, one decode runs at a time, and a
+//! baseline JPEG is decoded at a reduced DCT scale, so the peak is a few MiB
+//! of pixels over the idle server), the peak while five
+//! clients download a 25 MiB attachment at once (the worker sends it from a
+//! temporary copy and the front spills it to a file), and the read cost of a
+//! photo, its thumbnail and a 1 MiB attachment under keep-alive load.
 //!
 //! The photo is generated here: a 12-megapixel (4000 × 3000) camera-like
 //! picture (gradients, edges and sensor noise) encoded as a JPEG at the
-//! highest quality that stays under 15 MiB.
+//! highest quality that stays under 15 MiB (13–15 MiB).
 
 use super::{Bench, Results, bench_env, login, require_clean, step};
 use crate::load::{Load, Proc};
@@ -56,7 +57,7 @@ fn camera_jpeg(w: u32, h: u32, max: u64) -> Result<Vec<u8>, String> {
             }
         }
     }
-    for quality in [100u8, 98, 96, 94, 92, 90, 85, 80, 70] {
+    for quality in [100u8, 99, 98, 97, 96, 94, 92, 90, 85, 80, 70] {
         let mut out = Vec::new();
         JpegEncoder::new_with_quality(&mut out, quality)
             .write_image(&pixels, w, h, image::ExtendedColorType::Rgb8)
@@ -270,9 +271,9 @@ pub fn targets(row: Option<&UploadRow>) -> Vec<(String, String, Option<bool>)> {
             Some(r.upload_peak_kib <= UPLOAD_RSS_TARGET_KIB),
         ),
         (
-            "Five parallel downloads of a 25 MiB attachment (answers are buffered whole: worker and front)".into(),
+            "Peak resident size ≤ 64 MiB during five parallel downloads of a 25 MiB attachment (sent from a temporary copy; the front spills answers over 1 MiB to a file)".into(),
             format!("peak {}", mib(r.download_peak_kib)),
-            None,
+            Some(r.download_peak_kib <= UPLOAD_RSS_TARGET_KIB),
         ),
     ];
     for (label, l) in &r.reads {
