@@ -4,8 +4,10 @@
 pub mod account;
 pub mod admin;
 pub mod allocations;
+pub mod attachments;
 pub mod fields;
 pub mod health;
+pub mod imaging;
 pub mod item_details;
 pub mod items;
 pub mod links;
@@ -13,6 +15,7 @@ pub mod list;
 pub mod locations;
 pub mod onboarding;
 pub mod passkeys;
+pub mod photos;
 pub mod placement;
 pub mod projects;
 pub mod search;
