@@ -280,7 +280,9 @@ fn enable_refuses_wrong_codes_and_expired_wrong_purpose_or_foreign_tokens() {
             Some(secret.clone()),
         )
         .unwrap();
-    let access = keys.access_token(&id, "admin", version).unwrap();
+    let access = keys
+        .access_token(&id, "admin", version, "any-session")
+        .unwrap();
     let stale = keys
         .purpose_token(
             &id,
@@ -429,7 +431,8 @@ fn second_step_refuses_wrong_expired_and_wrong_purpose_tokens() {
         ),
         (
             "access token",
-            keys.access_token(&id, "admin", version).unwrap(),
+            keys.access_token(&id, "admin", version, "any-session")
+                .unwrap(),
         ),
         (
             "older token version",

@@ -9,12 +9,14 @@
 //! compare-and-set in the same transaction that acts on it.
 
 use crate::api::account::confirm_password;
+use crate::api::security_events::{Witness, who_row};
 use crate::api::session_reply;
 use crate::auth::ratelimit::{Action, RateLimiter};
 use crate::auth::tokens::{PURPOSE_2FA_LOGIN, PURPOSE_2FA_SETUP};
 use crate::auth::totp::{self, CodeCheck};
 use crate::auth::{recovery_codes, session};
 use crate::ctx::Ctx;
+use crate::db::security_log::Kind;
 use crate::db::{self, two_factor, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
@@ -219,11 +221,13 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         }
     })?;
     let codes = recovery_codes::generate();
-    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
+    let (keys, agent) = (&ctx.app.keys, ctx.device());
+    let witness = Witness::of(ctx);
     let session = db::write(ctx.conn, |tx| {
         if !two_factor::enable(tx, &user.id, &secret, step)? {
             return Err(already_enabled());
         }
+        witness.own(tx, Kind::TwoFactorEnabled, who_row(&user), json!({}))?;
         two_factor::replace_recovery_codes(tx, &user.id, &recovery_codes::hashes(&codes))?;
         session::reissue(keys, tx, &user.id, &agent)
     })?;
@@ -263,8 +267,9 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let user = users::by_id(ctx.conn, &claims.sub)?
         .filter(live)
         .ok_or_else(|| invalid_token("login challenge"))?;
+    let agent = ctx.device();
+    let witness = Witness::of(ctx);
     let conn = &mut *ctx.conn;
-    let agent = req.user_agent();
     let outcome = counted_attempt(&app.limiter, &user.id, || {
         let now = db::now();
         db::write(conn, |tx| {
@@ -272,12 +277,21 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             let user = users::by_id(tx, &user.id)?
                 .filter(live)
                 .ok_or_else(|| invalid_token("login challenge"))?;
+            let failed = |reason: &str| {
+                let details = json!({ "method": "two_factor", "reason": reason });
+                witness.own(tx, Kind::LoginFailed, who_row(&user), details)
+            };
             match accept_totp(tx, &user, &body.code, now)? {
                 CodeCheck::Accepted(_) => {
+                    let details = json!({ "method": "two_factor" });
+                    witness.own(tx, Kind::LoginSucceeded, who_row(&user), details)?;
                     let s = session::start(&app.keys, tx, &user, &agent)?;
                     return Ok(Ok(SecondStepOutcome::Totp(s)));
                 }
-                CodeCheck::AlreadyUsed => return Ok(Err(BadCode::AlreadyUsed)),
+                CodeCheck::AlreadyUsed => {
+                    failed("code_already_used")?;
+                    return Ok(Err(BadCode::AlreadyUsed));
+                }
                 CodeCheck::Wrong => {}
             }
             let normalised = recovery_codes::normalise(&body.code);
@@ -288,8 +302,12 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                     &recovery_codes::hash(&normalised),
                 )?
             {
+                failed("wrong_code")?;
                 return Ok(Err(BadCode::Wrong));
             }
+            let details = json!({ "method": "recovery_code" });
+            witness.own(tx, Kind::LoginSucceeded, who_row(&user), details)?;
+            witness.own(tx, Kind::RecoveryCodeUsed, who_row(&user), json!({}))?;
             let s = session::start(&app.keys, tx, &user, &agent)?;
             let remaining = two_factor::unused_recovery_codes(tx, &user.id)?;
             Ok(Ok(SecondStepOutcome::RecoveryCode(s, remaining)))
@@ -343,6 +361,7 @@ fn require_totp(conn: &Connection, user_id: &str, code: &str) -> AppResult<Resul
 pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: PasswordAndCode = ctx.req.json()?;
     let user = confirm_password_for_2fa(ctx, &body)?;
+    let witness = Witness::of(ctx);
     let conn = &mut *ctx.conn;
     counted_attempt(&ctx.app.limiter, &user.id, || {
         db::write(conn, |tx| {
@@ -350,6 +369,7 @@ pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 return Ok(Err(bad));
             }
             two_factor::disable(tx, &user.id)?;
+            witness.own(tx, Kind::TwoFactorDisabled, who_row(&user), json!({}))?;
             session::revoke_all(tx, &user.id)?;
             Ok(Ok(()))
         })
@@ -367,12 +387,15 @@ pub fn regenerate_recovery_codes(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: PasswordAndCode = ctx.req.json()?;
     let user = confirm_password_for_2fa(ctx, &body)?;
     let codes = recovery_codes::generate();
+    let witness = Witness::of(ctx);
     let conn = &mut *ctx.conn;
     counted_attempt(&ctx.app.limiter, &user.id, || {
         db::write(conn, |tx| {
             if let Err(bad) = require_totp(tx, &user.id, &body.code)? {
                 return Ok(Err(bad));
             }
+            let who = who_row(&user);
+            witness.own(tx, Kind::RecoveryCodesRegenerated, who, json!({}))?;
             two_factor::replace_recovery_codes(tx, &user.id, &recovery_codes::hashes(&codes))
                 .map(Ok)
         })

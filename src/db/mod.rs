@@ -21,6 +21,7 @@ pub mod profile;
 pub mod projects;
 pub mod resets;
 pub mod search;
+pub mod security_log;
 pub mod sessions;
 pub mod stats;
 pub mod tags;
