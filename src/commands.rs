@@ -13,7 +13,7 @@ use crate::error::AppError;
 use rusqlite::Connection;
 
 fn open(app: &App) -> Result<Connection, String> {
-    db::prepare(&app.config.database_path)?;
+    db::prepare(&app.config.database_path, &app.secret_key)?;
     db::open(&app.config.database_path).map_err(|e| e.to_string())
 }
 

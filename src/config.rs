@@ -363,6 +363,32 @@ pub fn jwt_secret(env: &dyn Env, appdata_dir: &Path) -> Result<String, String> {
     Ok(secret)
 }
 
+/// The server's secret key for secrets at rest: 32 random bytes, base64, in
+/// `<appdata>/secret.key` (mode 0600), generated on first start. It is kept
+/// apart from the database on purpose, and must be backed up with it: without
+/// it, TOTP secrets and recovery codes in a restored database are useless.
+pub fn secret_key(appdata_dir: &Path) -> Result<crate::crypto::SecretKey, String> {
+    use base64::Engine;
+    let path = appdata_dir.join("secret.key");
+    let b64 = base64::engine::general_purpose::STANDARD;
+    if !path.exists() {
+        let fresh = crate::crypto::random_bytes(32);
+        write_private(&path, &format!("{}\n", b64.encode(&fresh)))?;
+        eprintln!(
+            "generated the secret key for secrets at rest into {} (mode 0600); back it up with the database",
+            path.display()
+        );
+    }
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes: [u8; 32] = b64
+        .decode(text.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| format!("{} does not hold a 32-byte key in base64", path.display()))?;
+    Ok(crate::crypto::SecretKey::from_bytes(&bytes))
+}
+
 /// Writes a file readable only by its owner.
 pub fn write_private(path: &Path, contents: &str) -> Result<(), String> {
     use std::io::Write;

@@ -93,7 +93,7 @@ pub fn start(app: Arc<App>) -> Result<Running, String> {
 /// Like [`start`] on an already bound listener (tests bind port 0).
 pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String> {
     let cfg = &app.config;
-    db::prepare(&app.config.database_path)?;
+    db::prepare(&app.config.database_path, &app.secret_key)?;
     let tls = match cfg.tls {
         true => Some(Arc::new(Tls::load_or_generate(
             &cfg.certificate_path,

@@ -15,6 +15,7 @@ use crate::auth::ratelimit::{Action, RateLimiter};
 use crate::auth::tokens::{PURPOSE_2FA_LOGIN, PURPOSE_2FA_SETUP};
 use crate::auth::totp::{self, CodeCheck};
 use crate::auth::{recovery_codes, session};
+use crate::crypto::SecretKey;
 use crate::ctx::Ctx;
 use crate::db::security_log::Kind;
 use crate::db::{self, two_factor, users};
@@ -119,17 +120,21 @@ fn counted_attempt<T>(
 /// time step (compare-and-set) so it can never be accepted again. Call inside the
 /// write transaction that acts on the result. `Accepted` means this call won.
 fn accept_totp(
+    key: &SecretKey,
     conn: &Connection,
     user: &users::User,
     code: &str,
     now: i64,
 ) -> AppResult<CodeCheck> {
-    match totp::check(
-        &user.two_factor_secret,
-        code,
-        now,
-        user.two_factor_last_step,
-    )? {
+    // Sealed under the secret key (bound to the user's id); a secret that does
+    // not open means the key file is not the one it was sealed with.
+    let secret = key.open(&user.two_factor_secret, &user.id).ok_or_else(|| {
+        AppError::internal(format_args!(
+            "the TOTP secret of user {} does not open with appdata/secret.key",
+            user.id
+        ))
+    })?;
+    match totp::check(&secret, code, now, user.two_factor_last_step)? {
         CodeCheck::Accepted(step) if two_factor::accept_step(conn, &user.id, step)? => {
             Ok(CodeCheck::Accepted(step))
         }
@@ -224,11 +229,13 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let (keys, agent) = (&ctx.app.keys, ctx.device());
     let witness = Witness::of(ctx);
     let session = db::write(ctx.conn, |tx| {
-        if !two_factor::enable(tx, &user.id, &secret, step)? {
+        let sealed = ctx.app.secret_key.seal(&secret, &user.id);
+        if !two_factor::enable(tx, &user.id, &sealed, step)? {
             return Err(already_enabled());
         }
         witness.own(tx, Kind::TwoFactorEnabled, who_row(&user), json!({}))?;
-        two_factor::replace_recovery_codes(tx, &user.id, &recovery_codes::hashes(&codes))?;
+        let hashes = recovery_codes::hashes(&ctx.app.secret_key, &codes);
+        two_factor::replace_recovery_codes(tx, &user.id, &hashes)?;
         session::reissue(keys, tx, &user.id, &agent)
     })?;
     let extra = json!({ "recovery_codes": codes });
@@ -281,7 +288,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 let details = json!({ "method": "two_factor", "reason": reason });
                 witness.own(tx, Kind::LoginFailed, who_row(&user), details)
             };
-            match accept_totp(tx, &user, &body.code, now)? {
+            match accept_totp(&app.secret_key, tx, &user, &body.code, now)? {
                 CodeCheck::Accepted(_) => {
                     let details = json!({ "method": "two_factor" });
                     witness.own(tx, Kind::LoginSucceeded, who_row(&user), details)?;
@@ -299,7 +306,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 || !two_factor::consume_recovery_code(
                     tx,
                     &user.id,
-                    &recovery_codes::hash(&normalised),
+                    &recovery_codes::hash(&app.secret_key, &normalised),
                 )?
             {
                 failed("wrong_code")?;
@@ -344,12 +351,17 @@ fn confirm_password_for_2fa(ctx: &mut Ctx<'_>, body: &PasswordAndCode) -> AppRes
 
 /// Inside a write transaction: 2FA still on and `code` a fresh TOTP code, whose
 /// step is now used up.
-fn require_totp(conn: &Connection, user_id: &str, code: &str) -> AppResult<Result<(), BadCode>> {
+fn require_totp(
+    key: &SecretKey,
+    conn: &Connection,
+    user_id: &str,
+    code: &str,
+) -> AppResult<Result<(), BadCode>> {
     let user = users::by_id(conn, user_id)?.ok_or_else(account_gone)?;
     if !user.two_factor_enabled {
         return Err(not_enabled());
     }
-    Ok(match accept_totp(conn, &user, code, db::now())? {
+    Ok(match accept_totp(key, conn, &user, code, db::now())? {
         CodeCheck::Accepted(_) => Ok(()),
         CodeCheck::AlreadyUsed => Err(BadCode::AlreadyUsed),
         CodeCheck::Wrong => Err(BadCode::Wrong),
@@ -361,11 +373,12 @@ fn require_totp(conn: &Connection, user_id: &str, code: &str) -> AppResult<Resul
 pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: PasswordAndCode = ctx.req.json()?;
     let user = confirm_password_for_2fa(ctx, &body)?;
+    let key = &ctx.app.secret_key;
     let witness = Witness::of(ctx);
     let conn = &mut *ctx.conn;
     counted_attempt(&ctx.app.limiter, &user.id, || {
         db::write(conn, |tx| {
-            if let Err(bad) = require_totp(tx, &user.id, &body.code)? {
+            if let Err(bad) = require_totp(key, tx, &user.id, &body.code)? {
                 return Ok(Err(bad));
             }
             two_factor::disable(tx, &user.id)?;
@@ -386,17 +399,18 @@ pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 pub fn regenerate_recovery_codes(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: PasswordAndCode = ctx.req.json()?;
     let user = confirm_password_for_2fa(ctx, &body)?;
+    let key = &ctx.app.secret_key;
     let codes = recovery_codes::generate();
     let witness = Witness::of(ctx);
     let conn = &mut *ctx.conn;
     counted_attempt(&ctx.app.limiter, &user.id, || {
         db::write(conn, |tx| {
-            if let Err(bad) = require_totp(tx, &user.id, &body.code)? {
+            if let Err(bad) = require_totp(key, tx, &user.id, &body.code)? {
                 return Ok(Err(bad));
             }
             let who = who_row(&user);
             witness.own(tx, Kind::RecoveryCodesRegenerated, who, json!({}))?;
-            two_factor::replace_recovery_codes(tx, &user.id, &recovery_codes::hashes(&codes))
+            two_factor::replace_recovery_codes(tx, &user.id, &recovery_codes::hashes(key, &codes))
                 .map(Ok)
         })
     })?;
