@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_roles.sql"),
     include_str!("migrations/0011_sessions_devices.sql"),
     include_str!("migrations/0012_security_events.sql"),
+    include_str!("migrations/0013_rate_limits.sql"),
 ];
 
 /// The version a database has once fully migrated.

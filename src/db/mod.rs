@@ -19,6 +19,7 @@ pub mod passkeys;
 pub mod placement;
 pub mod profile;
 pub mod projects;
+pub mod rate_limits;
 pub mod resets;
 pub mod search;
 pub mod secrets_at_rest;
