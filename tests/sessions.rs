@@ -185,3 +185,54 @@ fn ending_this_session_logs_this_device_out() {
     );
     assert_eq!(web.get("/api/profile").status, 401);
 }
+
+/// A database of version 10 (before sessions): its live refresh tokens become
+/// sessions, and a device holding one keeps its login through the upgrade.
+#[test]
+fn a_refresh_token_from_before_sessions_keeps_its_login_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("database.db");
+    let token = "a-refresh-token-issued-by-version-10";
+    {
+        let mut conn = miauinv::db::open(&db_path).unwrap();
+        miauinv::db::migrate::migrate_to(&mut conn, 10).unwrap();
+        conn.execute_batch(&format!(
+            "INSERT INTO users (id, username, password, role) VALUES ('u1', 'alice', 'x', 'admin');
+             INSERT INTO refresh_tokens (id, user_id, token_hash, expires_at, created_at, revoked, device_info)
+                VALUES ('r1', 'u1', '{}', unixepoch() + 3600, unixepoch() - 60, 0, '{FIREFOX_LINUX}');
+             INSERT INTO refresh_tokens (id, user_id, token_hash, expires_at, created_at, revoked, device_info)
+                VALUES ('r0', 'u1', 'old', unixepoch() + 3600, unixepoch() - 600, 1, 'Old');",
+            miauinv::crypto::sha256_hex(token)
+        ))
+        .unwrap();
+    }
+    let cfg = dir.path().join("config.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 4\n",
+            db_path.display()
+        ),
+    )
+    .unwrap();
+    let s = TestServer::start_at(dir, cfg);
+    let c = s.client();
+    let r = c.send_with(
+        "POST",
+        "/api/refresh",
+        Some(json!({"refresh_token": token})),
+        &[("User-Agent", FIREFOX_LINUX)],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let me = bearer(&s, r.json()["access_token"].as_str().unwrap());
+    let list = me.get("/api/sessions").json();
+    let list = list.as_array().unwrap();
+    assert_eq!(
+        list.len(),
+        1,
+        "only the live token became a session: {list:?}"
+    );
+    assert_eq!(list[0]["id"], "r1");
+    assert_eq!(list[0]["current"], true);
+    assert_eq!(list[0]["device"], "Firefox on Linux");
+}
