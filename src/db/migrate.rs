@@ -28,9 +28,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_tags_fields_codes.sql"),
     include_str!("migrations/0009_nested_locations.sql"),
     include_str!("migrations/0010_roles.sql"),
-    include_str!("migrations/0011_sessions_devices.sql"),
-    include_str!("migrations/0012_security_events.sql"),
-    include_str!("migrations/0013_rate_limits.sql"),
+    include_str!("migrations/0013_sessions_devices.sql"),
+    include_str!("migrations/0014_security_events.sql"),
+    include_str!("migrations/0015_rate_limits.sql"),
 ];
 
 /// The version a database has once fully migrated.
