@@ -124,6 +124,7 @@ pub fn create(
             id: user.id,
             username: user.username,
             role: user.role,
+            session_id: None,
         })
     })
     .map_err(err)

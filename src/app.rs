@@ -9,6 +9,8 @@ use crate::config::Config;
 pub struct App {
     pub config: Config,
     pub keys: Keys,
+    /// Seals TOTP secrets and keys recovery-code hashes (`appdata/secret.key`).
+    pub secret_key: crate::crypto::SecretKey,
     pub limiter: RateLimiter,
     pub hasher: Hasher,
     pub templates: minijinja::Environment<'static>,
@@ -28,6 +30,7 @@ impl App {
     pub fn new(config: Config, jwt_secret: &str) -> Result<App, String> {
         Ok(App {
             keys: Keys::new(jwt_secret),
+            secret_key: crate::config::secret_key(&config.appdata_dir)?,
             limiter: RateLimiter::new(config.workers),
             hasher: Hasher::new(config.bcrypt_cost, config.workers),
             templates: crate::templates::environment()?,

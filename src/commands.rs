@@ -7,13 +7,14 @@
 
 use crate::app::App;
 use crate::auth::password;
+use crate::db::security_log::{self, Event, Kind, Who};
 use crate::db::users::Role;
 use crate::db::{self, accounts, two_factor, users};
 use crate::error::AppError;
 use rusqlite::Connection;
 
 fn open(app: &App) -> Result<Connection, String> {
-    db::prepare(&app.config.database_path)?;
+    db::prepare(&app.config.database_path, &app.secret_key)?;
     db::open(&app.config.database_path).map_err(|e| e.to_string())
 }
 
@@ -86,10 +87,40 @@ pub fn create(app: &App, username: &str, role: Role) -> Result<(), String> {
     Ok(())
 }
 
+/// Records a change made from the command line in the security log: the
+/// actor is the server's operator, with no account, address or browser.
+fn log(
+    app: &App,
+    tx: &rusqlite::Connection,
+    kind: Kind,
+    user: &users::User,
+    details: serde_json::Value,
+) -> crate::error::AppResult<()> {
+    let event = Event {
+        kind,
+        user: Who {
+            id: Some(&user.id),
+            name: &user.username,
+        },
+        actor: Who {
+            id: None,
+            name: "command line",
+        },
+        ip: "",
+        device: "command line",
+        details,
+    };
+    security_log::record(tx, &event, app.config.security_log_days)
+}
+
 pub fn set_role(app: &App, username: &str, role: Role) -> Result<(), String> {
     let mut conn = open(app)?;
     let user = db::write(&mut conn, |tx| {
         let user = by_name(tx, username)?;
+        let details = serde_json::json!({ "from": user.role, "to": role });
+        if user.role != role {
+            log(app, tx, Kind::RoleChanged, &user, details)?;
+        }
         accounts::set_role(tx, &user.id, role)
     })
     .map_err(said)?;
@@ -101,6 +132,13 @@ pub fn set_disabled(app: &App, username: &str, disabled: bool) -> Result<(), Str
     let mut conn = open(app)?;
     let user = db::write(&mut conn, |tx| {
         let user = by_name(tx, username)?;
+        if user.disabled != disabled {
+            let kind = match disabled {
+                true => Kind::AccountDisabled,
+                false => Kind::AccountEnabled,
+            };
+            log(app, tx, kind, &user, serde_json::json!({}))?;
+        }
         accounts::set_disabled(tx, &user.id, disabled)
     })
     .map_err(said)?;
@@ -123,6 +161,8 @@ pub fn reset_password(app: &App, username: &str) -> Result<(), String> {
         let user = by_name(tx, username)?;
         users::set_password(tx, &user.id, &hash)?;
         crate::auth::session::revoke_all(tx, &user.id)?;
+        let details = serde_json::json!({ "by": "command_line" });
+        log(app, tx, Kind::PasswordChanged, &user, details)?;
         Ok(user.username)
     })
     .map_err(said)?;
@@ -138,6 +178,15 @@ pub fn disable_two_factor(app: &App, username: &str) -> Result<(), String> {
         let user = by_name(tx, username)?;
         two_factor::disable(tx, &user.id)?;
         crate::auth::session::revoke_all(tx, &user.id)?;
+        if user.two_factor_enabled {
+            log(
+                app,
+                tx,
+                Kind::TwoFactorDisabled,
+                &user,
+                serde_json::json!({}),
+            )?;
+        }
         Ok((user.username, user.two_factor_enabled))
     })
     .map_err(said)?;

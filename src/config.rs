@@ -53,6 +53,9 @@ body_timeout_seconds: 30
 # Seconds an idle keep-alive connection stays open, and the longest pause while
 # a response is delivered to a slow client.
 idle_timeout_seconds: 60
+
+# Days the security log (logins, credential and role changes) keeps an event.
+security_log_days: 365
 "#;
 
 #[derive(Debug, Clone)]
@@ -76,6 +79,8 @@ pub struct Config {
     pub header_timeout_seconds: u64,
     pub body_timeout_seconds: u64,
     pub idle_timeout_seconds: u64,
+    /// Days a security-log event is kept (1-36500).
+    pub security_log_days: u32,
     /// Directory of the config file; generated secrets live here.
     pub appdata_dir: PathBuf,
 }
@@ -103,6 +108,7 @@ struct FileConfig {
     header_timeout_seconds: Option<u64>,
     body_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
+    security_log_days: Option<u64>,
 }
 
 fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -217,6 +223,7 @@ fn or_defaults(file: FileConfig) -> FileConfig {
         header_timeout_seconds: file.header_timeout_seconds.or(d.header_timeout_seconds),
         body_timeout_seconds: file.body_timeout_seconds.or(d.body_timeout_seconds),
         idle_timeout_seconds: file.idle_timeout_seconds.or(d.idle_timeout_seconds),
+        security_log_days: file.security_log_days.or(d.security_log_days),
     }
 }
 
@@ -317,6 +324,7 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         header_timeout_seconds: seconds("header_timeout_seconds", file.header_timeout_seconds)?,
         body_timeout_seconds: seconds("body_timeout_seconds", file.body_timeout_seconds)?,
         idle_timeout_seconds: seconds("idle_timeout_seconds", file.idle_timeout_seconds)?,
+        security_log_days: number("security_log_days", file.security_log_days, 1, 36_500)? as u32,
         appdata_dir,
     })
 }
@@ -353,6 +361,32 @@ pub fn jwt_secret(env: &dyn Env, appdata_dir: &Path) -> Result<String, String> {
         path.display()
     );
     Ok(secret)
+}
+
+/// The server's secret key for secrets at rest: 32 random bytes, base64, in
+/// `<appdata>/secret.key` (mode 0600), generated on first start. It is kept
+/// apart from the database on purpose, and must be backed up with it: without
+/// it, TOTP secrets and recovery codes in a restored database are useless.
+pub fn secret_key(appdata_dir: &Path) -> Result<crate::crypto::SecretKey, String> {
+    use base64::Engine;
+    let path = appdata_dir.join("secret.key");
+    let b64 = base64::engine::general_purpose::STANDARD;
+    if !path.exists() {
+        let fresh = crate::crypto::random_bytes(32);
+        write_private(&path, &format!("{}\n", b64.encode(&fresh)))?;
+        eprintln!(
+            "generated the secret key for secrets at rest into {} (mode 0600); back it up with the database",
+            path.display()
+        );
+    }
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes: [u8; 32] = b64
+        .decode(text.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| format!("{} does not hold a 32-byte key in base64", path.display()))?;
+    Ok(crate::crypto::SecretKey::from_bytes(&bytes))
 }
 
 /// Writes a file readable only by its owner.

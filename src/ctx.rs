@@ -6,6 +6,7 @@
 use crate::app::App;
 use crate::auth::session::CurrentUser;
 use crate::db::api_tokens::{self, Scope};
+use crate::db::sessions::{self, Device};
 use crate::db::users;
 use crate::error::{AppError, AppResult};
 use crate::http::Request;
@@ -85,6 +86,14 @@ impl Ctx<'_> {
             .ok_or_else(|| AppError::unauthorized("unauthenticated", "Log in first."))
     }
 
+    /// Where the request comes from, as a session and the security log note it.
+    pub fn device(&self) -> Device {
+        Device {
+            user_agent: self.req.user_agent(),
+            ip: self.req.client.to_string(),
+        }
+    }
+
     /// The request's client address as a rate-limit key.
     pub fn client_key(&self) -> String {
         self.req.client.to_string()
@@ -127,8 +136,9 @@ fn bearer_or_cookie(req: &Request) -> Option<(String, bool)> {
     req.cookie("access_token").map(|t| (t, false))
 }
 
-/// Resolves the current user: a valid signature, a live token version and a user
-/// that still exists and is enabled; or a live personal API token of one.
+/// Resolves the current user: a valid signature, a live session, a live token
+/// version and a user that still exists and is enabled (one lookup by primary
+/// key); or a live personal API token of one.
 pub fn authenticate(app: &App, conn: &Connection, req: &Request) -> AppResult<Auth> {
     let Some((token, bearer)) = bearer_or_cookie(req) else {
         return Ok(Auth::None);
@@ -143,6 +153,7 @@ pub fn authenticate(app: &App, conn: &Connection, req: &Request) -> AppResult<Au
                 id: owner.user_id,
                 username: owner.username,
                 role: owner.role,
+                session_id: None,
             },
             bearer,
             token: Some(owner.scope),
@@ -151,12 +162,18 @@ pub fn authenticate(app: &App, conn: &Connection, req: &Request) -> AppResult<Au
     let Some(claims) = app.keys.verify_access(&token) else {
         return Ok(Auth::Invalid);
     };
-    match users::identity(conn, &claims.sub)? {
+    // Access tokens from before sessions existed carry none: refused, and the
+    // client renews them with its refresh token.
+    let Some(session_id) = claims.sid else {
+        return Ok(Auth::Invalid);
+    };
+    match sessions::identity(conn, &claims.sub, &session_id)? {
         Some(who) if who.token_version == claims.ver => Ok(Auth::User {
             user: CurrentUser {
                 id: claims.sub,
                 username: who.username,
                 role: who.role,
+                session_id: Some(session_id),
             },
             bearer,
             token: None,

@@ -74,9 +74,8 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&path),
         Command::Healthcheck => healthcheck(&path),
-        Command::Migrate => {
-            load(&path).and_then(|app| miauinv::db::prepare(&app.config.database_path))
-        }
+        Command::Migrate => load(&path)
+            .and_then(|app| miauinv::db::prepare(&app.config.database_path, &app.secret_key)),
         Command::User(task) => load(&path).and_then(|app| user_task(&app, task)),
         Command::ResetPassword { username } => {
             load(&path).and_then(|app| commands::reset_password(&app, &username))

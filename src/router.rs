@@ -81,6 +81,11 @@ pub static ROUTES: &[Route] = &[
     r(Post,   "/api/passkeys/disable",               Account, api::passkeys::disable),
     r(Post,   "/api/passkeys/login/options",         Public,  api::passkeys::login_options),
     r(Post,   "/api/passkeys/login/finish",          Public,  api::passkeys::login_finish),
+    // ── sessions (devices) and the security log ─────────────────────────────────────────
+    r(Get,    "/api/sessions",                       Account, api::sessions::list),
+    r(Delete, "/api/sessions",                       Account, api::sessions::end),
+    r(Post,   "/api/sessions/revoke-others",         Account, api::sessions::revoke_others),
+    r(Get,    "/api/security-events",                Account, api::security_events::list),
     // ── personal API tokens, invitations and reset links ────────────────────────────────
     r(Get,    "/api/tokens",                         Account, api::tokens::list),
     r(Post,   "/api/tokens",                         Account, api::tokens::create),

@@ -27,6 +27,9 @@ pub struct Running {
     server: Arc<tiny_http::Server>,
     stopping: Arc<AtomicBool>,
     workers: Vec<JoinHandle<()>>,
+    /// Saves the persistent rate-limit counters; told to finish (with a last
+    /// save) once the workers are done.
+    keeper: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
 }
 
 impl Running {
@@ -73,6 +76,10 @@ impl Running {
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
+        if let Some((done, keeper)) = self.keeper.take() {
+            done.store(true, Ordering::SeqCst);
+            let _ = keeper.join();
+        }
     }
 }
 
@@ -93,7 +100,7 @@ pub fn start(app: Arc<App>) -> Result<Running, String> {
 /// Like [`start`] on an already bound listener (tests bind port 0).
 pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String> {
     let cfg = &app.config;
-    db::prepare(&app.config.database_path)?;
+    db::prepare(&app.config.database_path, &app.secret_key)?;
     let tls = match cfg.tls {
         true => Some(Arc::new(Tls::load_or_generate(
             &cfg.certificate_path,
@@ -139,6 +146,7 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
     let threads = std::thread::available_parallelism()
         .map(|n| n.get().min(4))
         .unwrap_or(1);
+    let keeper = keep_limits(app.clone())?;
     let mut running = Running {
         addr,
         front: None,
@@ -146,6 +154,7 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
         server,
         stopping,
         workers,
+        keeper: Some(keeper),
     };
     running.front = Some(Front::start(
         listener,
@@ -157,6 +166,47 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
         app.config.appdata_dir.clone(),
     )?);
     Ok(running)
+}
+
+/// How often the keeper saves changed rate-limit counters: a crash loses at
+/// most this much of an attacker's count.
+const SAVE_LIMITS_EVERY: Duration = Duration::from_secs(2);
+
+/// Restores the persistent rate-limit counters and starts the thread that
+/// saves them when they change (and once more when told to finish).
+fn keep_limits(app: Arc<App>) -> Result<(Arc<AtomicBool>, JoinHandle<()>), String> {
+    let fail = |e: crate::error::AppError| format!("cannot restore the rate limits: {e}");
+    let mut conn = db::open(&app.config.database_path)
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    let saved = db::rate_limits::load(&conn).map_err(fail)?;
+    app.limiter.import(&saved);
+    let done = Arc::new(AtomicBool::new(false));
+    let finish = done.clone();
+    let keeper = std::thread::Builder::new()
+        .name("limits-keeper".into())
+        .spawn(move || {
+            let mut written = app.limiter.export();
+            let mut last = Instant::now();
+            loop {
+                let finishing = finish.load(Ordering::SeqCst);
+                if finishing || last.elapsed() >= SAVE_LIMITS_EVERY {
+                    last = Instant::now();
+                    let now = app.limiter.export();
+                    if now != written {
+                        match db::write(&mut conn, |tx| db::rate_limits::replace(tx, &now)) {
+                            Ok(()) => written = now,
+                            Err(e) => eprintln!("cannot save the rate limits: {e}"),
+                        }
+                    }
+                }
+                if finishing {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+        .map_err(|e| format!("cannot start the rate-limit keeper: {e}"))?;
+    Ok((done, keeper))
 }
 
 fn worker_loop(app: &App, server: &tiny_http::Server, tag: &PeerTag, stopping: &AtomicBool) {

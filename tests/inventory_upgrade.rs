@@ -199,11 +199,17 @@ fn an_original_database_is_upgraded_merging_duplicates_and_keeping_everything_el
         1
     );
     assert_eq!(one("SELECT count(*) FROM two_factor_recovery_codes"), 2);
+    // Bob's TOTP secret is kept, sealed under the server's key.
+    let (bob, sealed): (String, String) = db
+        .query_row(
+            "SELECT id, two_factor_secret FROM users WHERE username = 'bob'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
     assert_eq!(
-        one(
-            "SELECT count(*) FROM users WHERE username = 'bob' AND two_factor_secret = 'JBSWY3DPEHPK3PXP'"
-        ),
-        1
+        s.app.secret_key.open(&sealed, &bob).as_deref(),
+        Some("JBSWY3DPEHPK3PXP")
     );
     assert_eq!(
         one("SELECT count(*) FROM sqlite_master WHERE name LIKE 'legacy_%'"),
@@ -216,7 +222,8 @@ fn an_original_database_is_upgraded_merging_duplicates_and_keeping_everything_el
     let mut s = s;
     s.stop();
     let app = app_for(&s.dir.path().join("config.yaml"));
-    miauinv::db::prepare(&app.config.database_path).expect("an upgraded database opens again");
+    miauinv::db::prepare(&app.config.database_path, &app.secret_key)
+        .expect("an upgraded database opens again");
     let db = Connection::open(s.db_path()).unwrap();
     let merged: i64 = db
         .query_row("SELECT quantity FROM stock WHERE id = 1", [], |r| r.get(0))

@@ -33,16 +33,26 @@ fn db(s: &TestServer) -> rusqlite::Connection {
     rusqlite::Connection::open(s.db_path()).unwrap()
 }
 
-/// (enabled, secret, last_step, token_version) of a user row.
+/// (enabled, secret, last_step, token_version) of a user row; the secret as
+/// opened with the server's key (it is stored sealed, `tests/secrets_at_rest.rs`).
 fn user_row(s: &TestServer, username: &str) -> (i64, String, i64, i64) {
-    db(s)
+    let (id, enabled, sealed, step, version): (String, i64, String, i64, i64) = db(s)
         .query_row(
-            "SELECT two_factor_enabled, two_factor_secret, two_factor_last_step, token_version
+            "SELECT id, two_factor_enabled, two_factor_secret, two_factor_last_step, token_version
              FROM users WHERE username = ?1",
             [username],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
-        .unwrap()
+        .unwrap();
+    let secret = match sealed.as_str() {
+        "" => String::new(),
+        _ => s
+            .app
+            .secret_key
+            .open(&sealed, &id)
+            .expect("a sealed secret"),
+    };
+    (enabled, secret, step, version)
 }
 
 fn recovery_rows(s: &TestServer) -> Vec<(String, Option<i64>)> {
@@ -194,14 +204,16 @@ fn enable_stores_the_secret_returns_recovery_codes_once_and_a_new_session() {
     }
 
     // Stored: the secret, the flag, the step of the confirming code, and the
-    // codes only as SHA-256 of their normalised form.
+    // codes only as keyed hashes (HMAC-SHA-256 under the server's key) of the
+    // SHA-256 of their normalised form.
     let (enabled, stored_secret, last_step, _) = user_row(&s, "alice");
     assert_eq!((enabled, stored_secret.as_str()), (1, secret.as_str()));
     assert_eq!(last_step, app.last_step);
     let rows = recovery_rows(&s);
     let hashes: HashSet<String> = rows.iter().map(|(h, _)| h.clone()).collect();
     for code in &codes {
-        assert!(hashes.contains(&miauinv::crypto::sha256_hex(&code.replace('-', ""))));
+        let bare = miauinv::crypto::sha256_hex(&code.replace('-', ""));
+        assert!(hashes.contains(&s.app.secret_key.keyed_hash(&bare)));
     }
     assert!(rows.iter().all(|(_, used)| used.is_none()));
     let raw = std::fs::read(s.db_path()).unwrap();
@@ -280,7 +292,9 @@ fn enable_refuses_wrong_codes_and_expired_wrong_purpose_or_foreign_tokens() {
             Some(secret.clone()),
         )
         .unwrap();
-    let access = keys.access_token(&id, "admin", version).unwrap();
+    let access = keys
+        .access_token(&id, "admin", version, "any-session")
+        .unwrap();
     let stale = keys
         .purpose_token(
             &id,
@@ -429,7 +443,8 @@ fn second_step_refuses_wrong_expired_and_wrong_purpose_tokens() {
         ),
         (
             "access token",
-            keys.access_token(&id, "admin", version).unwrap(),
+            keys.access_token(&id, "admin", version, "any-session")
+                .unwrap(),
         ),
         (
             "older token version",

@@ -2,12 +2,14 @@
 //! changes. 2FA and passkeys have their own files; all of them issue sessions
 //! through `auth::session` and answer them through `session_reply`.
 
+use crate::api::security_events::{Witness, who, who_row};
 use crate::api::session_reply;
 use crate::auth::password;
 use crate::auth::ratelimit::{self, Action};
 use crate::auth::session::{self, CurrentUser};
 use crate::auth::tokens::PURPOSE_2FA_LOGIN;
 use crate::ctx::Ctx;
+use crate::db::security_log::{Kind, Who};
 use crate::db::{self, profile, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
@@ -121,6 +123,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         &body.password,
         user.as_ref().map(|u| u.password_hash.as_str()),
     )?;
+    let witness = Witness::of(ctx);
     let user = match user {
         Some(u) if ok => u,
         _ => {
@@ -129,6 +132,18 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             limiter.record(Action::LoginAccount, &username);
             let _ = limiter.hit(Action::LoginPair, &pair);
             let _ = limiter.hit(Action::LoginFailuresIp, &client);
+            let (who, reason) = match &user {
+                Some(u) => (who_row(u), "wrong_password"),
+                None => (
+                    Who {
+                        id: None,
+                        name: &username,
+                    },
+                    "unknown_username",
+                ),
+            };
+            let details = json!({ "method": "password", "reason": reason });
+            witness.record_alone(ctx.conn, Kind::LoginFailed, who, details)?;
             return Err(AppError::unauthorized(
                 "invalid_credentials",
                 "Wrong username or password.",
@@ -139,6 +154,8 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     limiter.remember(Action::KnownPair, &pair);
     // Said only after the right password, so it tells a stranger nothing.
     if user.disabled {
+        let details = json!({ "method": "password", "reason": "account_disabled" });
+        witness.record_alone(ctx.conn, Kind::LoginFailed, who_row(&user), details)?;
         return Err(db::facts::Fact::AccountDisabled.into());
     }
 
@@ -157,8 +174,12 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             expires_in: 300,
         }));
     }
-    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
-    let session = db::write(ctx.conn, |tx| session::start(keys, tx, &user, &agent))?;
+    let (keys, agent) = (&ctx.app.keys, ctx.device());
+    let session = db::write(ctx.conn, |tx| {
+        let details = json!({ "method": "password" });
+        witness.own(tx, Kind::LoginSucceeded, who_row(&user), details)?;
+        session::start(keys, tx, &user, &agent)
+    })?;
     Ok(session_reply::issued(&session, ctx.req))
 }
 
@@ -186,13 +207,19 @@ pub fn refresh(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 "No refresh token was sent (JSON field 'refresh_token' or the refresh_token cookie).",
             )
         })?;
-    let session = session::rotate(&ctx.app.keys, ctx.conn, &token, &ctx.req.user_agent())?;
+    let device = ctx.device();
+    let session = session::rotate(&ctx.app.keys, ctx.conn, &token, &device)?;
     Ok(session_reply::issued(&session, ctx.req))
 }
 
 pub fn logout(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let user_id = ctx.user()?.id.clone();
-    db::write(ctx.conn, |tx| session::revoke_all(tx, &user_id))?;
+    let user = ctx.user()?.clone();
+    let witness = Witness::of(ctx);
+    db::write(ctx.conn, |tx| {
+        let details = json!({ "sessions": "all", "by": "logout" });
+        witness.own(tx, Kind::SessionRevoked, who(&user), details)?;
+        session::revoke_all(tx, &user.id)
+    })?;
     let reply =
         Reply::ok(&json!({ "message": "Logged out. Every session of this account was ended." }));
     Ok(session_reply::clear_session(reply, ctx.req))
@@ -239,7 +266,16 @@ pub fn change_username(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: UsernameChange = ctx.req.json()?;
     let username = normalize_username(&body.username)?;
     let user = confirm_password(ctx, &body.password, "password")?;
-    db::write(ctx.conn, |tx| users::set_username(tx, &user.id, &username))?;
+    let witness = Witness::of(ctx);
+    db::write(ctx.conn, |tx| {
+        users::set_username(tx, &user.id, &username)?;
+        let details = json!({ "from": user.username, "to": username });
+        let me = Who {
+            id: Some(&user.id),
+            name: &username,
+        };
+        witness.own(tx, Kind::UsernameChanged, me, details)
+    })?;
     let updated = users::by_id(ctx.conn, &user.id)?
         .ok_or_else(|| AppError::not_found("This account no longer exists."))?;
     Ok(Reply::ok(&updated))
@@ -257,10 +293,13 @@ pub fn change_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     password::validate_new(&body.new_password, "new_password")?;
     let user = confirm_password(ctx, &body.old_password, "old_password")?;
     let hash = ctx.app.hasher.hash(&body.new_password)?;
-    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
+    let (keys, agent) = (&ctx.app.keys, ctx.device());
+    let witness = Witness::of(ctx);
     // New hash, every old session revoked and a new one issued: all or nothing.
     let session = db::write(ctx.conn, |tx| {
         users::set_password(tx, &user.id, &hash)?;
+        let details = json!({ "by": "password_change" });
+        witness.own(tx, Kind::PasswordChanged, who_row(&user), details)?;
         session::reissue(keys, tx, &user.id, &agent)
     })?;
     Ok(session_reply::issued(&session, ctx.req))

@@ -4,7 +4,9 @@
 //! hashes are stored.
 
 use crate::api::links;
+use crate::api::security_events::{Witness, who, who_row};
 use crate::ctx::Ctx;
+use crate::db::security_log::Kind;
 use crate::db::users::Role;
 use crate::db::{self, accounts, invites, resets};
 use crate::error::{AppError, AppResult};
@@ -44,12 +46,38 @@ pub fn update_user(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             "Send 'role' and/or 'disabled'.",
         ));
     }
+    let admin = ctx.user()?.clone();
+    let witness = Witness::of(ctx);
     let user = db::write(ctx.conn, |tx| {
+        let before = accounts::get(tx, &id)?;
         if let Some(role) = change.role {
             accounts::set_role(tx, &id, role)?;
+            if role != before.role {
+                let details = serde_json::json!({ "from": before.role, "to": role });
+                witness.record(
+                    tx,
+                    Kind::RoleChanged,
+                    who_row(&before),
+                    who(&admin),
+                    details,
+                )?;
+            }
         }
         if let Some(disabled) = change.disabled {
             accounts::set_disabled(tx, &id, disabled)?;
+            if disabled != before.disabled {
+                let kind = match disabled {
+                    true => Kind::AccountDisabled,
+                    false => Kind::AccountEnabled,
+                };
+                witness.record(
+                    tx,
+                    kind,
+                    who_row(&before),
+                    who(&admin),
+                    serde_json::json!({}),
+                )?;
+            }
         }
         accounts::get(tx, &id)
     })?;
@@ -65,7 +93,20 @@ pub fn delete_user(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 /// Ends every session of the account at once (access tokens included).
 pub fn end_sessions(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = account_id(ctx)?;
-    db::write(ctx.conn, |tx| accounts::end_sessions(tx, &id))?;
+    let admin = ctx.user()?.clone();
+    let witness = Witness::of(ctx);
+    db::write(ctx.conn, |tx| {
+        let user = accounts::get(tx, &id)?;
+        accounts::end_sessions(tx, &id)?;
+        let details = serde_json::json!({ "sessions": "all", "by": "admin" });
+        witness.record(
+            tx,
+            Kind::SessionRevoked,
+            who_row(&user),
+            who(&admin),
+            details,
+        )
+    })?;
     Ok(Reply::no_content())
 }
 

@@ -4,11 +4,13 @@
 //! new password through a reset link (every session of the account ends).
 
 use crate::api::account::normalize_username;
+use crate::api::security_events::{Witness, who_row};
 use crate::auth::password;
 use crate::auth::ratelimit::Action;
 use crate::auth::session;
 use crate::ctx::Ctx;
 use crate::db::facts::Fact;
+use crate::db::security_log::{Kind, Who};
 use crate::db::{self, invites, resets, users};
 use crate::error::AppResult;
 use crate::http::Reply;
@@ -38,11 +40,22 @@ pub fn accept_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         return Err(users::username_taken());
     }
     let hash = ctx.app.hasher.hash(&body.password)?;
+    let witness = Witness::of(ctx);
     let user = db::write(ctx.conn, |tx| {
         // The role is read and the link used in this one transaction.
         let role = invites::peek(tx, &body.token)?.ok_or(Fact::LinkInvalid)?;
         let user = users::insert(tx, &username, &hash, role)?;
         invites::redeem(tx, &body.token, &user.id)?;
+        let me = Who {
+            id: Some(&user.id),
+            name: &username,
+        };
+        witness.own(
+            tx,
+            Kind::InviteUsed,
+            me,
+            serde_json::json!({ "role": role }),
+        )?;
         Ok(user)
     })?;
     Ok(Reply::created(&user))
@@ -65,9 +78,14 @@ pub fn reset_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     password::validate_new(&body.password, "password")?;
     db::read(ctx.conn, |tx| resets::peek(tx, &body.token))?.ok_or(Fact::LinkInvalid)?;
     let hash = ctx.app.hasher.hash(&body.password)?;
+    let witness = Witness::of(ctx);
     db::write(ctx.conn, |tx| {
         let user_id = resets::redeem(tx, &body.token)?;
         users::set_password(tx, &user_id, &hash)?;
+        if let Some(user) = users::by_id(tx, &user_id)? {
+            let details = serde_json::json!({ "by": "reset_link" });
+            witness.own(tx, Kind::PasswordChanged, who_row(&user), details)?;
+        }
         session::revoke_all(tx, &user_id)?;
         Ok(())
     })?;

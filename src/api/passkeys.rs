@@ -4,11 +4,13 @@
 //! outside any write transaction, then acts in one transaction.
 
 use crate::api::account::confirm_password;
+use crate::api::security_events::{Witness, who, who_row};
 use crate::api::session_reply;
 use crate::auth::passkeys::{self as pk, CeremonyKind, Starter};
 use crate::auth::ratelimit::Action;
 use crate::auth::session;
 use crate::ctx::Ctx;
+use crate::db::security_log::Kind;
 use crate::db::{self, ceremonies, passkeys, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
@@ -124,7 +126,8 @@ struct NewPasskey {
 }
 
 pub fn register_finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let user_id = ctx.user()?.id.clone();
+    let me = ctx.user()?.clone();
+    let user_id = me.id.clone();
     let body: CeremonyFinish = ctx.req.json()?;
     let credential: RegisterPublicKeyCredential = parse_credential(body.credential)?;
     let ceremony = pk::take_ceremony(
@@ -142,10 +145,13 @@ pub fn register_finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let name = ceremony
         .name
         .ok_or_else(|| AppError::internal("registration ceremony without a name"))?;
-    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
+    let (keys, agent) = (&ctx.app.keys, ctx.device());
+    let witness = Witness::of(ctx);
     // Store, end every other session and start this one: all or nothing.
     let (session, entry) = db::write(ctx.conn, |tx| {
         let entry = passkeys::insert(tx, &user_id, &name, &passkey)?;
+        let details = serde_json::json!({ "name": name });
+        witness.own(tx, Kind::PasskeyAdded, who(&me), details)?;
         Ok((session::reissue(keys, tx, &user_id, &agent)?, entry))
     })?;
     let extra = NewPasskey { passkey: entry };
@@ -175,13 +181,16 @@ struct Removed {
 pub fn remove(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: RemoveOne = ctx.req.json()?;
     let user = confirm_password(ctx, &body.password, "password")?;
-    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
+    let (keys, agent) = (&ctx.app.keys, ctx.device());
+    let witness = Witness::of(ctx);
     let session = db::write(ctx.conn, |tx| {
         if !passkeys::delete(tx, &user.id, body.id.trim())? {
             return Err(
                 AppError::not_found("You have no passkey with this id.").with("field", "id")
             );
         }
+        let details = serde_json::json!({ "id": body.id.trim() });
+        witness.own(tx, Kind::PasskeyRemoved, who_row(&user), details)?;
         session::reissue(keys, tx, &user.id, &agent)
     })?;
     let extra = Removed { removed: 1 };
@@ -197,9 +206,12 @@ struct Disable {
 pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: Disable = ctx.req.json()?;
     let user = confirm_password(ctx, &body.password, "password")?;
-    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
+    let (keys, agent) = (&ctx.app.keys, ctx.device());
+    let witness = Witness::of(ctx);
     let (session, removed) = db::write(ctx.conn, |tx| {
         let removed = passkeys::delete_all(tx, &user.id)?;
+        let details = serde_json::json!({ "all": true, "removed": removed });
+        witness.own(tx, Kind::PasskeyRemoved, who_row(&user), details)?;
         // A registration started before disabling must not finish after it.
         ceremonies::delete_for_user(tx, &user.id)?;
         Ok((session::reissue(keys, tx, &user.id, &agent)?, removed))
@@ -275,7 +287,8 @@ pub fn login_finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     passkey.update_credential(&result);
     let counter = i64::from(result.counter());
 
-    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
+    let (keys, agent) = (&ctx.app.keys, ctx.device());
+    let witness = Witness::of(ctx);
     let session = db::write(ctx.conn, |tx| {
         // Re-read under the write lock: a concurrent login with a copy of this key
         // may have moved the counter since we verified.
@@ -286,6 +299,8 @@ pub fn login_finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         }
         passkeys::record_use(tx, &current.id, &passkey)?;
         let user = users::by_id(tx, &current.user_id)?.ok_or_else(pk::unknown_credential)?;
+        let details = serde_json::json!({ "method": "passkey" });
+        witness.own(tx, Kind::LoginSucceeded, who_row(&user), details)?;
         // A complete login by itself, also with 2FA: the passkey is possession and
         // the required user verification is the second factor.
         session::start(keys, tx, &user, &agent).map(Some)

@@ -4,8 +4,10 @@
 
 use crate::api::fields::{self, Whole};
 use crate::api::links;
+use crate::api::security_events::{Witness, who};
 use crate::ctx::{API_TOKEN_PREFIX, Ctx};
 use crate::db::api_tokens::{self, Scope};
+use crate::db::security_log::Kind;
 use crate::db::{self};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
@@ -33,7 +35,9 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         Some(d) => Some(db::now() + links::days("expires_in_days", d, MAX_TOKEN_DAYS)? * 86_400),
     };
     let secret = format!("{API_TOKEN_PREFIX}{}", links::secret());
-    let owner = ctx.user()?.id.clone();
+    let me = ctx.user()?.clone();
+    let owner = me.id.clone();
+    let witness = Witness::of(ctx);
     let token = db::write(ctx.conn, |tx| {
         if api_tokens::list(tx, &owner)?.len() >= MAX_TOKENS {
             return Err(AppError::conflict(
@@ -41,7 +45,10 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 format!("An account may hold at most {MAX_TOKENS} API tokens. Revoke one first."),
             ));
         }
-        api_tokens::insert(tx, &owner, &name, body.scope, &secret, expires_at)
+        let token = api_tokens::insert(tx, &owner, &name, body.scope, &secret, expires_at)?;
+        let details = serde_json::json!({ "id": token.id, "name": name, "scope": body.scope });
+        witness.own(tx, Kind::TokenCreated, who(&me), details)?;
+        Ok(token)
     })?;
     let mut answer = serde_json::to_value(&token).map_err(AppError::internal)?;
     answer["token"] = secret.into();
@@ -56,7 +63,16 @@ pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 pub fn revoke(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
-    let owner = ctx.user()?.id.clone();
-    db::write(ctx.conn, |tx| api_tokens::delete(tx, &owner, id))?;
+    let me = ctx.user()?.clone();
+    let witness = Witness::of(ctx);
+    db::write(ctx.conn, |tx| {
+        api_tokens::delete(tx, &me.id, id)?;
+        witness.own(
+            tx,
+            Kind::TokenRevoked,
+            who(&me),
+            serde_json::json!({ "id": id }),
+        )
+    })?;
     Ok(Reply::no_content())
 }

@@ -9,12 +9,15 @@
 //! compare-and-set in the same transaction that acts on it.
 
 use crate::api::account::confirm_password;
+use crate::api::security_events::{Witness, who_row};
 use crate::api::session_reply;
 use crate::auth::ratelimit::{Action, RateLimiter};
 use crate::auth::tokens::{PURPOSE_2FA_LOGIN, PURPOSE_2FA_SETUP};
 use crate::auth::totp::{self, CodeCheck};
 use crate::auth::{recovery_codes, session};
+use crate::crypto::SecretKey;
 use crate::ctx::Ctx;
+use crate::db::security_log::Kind;
 use crate::db::{self, two_factor, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
@@ -117,17 +120,21 @@ fn counted_attempt<T>(
 /// time step (compare-and-set) so it can never be accepted again. Call inside the
 /// write transaction that acts on the result. `Accepted` means this call won.
 fn accept_totp(
+    key: &SecretKey,
     conn: &Connection,
     user: &users::User,
     code: &str,
     now: i64,
 ) -> AppResult<CodeCheck> {
-    match totp::check(
-        &user.two_factor_secret,
-        code,
-        now,
-        user.two_factor_last_step,
-    )? {
+    // Sealed under the secret key (bound to the user's id); a secret that does
+    // not open means the key file is not the one it was sealed with.
+    let secret = key.open(&user.two_factor_secret, &user.id).ok_or_else(|| {
+        AppError::internal(format_args!(
+            "the TOTP secret of user {} does not open with appdata/secret.key",
+            user.id
+        ))
+    })?;
+    match totp::check(&secret, code, now, user.two_factor_last_step)? {
         CodeCheck::Accepted(step) if two_factor::accept_step(conn, &user.id, step)? => {
             Ok(CodeCheck::Accepted(step))
         }
@@ -219,12 +226,16 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         }
     })?;
     let codes = recovery_codes::generate();
-    let (keys, agent) = (&ctx.app.keys, ctx.req.user_agent());
+    let (keys, agent) = (&ctx.app.keys, ctx.device());
+    let witness = Witness::of(ctx);
     let session = db::write(ctx.conn, |tx| {
-        if !two_factor::enable(tx, &user.id, &secret, step)? {
+        let sealed = ctx.app.secret_key.seal(&secret, &user.id);
+        if !two_factor::enable(tx, &user.id, &sealed, step)? {
             return Err(already_enabled());
         }
-        two_factor::replace_recovery_codes(tx, &user.id, &recovery_codes::hashes(&codes))?;
+        witness.own(tx, Kind::TwoFactorEnabled, who_row(&user), json!({}))?;
+        let hashes = recovery_codes::hashes(&ctx.app.secret_key, &codes);
+        two_factor::replace_recovery_codes(tx, &user.id, &hashes)?;
         session::reissue(keys, tx, &user.id, &agent)
     })?;
     let extra = json!({ "recovery_codes": codes });
@@ -263,8 +274,9 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let user = users::by_id(ctx.conn, &claims.sub)?
         .filter(live)
         .ok_or_else(|| invalid_token("login challenge"))?;
+    let agent = ctx.device();
+    let witness = Witness::of(ctx);
     let conn = &mut *ctx.conn;
-    let agent = req.user_agent();
     let outcome = counted_attempt(&app.limiter, &user.id, || {
         let now = db::now();
         db::write(conn, |tx| {
@@ -272,12 +284,21 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             let user = users::by_id(tx, &user.id)?
                 .filter(live)
                 .ok_or_else(|| invalid_token("login challenge"))?;
-            match accept_totp(tx, &user, &body.code, now)? {
+            let failed = |reason: &str| {
+                let details = json!({ "method": "two_factor", "reason": reason });
+                witness.own(tx, Kind::LoginFailed, who_row(&user), details)
+            };
+            match accept_totp(&app.secret_key, tx, &user, &body.code, now)? {
                 CodeCheck::Accepted(_) => {
+                    let details = json!({ "method": "two_factor" });
+                    witness.own(tx, Kind::LoginSucceeded, who_row(&user), details)?;
                     let s = session::start(&app.keys, tx, &user, &agent)?;
                     return Ok(Ok(SecondStepOutcome::Totp(s)));
                 }
-                CodeCheck::AlreadyUsed => return Ok(Err(BadCode::AlreadyUsed)),
+                CodeCheck::AlreadyUsed => {
+                    failed("code_already_used")?;
+                    return Ok(Err(BadCode::AlreadyUsed));
+                }
                 CodeCheck::Wrong => {}
             }
             let normalised = recovery_codes::normalise(&body.code);
@@ -285,11 +306,15 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 || !two_factor::consume_recovery_code(
                     tx,
                     &user.id,
-                    &recovery_codes::hash(&normalised),
+                    &recovery_codes::hash(&app.secret_key, &normalised),
                 )?
             {
+                failed("wrong_code")?;
                 return Ok(Err(BadCode::Wrong));
             }
+            let details = json!({ "method": "recovery_code" });
+            witness.own(tx, Kind::LoginSucceeded, who_row(&user), details)?;
+            witness.own(tx, Kind::RecoveryCodeUsed, who_row(&user), json!({}))?;
             let s = session::start(&app.keys, tx, &user, &agent)?;
             let remaining = two_factor::unused_recovery_codes(tx, &user.id)?;
             Ok(Ok(SecondStepOutcome::RecoveryCode(s, remaining)))
@@ -326,12 +351,17 @@ fn confirm_password_for_2fa(ctx: &mut Ctx<'_>, body: &PasswordAndCode) -> AppRes
 
 /// Inside a write transaction: 2FA still on and `code` a fresh TOTP code, whose
 /// step is now used up.
-fn require_totp(conn: &Connection, user_id: &str, code: &str) -> AppResult<Result<(), BadCode>> {
+fn require_totp(
+    key: &SecretKey,
+    conn: &Connection,
+    user_id: &str,
+    code: &str,
+) -> AppResult<Result<(), BadCode>> {
     let user = users::by_id(conn, user_id)?.ok_or_else(account_gone)?;
     if !user.two_factor_enabled {
         return Err(not_enabled());
     }
-    Ok(match accept_totp(conn, &user, code, db::now())? {
+    Ok(match accept_totp(key, conn, &user, code, db::now())? {
         CodeCheck::Accepted(_) => Ok(()),
         CodeCheck::AlreadyUsed => Err(BadCode::AlreadyUsed),
         CodeCheck::Wrong => Err(BadCode::Wrong),
@@ -343,13 +373,16 @@ fn require_totp(conn: &Connection, user_id: &str, code: &str) -> AppResult<Resul
 pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: PasswordAndCode = ctx.req.json()?;
     let user = confirm_password_for_2fa(ctx, &body)?;
+    let key = &ctx.app.secret_key;
+    let witness = Witness::of(ctx);
     let conn = &mut *ctx.conn;
     counted_attempt(&ctx.app.limiter, &user.id, || {
         db::write(conn, |tx| {
-            if let Err(bad) = require_totp(tx, &user.id, &body.code)? {
+            if let Err(bad) = require_totp(key, tx, &user.id, &body.code)? {
                 return Ok(Err(bad));
             }
             two_factor::disable(tx, &user.id)?;
+            witness.own(tx, Kind::TwoFactorDisabled, who_row(&user), json!({}))?;
             session::revoke_all(tx, &user.id)?;
             Ok(Ok(()))
         })
@@ -366,14 +399,18 @@ pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 pub fn regenerate_recovery_codes(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: PasswordAndCode = ctx.req.json()?;
     let user = confirm_password_for_2fa(ctx, &body)?;
+    let key = &ctx.app.secret_key;
     let codes = recovery_codes::generate();
+    let witness = Witness::of(ctx);
     let conn = &mut *ctx.conn;
     counted_attempt(&ctx.app.limiter, &user.id, || {
         db::write(conn, |tx| {
-            if let Err(bad) = require_totp(tx, &user.id, &body.code)? {
+            if let Err(bad) = require_totp(key, tx, &user.id, &body.code)? {
                 return Ok(Err(bad));
             }
-            two_factor::replace_recovery_codes(tx, &user.id, &recovery_codes::hashes(&codes))
+            let who = who_row(&user);
+            witness.own(tx, Kind::RecoveryCodesRegenerated, who, json!({}))?;
+            two_factor::replace_recovery_codes(tx, &user.id, &recovery_codes::hashes(key, &codes))
                 .map(Ok)
         })
     })?;

@@ -1,7 +1,8 @@
 //! In-memory rate limits (layer: auth/, no HTTP types): per action, one slot per
 //! key (a client address, a normalised username, an (account, address) pair).
-//! One instance per server; state is lost on restart, which is acceptable for a
-//! single-instance home server.
+//! One instance per server. The failed-login and second-factor counters are
+//! mirrored to SQLite and survive a restart (`persist`); the rest only guard
+//! load and start empty.
 //!
 //! Memory is bounded whatever clients send:
 //! - a slot is keyed by (the first half of) the SHA-256 of its key, so a 1 MB
@@ -20,6 +21,8 @@
 //! then one more every `window / max`. That is the same limit as "`max` per
 //! `window`" for a burst, releases gradually instead of all at once, and needs
 //! one instant per key instead of `max`.
+
+mod persist;
 
 use crate::error::{AppError, AppResult};
 use std::collections::{BTreeSet, HashMap};

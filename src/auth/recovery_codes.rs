@@ -1,7 +1,10 @@
 //! Recovery codes: generation (CSPRNG, four groups of five hex characters),
 //! normalisation (what the user may type differently) and the hash that is the
-//! only thing stored. Storage and single-use consumption live in `db::two_factor`.
+//! only thing stored: HMAC-SHA-256 under the server's secret key over the
+//! code's SHA-256 hex (80-bit codes are too short for an unkeyed hash, ASVS
+//! 6.5.2; hashes stored before the key existed were keyed in place). Storage and single-use consumption live in `db::two_factor`.
 
+use crate::crypto::SecretKey;
 use std::collections::HashSet;
 
 /// Codes per set.
@@ -46,13 +49,13 @@ pub fn looks_like_code(normalised: &str) -> bool {
 
 /// The stored form: SHA-256 of the normalised code. The codes carry 80 random
 /// bits, so a fast hash cannot be brute-forced and allows lookup by hash.
-pub fn hash(code: &str) -> String {
-    crate::crypto::sha256_hex(&normalise(code))
+pub fn hash(key: &SecretKey, code: &str) -> String {
+    key.keyed_hash(&crate::crypto::sha256_hex(&normalise(code)))
 }
 
 /// The hashes of a set of codes, as they are stored.
-pub fn hashes(codes: &[String]) -> Vec<String> {
-    codes.iter().map(|c| hash(c)).collect()
+pub fn hashes(key: &SecretKey, codes: &[String]) -> Vec<String> {
+    codes.iter().map(|c| hash(key, c)).collect()
 }
 
 #[cfg(test)]
@@ -82,10 +85,13 @@ mod tests {
     fn normalisation_ignores_case_spaces_and_hyphens() {
         let code = "3f9a2-0b1c4-d5e6f-78901";
         assert_eq!(normalise(code), "3f9a20b1c4d5e6f78901");
-        assert_eq!(hash(" 3F9A2 0B1C4-D5E6F 78901 "), hash(code));
+        let key = SecretKey::from_bytes(&[3; 32]);
+        assert_eq!(hash(&key, " 3F9A2 0B1C4-D5E6F 78901 "), hash(&key, code));
+        // Keyed over the SHA-256 hex the codes were stored as before, so the
+        // start-up step can key old hashes in place.
         assert_eq!(
-            hash(code),
-            crate::crypto::sha256_hex("3f9a20b1c4d5e6f78901")
+            hash(&key, code),
+            key.keyed_hash(&crate::crypto::sha256_hex("3f9a20b1c4d5e6f78901"))
         );
         assert!(!looks_like_code("123456"));
         assert!(!looks_like_code("zzzzzzzzzzzzzzzzzzzz"));

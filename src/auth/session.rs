@@ -7,6 +7,7 @@
 use crate::auth::tokens::{ACCESS_TTL, Keys};
 use crate::db::facts::Fact;
 use crate::db::movements::Actor;
+use crate::db::sessions::Device;
 use crate::db::users::Role;
 use crate::db::{self, accounts, sessions, users};
 use crate::error::{AppError, AppResult};
@@ -19,6 +20,9 @@ pub struct CurrentUser {
     pub id: String,
     pub username: String,
     pub role: Role,
+    /// The session (device) of a login's access token; none for a personal
+    /// API token.
+    pub session_id: Option<String>,
 }
 
 impl CurrentUser {
@@ -39,6 +43,9 @@ impl CurrentUser {
 #[derive(Debug, Serialize)]
 pub struct Session {
     pub access_token: String,
+    /// The session (device) these tokens belong to.
+    #[serde(skip)]
+    pub session_id: String,
     pub refresh_token: String,
     pub token_type: &'static str,
     pub expires_in: i64,
@@ -59,30 +66,42 @@ pub fn start(
     keys: &Keys,
     conn: &Connection,
     user: &users::User,
-    user_agent: &str,
+    device: &Device,
 ) -> AppResult<Session> {
-    let session = issue(keys, conn, user, user.token_version, user_agent)?;
+    let session = issue(keys, conn, user, user.token_version, None, device)?;
     accounts::touch_login(conn, &user.id)?;
     Ok(session)
 }
 
-/// Issues a new session for `user` inside the caller's transaction: a signed
-/// access token and a random refresh token whose hash is stored. A disabled
-/// account gets none, whichever way it asks (login, refresh, credential change).
+/// Issues tokens for `user` inside the caller's transaction: a signed access
+/// token and a random refresh token whose hash is stored, in the session
+/// `continuing` (a refresh) or a new one (a login). A disabled account gets
+/// none, whichever way it asks (login, refresh, credential change).
 pub fn issue(
     keys: &Keys,
     conn: &Connection,
     user: &users::User,
     token_version: i64,
-    user_agent: &str,
+    continuing: Option<String>,
+    device: &Device,
 ) -> AppResult<Session> {
     if user.disabled {
         return Err(Fact::AccountDisabled.into());
     }
+    let session_id = match continuing {
+        Some(id) => id,
+        None => sessions::create(conn, &user.id, device)?,
+    };
     let refresh = crate::crypto::random_token(32);
-    sessions::insert(conn, &user.id, &refresh, user_agent)?;
+    sessions::insert(conn, &user.id, &session_id, &refresh, device)?;
     Ok(Session {
-        access_token: keys.access_token(&user.id, user.role.as_str(), token_version)?,
+        access_token: keys.access_token(
+            &user.id,
+            user.role.as_str(),
+            token_version,
+            &session_id,
+        )?,
+        session_id,
         refresh_token: refresh,
         token_type: "Bearer",
         expires_in: ACCESS_TTL,
@@ -103,11 +122,11 @@ pub fn reissue(
     keys: &Keys,
     conn: &Connection,
     user_id: &str,
-    user_agent: &str,
+    device: &Device,
 ) -> AppResult<Session> {
     let version = revoke_all(conn, user_id)?;
     let user = users::by_id(conn, user_id)?.ok_or_else(account_gone)?;
-    issue(keys, conn, &user, version, user_agent)
+    issue(keys, conn, &user, version, None, device)
 }
 
 fn account_gone() -> AppError {
@@ -129,7 +148,7 @@ pub fn rotate(
     keys: &Keys,
     conn: &mut Connection,
     token: &str,
-    user_agent: &str,
+    device: &Device,
 ) -> AppResult<Session> {
     let invalid = || {
         AppError::unauthorized(
@@ -138,9 +157,13 @@ pub fn rotate(
         )
     };
     let outcome = db::write(conn, |tx| match sessions::consume(tx, token)? {
-        sessions::Consumed::Ok(user_id) => {
+        // A token of an ended session cannot be live (ending deletes its
+        // live tokens); refused all the same if it ever were.
+        sessions::Consumed::Ok(_, None) => Err(invalid()),
+        sessions::Consumed::Ok(user_id, Some(session_id)) => {
             let user = users::by_id(tx, &user_id)?.ok_or_else(invalid)?;
-            Ok(Ok(issue(keys, tx, &user, user.token_version, user_agent)?))
+            let (version, continuing) = (user.token_version, Some(session_id));
+            Ok(Ok(issue(keys, tx, &user, version, continuing, device)?))
         }
         sessions::Consumed::Reused(user_id) => {
             revoke_all(tx, &user_id)?;

@@ -26,6 +26,10 @@ pub struct Claims {
     /// Absent on access tokens; the purpose of a purpose token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
+    /// Only on access tokens: the session (device) they belong to; an access
+    /// token of an ended session is refused at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     /// Only on 2FA setup tokens: the not-yet-enabled TOTP secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
@@ -56,7 +60,13 @@ impl Keys {
             .map_err(|e| AppError::internal(format_args!("jwt encode: {e}")))
     }
 
-    pub fn access_token(&self, user_id: &str, role: &str, version: i64) -> AppResult<String> {
+    pub fn access_token(
+        &self,
+        user_id: &str,
+        role: &str,
+        version: i64,
+        session_id: &str,
+    ) -> AppResult<String> {
         let now = crate::db::now();
         self.sign(&Claims {
             sub: user_id.into(),
@@ -66,6 +76,7 @@ impl Keys {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             ver: version,
+            sid: Some(session_id.into()),
             purpose: None,
             secret: None,
         })
@@ -89,6 +100,7 @@ impl Keys {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             ver: version,
+            sid: None,
             purpose: Some(purpose.into()),
             secret,
         })
@@ -131,7 +143,7 @@ mod tests {
         assert!(keys.verify_purpose(&t, PURPOSE_2FA_LOGIN).is_ok());
         assert!(keys.verify_purpose(&t, PURPOSE_2FA_SETUP).is_err());
         assert!(keys.verify_access(&t).is_none());
-        let a = keys.access_token("u1", "user", 0).unwrap();
+        let a = keys.access_token("u1", "user", 0, "s1").unwrap();
         assert!(keys.verify_access(&a).is_some());
         assert!(keys.verify_purpose(&a, PURPOSE_2FA_LOGIN).is_err());
     }
@@ -140,7 +152,7 @@ mod tests {
     fn tokens_signed_with_another_secret_are_rejected() {
         let a = Keys::new("0123456789abcdef0123456789abcdef");
         let b = Keys::new("fedcba9876543210fedcba9876543210");
-        let t = a.access_token("u1", "user", 0).unwrap();
+        let t = a.access_token("u1", "user", 0, "s1").unwrap();
         assert!(b.verify_access(&t).is_none());
     }
 }

@@ -30,6 +30,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_roles.sql"),
     include_str!("migrations/0011_item_media.sql"),
     include_str!("migrations/0012_placed_item_keys.sql"),
+    include_str!("migrations/0013_sessions_devices.sql"),
+    include_str!("migrations/0014_security_events.sql"),
+    include_str!("migrations/0015_rate_limits.sql"),
 ];
 
 /// The version a database has once fully migrated.

@@ -20,8 +20,11 @@ pub mod passkeys;
 pub mod placement;
 pub mod profile;
 pub mod projects;
+pub mod rate_limits;
 pub mod resets;
 pub mod search;
+pub mod secrets_at_rest;
+pub mod security_log;
 pub mod sessions;
 pub mod stats;
 pub mod tags;
@@ -40,9 +43,10 @@ use std::time::Duration;
 /// [`prepare`]).
 pub const SOFT_HEAP_LIMIT: i64 = 8 * 1024 * 1024;
 
-/// Creates the database directory and file and brings the schema up to date
-/// (at start-up, and `miauinv migrate`).
-pub fn prepare(path: &Path) -> Result<(), String> {
+/// Creates the database directory and file, brings the schema up to date and
+/// seals secrets still stored in clear under `key` (at start-up, and
+/// `miauinv migrate`).
+pub fn prepare(path: &Path, key: &crate::crypto::SecretKey) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -55,7 +59,8 @@ pub fn prepare(path: &Path) -> Result<(), String> {
     // of letting 16 caches each hold their own copy of the same hot pages.
     conn.pragma_update(None, "soft_heap_limit", SOFT_HEAP_LIMIT)
         .map_err(|e| format!("cannot set SQLite's memory limit: {e}"))?;
-    migrate::migrate(&mut conn)
+    migrate::migrate(&mut conn)?;
+    secrets_at_rest::seal_existing(&mut conn, key)
 }
 
 /// Whether the database answers a trivial query (`/healthz`).

@@ -91,26 +91,12 @@ pub fn by_id(conn: &Connection, id: &str) -> AppResult<Option<User>> {
 }
 
 /// What every authenticated request needs of its user: name, role and the
-/// token version its access token must carry. A disabled account has none.
+/// token version its access token must carry (read with its session,
+/// `sessions::identity`). A disabled account has none.
 pub struct Identity {
     pub username: String,
     pub role: Role,
     pub token_version: i64,
-}
-
-pub fn identity(conn: &Connection, id: &str) -> AppResult<Option<Identity>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT username, role, token_version FROM users WHERE id = ?1 AND disabled = 0",
-        )?
-        .query_row([id], |r| {
-            Ok(Identity {
-                username: r.get(0)?,
-                role: Role::stored(&r.get::<_, String>(1)?),
-                token_version: r.get(2)?,
-            })
-        })
-        .optional()?)
 }
 
 pub fn by_username(conn: &Connection, username: &str) -> AppResult<Option<User>> {

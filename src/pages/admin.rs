@@ -22,6 +22,9 @@ pub fn admin(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     page(
         ctx,
         "admin.html",
-        context! { status => Value::from(minijinja::value::Serde(&values)) },
+        context! {
+            status => Value::from(minijinja::value::Serde(&values)),
+            security_log_days => ctx.app.config.security_log_days,
+        },
     )
 }

@@ -4,6 +4,7 @@
 // the server holds.
 import { api } from './api.js';
 import { $, el, onSubmit, toast, confirmAction, when, copyText, int } from './ui.js';
+import './admin_security.js';
 
 const ROLES = ['viewer', 'editor', 'admin'];
 const me = document.querySelector('.user-name')?.textContent;

@@ -5,6 +5,7 @@ import { $, $$, onSubmit } from './ui.js';
 import './settings_2fa.js';
 import './settings_passkeys.js';
 import './settings_tokens.js';
+import './settings_sessions.js';
 
 function success(form, message) {
   const ok = form.querySelector('[data-ok]');
