@@ -53,6 +53,16 @@ body_timeout_seconds: 30
 # Seconds an idle keep-alive connection stays open, and the longest pause while
 # a response is delivered to a slow client.
 idle_timeout_seconds: 60
+
+# Notifications (channels are set up in /admin/notifications).
+# The daily digest of low and short items, "HH:MM" in the server's local time;
+# empty = no digest.
+digest_time: ""
+# The first retry of a failed delivery waits this many milliseconds; each
+# further one twice as long.
+notify_retry_base_ms: 30000
+# A delivery still failing this many seconds after its event is given up.
+notify_give_up_seconds: 86400
 "#;
 
 #[derive(Debug, Clone)]
@@ -76,6 +86,10 @@ pub struct Config {
     pub header_timeout_seconds: u64,
     pub body_timeout_seconds: u64,
     pub idle_timeout_seconds: u64,
+    /// The daily digest's (hour, minute), server local time; `None`: off.
+    pub digest_time: Option<(u32, u32)>,
+    pub notify_retry_base_ms: u64,
+    pub notify_give_up_seconds: u64,
     /// Directory of the config file; generated secrets live here.
     pub appdata_dir: PathBuf,
 }
@@ -103,6 +117,9 @@ struct FileConfig {
     header_timeout_seconds: Option<u64>,
     body_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
+    digest_time: Option<String>,
+    notify_retry_base_ms: Option<u64>,
+    notify_give_up_seconds: Option<u64>,
 }
 
 fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -217,6 +234,9 @@ fn or_defaults(file: FileConfig) -> FileConfig {
         header_timeout_seconds: file.header_timeout_seconds.or(d.header_timeout_seconds),
         body_timeout_seconds: file.body_timeout_seconds.or(d.body_timeout_seconds),
         idle_timeout_seconds: file.idle_timeout_seconds.or(d.idle_timeout_seconds),
+        digest_time: file.digest_time.or(d.digest_time),
+        notify_retry_base_ms: file.notify_retry_base_ms.or(d.notify_retry_base_ms),
+        notify_give_up_seconds: file.notify_give_up_seconds.or(d.notify_give_up_seconds),
     }
 }
 
@@ -292,6 +312,8 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         }
     };
     let seconds = |key: &str, v: Option<u64>| number(key, v, 1, 3600);
+    let (v, src) = get("digest_time", file.digest_time)?;
+    let digest_time = clock_time(v.trim()).map_err(|why| bad("digest_time", &v, src, why))?;
 
     Ok(Config {
         port,
@@ -317,10 +339,37 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         header_timeout_seconds: seconds("header_timeout_seconds", file.header_timeout_seconds)?,
         body_timeout_seconds: seconds("body_timeout_seconds", file.body_timeout_seconds)?,
         idle_timeout_seconds: seconds("idle_timeout_seconds", file.idle_timeout_seconds)?,
+        digest_time,
+        notify_retry_base_ms: number(
+            "notify_retry_base_ms",
+            file.notify_retry_base_ms,
+            10,
+            3_600_000,
+        )?,
+        notify_give_up_seconds: number(
+            "notify_give_up_seconds",
+            file.notify_give_up_seconds,
+            1,
+            30 * 86_400,
+        )?,
         appdata_dir,
     })
 }
 
+/// "HH:MM" as (hour, minute); empty is `None`.
+fn clock_time(v: &str) -> Result<Option<(u32, u32)>, &'static str> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let why = "expected HH:MM (00:00 to 23:59) or empty";
+    let (h, m) = v.split_once(':').ok_or(why)?;
+    match (h.parse::<u32>(), m.parse::<u32>()) {
+        (Ok(hour), Ok(minute)) if hour < 24 && minute < 60 && m.len() == 2 => {
+            Ok(Some((hour, minute)))
+        }
+        _ => Err(why),
+    }
+}
 /// The JWT signing secret: `JWT_SECRET` (at least 32 characters), or else a random
 /// secret generated once into `<appdata>/jwt_secret` (mode 0600) and reused.
 pub fn jwt_secret(env: &dyn Env, appdata_dir: &Path) -> Result<String, String> {

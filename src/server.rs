@@ -27,6 +27,8 @@ pub struct Running {
     server: Arc<tiny_http::Server>,
     stopping: Arc<AtomicBool>,
     workers: Vec<JoinHandle<()>>,
+    /// The notification sender (`notify/`), stopped after the workers.
+    notifier: Option<crate::notify::Sender>,
 }
 
 impl Running {
@@ -73,6 +75,7 @@ impl Running {
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
+        self.notifier.take();
     }
 }
 
@@ -146,6 +149,9 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
         server,
         stopping,
         workers,
+        notifier: Some(crate::notify::Sender::start(
+            crate::notify::Settings::from_config(cfg),
+        )?),
     };
     running.front = Some(Front::start(
         listener,
