@@ -204,6 +204,28 @@ fn each_transition_is_one_event_and_reaches_a_signed_webhook() {
 }
 
 #[test]
+fn a_transfer_never_looks_short_halfway() {
+    let server = TestServer::start();
+    let c = Client::signed_up(&server, "admin");
+    let thing = item(&c, "Gears", 10, 0);
+    let a = c.created("/api/location", json!({"name": "A"}));
+    let b = c.created("/api/location", json!({"name": "B"}));
+    c.created(
+        "/api/stock",
+        json!({"item_id": thing, "location_id": a, "quantity": 5}),
+    );
+    allocate(&c, thing, project(&c, "Mill"), 5);
+    // The source row goes before the target fills: for a moment nothing is
+    // stocked, but the transaction as a whole changes nothing.
+    let r = c.post(
+        "/api/stock/transfer",
+        json!({"item_id": thing, "from_location_id": a, "to_location_id": b, "quantity": 5}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(outbox(&server), []);
+}
+
+#[test]
 fn sixteen_parallel_writers_make_one_event_per_transition() {
     let server = TestServer::start();
     let c = Client::signed_up(&server, "admin");
@@ -317,8 +339,8 @@ fn email_arrives_over_smtp_with_subject_and_body() {
 }
 
 #[test]
-fn a_receiver_failing_twice_gets_the_third_attempt_and_one_that_never_answers_fails() {
-    let server = TestServer::start_with("notify_retry_base_ms: 50\nnotify_give_up_seconds: 2\n");
+fn a_receiver_failing_twice_gets_the_third_attempt_after_doubling_waits() {
+    let server = TestServer::start_with("notify_retry_base_ms: 400\n");
     let c = Client::signed_up(&server, "admin");
     let flaky = Receiver::answering(&[500, 503], 200);
     webhook(&c, &flaky.url, &["item.low"]);
@@ -329,31 +351,41 @@ fn a_receiver_failing_twice_gets_the_third_attempt_and_one_that_never_answers_fa
         ids.iter().all(|i| *i == ids[0]),
         "the same event id each time"
     );
-    // The waits double: 50 ms, then 100 ms.
-    assert!(got[1].at - got[0].at >= std::time::Duration::from_millis(50));
-    assert!(got[2].at - got[1].at >= std::time::Duration::from_millis(100));
-
-    let dead = Receiver::answering(&[], 502);
-    let hook = c.created(
-        "/api/admin/notifications",
-        json!({"name": "dead", "kind": "webhook", "events": ["item.low"],
-               "settings": {"url": dead.url}, "secret": SECRET}),
+    // The waits double: 400 ms, then 800 ms.
+    let ms = |d: std::time::Duration| d.as_millis();
+    let (first, second) = (ms(got[1].at - got[0].at), ms(got[2].at - got[1].at));
+    assert!((400..800).contains(&first), "first wait {first} ms");
+    assert!(second >= 800, "second wait {second} ms");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let list = c.get("/api/admin/notifications").json();
+    let row = &list["deliveries"][0];
+    assert_eq!(
+        (
+            row["status"].clone(),
+            row["attempts"].clone(),
+            row["item_name"].clone()
+        ),
+        (json!("sent"), json!(3), json!("Tape"))
     );
+    // The last error stays for the admin to see.
+    assert!(row["last_error"].as_str().unwrap().contains("503"), "{row}");
+}
+
+#[test]
+fn a_receiver_that_never_accepts_is_given_up_with_its_error() {
+    let server = TestServer::start_with("notify_retry_base_ms: 50\nnotify_give_up_seconds: 2\n");
+    let c = Client::signed_up(&server, "admin");
+    let dead = Receiver::answering(&[], 502);
+    webhook(&c, &dead.url, &["item.low"]);
     item(&c, "Wire", 0, 1);
     let start = std::time::Instant::now();
     let failed = loop {
         let list = c.get("/api/admin/notifications").json();
-        let mine: Vec<Value> = list["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["channel_id"] == hook)
-            .cloned()
-            .collect();
-        if mine.iter().any(|d| d["status"] == "failed") {
-            break mine[0].clone();
+        let row = list["deliveries"][0].clone();
+        if row["status"] == "failed" {
+            break row;
         }
-        assert!(start.elapsed().as_secs() < 10, "never gave up: {mine:?}");
+        assert!(start.elapsed().as_secs() < 10, "never gave up: {row}");
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
     assert!(failed["attempts"].as_i64().unwrap() >= 3, "{failed}");
@@ -361,18 +393,10 @@ fn a_receiver_failing_twice_gets_the_third_attempt_and_one_that_never_answers_fa
         failed["last_error"].as_str().unwrap().contains("502"),
         "{failed}"
     );
-    let list = c.get("/api/admin/notifications").json();
-    let flaky_row = list["deliveries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["item_name"] == "Tape")
-        .cloned()
-        .unwrap();
-    assert_eq!(
-        (flaky_row["status"].clone(), flaky_row["attempts"].clone()),
-        (json!("sent"), json!(3))
-    );
+    // Given up means no more attempts.
+    let tried = dead.requests().len();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(dead.requests().len(), tried);
 }
 
 #[test]

@@ -169,3 +169,52 @@ fn an_undo_that_would_break_an_invariant_is_refused() {
     let r = c.post("/api/movements/undo", json!({"movement_id": 1, "extra": 1}));
     assert_eq!(r.status, 400);
 }
+
+/// A database at version 10 (before issue 19) with stock and history gets
+/// minimums (0: none), an empty outbox, and its movements can be undone.
+#[test]
+fn a_version_10_database_upgrades_with_no_minimums_and_undoable_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("database.db");
+    {
+        let mut conn = miauinv::db::open(&db_path).unwrap();
+        miauinv::db::migrate::migrate_to(&mut conn, 10).unwrap();
+        conn.execute_batch(
+            "INSERT INTO items (name, total_quantity) VALUES ('Fuse', 5);
+             INSERT INTO locations (name) VALUES ('Box');
+             INSERT INTO stock (item_id, location_id, quantity) VALUES (1, 1, 3);
+             INSERT INTO movements (created_at, item_id, kind, location_id, delta, quantity_after)
+                 VALUES (1, 1, 'stock', 1, 3, 3);",
+        )
+        .unwrap();
+    }
+    let cfg = dir.path().join("config.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 2\n",
+            db_path.display()
+        ),
+    )
+    .unwrap();
+    let s = TestServer::start_at(dir, cfg);
+    let c = Client::signed_up(&s, "alice");
+    let fuse = item(&c, 1);
+    assert_eq!(
+        (fuse["min_quantity"].clone(), fuse["low"].clone()),
+        (json!(0), json!(false))
+    );
+    assert!(fuse["reorder_quantity"].is_null());
+    assert_eq!(c.get("/api/stats").json()["items_low"], 0);
+    undone(&c, newest(&c, 1));
+    assert_eq!(item(&c, 1)["stocked_quantity"], 0);
+    let conn = rusqlite::Connection::open(s.db_path()).unwrap();
+    let (outbox, watched): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM notification_outbox), (SELECT count(*) FROM item_alert_watch)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((outbox, watched), (0, 0));
+}
