@@ -28,8 +28,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_tags_fields_codes.sql"),
     include_str!("migrations/0009_nested_locations.sql"),
     include_str!("migrations/0010_roles.sql"),
-    include_str!("migrations/0011_stock_alerts.sql"),
-    include_str!("migrations/0012_movement_undo.sql"),
+    include_str!("migrations/0016_stock_alerts.sql"),
+    include_str!("migrations/0017_movement_undo.sql"),
 ];
 
 /// The version a database has once fully migrated.
