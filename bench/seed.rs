@@ -178,6 +178,8 @@ fn add_item(
         )),
         total_quantity: total,
         sku: None,
+        min_quantity: 0,
+        reorder_quantity: None,
     };
     let id = items::insert(tx, &new)?;
     if id != n {

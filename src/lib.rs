@@ -17,6 +17,7 @@ pub mod front;
 pub mod healthcheck;
 pub mod http;
 pub mod memory;
+pub mod notify;
 pub mod pages;
 pub mod router;
 pub mod server;

@@ -102,6 +102,11 @@ pub static ROUTES: &[Route] = &[
     r(Post,   "/api/admin/invites",                  Admin,   api::admin::create_invite),
     r(Delete, "/api/admin/invites",                  Admin,   api::admin::revoke_invite),
     r(Get,    "/api/admin/status",                   Admin,   api::admin::status),
+    r(Get,    "/api/admin/notifications",            Admin,   api::notifications::list),
+    r(Post,   "/api/admin/notifications",            Admin,   api::notifications::create),
+    r(Put,    "/api/admin/notifications",            Admin,   api::notifications::update),
+    r(Delete, "/api/admin/notifications",            Admin,   api::notifications::delete),
+    r(Post,   "/api/admin/notifications/test",       Admin,   api::notifications::test),
     // ── inventory ───────────────────────────────────────────────────────────────────────
     r(Get,    "/api/item",                           Viewer,  api::items::get),
     r(Post,   "/api/item",                           Editor,  api::items::create),
@@ -119,6 +124,7 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/api/tags",                           Viewer,  api::tags::get),
     r(Put,    "/api/tags",                           Editor,  api::tags::rename),
     r(Get,    "/api/movements",                      Viewer,  api::items::recent_movements),
+    r(Post,   "/api/movements/undo",                 Editor,  api::undo::undo),
     r(Get,    "/api/location",                       Viewer,  api::locations::get),
     r(Post,   "/api/location",                       Editor,  api::locations::create),
     r(Put,    "/api/location",                       Editor,  api::locations::update),
@@ -139,6 +145,8 @@ pub static ROUTES: &[Route] = &[
     r(Put,    "/api/association",                    Editor,  api::allocations::update),
     r(Delete, "/api/association",                    Editor,  api::allocations::delete),
     r(Get,    "/api/stats",                          Viewer,  api::stats::get),
+    r(Get,    "/api/reorder",                        Viewer,  api::reorder::get),
+    r(Get,    "/api/reorder.csv",                    Viewer,  api::reorder::csv),
     r(Get,    "/api/search",                         Viewer,  api::search::get),
     // ── pages ───────────────────────────────────────────────────────────────────────────
     r(Get,    "/",                                   Public,  pages::landing),
@@ -154,6 +162,7 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/profile/",                           Account, pages::profile),
     r(Get,    "/profile/settings",                   Account, pages::settings),
     r(Get,    "/admin",                              Admin,   pages::admin),
+    r(Get,    "/admin/notifications",                Admin,   pages::admin_notifications),
     r(Get,    "/assets/*",                           Public,  pages::asset),
 ];
 

@@ -30,6 +30,8 @@ pub struct Running {
     /// Saves the persistent rate-limit counters; told to finish (with a last
     /// save) once the workers are done.
     keeper: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    /// The notification sender (`notify/`), stopped after the workers.
+    notifier: Option<crate::notify::Sender>,
 }
 
 impl Running {
@@ -80,6 +82,7 @@ impl Running {
             done.store(true, Ordering::SeqCst);
             let _ = keeper.join();
         }
+        self.notifier.take();
     }
 }
 
@@ -155,6 +158,9 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
         stopping,
         workers,
         keeper: Some(keeper),
+        notifier: Some(crate::notify::Sender::start(
+            crate::notify::Settings::from_config(cfg),
+        )?),
     };
     running.front = Some(Front::start(
         listener,

@@ -14,7 +14,7 @@ fn layer(node: &str) -> u32 {
         "error" | "crypto" | "memory" => 0,
         "config" | "http" => 1,
         "db" | "tls" | "assets" => 2,
-        "auth" | "templates" => 3,
+        "auth" | "templates" | "notify" => 3,
         "app" => 4,
         "ctx" => 5,
         "api" | "pages" => 6,

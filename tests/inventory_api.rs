@@ -632,7 +632,9 @@ fn stats_count_units_and_short_items() {
             "items": 3, "locations": 2, "projects": 1,
             "units_total": 35, "units_stocked": 22, "units_allocated": 11,
             "units_available": 24, "items_short": 1,
-            "short_items": [{"id": a, "name": "A", "stocked_quantity": 2, "allocated_quantity": 7, "missing": 5}]
+            "short_items": [{"id": a, "name": "A", "stocked_quantity": 2, "allocated_quantity": 7, "missing": 5}],
+            // Issue 19: no item has a minimum, so none is low.
+            "items_low": 0, "reorder": []
         })
     );
 }

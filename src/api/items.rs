@@ -39,6 +39,9 @@ struct NewItemBody {
     fields: Option<Value>,
     #[serde(default, deserialize_with = "fields::present")]
     barcodes: Option<Value>,
+    #[serde(default, deserialize_with = "fields::present")]
+    min_quantity: Option<Whole>,
+    reorder_quantity: Option<Whole>,
 }
 
 /// `PUT /api/item`: every field may be left out; `null` clears the texts and
@@ -64,6 +67,10 @@ struct ItemChanges {
     fields: Option<Value>,
     #[serde(default, deserialize_with = "fields::present")]
     barcodes: Option<Value>,
+    #[serde(default, deserialize_with = "fields::present")]
+    min_quantity: Option<Whole>,
+    #[serde(default, deserialize_with = "fields::nullable")]
+    reorder_quantity: Option<Option<Whole>>,
 }
 
 /// The tags, fields and barcodes a body sets; `None` leaves them as they are.
@@ -123,6 +130,7 @@ fn lookup(req: &crate::http::Request) -> AppResult<Lookup> {
             .map(|c| item_details::barcode("barcode", c))
             .transpose()?,
         sku: item_details::sku(req.param("sku"))?,
+        low: req.flag("low"),
     })
 }
 
@@ -200,6 +208,11 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             None => 0,
         },
         sku: item_details::sku(body.sku.as_deref())?,
+        min_quantity: match body.min_quantity {
+            Some(n) => fields::quantity("min_quantity", n)?,
+            None => 0,
+        },
+        reorder_quantity: reorder_quantity(body.reorder_quantity)?,
     };
     let details = Details::check(body.tags, body.fields, body.barcodes)?;
     let note = fields::note(body.note.as_deref())?;
@@ -237,6 +250,11 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         .sku
         .map(|s| item_details::sku(s.as_deref()))
         .transpose()?;
+    let min = body
+        .min_quantity
+        .map(|n| fields::quantity("min_quantity", n))
+        .transpose()?;
+    let reorder = body.reorder_quantity.map(reorder_quantity).transpose()?;
     let details = Details::check(body.tags, body.fields, body.barcodes)?;
     let note = fields::note(body.note.as_deref())?;
     let user = ctx.user()?.clone();
@@ -248,6 +266,8 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             description: description.unwrap_or(old.description.clone()),
             total_quantity: total.unwrap_or(old.total_quantity),
             sku: sku.unwrap_or(old.sku.clone()),
+            min_quantity: min.unwrap_or(old.min_quantity),
+            reorder_quantity: reorder.unwrap_or(old.reorder_quantity),
         };
         if let Some(sku) = &new.sku {
             details_db::ensure_sku_free(tx, sku, Some(id))?;
@@ -269,6 +289,20 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         full_item(tx, id)
     })?;
     Ok(Reply::ok(&item))
+}
+
+/// `reorder_quantity`: a whole number above 0, or none.
+fn reorder_quantity(n: Option<Whole>) -> AppResult<Option<i64>> {
+    match n
+        .map(|n| fields::quantity("reorder_quantity", n))
+        .transpose()?
+    {
+        Some(0) => Err(AppError::invalid_field(
+            "reorder_quantity",
+            "The reorder_quantity must be at least 1, or null for none.",
+        )),
+        n => Ok(n),
+    }
 }
 
 fn total_below_usage(item: &items::Item, requested: i64) -> AppError {

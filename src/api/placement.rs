@@ -300,7 +300,7 @@ pub fn restore_place<P: Place>(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 /// Refuses `requested` units when `placed` (the item's other rows) plus them
 /// would exceed the item's total: "Only 3 of 10 left to allocate."
-fn check_total(kind: &Placement, item: &Item, placed: i64, requested: i64) -> AppResult<()> {
+pub fn check_total(kind: &Placement, item: &Item, placed: i64, requested: i64) -> AppResult<()> {
     let total = item.total_quantity;
     if placed + requested <= total {
         return Ok(());

@@ -26,6 +26,12 @@ pub struct Item {
     pub project_count: i64,
     /// Its own part number, unique ignoring case.
     pub sku: Option<String>,
+    /// Below this many available units the item is low (0: no minimum).
+    pub min_quantity: i64,
+    /// How many to order at once, when the item has a usual order size.
+    pub reorder_quantity: Option<i64>,
+    /// Fewer units available than `min_quantity` (`db/alerts.rs`).
+    pub low: bool,
     /// Tags, custom fields and barcodes ([`attach_details`]): answered by
     /// `/api/item`, left out where an item is only named.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,19 +78,21 @@ pub const SORTS: &[SortColumn] = &[
     sort("location_count", "t.location_count", false),
     sort("project_count", "t.project_count", false),
     sort_nullable("sku", "t.sku", true),
+    sort("min_quantity", "t.min_quantity", false),
 ];
 
 /// Items with their aggregates: the sums and counts are columns the schema's
 /// triggers keep (`migrations/0002_item_counts.sql`), so a page reads rows only.
 const ROWS: &str = "SELECT i.id, i.name, i.category, i.description, i.total_quantity,
         i.stocked_quantity, i.allocated_quantity, i.location_count, i.project_count, i.archived_at,
-        i.name_key, i.sku
+        i.name_key, i.sku, i.min_quantity, i.reorder_quantity
     FROM items i";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
     let total: i64 = r.get(4)?;
     let stocked: i64 = r.get(5)?;
     let allocated: i64 = r.get(6)?;
+    let min: i64 = r.get(12)?;
     Ok(Item {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -99,6 +107,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
         project_count: r.get(8)?,
         archived_at: r.get(9)?,
         sku: r.get(11)?,
+        min_quantity: min,
+        reorder_quantity: r.get(13)?,
+        low: min > total - allocated,
         tags: None,
         fields: None,
         barcodes: None,
@@ -115,6 +126,8 @@ pub struct Lookup {
     pub tags: Vec<String>,
     pub barcode: Option<String>,
     pub sku: Option<String>,
+    /// Only the low items (`?low=true`).
+    pub low: bool,
 }
 
 impl Lookup {
@@ -152,11 +165,14 @@ impl Lookup {
             // The column is NOCASE: ignoring case, through its unique index.
             f.add("sku = ?", vec![Value::Text(sku.clone())]);
         }
+        if self.low {
+            f.add(crate::db::alerts::LOW, Vec::new());
+        }
         Ok(())
     }
 
     fn is_empty(&self) -> bool {
-        self.tags.is_empty() && self.barcode.is_none() && self.sku.is_none()
+        self.tags.is_empty() && self.barcode.is_none() && self.sku.is_none() && !self.low
     }
 }
 
@@ -278,25 +294,31 @@ pub struct NewItem {
     pub description: Option<String>,
     pub total_quantity: i64,
     pub sku: Option<String>,
+    pub min_quantity: i64,
+    pub reorder_quantity: Option<i64>,
 }
 
 pub fn insert(conn: &Connection, new: &NewItem) -> AppResult<i64> {
     conn.prepare_cached(
-        "INSERT INTO items (name, category, description, total_quantity, sku) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO items (name, category, description, total_quantity, sku, min_quantity,
+            reorder_quantity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         new.name,
         new.category,
         new.description,
         new.total_quantity,
-        new.sku
+        new.sku,
+        new.min_quantity,
+        new.reorder_quantity
     ])?;
     Ok(conn.last_insert_rowid())
 }
 
 pub fn update(conn: &Connection, id: i64, new: &NewItem) -> AppResult<()> {
     conn.prepare_cached(
-        "UPDATE items SET name = ?2, category = ?3, description = ?4, total_quantity = ?5, sku = ?6
+        "UPDATE items SET name = ?2, category = ?3, description = ?4, total_quantity = ?5, sku = ?6,
+                min_quantity = ?7, reorder_quantity = ?8
           WHERE id = ?1",
     )?
     .execute(params![
@@ -305,8 +327,17 @@ pub fn update(conn: &Connection, id: i64, new: &NewItem) -> AppResult<()> {
         new.category,
         new.description,
         new.total_quantity,
-        new.sku
+        new.sku,
+        new.min_quantity,
+        new.reorder_quantity
     ])?;
+    Ok(())
+}
+
+/// Sets the item's total alone (an undo puts an earlier total back).
+pub fn set_total(conn: &Connection, id: i64, total: i64) -> AppResult<()> {
+    conn.prepare_cached("UPDATE items SET total_quantity = ?2 WHERE id = ?1")?
+        .execute(params![id, total])?;
     Ok(())
 }
 

@@ -33,6 +33,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0013_sessions_devices.sql"),
     include_str!("migrations/0014_security_events.sql"),
     include_str!("migrations/0015_rate_limits.sql"),
+    include_str!("migrations/0016_stock_alerts.sql"),
+    include_str!("migrations/0017_movement_undo.sql"),
 ];
 
 /// The version a database has once fully migrated.

@@ -3,6 +3,7 @@
 //! per aggregate lives beside this one.
 
 pub mod accounts;
+pub mod alerts;
 pub mod api_tokens;
 pub mod ceremonies;
 pub mod facts;
@@ -16,6 +17,7 @@ pub mod migrate;
 pub mod movements;
 pub mod named;
 pub mod natural;
+pub mod notifications;
 pub mod passkeys;
 pub mod placement;
 pub mod profile;
@@ -106,6 +108,10 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
 /// file lock slept far longer than the sub-millisecond transactions they waited
 /// for (transfers at 16 connections: p99 over 100 ms). Other processes (the
 /// admin commands) still meet the busy timeout.
+///
+/// Before committing, the stock alerts the transaction caused are written to
+/// the notification outbox in it ([`alerts::settle`]): an event exists exactly
+/// when its change does.
 pub fn write<T>(
     conn: &mut Connection,
     f: impl FnOnce(&Transaction<'_>) -> AppResult<T>,
@@ -114,6 +120,7 @@ pub fn write<T>(
     let _writing = lock.lock().unwrap_or_else(|p| p.into_inner());
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let value = f(&tx)?;
+    alerts::settle(&tx)?;
     tx.commit()?;
     Ok(value)
 }

@@ -36,6 +36,8 @@ pub struct Movement {
     pub delta: i64,
     pub quantity_after: i64,
     pub note: Option<String>,
+    /// The movement this one reverses (`POST /api/movements/undo`).
+    pub undoes: Option<i64>,
 }
 
 /// What changed, as recorded by the handler that changed it.
@@ -48,6 +50,8 @@ pub struct Change<'a> {
     pub delta: i64,
     pub quantity_after: i64,
     pub note: Option<&'a str>,
+    /// The movement this change reverses, for an undo.
+    pub undoes: Option<i64>,
 }
 
 impl Change<'_> {
@@ -61,6 +65,7 @@ impl Change<'_> {
             delta,
             quantity_after,
             note: None,
+            undoes: None,
         }
     }
 }
@@ -79,12 +84,12 @@ pub fn record(conn: &Connection, by: Actor<'_>, c: &Change<'_>) -> AppResult<i64
     conn.prepare_cached(
         "INSERT INTO movements (created_at, user_id, username, item_id, kind, location_id,
                                 to_location_id, project_id, delta, quantity_after, note,
-                                item_name, location_name, to_location_name, project_name)
+                                item_name, location_name, to_location_name, project_name, undoes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
                  (SELECT name FROM items WHERE id = ?4),
                  (SELECT name FROM locations WHERE id = ?6),
                  (SELECT name FROM locations WHERE id = ?7),
-                 (SELECT name FROM projects WHERE id = ?8))",
+                 (SELECT name FROM projects WHERE id = ?8), ?12)",
     )?
     .execute(params![
         crate::db::now(),
@@ -98,6 +103,7 @@ pub fn record(conn: &Connection, by: Actor<'_>, c: &Change<'_>) -> AppResult<i64
         c.delta,
         c.quantity_after,
         c.note,
+        c.undoes,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -106,7 +112,7 @@ const SELECT: &str = "SELECT m.id, m.created_at, m.user_id, m.username, m.item_i
         COALESCE(m.item_name, i.name), i.name, m.kind,
         m.location_id, m.location_name, l.name, m.to_location_id, m.to_location_name, tl.name,
         m.project_id, m.project_name, p.name,
-        m.delta, m.quantity_after, m.note
+        m.delta, m.quantity_after, m.note, m.undoes
     FROM movements m
     LEFT JOIN items i ON i.id = m.item_id
     LEFT JOIN locations l ON l.id = m.location_id
@@ -135,6 +141,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Movement> {
         delta: r.get(17)?,
         quantity_after: r.get(18)?,
         note: r.get(19)?,
+        undoes: r.get(20)?,
     })
 }
 
@@ -167,4 +174,50 @@ pub fn recent(conn: &Connection, limit: i64, offset: i64) -> AppResult<(Vec<Move
         .collect::<Result<Vec<_>, _>>()?;
     let total = conn.query_row("SELECT count(*) FROM movements", [], |r| r.get(0))?;
     Ok((rows, total))
+}
+
+/// One movement, if it exists.
+pub fn get(conn: &Connection, id: i64) -> AppResult<Option<Movement>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached(&format!("{SELECT} WHERE m.id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// What a movement changed, for undo: the rows of one item at some places,
+/// its allocation to one project, or its total.
+pub enum Scope {
+    /// Stock at these locations (a transfer touches two).
+    Places(i64, Option<i64>),
+    Project(i64),
+    Total,
+}
+
+/// The movements after `after` of `item_id` that changed something in
+/// `scope`, oldest first: an undo of `after` would overwrite them. Any kind
+/// that names a location (stock, transfer, and kinds added later such as a
+/// consumption or a count) counts for places.
+pub fn later_in_scope(
+    conn: &Connection,
+    item_id: i64,
+    after: i64,
+    scope: &Scope,
+) -> AppResult<Vec<i64>> {
+    let (which, a, b) = match *scope {
+        Scope::Places(a, b) => ("places", Some(a), b),
+        Scope::Project(p) => ("project", Some(p), None),
+        Scope::Total => ("total", None, None),
+    };
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT id FROM movements WHERE item_id = ?1 AND id > ?2 AND (
+                (?3 = 'places' AND kind NOT IN ('{KIND_ALLOCATION}', '{KIND_TOTAL}')
+                    AND (location_id IN (?4, ?5) OR to_location_id IN (?4, ?5)))
+             OR (?3 = 'project' AND kind = '{KIND_ALLOCATION}' AND project_id = ?4)
+             OR (?3 = 'total' AND kind = '{KIND_TOTAL}'))
+             ORDER BY id"
+        ))?
+        .query_map(params![item_id, after, which, a, b], |r| r.get(0))?
+        .collect::<Result<Vec<_>, _>>()?)
 }

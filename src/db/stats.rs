@@ -19,7 +19,14 @@ pub struct Stats {
     pub units_available: i64,
     pub items_short: i64,
     pub short_items: Vec<ShortItem>,
+    /// Items with fewer units available than their minimum (`db/alerts.rs`).
+    pub items_low: i64,
+    /// The first of them by name: the dashboard's "To reorder" card.
+    pub reorder: Vec<crate::db::alerts::ReorderRow>,
 }
+
+/// How many low items the dashboard lists (the CSV has them all).
+const REORDER_LISTED: i64 = 10;
 
 /// An item with more units allocated than stocked.
 #[derive(Serialize)]
@@ -75,5 +82,7 @@ pub fn load(conn: &Connection) -> AppResult<Stats> {
         units_available: units_total - units_allocated,
         items_short,
         short_items,
+        items_low: crate::db::alerts::low_count(conn)?,
+        reorder: crate::db::alerts::reorder_list(conn, Some(REORDER_LISTED))?,
     })
 }

@@ -28,3 +28,9 @@ pub fn admin(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         },
     )
 }
+
+/// `/admin/notifications`: channels, their events and the recent deliveries,
+/// all filled by its script through `/api/admin/notifications`.
+pub fn admin_notifications(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    page(ctx, "admin_notifications.html", context! {})
+}

@@ -9,7 +9,7 @@ mod inventory;
 mod public;
 
 pub use account::{profile, settings};
-pub use admin::admin;
+pub use admin::{admin, admin_notifications};
 pub use inventory::{dashboard, inventory, items, locations, projects};
 pub use public::{asset, invite, landing, login, register, reset_password};
 

@@ -10,7 +10,7 @@ async function loadStats() {
   const res = await fetch(location.pathname, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
   if (!res.ok) throw new Error(`The dashboard could not be refreshed (${res.status}).`);
   const fresh = new DOMParser().parseFromString(await res.text(), 'text/html');
-  for (const selector of ['.stats', '#short-empty', '#short-table']) {
+  for (const selector of ['.stats', '#short-empty', '#short-table', '#reorder-empty', '#reorder-table']) {
     const now = $(selector);
     const next = fresh.querySelector(selector);
     // A page without them (the login page after the session ended) changes nothing.

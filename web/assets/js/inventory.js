@@ -6,7 +6,7 @@
 // and barcodes, and the form that edits those. Both carry the forms to put into stock, move and allocate, whose
 // item, location and project fields are type-to-search pickers.
 import { api } from './api.js';
-import { $, $$, el, fmt, int, onSubmit, toast, when, describeMovement, confirmAction } from './ui.js';
+import { $, $$, el, toastAction, fmt, int, onSubmit, toast, when, describeMovement, confirmAction } from './ui.js';
 import { attachPickers, requireChoices, searchKind } from './picker.js';
 import { pagedTable } from './paged.js';
 import { itemExtras } from './item_form.js';
@@ -195,7 +195,7 @@ async function changeAllocation(a, input) {
   allocError(null);
   try {
     await api.put(`/api/association?id=${a.id}`, { quantity: int(input.value) });
-    toast(`Allocation of ${a.item_name} to ${a.project_name} changed.`);
+    await offerUndo(`Allocation of ${a.item_name} to ${a.project_name} changed.`, a.item_id);
     await reload();
   } catch (err) {
     allocError(err);
@@ -207,7 +207,7 @@ async function release(a) {
   if (!(await confirmAction(`Release ${a.quantity} × ${a.item_name} from ${a.project_name}?`, 'Release'))) return;
   try {
     await api.del(`/api/association?id=${a.id}`);
-    toast(`Released ${a.item_name} from ${a.project_name}.`);
+    await offerUndo(`Released ${a.item_name} from ${a.project_name}.`, a.item_id);
     await reload();
   } catch (err) {
     allocError(err);
@@ -218,10 +218,13 @@ async function loadHistory() {
   const result = await api.list(`/api/item/history?id=${itemId}&limit=${HISTORY_PAGE}&offset=${historyPage * HISTORY_PAGE}`);
   const moves = result.data || [];
   const total = result.total ?? moves.length;
-  $('[data-detail="history"]', detail).replaceChildren(...(moves.length ? moves.map((m) => el('li', { class: `move move-${m.kind}` },
+  // The item's newest movement can be undone from here (the server refuses
+  // an older one anyway: 409 later_changes).
+  $('[data-detail="history"]', detail).replaceChildren(...(moves.length ? moves.map((m, n) => el('li', { class: `move move-${m.kind}` },
     el('span', { class: 'move-text' }, describeMovement(m, false)),
     m.note ? el('span', { class: 'move-note' }, m.note) : null,
-    el('span', { class: 'move-meta' }, m.username ? `${m.username} · ` : '', when(m.created_at))))
+    el('span', { class: 'move-meta' }, m.username ? `${m.username} · ` : '', when(m.created_at)),
+    historyPage === 0 && n === 0 && m.kind !== 'total' ? el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-write': true, 'data-undo': m.id, onclick: () => undoMovement(m.id) }, 'Undo') : null))
     : [el('li', { class: 'muted' }, 'Nothing has happened to this item yet.')]));
   const first = historyPage * HISTORY_PAGE;
   $('#history-pager').hidden = total <= HISTORY_PAGE;
@@ -279,10 +282,29 @@ function startItem() {
 
 // On an item's page the forms stay on that item.
 async function afterChange(kind, message) {
-  const keep = itemId ? pickers[kind].item_id.chosen : null;
+  const changed = pickers[kind].item_id.chosen;
+  const keep = itemId ? changed : null;
   forms[kind].reset();
   if (keep) pickers[kind].item_id.set(keep);
-  toast(message);
+  await offerUndo(message, changed && changed.id);
+  await reload();
+}
+
+// After an action the toast offers Undo for 10 s: it undoes the item's newest
+// movement, the one the action just wrote.
+async function offerUndo(message, item) {
+  const [newest] = item ? await api.get(`/api/item/history?id=${item}&limit=1`).catch(() => []) : [];
+  if (!newest) { toast(message); return; }
+  toastAction(message, 'Undo', () => undoMovement(newest.id));
+}
+
+async function undoMovement(id) {
+  try {
+    await api.post('/api/movements/undo', { movement_id: id });
+    toast('Undone.');
+  } catch (err) {
+    toast(err.message);
+  }
   await reload();
 }
 

@@ -34,6 +34,8 @@ export function itemExtras(form) {
       form.elements.sku.value = item.sku || '';
       form.elements.tags.value = (item.tags || []).join(', ');
       form.elements.barcodes.value = (item.barcodes || []).join('\n');
+      form.elements.min_quantity.value = item.min_quantity ?? 0;
+      form.elements.reorder_quantity.value = item.reorder_quantity ?? '';
       rows.replaceChildren();
       for (const [name, value] of Object.entries(item.fields || {})) addRow(name, value);
     },
@@ -50,6 +52,8 @@ export function itemExtras(form) {
         tags: list(data.get('tags'), ','),
         barcodes: list(data.get('barcodes'), /\r?\n/),
         fields,
+        min_quantity: Number(data.get('min_quantity') || 0),
+        reorder_quantity: data.get('reorder_quantity') ? Number(data.get('reorder_quantity')) : null,
       };
     },
   };

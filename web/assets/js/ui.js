@@ -83,6 +83,19 @@ export function toast(message) {
   toast.timer = setTimeout(() => { box.hidden = true; }, 3500);
 }
 
+/** A toast with one button (e.g. Undo) that stays `ms` milliseconds; the
+ * button runs `action` and closes the toast. */
+export function toastAction(message, label, action, ms = 10000) {
+  const box = $('#toast');
+  if (!box) return;
+  const button = el('button', { type: 'button', class: 'btn btn-small btn-ghost', 'data-write': true, 'data-toast-action': '' }, label);
+  button.addEventListener('click', () => { box.hidden = true; action(); }, { once: true });
+  box.replaceChildren(el('span', {}, message), ' ', button);
+  box.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { box.hidden = true; }, ms);
+}
+
 /** A confirmation dialog; resolves to true when the person confirms. */
 export function confirmAction(text, okLabel = 'Delete') {
   const dialog = $('#confirm-dialog');

@@ -56,6 +56,15 @@ idle_timeout_seconds: 60
 
 # Days the security log (logins, credential and role changes) keeps an event.
 security_log_days: 365
+# Notifications (channels are set up in /admin/notifications).
+# The daily digest of low and short items, "HH:MM" in the server's local time;
+# empty = no digest.
+digest_time: ""
+# The first retry of a failed delivery waits this many milliseconds; each
+# further one twice as long.
+notify_retry_base_ms: 30000
+# A delivery still failing this many seconds after its event is given up.
+notify_give_up_seconds: 86400
 "#;
 
 #[derive(Debug, Clone)]
@@ -81,6 +90,10 @@ pub struct Config {
     pub idle_timeout_seconds: u64,
     /// Days a security-log event is kept (1-36500).
     pub security_log_days: u32,
+    /// The daily digest's (hour, minute), server local time; `None`: off.
+    pub digest_time: Option<(u32, u32)>,
+    pub notify_retry_base_ms: u64,
+    pub notify_give_up_seconds: u64,
     /// Directory of the config file; generated secrets live here.
     pub appdata_dir: PathBuf,
 }
@@ -109,6 +122,9 @@ struct FileConfig {
     body_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
     security_log_days: Option<u64>,
+    digest_time: Option<String>,
+    notify_retry_base_ms: Option<u64>,
+    notify_give_up_seconds: Option<u64>,
 }
 
 fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -224,6 +240,9 @@ fn or_defaults(file: FileConfig) -> FileConfig {
         body_timeout_seconds: file.body_timeout_seconds.or(d.body_timeout_seconds),
         idle_timeout_seconds: file.idle_timeout_seconds.or(d.idle_timeout_seconds),
         security_log_days: file.security_log_days.or(d.security_log_days),
+        digest_time: file.digest_time.or(d.digest_time),
+        notify_retry_base_ms: file.notify_retry_base_ms.or(d.notify_retry_base_ms),
+        notify_give_up_seconds: file.notify_give_up_seconds.or(d.notify_give_up_seconds),
     }
 }
 
@@ -299,6 +318,8 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         }
     };
     let seconds = |key: &str, v: Option<u64>| number(key, v, 1, 3600);
+    let (v, src) = get("digest_time", file.digest_time)?;
+    let digest_time = clock_time(v.trim()).map_err(|why| bad("digest_time", &v, src, why))?;
 
     Ok(Config {
         port,
@@ -325,87 +346,40 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         body_timeout_seconds: seconds("body_timeout_seconds", file.body_timeout_seconds)?,
         idle_timeout_seconds: seconds("idle_timeout_seconds", file.idle_timeout_seconds)?,
         security_log_days: number("security_log_days", file.security_log_days, 1, 36_500)? as u32,
+        digest_time,
+        notify_retry_base_ms: number(
+            "notify_retry_base_ms",
+            file.notify_retry_base_ms,
+            10,
+            3_600_000,
+        )?,
+        notify_give_up_seconds: number(
+            "notify_give_up_seconds",
+            file.notify_give_up_seconds,
+            1,
+            30 * 86_400,
+        )?,
         appdata_dir,
     })
 }
 
-/// The JWT signing secret: `JWT_SECRET` (at least 32 characters), or else a random
-/// secret generated once into `<appdata>/jwt_secret` (mode 0600) and reused.
-pub fn jwt_secret(env: &dyn Env, appdata_dir: &Path) -> Result<String, String> {
-    if let Some(s) = env.var("JWT_SECRET") {
-        if s.chars().count() < 32 {
-            return Err(
-                "JWT_SECRET must be at least 32 characters long (generate one with: openssl rand -base64 48)"
-                    .into(),
-            );
-        }
-        return Ok(s);
+/// "HH:MM" as (hour, minute); empty is `None`.
+fn clock_time(v: &str) -> Result<Option<(u32, u32)>, &'static str> {
+    if v.is_empty() {
+        return Ok(None);
     }
-    let path = appdata_dir.join("jwt_secret");
-    if path.exists() {
-        let s = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let s = s.trim().to_string();
-        if s.chars().count() < 32 {
-            return Err(format!(
-                "{} holds a secret shorter than 32 characters; delete it to generate a new one",
-                path.display()
-            ));
+    let why = "expected HH:MM (00:00 to 23:59) or empty";
+    let (h, m) = v.split_once(':').ok_or(why)?;
+    match (h.parse::<u32>(), m.parse::<u32>()) {
+        (Ok(hour), Ok(minute)) if hour < 24 && minute < 60 && m.len() == 2 => {
+            Ok(Some((hour, minute)))
         }
-        return Ok(s);
+        _ => Err(why),
     }
-    let secret = crate::crypto::random_token(48);
-    write_private(&path, &secret)?;
-    eprintln!(
-        "JWT_SECRET is not set: generated a random secret into {} (mode 0600); it is reused on later starts",
-        path.display()
-    );
-    Ok(secret)
 }
 
-/// The server's secret key for secrets at rest: 32 random bytes, base64, in
-/// `<appdata>/secret.key` (mode 0600), generated on first start. It is kept
-/// apart from the database on purpose, and must be backed up with it: without
-/// it, TOTP secrets and recovery codes in a restored database are useless.
-pub fn secret_key(appdata_dir: &Path) -> Result<crate::crypto::SecretKey, String> {
-    use base64::Engine;
-    let path = appdata_dir.join("secret.key");
-    let b64 = base64::engine::general_purpose::STANDARD;
-    if !path.exists() {
-        let fresh = crate::crypto::random_bytes(32);
-        write_private(&path, &format!("{}\n", b64.encode(&fresh)))?;
-        eprintln!(
-            "generated the secret key for secrets at rest into {} (mode 0600); back it up with the database",
-            path.display()
-        );
-    }
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let bytes: [u8; 32] = b64
-        .decode(text.trim())
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| format!("{} does not hold a 32-byte key in base64", path.display()))?;
-    Ok(crate::crypto::SecretKey::from_bytes(&bytes))
-}
-
-/// Writes a file readable only by its owner.
-pub fn write_private(path: &Path, contents: &str) -> Result<(), String> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    f.write_all(contents.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
+mod secrets;
+pub use secrets::{jwt_secret, secret_key, write_private};
 
 #[cfg(test)]
 mod tests {

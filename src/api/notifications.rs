@@ -1,0 +1,284 @@
+//! `/api/admin/notifications` (admin only): notification channels (webhook,
+//! ntfy, email), each with the events it wants, a test message, and the
+//! recent deliveries with their errors. Secrets (the webhook's signing
+//! secret, the ntfy token, the SMTP password) are written, never answered:
+//! a channel says only whether it has one.
+
+use crate::api::fields;
+use crate::ctx::Ctx;
+use crate::db::notifications::{self, Channel};
+use crate::db::{self, alerts};
+use crate::error::{AppError, AppResult};
+use crate::http::Reply;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// Deliveries the admin page lists.
+const RECENT: i64 = 50;
+
+/// `POST` (all of it) and `PUT` (any of it) bodies. `settings` depends on the
+/// kind: `{url}` (webhook), `{server, topic}` (ntfy), `{host, port, security,
+/// user, from, to}` (email). `secret`: a string sets it, `null` clears it,
+/// absent keeps it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelBody {
+    name: Option<String>,
+    kind: Option<String>,
+    enabled: Option<bool>,
+    events: Option<Vec<String>>,
+    settings: Option<Value>,
+    #[serde(default, deserialize_with = "fields::nullable")]
+    secret: Option<Option<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookSettings {
+    url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NtfySettings {
+    server: String,
+    topic: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailSettings {
+    host: String,
+    port: u16,
+    security: String,
+    #[serde(default)]
+    user: String,
+    from: String,
+    to: String,
+}
+
+/// A channel as answered: its secret replaced by whether it has one.
+#[derive(Serialize)]
+struct ChannelView<'a> {
+    #[serde(flatten)]
+    channel: &'a Channel,
+    secret_set: bool,
+}
+
+fn view(c: &Channel) -> ChannelView<'_> {
+    ChannelView {
+        channel: c,
+        secret_set: c.secret.as_deref().is_some_and(|s| !s.is_empty()),
+    }
+}
+
+/// `GET`: the channels, the events they may choose and the recent deliveries.
+pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let (channels, deliveries) = db::read(ctx.conn, |tx| {
+        Ok((
+            notifications::channels(tx)?,
+            notifications::recent(tx, RECENT)?,
+        ))
+    })?;
+    let channels: Vec<_> = channels.iter().map(view).collect();
+    Ok(Reply::ok(&json!({
+        "channels": channels,
+        "events": alerts::EVENTS,
+        "deliveries": deliveries,
+    })))
+}
+
+pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let body: ChannelBody = ctx.req.json()?;
+    let kind = body.kind.clone().ok_or_else(|| {
+        AppError::invalid_field("kind", "The kind is required: webhook, ntfy or email.")
+    })?;
+    let blank = Channel {
+        id: 0,
+        name: String::new(),
+        kind,
+        enabled: true,
+        events: Vec::new(),
+        settings: Value::Null,
+        secret: None,
+        created_at: 0,
+    };
+    if body.name.is_none() {
+        return Err(AppError::invalid_field("name", "The name is required."));
+    }
+    let channel = apply(blank, body)?;
+    let saved = db::write(ctx.conn, |tx| {
+        let id = notifications::save(tx, &channel)?;
+        notifications::channel(tx, id)
+    })?
+    .ok_or_else(|| AppError::internal("the new channel is gone"))?;
+    Ok(Reply::created(&view(&saved)))
+}
+
+pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    let body: ChannelBody = ctx.req.json()?;
+    let saved = db::write(ctx.conn, |tx| {
+        let old = notifications::channel(tx, id)?.ok_or_else(|| not_found(id))?;
+        let channel = apply(old, body)?;
+        notifications::save(tx, &channel)?;
+        notifications::channel(tx, id)
+    })?
+    .ok_or_else(|| not_found(id))?;
+    Ok(Reply::ok(&view(&saved)))
+}
+
+pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    if !db::write(ctx.conn, |tx| notifications::delete(tx, id))? {
+        return Err(not_found(id));
+    }
+    Ok(crate::api::deleted(id))
+}
+
+/// `POST /api/admin/notifications/test?id=`: a test message for that channel
+/// alone, through the outbox like any event (202: the sender delivers it).
+pub fn test(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let id = ctx.req.id_param("id")?;
+    let event_id = db::write(ctx.conn, |tx| {
+        notifications::channel(tx, id)?.ok_or_else(|| not_found(id))?;
+        notifications::enqueue(tx, alerts::EVENT_TEST, Some(id), &json!({}))
+    })?;
+    Ok(Reply::json(
+        202,
+        &json!({ "queued": true, "event_id": event_id }),
+    ))
+}
+
+fn not_found(id: i64) -> AppError {
+    AppError::not_found(format!("There is no notification channel {id}.")).with("id", id)
+}
+
+/// The channel with the body's changes, every value checked.
+fn apply(mut c: Channel, body: ChannelBody) -> AppResult<Channel> {
+    if let Some(kind) = &body.kind
+        && *kind != c.kind
+    {
+        if c.id != 0 {
+            return Err(AppError::invalid_field(
+                "kind",
+                "A channel keeps its kind: make a new channel instead.",
+            ));
+        }
+        c.kind = kind.clone();
+    }
+    if let Some(name) = body.name {
+        c.name = fields::name("name", &name)?;
+    }
+    if let Some(enabled) = body.enabled {
+        c.enabled = enabled;
+    }
+    if let Some(events) = body.events {
+        for e in &events {
+            if !alerts::EVENTS.contains(&e.as_str()) {
+                return Err(AppError::invalid_field(
+                    "events",
+                    format!(
+                        "Unknown event '{e}': choose from {}.",
+                        alerts::EVENTS.join(", ")
+                    ),
+                ));
+            }
+        }
+        c.events = events;
+        c.events.sort();
+        c.events.dedup();
+    }
+    if let Some(secret) = body.secret {
+        c.secret = secret.filter(|s| !s.is_empty());
+    }
+    if let Some(s) = body.settings {
+        c.settings = settings(&c.kind, s)?;
+    } else if c.id == 0 {
+        return Err(AppError::invalid_field(
+            "settings",
+            "The settings are required.",
+        ));
+    }
+    if c.kind == "webhook" && c.secret.as_deref().is_none_or(|s| s.len() < 16) {
+        return Err(AppError::invalid_field(
+            "secret",
+            "A webhook needs a signing secret of at least 16 characters (receivers check the signature with it).",
+        ));
+    }
+    Ok(c)
+}
+
+/// The kind's settings, checked, as stored.
+fn settings(kind: &str, v: Value) -> AppResult<Value> {
+    let bad = |e: serde_json::Error| AppError::invalid_field("settings", format!("settings: {e}"));
+    Ok(match kind {
+        "webhook" => {
+            let s: WebhookSettings = serde_json::from_value(v).map_err(bad)?;
+            json!({ "url": http_url("url", &s.url)? })
+        }
+        "ntfy" => {
+            let s: NtfySettings = serde_json::from_value(v).map_err(bad)?;
+            let topic = s.topic.trim();
+            if topic.is_empty()
+                || topic.len() > 64
+                || !topic
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(AppError::invalid_field(
+                    "topic",
+                    "The topic must be 1 to 64 letters, digits, '-' or '_'.",
+                ));
+            }
+            let server = http_url("server", &s.server)?;
+            json!({ "server": server.trim_end_matches('/'), "topic": topic })
+        }
+        "email" => {
+            let s: EmailSettings = serde_json::from_value(v).map_err(bad)?;
+            if !matches!(s.security.as_str(), "starttls" | "tls" | "none") {
+                return Err(AppError::invalid_field(
+                    "security",
+                    "The security must be starttls, tls (implicit TLS) or none.",
+                ));
+            }
+            if s.host.trim().is_empty() || s.port == 0 {
+                return Err(AppError::invalid_field(
+                    "host",
+                    "The SMTP host and port are required.",
+                ));
+            }
+            for (field, addr) in
+                std::iter::once(("from", s.from.as_str())).chain(s.to.split(',').map(|t| ("to", t)))
+            {
+                if addr.trim().parse::<lettre::Address>().is_err() {
+                    return Err(AppError::invalid_field(
+                        field,
+                        format!("'{}' is not an email address.", addr.trim()),
+                    ));
+                }
+            }
+            json!({ "host": s.host.trim(), "port": s.port, "security": s.security,
+                    "user": s.user.trim(), "from": s.from.trim(), "to": s.to.trim() })
+        }
+        _ => {
+            return Err(AppError::invalid_field(
+                "kind",
+                "The kind must be webhook, ntfy or email.",
+            ));
+        }
+    })
+}
+
+/// An http(s) URL with a host, as given.
+fn http_url(field: &str, text: &str) -> AppResult<String> {
+    match url::Url::parse(text.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(text.trim().to_string())
+        }
+        _ => Err(AppError::invalid_field(
+            field,
+            format!("The {field} must be an http:// or https:// address."),
+        )),
+    }
+}

@@ -1,0 +1,154 @@
+//! Minimum quantities at work: the transitions a write caused (becomes low,
+//! becomes short, back above the minimum) written to the notification outbox
+//! before the write commits, and the reorder list. Layer: db.
+//!
+//! The triggers of `migrations/0011_stock_alerts.sql` keep each changed
+//! item's state before the transaction's first change in `item_alert_watch`;
+//! [`settle`] compares it with the state at commit. Because every writer holds
+//! the write lock from `BEGIN IMMEDIATE` to commit, the states of concurrent
+//! writers chain: each transition is seen by exactly one transaction.
+
+use crate::error::AppResult;
+use rusqlite::Connection;
+use serde::Serialize;
+
+/// Event names, as channels choose them and receivers read them.
+pub const EVENT_LOW: &str = "item.low";
+pub const EVENT_SHORT: &str = "item.short";
+pub const EVENT_BACK: &str = "item.back_above_min";
+pub const EVENT_DIGEST: &str = "digest";
+pub const EVENT_TEST: &str = "test";
+/// The events a channel may choose.
+pub const EVENTS: &[&str] = &[EVENT_LOW, EVENT_SHORT, EVENT_BACK, EVENT_DIGEST];
+
+/// The item as an event carries it (a JSON object built in SQL from `i`).
+const ITEM_JSON: &str = "json_object('id', i.id, 'name', i.name, 'sku', i.sku,
+        'total_quantity', i.total_quantity, 'stocked_quantity', i.stocked_quantity,
+        'allocated_quantity', i.allocated_quantity,
+        'available_quantity', i.total_quantity - i.allocated_quantity,
+        'min_quantity', i.min_quantity, 'reorder_quantity', i.reorder_quantity)";
+
+/// Writes the events of the items this transaction changed and forgets their
+/// earlier state. `db::write` calls it before every commit; with no item
+/// changed it is two statements on an empty table.
+pub fn settle(conn: &Connection) -> rusqlite::Result<()> {
+    // Back above the minimum needs a minimum: clearing it is no good news.
+    conn.prepare_cached(&format!(
+        "INSERT INTO notification_outbox (event_id, event, item_id, payload, created_at)
+         SELECT lower(hex(randomblob(16))), e.event, i.id, {ITEM_JSON}, unixepoch()
+           FROM item_alert_watch w
+           JOIN items i ON i.id = w.item_id
+           JOIN (SELECT '{EVENT_LOW}' AS event UNION ALL SELECT '{EVENT_SHORT}'
+                 UNION ALL SELECT '{EVENT_BACK}') e
+          WHERE CASE e.event
+                WHEN '{EVENT_LOW}' THEN NOT w.was_low AND i.archived_at IS NULL
+                    AND i.min_quantity > i.total_quantity - i.allocated_quantity
+                WHEN '{EVENT_SHORT}' THEN NOT w.was_short AND i.archived_at IS NULL
+                    AND i.allocated_quantity > i.stocked_quantity
+                ELSE w.was_low AND i.archived_at IS NULL AND i.min_quantity > 0
+                    AND i.min_quantity <= i.total_quantity - i.allocated_quantity
+                END
+          ORDER BY i.id, e.event"
+    ))?
+    .execute([])?;
+    conn.prepare_cached("DELETE FROM item_alert_watch")?
+        .execute([])?;
+    Ok(())
+}
+
+/// An item to reorder: fewer units available than its minimum.
+#[derive(Debug, Serialize)]
+pub struct ReorderRow {
+    pub id: i64,
+    pub name: String,
+    pub sku: Option<String>,
+    pub available_quantity: i64,
+    pub min_quantity: i64,
+    pub reorder_quantity: Option<i64>,
+    /// What to order: the item's reorder quantity, or at least what brings it
+    /// back to its minimum.
+    pub suggested_quantity: i64,
+}
+
+/// The low items, by name (the partial index `items_low`); `limit` caps the
+/// dashboard's list, `None` is the whole list (the CSV).
+pub fn reorder_list(conn: &Connection, limit: Option<i64>) -> AppResult<Vec<ReorderRow>> {
+    let limit = limit.unwrap_or(-1);
+    let rows = conn
+        .prepare_cached(
+            "SELECT id, name, sku, total_quantity - allocated_quantity, min_quantity, reorder_quantity
+               FROM items INDEXED BY items_low
+              WHERE min_quantity > total_quantity - allocated_quantity AND archived_at IS NULL
+              ORDER BY name_key, id LIMIT ?1",
+        )?
+        .query_map([limit], |r| {
+            let available: i64 = r.get(3)?;
+            let min: i64 = r.get(4)?;
+            let reorder: Option<i64> = r.get(5)?;
+            Ok(ReorderRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                sku: r.get(2)?,
+                available_quantity: available,
+                min_quantity: min,
+                reorder_quantity: reorder,
+                suggested_quantity: reorder.unwrap_or(0).max(min - available),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// How many items are low (the partial index: as many rows read as low items).
+pub fn low_count(conn: &Connection) -> AppResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM items INDEXED BY items_low
+              WHERE min_quantity > total_quantity - allocated_quantity AND archived_at IS NULL",
+        )?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// The SQL condition of a low item, for the item list's `?low=` filter.
+pub const LOW: &str = "(min_quantity > total_quantity - allocated_quantity)";
+
+/// A short item for the digest: more allocated than stocked.
+#[derive(Debug, Serialize)]
+pub struct ShortRow {
+    pub id: i64,
+    pub name: String,
+    pub stocked_quantity: i64,
+    pub allocated_quantity: i64,
+    pub missing: i64,
+}
+
+/// Every short item, worst first (the partial index `items_short`).
+pub fn short_list(conn: &Connection) -> AppResult<Vec<ShortRow>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, name, stocked_quantity, allocated_quantity FROM items
+              WHERE allocated_quantity > stocked_quantity AND archived_at IS NULL
+              ORDER BY allocated_quantity - stocked_quantity DESC, id",
+        )?
+        .query_map([], |r| {
+            let stocked: i64 = r.get(2)?;
+            let allocated: i64 = r.get(3)?;
+            Ok(ShortRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                stocked_quantity: stocked,
+                allocated_quantity: allocated,
+                missing: allocated - stocked,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// When the last digest was queued (seconds), if ever.
+pub fn last_digest_at(conn: &Connection) -> AppResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT max(created_at) FROM notification_outbox WHERE event = '{EVENT_DIGEST}'"
+        ))?
+        .query_row([], |r| r.get(0))?)
+}

@@ -1,0 +1,182 @@
+//! Delivering one outbox entry to one channel: a signed webhook, an ntfy
+//! message or an email. Each returns the error a person can act on (never a
+//! secret); the sender decides about retries.
+
+use super::Settings;
+use crate::db::alerts::{EVENT_BACK, EVENT_DIGEST, EVENT_LOW, EVENT_SHORT};
+use crate::db::notifications::{Channel, Due};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The HTTP client for webhooks and ntfy: 5 s to connect, 10 s for the whole
+/// exchange, no redirects (a receiver that moved is a failure the admin sees,
+/// never a request to a host nobody configured), rustls on the aws-lc-rs
+/// provider with the roots compiled in.
+pub fn agent() -> ureq::Agent {
+    let tls = ureq::tls::TlsConfig::builder()
+        .provider(ureq::tls::TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .root_certs(ureq::tls::RootCerts::WebPki)
+        .build();
+    ureq::Agent::config_builder()
+        .tls_config(tls)
+        .timeout_connect(Some(Duration::from_secs(5)))
+        .timeout_global(Some(Duration::from_secs(10)))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .user_agent(concat!("MiauInv/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+pub fn deliver(agent: &ureq::Agent, settings: &Settings, d: &Due) -> Result<(), String> {
+    let payload: Value = serde_json::from_str(&d.payload).unwrap_or(Value::Null);
+    match d.channel.kind.as_str() {
+        "webhook" => webhook(agent, settings, d, payload),
+        "ntfy" => ntfy(agent, d, &payload),
+        "email" => super::email::send(&d.channel, &message(d, &payload)),
+        other => Err(format!("unknown channel kind {other}")),
+    }
+}
+
+fn setting<'a>(c: &'a Channel, key: &str) -> &'a str {
+    c.settings.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The webhook body: `{event, event_id, at, server, item}` (or the digest's
+/// `low` and `short` lists).
+pub fn webhook_body(settings: &Settings, d: &Due, payload: Value) -> Vec<u8> {
+    let mut body = json!({
+        "event": d.event,
+        "event_id": d.event_id,
+        "at": d.created_at,
+        "server": settings.server,
+    });
+    match d.event.as_str() {
+        EVENT_LOW | EVENT_SHORT | EVENT_BACK => body["item"] = payload,
+        _ => {
+            if let Value::Object(fields) = payload {
+                for (k, v) in fields {
+                    body[k] = v;
+                }
+            }
+        }
+    }
+    serde_json::to_vec(&body).expect("JSON values serialise")
+}
+
+/// `sha256=<hex HMAC-SHA-256 of the body under the channel's secret>`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn webhook(
+    agent: &ureq::Agent,
+    settings: &Settings,
+    d: &Due,
+    payload: Value,
+) -> Result<(), String> {
+    let body = webhook_body(settings, d, payload);
+    let secret = d.channel.secret.as_deref().unwrap_or("");
+    let request = agent
+        .post(setting(&d.channel, "url"))
+        .header("Content-Type", "application/json")
+        .header("X-MiauInv-Event", &d.event)
+        .header("X-MiauInv-Event-Id", &d.event_id)
+        .header("X-MiauInv-Signature", signature(secret, &body));
+    answer(request.send(&body[..]))
+}
+
+fn ntfy(agent: &ureq::Agent, d: &Due, payload: &Value) -> Result<(), String> {
+    let m = message(d, payload);
+    let server = setting(&d.channel, "server").trim_end_matches('/');
+    let url = format!("{server}/{}", setting(&d.channel, "topic"));
+    let (priority, tags) = match d.event.as_str() {
+        EVENT_SHORT => ("high", "rotating_light"),
+        EVENT_LOW => ("default", "warning"),
+        EVENT_BACK => ("low", "white_check_mark"),
+        EVENT_DIGEST => ("default", "clipboard"),
+        _ => ("low", "bell"),
+    };
+    let mut request = agent
+        .post(url.as_str())
+        .header("Title", &m.subject)
+        .header("Priority", priority)
+        .header("Tags", tags)
+        .header("X-MiauInv-Event-Id", &d.event_id);
+    if let Some(token) = d.channel.secret.as_deref().filter(|t| !t.is_empty()) {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    answer(request.send(m.body.as_str()))
+}
+
+fn answer(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<(), String> {
+    match result {
+        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) if r.status().is_redirection() => Err(format!(
+            "the receiver answered {} (a redirect; notifications follow none: use the final address)",
+            r.status()
+        )),
+        Ok(r) => Err(format!("the receiver answered {}", r.status())),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A notice in words: ntfy's title and message, an email's subject and body.
+pub struct Message {
+    pub subject: String,
+    pub body: String,
+    pub event_id: String,
+}
+
+pub fn message(d: &Due, p: &Value) -> Message {
+    let name = p["name"].as_str().unwrap_or("An item");
+    let n = |k: &str| p[k].as_i64().unwrap_or(0);
+    let (subject, body) = match d.event.as_str() {
+        EVENT_LOW => (
+            format!("Low: {name}"),
+            format!(
+                "{name} is below its minimum: {} available, minimum {}. Suggested order: {}.",
+                n("available_quantity"),
+                n("min_quantity"),
+                p["reorder_quantity"]
+                    .as_i64()
+                    .unwrap_or(0)
+                    .max(n("min_quantity") - n("available_quantity"))
+            ),
+        ),
+        EVENT_SHORT => (
+            format!("Short: {name}"),
+            format!(
+                "{name} is short: {} allocated but only {} stocked ({} missing).",
+                n("allocated_quantity"),
+                n("stocked_quantity"),
+                n("allocated_quantity") - n("stocked_quantity")
+            ),
+        ),
+        EVENT_BACK => (
+            format!("Back above minimum: {name}"),
+            format!(
+                "{name} is back above its minimum: {} available, minimum {}.",
+                n("available_quantity"),
+                n("min_quantity")
+            ),
+        ),
+        EVENT_DIGEST => super::digest::words(p),
+        _ => (
+            "MiauInv test message".to_string(),
+            "This channel works: MiauInv can reach it.".to_string(),
+        ),
+    };
+    Message {
+        subject,
+        body,
+        event_id: d.event_id.clone(),
+    }
+}
