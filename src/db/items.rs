@@ -304,3 +304,11 @@ pub fn delete(conn: &Connection, id: i64) -> AppResult<()> {
         .execute([id])?;
     Ok(())
 }
+
+/// Sets the item's total alone (a take or a count changes it with its stock;
+/// the schema's triggers keep it covering stock and allocations).
+pub fn set_total(conn: &Connection, id: i64, total: i64) -> AppResult<()> {
+    conn.prepare_cached("UPDATE items SET total_quantity = ?2 WHERE id = ?1")?
+        .execute(params![id, total])?;
+    Ok(())
+}

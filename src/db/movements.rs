@@ -10,6 +10,10 @@ pub const KIND_STOCK: &str = "stock";
 pub const KIND_ALLOCATION: &str = "allocation";
 pub const KIND_TOTAL: &str = "total";
 pub const KIND_TRANSFER: &str = "transfer";
+/// Units taken out of a location and out of the item's total (used up).
+pub const KIND_CONSUME: &str = "consume";
+/// A location counted: the difference between the count and the stock row.
+pub const KIND_COUNT: &str = "count";
 
 /// One history entry. The `*_name` fields are the names as they were when the
 /// movement was written; the `*_name_now` fields are today's (null when the
@@ -36,6 +40,8 @@ pub struct Movement {
     pub delta: i64,
     pub quantity_after: i64,
     pub note: Option<String>,
+    /// The stocktake a `count` movement belongs to.
+    pub stocktake_id: Option<i64>,
 }
 
 /// What changed, as recorded by the handler that changed it.
@@ -48,6 +54,7 @@ pub struct Change<'a> {
     pub delta: i64,
     pub quantity_after: i64,
     pub note: Option<&'a str>,
+    pub stocktake_id: Option<i64>,
 }
 
 impl Change<'_> {
@@ -61,6 +68,7 @@ impl Change<'_> {
             delta,
             quantity_after,
             note: None,
+            stocktake_id: None,
         }
     }
 }
@@ -79,8 +87,9 @@ pub fn record(conn: &Connection, by: Actor<'_>, c: &Change<'_>) -> AppResult<i64
     conn.prepare_cached(
         "INSERT INTO movements (created_at, user_id, username, item_id, kind, location_id,
                                 to_location_id, project_id, delta, quantity_after, note,
-                                item_name, location_name, to_location_name, project_name)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                                stocktake_id, item_name, location_name, to_location_name,
+                                project_name)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
                  (SELECT name FROM items WHERE id = ?4),
                  (SELECT name FROM locations WHERE id = ?6),
                  (SELECT name FROM locations WHERE id = ?7),
@@ -98,6 +107,7 @@ pub fn record(conn: &Connection, by: Actor<'_>, c: &Change<'_>) -> AppResult<i64
         c.delta,
         c.quantity_after,
         c.note,
+        c.stocktake_id,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -106,7 +116,7 @@ const SELECT: &str = "SELECT m.id, m.created_at, m.user_id, m.username, m.item_i
         COALESCE(m.item_name, i.name), i.name, m.kind,
         m.location_id, m.location_name, l.name, m.to_location_id, m.to_location_name, tl.name,
         m.project_id, m.project_name, p.name,
-        m.delta, m.quantity_after, m.note
+        m.delta, m.quantity_after, m.note, m.stocktake_id
     FROM movements m
     LEFT JOIN items i ON i.id = m.item_id
     LEFT JOIN locations l ON l.id = m.location_id
@@ -135,6 +145,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Movement> {
         delta: r.get(17)?,
         quantity_after: r.get(18)?,
         note: r.get(19)?,
+        stocktake_id: r.get(20)?,
     })
 }
 

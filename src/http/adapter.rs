@@ -146,8 +146,13 @@ pub fn decorate(mut reply: Reply, req: &Request) -> Reply {
     if !static_asset && !reply.has_header("Cache-Control") {
         reply = reply.header("Cache-Control", "no-store");
     }
+    // A reply with a policy of its own (a label file, the scanner's worker)
+    // keeps it: two policies would both apply, and the stricter site one
+    // would undo what the worker's allows.
+    if !reply.has_header("Content-Security-Policy") {
+        reply = reply.header("Content-Security-Policy", CSP);
+    }
     reply = reply
-        .header("Content-Security-Policy", CSP)
         .header("X-Content-Type-Options", "nosniff")
         .header("X-Frame-Options", "DENY")
         .header("Referrer-Policy", "same-origin");

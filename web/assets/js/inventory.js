@@ -223,6 +223,8 @@ async function loadHistory() {
 
 function startItem() {
   reload = () => Promise.all([loadItem(), loadHistory()]);
+  // The quick actions (shelf.js) say when they changed the item.
+  document.addEventListener('miauinv:changed', () => reload());
   $('#history-prev').addEventListener('click', () => { historyPage = Math.max(0, historyPage - 1); loadHistory(); });
   $('#history-next').addEventListener('click', () => { historyPage += 1; loadHistory(); });
   for (const link of $$('[data-quick]', detail)) {
