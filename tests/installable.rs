@@ -22,7 +22,10 @@ fn the_manifest_icons_and_service_worker_are_served() {
     }
     let r = c.get("/sw.js");
     assert_eq!(r.status, 200);
-    assert_eq!(r.header("content-type"), Some("text/javascript; charset=utf-8"));
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
     assert_eq!(r.header("cache-control"), Some("no-cache"));
     assert!(r.text.contains("miauinv-shell"));
     // The worker keeps assets only: never the API or pages.
@@ -32,7 +35,10 @@ fn the_manifest_icons_and_service_worker_are_served() {
     assert!(r.text.contains("<h1>Offline</h1>"));
     // The pages point at the manifest.
     let page = c.get("/login");
-    assert!(page.text.contains("rel=\"manifest\" href=\"/assets/manifest.webmanifest\""));
+    assert!(
+        page.text
+            .contains("rel=\"manifest\" href=\"/assets/manifest.webmanifest\"")
+    );
 }
 
 #[test]
