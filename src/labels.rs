@@ -281,13 +281,13 @@ pub fn svg(label: &Label, w: f64, h: f64) -> Option<String> {
     let mut out = String::with_capacity(path.len() + 800);
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm" viewBox="0 0 {w} {h}" role="img" aria-label="{aria}"><rect width="{w}" height="{h}" fill="#fff"/><path transform="translate({x} {y}) scale({s})" d="{path}" fill="#000" shape-rendering="crispEdges"/><g font-family="Helvetica, Arial, sans-serif" fill="#000">"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm" viewBox="0 0 {w} {h}" role="img" aria-label="{aria}"><rect width="{w}" height="{h}" fill="#fff"/><path transform="translate({x} {y}) scale({s:.4})" d="{path}" fill="#000" shape-rendering="crispEdges"/><g font-family="Helvetica, Arial, sans-serif" fill="#000">"##,
         w = n(w),
         h = n(h),
         aria = escape(&format!("Label: {}", label.name)),
         x = n(pad + 2.0 * scale),
         y = n((h - side) / 2.0 + 2.0 * scale),
-        s = format!("{scale:.4}"),
+        s = scale,
     );
     let mut y = pad + name_size;
     for line in wrap(&label.name, chars(name_size), 2) {
