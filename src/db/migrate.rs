@@ -28,7 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_tags_fields_codes.sql"),
     include_str!("migrations/0009_nested_locations.sql"),
     include_str!("migrations/0010_roles.sql"),
-    include_str!("migrations/0011_stocktakes.sql"),
+    include_str!("migrations/0018_stocktakes.sql"),
 ];
 
 /// The version a database has once fully migrated.
