@@ -10,6 +10,7 @@
 
 mod flood;
 mod hostile;
+mod labels;
 mod load;
 mod pages;
 mod report;
@@ -169,6 +170,7 @@ fn run(opts: &Opts) -> Result<Results, String> {
     hostile_reads(&bench, &server, &token, small, &mut results)?;
     scale_rows(&bench, &server, &token, small, &mut results)?;
     page_rows(&server, small, &mut results)?;
+    labels::measure(&server, &token, small, &mut results)?;
     server.stop()?;
 
     floods(&bench, &mut results)?;

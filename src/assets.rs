@@ -47,6 +47,7 @@ fn content_type(path: &str) -> &'static str {
         "json" => "application/json; charset=utf-8",
         "txt" => "text/plain; charset=utf-8",
         "webmanifest" => "application/manifest+json",
+        "wasm" => "application/wasm",
         _ => "application/octet-stream",
     }
 }
@@ -56,6 +57,15 @@ fn compressible(content_type: &str) -> bool {
         || content_type.starts_with("application/json")
         || content_type.starts_with("application/manifest")
         || content_type == "image/svg+xml"
+        || content_type == "application/wasm"
+}
+
+/// The scanner's decoder worker compiles the vendored WebAssembly decoder, so
+/// its script (and only its: a dedicated worker takes the policy of its own
+/// script's response) may run WebAssembly. Pages keep the site's CSP.
+fn own_policy(path: &str) -> Option<&'static str> {
+    matches!(path, "js/scan_worker.js" | "js/scan_worker.min.js")
+        .then_some("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'")
 }
 
 /// A minifier: source text in, minified text out (None when it cannot parse).
@@ -213,6 +223,9 @@ pub fn serve(req: &Request) -> AppResult<Reply> {
         .header("Cache-Control", cache_control);
     if compressible(entry.content_type) {
         reply = reply.header("Vary", "Accept-Encoding");
+    }
+    if let Some(policy) = own_policy(path) {
+        reply = reply.header("Content-Security-Policy", policy);
     }
     Ok(reply)
 }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod front;
 pub mod healthcheck;
 pub mod http;
+pub mod labels;
 pub mod memory;
 pub mod notify;
 pub mod pages;

@@ -140,6 +140,10 @@ pub static ROUTES: &[Route] = &[
     r(Put,    "/api/stock",                          Editor,  api::stock::update),
     r(Delete, "/api/stock",                          Editor,  api::stock::delete),
     r(Post,   "/api/stock/transfer",                 Editor,  api::stock::transfer),
+    r(Post,   "/api/stock/consume",                  Editor,  api::quick::consume),
+    r(Post,   "/api/stock/count",                    Editor,  api::quick::count),
+    r(Get,    "/api/stocktakes",                     Viewer,  api::stocktakes::get),
+    r(Post,   "/api/stocktakes",                     Editor,  api::stocktakes::create),
     r(Get,    "/api/association",                    Viewer,  api::allocations::get),
     r(Post,   "/api/association",                    Editor,  api::allocations::create),
     r(Put,    "/api/association",                    Editor,  api::allocations::update),
@@ -147,6 +151,7 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/api/stats",                          Viewer,  api::stats::get),
     r(Get,    "/api/reorder",                        Viewer,  api::reorder::get),
     r(Get,    "/api/reorder.csv",                    Viewer,  api::reorder::csv),
+    r(Get,    "/api/label.svg",                      Viewer,  api::labels::svg),
     r(Get,    "/api/search",                         Viewer,  api::search::get),
     // ── pages ───────────────────────────────────────────────────────────────────────────
     r(Get,    "/",                                   Public,  pages::landing),
@@ -159,11 +164,15 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/items",                              Viewer,  pages::items),
     r(Get,    "/locations",                          Viewer,  pages::locations),
     r(Get,    "/projects",                           Viewer,  pages::projects),
+    r(Get,    "/labels",                             Viewer,  pages::labels),
+    r(Get,    "/stocktake",                          Viewer,  pages::stocktake),
+    r(Get,    "/l/*",                                Viewer,  pages::short_link),
     r(Get,    "/profile/",                           Account, pages::profile),
     r(Get,    "/profile/settings",                   Account, pages::settings),
     r(Get,    "/admin",                              Admin,   pages::admin),
     r(Get,    "/admin/notifications",                Admin,   pages::admin_notifications),
     r(Get,    "/assets/*",                           Public,  pages::asset),
+    r(Get,    "/sw.js",                              Public,  pages::service_worker),
 ];
 
 fn path_matches(pattern: &str, path: &str) -> bool {

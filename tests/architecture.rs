@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 fn layer(node: &str) -> u32 {
     match node {
         "error" | "crypto" | "memory" => 0,
-        "config" | "http" => 1,
+        "config" | "http" | "labels" => 1,
         "db" | "tls" | "assets" => 2,
         "auth" | "templates" | "notify" => 3,
         "app" => 4,

@@ -15,6 +15,8 @@ const PAGES: &[&str] = &[
     "/items",
     "/locations",
     "/projects",
+    "/labels",
+    "/stocktake",
     "/profile/",
     "/profile/settings",
 ];

@@ -39,6 +39,10 @@ bcrypt_cost: 12
 # host name and port (https://localhost:8080 by default).
 rp_id: ""
 rp_origin: ""
+# The address printed QR labels point to ({public_url}/l/i/12 for item 12).
+# Empty = rp_origin (or what it is derived from). Set it when phones reach
+# MiauInv by another name than the one passkeys use.
+public_url: ""
 
 # Limits that keep one small host answering under abuse.
 # Open client connections at most; more are refused at once (plain HTTP: 503).
@@ -83,6 +87,9 @@ pub struct Config {
     pub bcrypt_cost: u32,
     pub rp_id: String,
     pub rp_origin: String,
+    /// Scheme, host and port (no trailing slash, maybe a path) labels encode;
+    /// empty = [`Config::public_url`] derives it.
+    pub public_url: String,
     pub max_connections: usize,
     pub max_connections_per_client: usize,
     pub header_timeout_seconds: u64,
@@ -116,6 +123,7 @@ struct FileConfig {
     bcrypt_cost: Option<u64>,
     rp_id: Option<String>,
     rp_origin: Option<String>,
+    public_url: Option<String>,
     max_connections: Option<u64>,
     max_connections_per_client: Option<u64>,
     header_timeout_seconds: Option<u64>,
@@ -232,6 +240,7 @@ fn or_defaults(file: FileConfig) -> FileConfig {
         bcrypt_cost: file.bcrypt_cost.or(d.bcrypt_cost),
         rp_id: file.rp_id.or(d.rp_id),
         rp_origin: file.rp_origin.or(d.rp_origin),
+        public_url: file.public_url.or(d.public_url),
         max_connections: file.max_connections.or(d.max_connections),
         max_connections_per_client: file
             .max_connections_per_client
@@ -335,6 +344,7 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         bcrypt_cost: number("bcrypt_cost", file.bcrypt_cost, 4, 31)? as u32,
         rp_id: text("rp_id", file.rp_id)?,
         rp_origin: text("rp_origin", file.rp_origin)?,
+        public_url: public_url(get("public_url", file.public_url)?, &bad)?,
         max_connections: number("max_connections", file.max_connections, 1, 100_000)? as usize,
         max_connections_per_client: number(
             "max_connections_per_client",
@@ -361,6 +371,42 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         )?,
         appdata_dir,
     })
+}
+
+/// `public_url` as given: empty, or an http(s) address without query or
+/// fragment (a trailing slash is dropped).
+fn public_url(
+    (v, src): (String, &'static str),
+    bad: &dyn Fn(&str, &str, &str, &str) -> String,
+) -> Result<String, String> {
+    let t = v.trim().trim_end_matches('/');
+    let scheme_ok = t.starts_with("https://") || t.starts_with("http://");
+    let host = t.split_once("://").map_or("", |(_, rest)| rest);
+    if t.is_empty() {
+        return Ok(String::new());
+    }
+    if !scheme_ok || host.is_empty() || t.contains(['?', '#', ' ']) {
+        return Err(bad(
+            "public_url",
+            &v,
+            src,
+            "expected the address phones open, e.g. https://inventory.example.com",
+        ));
+    }
+    Ok(t.to_string())
+}
+
+impl Config {
+    /// The address printed labels point to: `public_url`, else `rp_origin`;
+    /// None when neither is set (the handler then uses the address the
+    /// request came to, which is what the phone reached).
+    pub fn public_url(&self) -> Option<String> {
+        match (self.public_url.as_str(), self.rp_origin.trim()) {
+            ("", "") => None,
+            ("", origin) => Some(origin.trim_end_matches('/').to_string()),
+            (set, _) => Some(set.to_string()),
+        }
+    }
 }
 
 /// "HH:MM" as (hour, minute); empty is `None`.

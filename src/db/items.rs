@@ -334,7 +334,9 @@ pub fn update(conn: &Connection, id: i64, new: &NewItem) -> AppResult<()> {
     Ok(())
 }
 
-/// Sets the item's total alone (an undo puts an earlier total back).
+/// Sets the item's total alone: an undo puts an earlier total back, and a take
+/// or a count changes it with its stock (the schema's triggers keep it covering
+/// stock and allocations).
 pub fn set_total(conn: &Connection, id: i64, total: i64) -> AppResult<()> {
     conn.prepare_cached("UPDATE items SET total_quantity = ?2 WHERE id = ?1")?
         .execute(params![id, total])?;

@@ -10,6 +10,10 @@ pub const KIND_STOCK: &str = "stock";
 pub const KIND_ALLOCATION: &str = "allocation";
 pub const KIND_TOTAL: &str = "total";
 pub const KIND_TRANSFER: &str = "transfer";
+/// Units taken out of a location and out of the item's total (used up).
+pub const KIND_CONSUME: &str = "consume";
+/// A location counted: the difference between the count and the stock row.
+pub const KIND_COUNT: &str = "count";
 
 /// One history entry. The `*_name` fields are the names as they were when the
 /// movement was written; the `*_name_now` fields are today's (null when the
@@ -38,6 +42,8 @@ pub struct Movement {
     pub note: Option<String>,
     /// The movement this one reverses (`POST /api/movements/undo`).
     pub undoes: Option<i64>,
+    /// The stocktake a `count` movement belongs to.
+    pub stocktake_id: Option<i64>,
 }
 
 /// What changed, as recorded by the handler that changed it.
@@ -52,6 +58,7 @@ pub struct Change<'a> {
     pub note: Option<&'a str>,
     /// The movement this change reverses, for an undo.
     pub undoes: Option<i64>,
+    pub stocktake_id: Option<i64>,
 }
 
 impl Change<'_> {
@@ -66,6 +73,7 @@ impl Change<'_> {
             quantity_after,
             note: None,
             undoes: None,
+            stocktake_id: None,
         }
     }
 }
@@ -84,12 +92,13 @@ pub fn record(conn: &Connection, by: Actor<'_>, c: &Change<'_>) -> AppResult<i64
     conn.prepare_cached(
         "INSERT INTO movements (created_at, user_id, username, item_id, kind, location_id,
                                 to_location_id, project_id, delta, quantity_after, note,
-                                item_name, location_name, to_location_name, project_name, undoes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                                stocktake_id, item_name, location_name, to_location_name,
+                                project_name, undoes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
                  (SELECT name FROM items WHERE id = ?4),
                  (SELECT name FROM locations WHERE id = ?6),
                  (SELECT name FROM locations WHERE id = ?7),
-                 (SELECT name FROM projects WHERE id = ?8), ?12)",
+                 (SELECT name FROM projects WHERE id = ?8), ?13)",
     )?
     .execute(params![
         crate::db::now(),
@@ -103,6 +112,7 @@ pub fn record(conn: &Connection, by: Actor<'_>, c: &Change<'_>) -> AppResult<i64
         c.delta,
         c.quantity_after,
         c.note,
+        c.stocktake_id,
         c.undoes,
     ])?;
     Ok(conn.last_insert_rowid())
@@ -112,7 +122,7 @@ const SELECT: &str = "SELECT m.id, m.created_at, m.user_id, m.username, m.item_i
         COALESCE(m.item_name, i.name), i.name, m.kind,
         m.location_id, m.location_name, l.name, m.to_location_id, m.to_location_name, tl.name,
         m.project_id, m.project_name, p.name,
-        m.delta, m.quantity_after, m.note, m.undoes
+        m.delta, m.quantity_after, m.note, m.undoes, m.stocktake_id
     FROM movements m
     LEFT JOIN items i ON i.id = m.item_id
     LEFT JOIN locations l ON l.id = m.location_id
@@ -142,6 +152,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Movement> {
         quantity_after: r.get(18)?,
         note: r.get(19)?,
         undoes: r.get(20)?,
+        stocktake_id: r.get(21)?,
     })
 }
 

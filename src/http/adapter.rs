@@ -190,7 +190,9 @@ pub fn decorate(mut reply: Reply, req: &Request) -> Reply {
     if !static_asset && !reply.has_header("Cache-Control") {
         reply = reply.header("Cache-Control", "no-store");
     }
-    // A stored file brings its own, stricter policy (a sandbox).
+    // A reply with a policy of its own keeps it: a stored file its sandbox, a
+    // label file or the scanner's worker theirs. Two policies would both
+    // apply, and the site one would undo what the worker's allows.
     if !reply.has_header("Content-Security-Policy") {
         reply = reply.header("Content-Security-Policy", CSP);
     }

@@ -6,12 +6,16 @@
 mod account;
 mod admin;
 mod inventory;
+mod labels;
 mod public;
+mod stocktake;
 
 pub use account::{profile, settings};
 pub use admin::{admin, admin_notifications};
 pub use inventory::{dashboard, inventory, items, locations, projects};
-pub use public::{asset, invite, landing, login, register, reset_password};
+pub use labels::{sheet as labels, short_link};
+pub use public::{asset, invite, landing, login, register, reset_password, service_worker};
+pub use stocktake::stocktake;
 
 use crate::app::App;
 use crate::ctx::Ctx;

@@ -75,3 +75,13 @@ fn link_invalid(ctx: &Ctx<'_>) -> AppResult<Reply> {
 pub fn asset(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     crate::assets::serve(ctx.req)
 }
+
+/// `/sw.js`: the service worker (web/assets/js/sw.js) at the root, so its
+/// scope is the whole site. Revalidated on every check, so a new release's
+/// worker replaces the old one.
+pub fn service_worker(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let mut req = ctx.req.clone();
+    req.path = "/assets/js/sw.js".into();
+    req.query = Default::default();
+    crate::assets::serve(&req)
+}

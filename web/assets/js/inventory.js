@@ -252,6 +252,8 @@ function turnHistory(page) {
 function startItem() {
   historyPage = historyFromUrl();
   reload = () => Promise.all([loadItem(), loadHistory()]);
+  // The quick actions (shelf.js) say when they changed the item.
+  document.addEventListener('miauinv:changed', () => reload());
   $('#history-prev').addEventListener('click', () => turnHistory(historyPage - 1));
   $('#history-next').addEventListener('click', () => turnHistory(historyPage + 1));
   window.addEventListener('popstate', () => { historyPage = historyFromUrl(); loadHistory(); });

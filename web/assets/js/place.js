@@ -45,9 +45,32 @@ async function release(row, reload) {
   }
 }
 
+/** −/+ on a location's row: take one (used up) or put one more in. */
+async function step(row, by, reload) {
+  const at = row.location_id || id;
+  try {
+    if (by < 0) {
+      await api.post('/api/stock/consume', { item_id: row.item_id, location_id: at, quantity: 1 });
+      toast(`Took 1 × ${row.item_name}.`);
+    } else {
+      await api.put(`/api/stock?id=${row.stock_id}`, { quantity: row.quantity + 1 });
+      toast(`Put 1 × ${row.item_name}.`);
+    }
+    reload();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function steps(row, reload) {
+  return el('span', { class: 'qty-steps', 'data-write': true },
+    el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Take one ${row.item_name}`, onclick: () => step(row, -1, reload) }, '−'),
+    el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Put one more ${row.item_name}`, onclick: () => step(row, 1, reload) }, '+'));
+}
+
 function renderRow(row, reload) {
   const action = kind === 'location'
-    ? el('a', { 'data-write': true, class: 'btn btn-ghost btn-small', href: `/inventory?item=${row.item_id}&from=${id}#move`, 'aria-label': `Move ${row.item_name} from ${name}` }, 'Move')
+    ? [steps(row, reload), el('a', { 'data-write': true, class: 'btn btn-ghost btn-small', href: `/inventory?item=${row.item_id}&from=${id}#move`, 'aria-label': `Move ${row.item_name} from ${name}` }, 'Move')]
     : el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small danger', 'aria-label': `Release ${row.item_name} from ${name}`, onclick: () => release(row, reload) }, 'Release');
   // With what is inside: where the row is, unless right here.
   const where = row.location_path && row.location_id !== id

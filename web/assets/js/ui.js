@@ -154,6 +154,12 @@ export function describeMovement(m, withItem = true) {
       return m.delta >= 0
         ? `${item}${qty} put into ${from} (now ${after})`
         : `${item}${qty} taken from ${from} (now ${after})`;
+    case 'consume':
+      return `${item}${qty} used up from ${from}${m.project_id ? ` for ${project}` : ''} (${after} left there)`;
+    case 'count':
+      return m.delta === 0
+        ? `${item}counted ${after} at ${from}, as recorded`
+        : `${item}counted ${after} at ${from} (${m.delta > 0 ? `${qty} found` : `${qty} missing`})${m.stocktake_id ? ` in stocktake ${m.stocktake_id}` : ''}`;
     default:
       return `${item}${m.delta >= 0 ? '+' : '−'}${qty}`;
   }
