@@ -53,6 +53,12 @@ body_timeout_seconds: 30
 # Seconds an idle keep-alive connection stays open, and the longest pause while
 # a response is delivered to a slow client.
 idle_timeout_seconds: 60
+
+# Backups: a consistent snapshot of the database every this many hours into
+# appdata/backups/ (0 = off), keeping the newest `backup_keep` files. Backups
+# hold password hashes and 2FA secrets: they are written with mode 0600.
+backup_interval_hours: 24
+backup_keep: 7
 "#;
 
 #[derive(Debug, Clone)]
@@ -76,6 +82,10 @@ pub struct Config {
     pub header_timeout_seconds: u64,
     pub body_timeout_seconds: u64,
     pub idle_timeout_seconds: u64,
+    /// Hours between scheduled backups; 0 turns them off.
+    pub backup_interval_hours: u64,
+    /// Scheduled backups kept; older ones are deleted.
+    pub backup_keep: usize,
     /// Directory of the config file; generated secrets live here.
     pub appdata_dir: PathBuf,
 }
@@ -103,6 +113,8 @@ struct FileConfig {
     header_timeout_seconds: Option<u64>,
     body_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
+    backup_interval_hours: Option<u64>,
+    backup_keep: Option<u64>,
 }
 
 fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -217,6 +229,8 @@ fn or_defaults(file: FileConfig) -> FileConfig {
         header_timeout_seconds: file.header_timeout_seconds.or(d.header_timeout_seconds),
         body_timeout_seconds: file.body_timeout_seconds.or(d.body_timeout_seconds),
         idle_timeout_seconds: file.idle_timeout_seconds.or(d.idle_timeout_seconds),
+        backup_interval_hours: file.backup_interval_hours.or(d.backup_interval_hours),
+        backup_keep: file.backup_keep.or(d.backup_keep),
     }
 }
 
@@ -317,6 +331,13 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
         header_timeout_seconds: seconds("header_timeout_seconds", file.header_timeout_seconds)?,
         body_timeout_seconds: seconds("body_timeout_seconds", file.body_timeout_seconds)?,
         idle_timeout_seconds: seconds("idle_timeout_seconds", file.idle_timeout_seconds)?,
+        backup_interval_hours: number(
+            "backup_interval_hours",
+            file.backup_interval_hours,
+            0,
+            8760,
+        )?,
+        backup_keep: number("backup_keep", file.backup_keep, 1, 10_000)? as usize,
         appdata_dir,
     })
 }
@@ -353,6 +374,13 @@ pub fn jwt_secret(env: &dyn Env, appdata_dir: &Path) -> Result<String, String> {
         path.display()
     );
     Ok(secret)
+}
+
+impl Config {
+    /// Where backups go: `backups/` in the appdata directory.
+    pub fn backups_dir(&self) -> PathBuf {
+        self.appdata_dir.join("backups")
+    }
 }
 
 /// Writes a file readable only by its owner.

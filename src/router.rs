@@ -86,6 +86,7 @@ pub static ROUTES: &[Route] = &[
     r(Post,   "/api/admin/invites",                  Admin,   api::admin::create_invite),
     r(Delete, "/api/admin/invites",                  Admin,   api::admin::revoke_invite),
     r(Get,    "/api/admin/status",                   Admin,   api::admin::status),
+    r(Get,    "/api/admin/backup",                   Admin,   api::backup::download),
     // ── inventory ───────────────────────────────────────────────────────────────────────
     r(Get,    "/api/item",                           Viewer,  api::items::get),
     r(Post,   "/api/item",                           Editor,  api::items::create),
@@ -117,6 +118,8 @@ pub static ROUTES: &[Route] = &[
     r(Delete, "/api/association",                    Editor,  api::allocations::delete),
     r(Get,    "/api/stats",                          Viewer,  api::stats::get),
     r(Get,    "/api/search",                         Viewer,  api::search::get),
+    r(Get,    "/api/export",                         Viewer,  api::export::get),
+    r(Post,   "/api/import",                         Editor,  api::import::post),
     // ── pages ───────────────────────────────────────────────────────────────────────────
     r(Get,    "/",                                   Public,  pages::landing),
     r(Get,    "/login",                              Public,  pages::login),

@@ -4,8 +4,13 @@
 pub mod account;
 pub mod admin;
 pub mod allocations;
+pub mod backup;
+pub mod export;
+pub mod export_csv;
 pub mod fields;
 pub mod health;
+pub mod import;
+pub mod import_csv;
 pub mod item_details;
 pub mod items;
 pub mod links;

@@ -198,6 +198,59 @@ impl Client {
         }
     }
 
+    /// Sends `body` as is with `content_type` (files: CSV, uploads).
+    pub fn send_raw(&self, method: &str, path: &str, content_type: &str, body: &[u8]) -> Resp {
+        let url = format!("{}{}", self.base, path);
+        let mut builder = ureq::http::Request::builder()
+            .method(method)
+            .uri(&url)
+            .header("Content-Type", content_type);
+        if let Some(t) = &self.bearer {
+            builder = builder.header("Authorization", format!("Bearer {t}"));
+        }
+        let mut resp = self
+            .agent
+            .run(builder.body(body.to_vec()).unwrap())
+            .unwrap_or_else(|e| panic!("{method} {path} failed: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        Resp {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    /// A GET whose body is bytes (downloads): status, headers, body.
+    pub fn get_bytes(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let url = format!("{}{}", self.base, path);
+        let mut builder = ureq::http::Request::builder().method("GET").uri(&url);
+        if let Some(t) = &self.bearer {
+            builder = builder.header("Authorization", format!("Bearer {t}"));
+        }
+        let mut resp = self
+            .agent
+            .run(builder.body(()).unwrap())
+            .unwrap_or_else(|e| panic!("GET {path} failed: {e}"));
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .unwrap();
+        (resp.status().as_u16(), headers, body)
+    }
+
     pub fn get(&self, path: &str) -> Resp {
         self.send("GET", path, None)
     }
