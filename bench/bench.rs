@@ -10,6 +10,7 @@
 
 mod flood;
 mod hostile;
+mod import;
 mod load;
 mod pages;
 mod report;
@@ -204,6 +205,11 @@ fn run(opts: &Opts) -> Result<Results, String> {
     scale_rows(&bench, &server, &token, large, &mut results)?;
     page_rows(&server, large, &mut results)?;
     server.stop()?;
+
+    step("importing CSV items");
+    results
+        .notes
+        .push(import::csv_rows(&bench.dir, opts.smoke)?);
 
     results.machine.load_after = Machine::load_average();
     Ok(results)

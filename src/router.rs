@@ -131,6 +131,7 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/items",                              Viewer,  pages::items),
     r(Get,    "/locations",                          Viewer,  pages::locations),
     r(Get,    "/projects",                           Viewer,  pages::projects),
+    r(Get,    "/import",                             Editor,  pages::import),
     r(Get,    "/profile/",                           Account, pages::profile),
     r(Get,    "/profile/settings",                   Account, pages::settings),
     r(Get,    "/admin",                              Admin,   pages::admin),

@@ -155,22 +155,13 @@ fn run(
         dry_run,
         ..Report::default()
     };
-    // `db::write` commits on Ok: answer Err to roll back, carrying the report.
-    let outcome = crate::db::write(ctx.conn, |tx| {
+    crate::db::write_or_roll_back(ctx.conn, |tx| {
         write(tx, &mut report)?;
-        match dry_run || !report.errors.is_empty() {
-            true => Err(AppError::conflict("rolled_back", "")),
-            false => Ok(()),
-        }
-    });
-    match outcome {
-        Ok(()) => Ok(report),
-        Err(e) if e.status() == 409 && e.message.is_empty() => match report.errors.is_empty() {
-            true => Ok(report),
-            false if dry_run => Ok(report),
-            false => Err(failed(report)),
-        },
-        Err(e) => Err(e),
+        Ok(!dry_run && report.errors.is_empty())
+    })?;
+    match dry_run || report.errors.is_empty() {
+        true => Ok(report),
+        false => Err(failed(report)),
     }
 }
 

@@ -73,15 +73,23 @@ pub fn parse(ctx: &Ctx<'_>, format: &str) -> AppResult<Rows> {
     let user = ctx.user()?;
     let text = std::str::from_utf8(&ctx.req.body)
         .map_err(|_| AppError::bad_request("invalid_csv", "The file must be UTF-8 text."))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut problems = Report::default();
-    let items = read(text, format == "homebox", &mut problems)?;
-    Ok(Rows {
-        items,
-        user_id: user.id.clone(),
-        username: user.username.clone(),
-        problems,
-    })
+    Rows::from_text(text, format == "homebox", &user.id, &user.username)
+}
+
+impl Rows {
+    /// Reads a whole file (the benchmark calls this directly); `user_*` is
+    /// who the stock changes are recorded for.
+    pub fn from_text(text: &str, homebox: bool, user_id: &str, username: &str) -> AppResult<Rows> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut problems = Report::default();
+        let items = read(text, homebox, &mut problems)?;
+        Ok(Rows {
+            items,
+            user_id: user_id.to_string(),
+            username: username.to_string(),
+            problems,
+        })
+    }
 }
 
 fn read(text: &str, homebox: bool, report: &mut Report) -> AppResult<Vec<ItemRow>> {

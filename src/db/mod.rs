@@ -117,6 +117,24 @@ pub fn write<T>(
     Ok(value)
 }
 
+/// Like [`write`], but `f` decides: `Ok(true)` commits, `Ok(false)` rolls
+/// back (an import's dry run, or one with refused rows: all of its writes
+/// ran, none stays).
+pub fn write_or_roll_back(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> AppResult<bool>,
+) -> AppResult<bool> {
+    let lock = writer_lock(conn);
+    let _writing = lock.lock().unwrap_or_else(|p| p.into_inner());
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let keep = f(&tx)?;
+    match keep {
+        true => tx.commit()?,
+        false => tx.rollback()?,
+    }
+    Ok(keep)
+}
+
 /// The in-process writer lock of the database file `conn` is open on: one per
 /// file, so servers on different files (tests) never wait for each other.
 fn writer_lock(conn: &Connection) -> Arc<Mutex<()>> {

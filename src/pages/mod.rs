@@ -10,7 +10,7 @@ mod public;
 
 pub use account::{profile, settings};
 pub use admin::admin;
-pub use inventory::{dashboard, inventory, items, locations, projects};
+pub use inventory::{dashboard, import, inventory, items, locations, projects};
 pub use public::{asset, invite, landing, login, register, reset_password};
 
 use crate::app::App;
