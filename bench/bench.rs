@@ -15,6 +15,7 @@ mod load;
 mod pages;
 mod report;
 mod seed;
+mod uploads;
 
 use load::{Load, Proc, Wrk};
 use report::{HostileRow, Machine, Measured, Results, ScaleRow, TransferCheck};
@@ -172,6 +173,7 @@ fn run(opts: &Opts) -> Result<Results, String> {
     server.stop()?;
 
     floods(&bench, &mut results)?;
+    uploads::run(&mut bench, &mut results)?;
 
     // The static binary is what a container or a single-binary install runs:
     // its idle size too (no shared libc mapped beside it).

@@ -2,8 +2,8 @@
 //! a new item with a sku, tags, a field and stock at one of 50 nested
 //! locations, read and written row by row in one transaction by the same
 //! code `POST /api/import?format=csv` runs (`Rows::from_text` then `write`).
-//! Measured in-process: the front caps request bodies at 1 MiB until the
-//! per-route body limit lands, and a 100 000-row file is about 7 MiB. The
+//! Measured in-process, so the figure is the import's own cost (the HTTP
+//! route takes the same 7 MiB file: its body limit is 50 MiB). The
 //! memory figure is the growth of this process's peak resident size (VmHWM),
 //! which includes the file text (bounded by the import body limit) and
 //! SQLite's pages of the one large transaction.

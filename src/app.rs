@@ -17,6 +17,9 @@ pub struct App {
     /// The longest username a login may name (`api::account::login_username`),
     /// read from the database at the first login.
     pub longest_username: std::sync::OnceLock<usize>,
+    /// Turns for decoding uploaded photos (`api::imaging`): one at a time, at
+    /// most half the workers in line.
+    pub photo_decodes: Gate,
     /// When this server started (the admin's status shows the uptime).
     pub started: std::time::Instant,
     /// The last scheduled backup of this server (the admin's status).
@@ -32,10 +35,59 @@ impl App {
             templates: crate::templates::environment()?,
             webauthn: crate::auth::passkeys::webauthn(&config)?,
             longest_username: std::sync::OnceLock::new(),
+            photo_decodes: Gate::new(1, (config.workers / 2).max(2)),
             started: std::time::Instant::now(),
             last_backup: Default::default(),
             config,
         })
+    }
+}
+
+/// Turns for memory-heavy work: `slots` run at once, and at most `line`
+/// callers run or wait; beyond that [`Gate::enter`] refuses at once (each
+/// waiting caller holds a worker, which must stay free for everyone else).
+pub struct Gate {
+    /// (running, waiting).
+    state: std::sync::Mutex<(usize, usize)>,
+    freed: std::sync::Condvar,
+    slots: usize,
+    line: usize,
+}
+
+/// A turn through a [`Gate`], given back on drop (also on error or panic).
+pub struct Turn<'a>(&'a Gate);
+
+impl Gate {
+    pub fn new(slots: usize, line: usize) -> Gate {
+        Gate {
+            state: std::sync::Mutex::new((0, 0)),
+            freed: std::sync::Condvar::new(),
+            slots: slots.max(1),
+            line: line.max(slots).max(1),
+        }
+    }
+
+    /// Waits for a turn; `None` when the line is full.
+    pub fn enter(&self) -> Option<Turn<'_>> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.0 + state.1 >= self.line {
+            return None;
+        }
+        state.1 += 1;
+        while state.0 >= self.slots {
+            state = self.freed.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+        state.1 -= 1;
+        state.0 += 1;
+        Some(Turn(self))
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 -= 1;
+        self.0.freed.notify_one();
     }
 }
 

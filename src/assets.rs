@@ -201,6 +201,7 @@ pub fn serve(req: &Request) -> AppResult<Reply> {
             status: 304,
             headers: Vec::new(),
             body: Vec::new(),
+            spooled: None,
         }
     } else if let (true, Some(gz)) = (gzip, &entry.gzipped) {
         Reply::new(200, entry.content_type, gz.clone()).header("Content-Encoding", "gzip")

@@ -214,6 +214,7 @@ mod tests {
             query: Default::default(),
             headers,
             body: Vec::new(),
+            spool: None,
             client: std::net::Ipv4Addr::LOCALHOST.into(),
             secure,
         }

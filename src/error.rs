@@ -174,6 +174,13 @@ impl From<rusqlite::Error> for AppError {
     }
 }
 
+/// Reading or writing our own files (spooled bodies, BLOBs) failed.
+impl From<std::io::Error> for AppError {
+    fn from(e: std::io::Error) -> Self {
+        AppError::internal(format_args!("i/o: {e}"))
+    }
+}
+
 impl From<minijinja::Error> for AppError {
     fn from(e: minijinja::Error) -> Self {
         AppError::internal(format_args!("template: {e:#}"))

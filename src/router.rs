@@ -8,7 +8,7 @@ use crate::api::session_reply;
 use crate::app::App;
 use crate::ctx::{self, Access, Auth, Ctx};
 use crate::error::{AppError, AppResult};
-use crate::http::{Method, Reply, Request};
+use crate::http::{MAX_BODY, Method, Reply, Request};
 use crate::pages;
 use rusqlite::Connection;
 
@@ -25,6 +25,10 @@ pub struct Route {
     pub handler: Handler,
     /// The route exists only when this returns true (e.g. registration open).
     pub only_if: fn(&App) -> bool,
+    /// The largest request body this route takes (413 above it): 1 MiB, except
+    /// the upload routes. The front reads it from the request head, before the
+    /// body arrives (`body_limit`).
+    pub max_body: usize,
 }
 
 const fn r(method: Method, path: &'static str, access: Access, handler: Handler) -> Route {
@@ -34,8 +38,17 @@ const fn r(method: Method, path: &'static str, access: Access, handler: Handler)
         access,
         handler,
         only_if: always,
+        max_body: MAX_BODY,
     }
 }
+
+/// A photo upload: a phone camera's JPEG is a few MiB; 15 MiB leaves room for
+/// a large camera file while keeping the spooled upload and its decode bounded.
+pub const MAX_PHOTO: usize = 15 * 1024 * 1024;
+/// An import file (CSV, Homebox, a MiauInv export).
+pub const MAX_IMPORT: usize = 50 * 1024 * 1024;
+/// An attachment upload (datasheets, manuals, receipts).
+pub const MAX_ATTACHMENT: usize = 25 * 1024 * 1024;
 fn always(_: &App) -> bool {
     true
 }
@@ -94,6 +107,13 @@ pub static ROUTES: &[Route] = &[
     r(Delete, "/api/item",                           Editor,  api::items::delete),
     r(Post,   "/api/item/restore",                   Editor,  api::items::restore),
     r(Get,    "/api/item/history",                   Viewer,  api::items::history),
+    r(Get,    "/api/item/photo",                     Viewer,  api::photos::get),
+    Route { max_body: MAX_PHOTO, ..r(Post, "/api/item/photo", Editor, api::photos::upload) },
+    r(Put,    "/api/item/photo",                     Editor,  api::photos::update),
+    r(Delete, "/api/item/photo",                     Editor,  api::photos::delete),
+    r(Get,    "/api/item/attachment",                Viewer,  api::attachments::get),
+    Route { max_body: MAX_ATTACHMENT, ..r(Post, "/api/item/attachment", Editor, api::attachments::upload) },
+    r(Delete, "/api/item/attachment",                Editor,  api::attachments::delete),
     r(Get,    "/api/tags",                           Viewer,  api::tags::get),
     r(Put,    "/api/tags",                           Editor,  api::tags::rename),
     r(Get,    "/api/movements",                      Viewer,  api::items::recent_movements),
@@ -119,7 +139,7 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/api/stats",                          Viewer,  api::stats::get),
     r(Get,    "/api/search",                         Viewer,  api::search::get),
     r(Get,    "/api/export",                         Viewer,  api::export::get),
-    r(Post,   "/api/import",                         Editor,  api::import::post),
+    Route { max_body: MAX_IMPORT, ..r(Post, "/api/import", Editor, api::import::post) },
     // ── pages ───────────────────────────────────────────────────────────────────────────
     r(Get,    "/",                                   Public,  pages::landing),
     r(Get,    "/login",                              Public,  pages::login),
@@ -143,6 +163,18 @@ fn path_matches(pattern: &str, path: &str) -> bool {
         Some(prefix) => path.starts_with(prefix),
         None => pattern == path,
     }
+}
+
+/// The largest body a request for `method` and `path` (no query) may carry:
+/// the route's own limit, or the default for any other address, where the
+/// request is refused anyway. Asked by the front and the request adapter
+/// before they read a body.
+pub fn body_limit(method: &str, path: &str) -> usize {
+    let method = Method::parse(method);
+    ROUTES
+        .iter()
+        .find(|r| r.method == method && path_matches(r.path, path))
+        .map_or(MAX_BODY, |r| r.max_body)
 }
 
 /// Routes a request to its handler and returns the handler's reply or error.

@@ -170,6 +170,7 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
         tls,
         limits,
         threads,
+        app.config.appdata_dir.clone(),
     )?);
     Ok(running)
 }
@@ -228,8 +229,12 @@ fn handle(
     mut rq: tiny_http::Request,
 ) {
     let started = Instant::now();
-    let (req, early_error) =
-        adapter::read_request(&mut rq, &app.config.trusted_proxies, |v| tag.read(v));
+    let (req, early_error) = adapter::read_request(
+        &mut rq,
+        &app.config.trusted_proxies,
+        &app.config.appdata_dir,
+        |v| tag.read(v),
+    );
     let error_reply = |err: &AppError| {
         adapter::render_error(&req, err, |r, e| crate::pages::error_page(app, r, e))
     };

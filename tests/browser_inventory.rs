@@ -408,9 +408,14 @@ fn a_picker_asks_at_the_first_key_keeps_one_question_in_flight_and_shows_the_lat
 fn an_items_history_pages_with_its_place_in_the_url() {
     let server = TestServer::start();
     let api = Client::signed_up(&server, "hal");
-    let item = create(&api, "/api/item", json!({"name": "Washer"}));
+    let item = create(
+        &api,
+        "/api/item",
+        json!({"name": "Washer", "total_quantity": 100}),
+    );
     let shelf = create(&api, "/api/location", json!({"name": "Shelf"}));
-    // 25 movements: a first page of 20 and a second of 5.
+    // 26 movements (the total set at creation, then 25 stock changes): a
+    // first page of 20 and a second of 6.
     let row = create(
         &api,
         "/api/stock",
@@ -425,13 +430,13 @@ fn an_items_history_pages_with_its_place_in_the_url() {
     let page = chrome.page(&server.base, "history_paging");
     log_in(&page, "hal");
     page.goto(&format!("/inventory?item={item}"));
-    page.wait_text("#history-info", "1–20 of 25");
+    page.wait_text("#history-info", "1–20 of 26");
     page.click("#history-next");
-    page.wait_text("#history-info", "21–25 of 25");
+    page.wait_text("#history-info", "21–26 of 26");
     assert_eq!(page.path(), format!("/inventory?item={item}&history=2"));
     // A reload keeps the page; back returns to the first.
     page.goto(&format!("/inventory?item={item}&history=2"));
-    page.wait_text("#history-info", "21–25 of 25");
+    page.wait_text("#history-info", "21–26 of 26");
     page.js("history.back()");
-    page.wait_text("#history-info", "1–20 of 25");
+    page.wait_text("#history-info", "1–20 of 26");
 }

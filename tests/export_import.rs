@@ -298,3 +298,22 @@ fn a_homebox_export_imports_and_a_second_import_updates() {
     assert_eq!(r.json()["updated"]["items"], 3, "{}", r.text);
     assert_eq!(c.get("/api/item").json().as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn a_large_csv_beyond_the_in_memory_body_size_imports() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let mut csv = String::from("name,total_quantity,sku,location,quantity\n");
+    for n in 0..3000 {
+        csv.push_str(&format!(
+            "Resistor {n} ohm,100,R-{n:05},Cabinet / Drawer {},{}\n",
+            n % 20,
+            n % 50
+        ));
+    }
+    assert!(csv.len() > 64 * 1024, "spooled to a file by the front");
+    let r = import(&c, "format=csv&what=items", csv.as_bytes(), "text/csv");
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["created"]["items"], 3000);
+    assert_eq!(r.json()["created"]["locations"], 21);
+}

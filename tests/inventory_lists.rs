@@ -560,3 +560,56 @@ fn names_sort_naturally_and_cursors_follow_that_order() {
         ["Bin 1", "Bin 9", "Bin 10"]
     );
 }
+
+/// A location's contents page by item name from an index: the item's sort key
+/// is copied into its stock rows (migration 0012), kept on every rename, and
+/// filled in for rows of a database from before.
+#[test]
+fn contents_stay_in_item_name_order_across_renames_and_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("database.db");
+    {
+        let mut conn = miauinv::db::open(&db_path).unwrap();
+        miauinv::db::migrate::migrate_to(&mut conn, 11).unwrap();
+        conn.execute_batch(
+            "INSERT INTO locations (name) VALUES ('Shelf');
+             INSERT INTO items (name, total_quantity) VALUES ('Part 10', 9), ('Part 9', 9), ('Bolt', 9);
+             INSERT INTO stock (item_id, location_id, quantity) VALUES (1, 1, 1), (2, 1, 2), (3, 1, 3);",
+        )
+        .unwrap();
+    }
+    let cfg = dir.path().join("config.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 4\n",
+            db_path.display()
+        ),
+    )
+    .unwrap();
+    let server = TestServer::start_at(dir, cfg);
+    let c = Client::signed_up(&server, "ann");
+    let names = |c: &Client| -> Vec<String> {
+        let r = c.get("/api/location?id=1&content=true&sort=item_name&limit=10");
+        assert_eq!(r.status, 200, "{}", r.text);
+        let total: usize = r.header("x-total-count").unwrap().parse().unwrap();
+        let rows = r.json()["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}", r.text))
+            .iter()
+            .map(|row| row["item_name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>();
+        assert_eq!(rows.len(), total);
+        rows
+    };
+    assert_eq!(names(&c), ["Bolt", "Part 9", "Part 10"]);
+    let r = c.put("/api/item?id=3", json!({"name": "Zener"}));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(names(&c), ["Part 9", "Part 10", "Zener"]);
+    let item = c.created("/api/item", json!({"name": "Anchor", "total_quantity": 1}));
+    c.created(
+        "/api/stock",
+        json!({"item_id": item, "location_id": 1, "quantity": 1}),
+    );
+    assert_eq!(names(&c)[0], "Anchor");
+}

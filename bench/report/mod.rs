@@ -220,6 +220,8 @@ pub struct Results {
     pub transfers: Option<TransferCheck>,
     pub floods: Vec<FloodRow>,
     pub hostile: Option<HostileRow>,
+    /// Photos and attachments (bench/uploads.rs).
+    pub uploads: Option<crate::uploads::UploadRow>,
     pub pages: Vec<PageRow>,
     pub pickers: Vec<PickerRow>,
     pub notes: Vec<String>,
@@ -256,6 +258,7 @@ impl Results {
             transfers: None,
             floods: Vec::new(),
             hostile: None,
+            uploads: None,
             pages: Vec::new(),
             pickers: Vec::new(),
             notes: Vec::new(),

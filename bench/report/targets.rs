@@ -241,6 +241,9 @@ pub fn targets(r: &Results) -> Vec<Target> {
             ),
         }
     }
+    for (goal, measured, met) in crate::uploads::targets(r.uploads.as_ref()) {
+        add(&goal, measured, met);
+    }
     super::pages::targets(r, &mut t);
     t
 }

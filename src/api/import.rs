@@ -122,7 +122,7 @@ pub fn post(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let format = ctx.req.param("format").unwrap_or("json");
     let report = match format {
         "json" => {
-            let doc: Document = ctx.req.json()?;
+            let doc = document(ctx.req)?;
             if doc.miauinv_export != VERSION {
                 return Err(AppError::invalid_field(
                     "miauinv_export",
@@ -143,6 +143,34 @@ pub fn post(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         }
     };
     Ok(Reply::ok(&report))
+}
+
+/// The whole request body: in memory, or read from its spool file (bodies
+/// above 64 KiB; the route allows up to `MAX_IMPORT`).
+pub fn body_bytes(req: &crate::http::Request) -> AppResult<std::borrow::Cow<'_, [u8]>> {
+    use std::io::Read;
+    if req.spool.is_none() {
+        return Ok(std::borrow::Cow::Borrowed(&req.body));
+    }
+    let mut bytes = Vec::with_capacity(req.body_len() as usize);
+    req.body_reader()
+        .and_then(|mut r| r.read_to_end(&mut bytes))
+        .map_err(|e| AppError::internal(format_args!("cannot read the import body: {e}")))?;
+    Ok(std::borrow::Cow::Owned(bytes))
+}
+
+/// A MiauInv export from the body; the failing field is named like the JSON
+/// extractor names it.
+fn document(req: &crate::http::Request) -> AppResult<Document> {
+    if req.spool.is_none() {
+        return req.json();
+    }
+    let bytes = body_bytes(req)?;
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        AppError::invalid_field(&path, format!("{path}: {}", e.inner()))
+    })
 }
 
 /// Runs `write` in one transaction; commits only a real run without errors.

@@ -13,6 +13,7 @@ use crate::db::import_rows::{self as rows, IMPORT_REF_FIELD};
 use crate::db::movements::Actor;
 use crate::error::{AppError, AppResult};
 use rusqlite::Transaction;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Homebox's standard item columns, kept as custom fields of the same name.
@@ -58,7 +59,7 @@ struct ItemRow {
 /// import's transaction, so memory holds the body and one row, not a parsed
 /// copy of every row (100 000 rows: README "Import").
 pub struct Rows<'a> {
-    text: &'a str,
+    text: Cow<'a, str>,
     homebox: bool,
     user_id: String,
     username: String,
@@ -73,14 +74,28 @@ pub fn parse<'a>(ctx: &Ctx<'a>, format: &str) -> AppResult<Rows<'a>> {
         ));
     }
     let user = ctx.user()?;
-    let text = std::str::from_utf8(&req.body)
-        .map_err(|_| AppError::bad_request("invalid_csv", "The file must be UTF-8 text."))?;
-    Ok(Rows::from_text(
-        text,
-        format == "homebox",
-        &user.id,
-        &user.username,
-    ))
+    let text = match crate::api::import::body_bytes(req)? {
+        Cow::Borrowed(b) => std::str::from_utf8(b).ok().map(Cow::Borrowed),
+        Cow::Owned(b) => String::from_utf8(b).ok().map(Cow::Owned),
+    }
+    .ok_or_else(|| AppError::bad_request("invalid_csv", "The file must be UTF-8 text."))?;
+    Ok(Rows {
+        text: without_bom(text),
+        homebox: format == "homebox",
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+    })
+}
+
+/// The text after a UTF-8 byte order mark (spreadsheets write one).
+fn without_bom(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(t) => Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t)),
+        Cow::Owned(t) => match t.strip_prefix('\u{feff}') {
+            Some(rest) => Cow::Owned(rest.to_string()),
+            None => Cow::Owned(t),
+        },
+    }
 }
 
 impl<'a> Rows<'a> {
@@ -88,7 +103,7 @@ impl<'a> Rows<'a> {
     /// stock changes are recorded for.
     pub fn from_text(text: &'a str, homebox: bool, user_id: &str, username: &str) -> Rows<'a> {
         Rows {
-            text: text.strip_prefix('\u{feff}').unwrap_or(text),
+            text: without_bom(Cow::Borrowed(text)),
             homebox,
             user_id: user_id.to_string(),
             username: username.to_string(),
@@ -103,7 +118,7 @@ impl<'a> Rows<'a> {
             user_id: &self.user_id,
             username: &self.username,
         };
-        read(self.text, self.homebox, report, &mut |row, report| {
+        read(&self.text, self.homebox, report, &mut |row, report| {
             write_row(tx, by, row, report)
         })
     }

@@ -12,6 +12,7 @@ use crate::db;
 use crate::db::facts::{Fact, Noun};
 use crate::db::item_details::{self as details_db, Fields};
 use crate::db::items::{self, Lookup, NewItem};
+use crate::db::media;
 use crate::db::movements::{self, Change, KIND_TOTAL};
 use crate::db::placement::{self, ALLOCATIONS, STOCK};
 use crate::db::tags;
@@ -105,6 +106,7 @@ impl Details {
 fn full_item(tx: &Connection, id: i64) -> AppResult<items::Item> {
     let mut item = vec![items::get(tx, id)?];
     items::attach_details(tx, &mut item)?;
+    add_primary_photos(tx, &mut item)?;
     Ok(item.remove(0))
 }
 
@@ -139,6 +141,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             if with_locations {
                 add_locations(tx, &mut item)?;
             }
+            add_media(tx, &mut item[0])?;
             Ok(item.remove(0))
         })?;
         return Ok(Reply::ok(&item));
@@ -151,6 +154,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         if with_locations {
             add_locations(tx, &mut page.rows)?;
         }
+        add_primary_photos(tx, &mut page.rows)?;
         Ok(page)
     })?;
     Ok(list::page_reply(&page, &q))
@@ -161,6 +165,25 @@ fn add_locations(conn: &rusqlite::Connection, rows: &mut [items::Item]) -> AppRe
     let mut placed = placement::placed_for_items(conn, &STOCK, &ids)?;
     for item in rows {
         item.locations = Some(placed.remove(&item.id).unwrap_or_default());
+    }
+    Ok(())
+}
+
+/// The item's photos and attachments (the single-item read).
+fn add_media(conn: &rusqlite::Connection, item: &mut items::Item) -> AppResult<()> {
+    let photos = media::photos_of(conn, item.id)?;
+    item.photo_id = photos.iter().find(|p| p.primary).map(|p| p.id);
+    item.photos = photos;
+    item.attachments = media::attachments_of(conn, item.id)?;
+    Ok(())
+}
+
+/// Each listed item's primary photo, for the list's thumbnails.
+fn add_primary_photos(conn: &rusqlite::Connection, rows: &mut [items::Item]) -> AppResult<()> {
+    let ids: Vec<i64> = rows.iter().map(|i| i.id).collect();
+    let mut primary = media::primary_photos(conn, &ids)?;
+    for item in rows {
+        item.photo_id = primary.remove(&item.id);
     }
     Ok(())
 }

@@ -41,6 +41,14 @@ pub struct Item {
     /// Where it is stocked, most units first; only with `?locations=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<crate::db::placement::Placed>>,
+    /// The primary photo (`GET /api/item/photo?id=`), for a list's thumbnail.
+    pub photo_id: Option<i64>,
+    /// Every photo and attachment: on the single-item read only, and only
+    /// when there are any (so an item without media reads as its list row).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<crate::db::media::PhotoRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::db::media::AttachmentRef>,
 }
 
 /// Columns `GET /api/item?sort=` accepts.
@@ -95,6 +103,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
         fields: None,
         barcodes: None,
         locations: None,
+        photo_id: None,
+        photos: Vec::new(),
+        attachments: Vec::new(),
     })
 }
 

@@ -28,6 +28,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_tags_fields_codes.sql"),
     include_str!("migrations/0009_nested_locations.sql"),
     include_str!("migrations/0010_roles.sql"),
+    include_str!("migrations/0011_item_media.sql"),
+    include_str!("migrations/0012_placed_item_keys.sql"),
 ];
 
 /// The version a database has once fully migrated.

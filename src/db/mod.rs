@@ -16,6 +16,7 @@ pub mod item_details;
 pub mod items;
 pub mod listing;
 pub mod locations;
+pub mod media;
 pub mod migrate;
 pub mod movements;
 pub mod named;

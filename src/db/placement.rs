@@ -183,7 +183,7 @@ impl Placement {
         };
         format!(
             "SELECT s.id, s.item_id, i.name AS item_name, s.{} AS place_id, l.name AS place_name, s.quantity,
-                    i.name_key AS item_key, l.name_key AS place_key, {path} AS place_path
+                    s.item_key AS item_key, l.name_key AS place_key, {path} AS place_path
              FROM {}",
             self.place.key,
             self.joined_tables()
@@ -256,7 +256,13 @@ pub fn list(
         ),
         (None, _) => {}
     }
-    let count = listing::count_sql(&kind.joined_tables(), &f);
+    // Without a text search the filters name only the row's own columns, so
+    // counting walks the place's index alone, with no join per row.
+    let count = if q.search.is_some() {
+        listing::count_sql(&kind.joined_tables(), &f)
+    } else {
+        listing::count_sql(&format!("{} s", kind.table), &f)
+    };
     let rows = kind.rows_sql(within.is_some());
     listing::page(conn, q, &f, &rows, &count, kind.row_reader())
 }

@@ -84,7 +84,25 @@ pub fn find(conn: &Connection, text: &str, limit: i64) -> AppResult<Vec<Found>> 
     Ok(out)
 }
 
+/// Exact and prefix matches (and codes) first: they rank above any match
+/// inside a name, so when they fill the page the costlier search inside names
+/// (the trigram index, which reads every posting of a common word) is not
+/// asked at all. Typing the start of a name is the common case.
 fn find_kind(conn: &Connection, kind: Kind, search: &Search, limit: i64) -> AppResult<Vec<Found>> {
+    let first = find_ranked(conn, kind, search, limit, false)?;
+    if first.len() as i64 >= limit {
+        return Ok(first);
+    }
+    find_ranked(conn, kind, search, limit, true)
+}
+
+fn find_ranked(
+    conn: &Connection,
+    kind: Kind,
+    search: &Search,
+    limit: i64,
+    inside_names: bool,
+) -> AppResult<Vec<Found>> {
     let (table, figures) = columns(kind);
     // Exact and prefix matches come from the name_key index (a range seek);
     // the rest from the trigram index for items, or LIKE for the few
@@ -93,6 +111,7 @@ fn find_kind(conn: &Connection, kind: Kind, search: &Search, limit: i64) -> AppR
     // Items are too many to scan: a text under three characters, which the
     // trigram index cannot look up, finds items by exact name and prefix only.
     let (contains, matching) = match (kind, search.trigram_phrase()) {
+        _ if !inside_names => ("(?3 IS NULL AND 0)", None),
         (Kind::Item, Some(phrase)) => (
             "n.id IN (SELECT rowid FROM items_search WHERE items_search MATCH ?3 LIMIT ?4 * 4)",
             Some(phrase),

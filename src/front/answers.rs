@@ -5,7 +5,9 @@
 
 use super::framing::{MAX_HEAD, Refusal};
 use crate::error::{AppError, Kind};
+use crate::http::body::too_large;
 use crate::http::{MAX_BODY, Reply};
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// Sent before reading the body of a request that asked for it.
@@ -21,15 +23,21 @@ pub enum Answer {
     OverCapacity,
 }
 
-/// The bytes of `answer`, rendered on first use.
-pub fn bytes(answer: Answer) -> &'static [u8] {
+/// The bytes of `answer`, rendered on first use (a 413 names its route's
+/// limit, so one for another limit than the default is rendered each time).
+pub fn bytes(answer: Answer) -> Cow<'static, [u8]> {
+    if let Answer::Refused(Refusal::BodyTooLarge(limit)) = answer
+        && limit != MAX_BODY
+    {
+        return Cow::Owned(render(answer));
+    }
     static RENDERED: OnceLock<Vec<(Answer, Vec<u8>)>> = OnceLock::new();
     let all = RENDERED.get_or_init(|| {
         [
             Answer::Refused(Refusal::Malformed),
             Answer::Refused(Refusal::NotAscii),
             Answer::Refused(Refusal::HeadTooLarge),
-            Answer::Refused(Refusal::BodyTooLarge),
+            Answer::Refused(Refusal::BodyTooLarge(MAX_BODY)),
             Answer::Unavailable,
             Answer::OverCapacity,
         ]
@@ -39,7 +47,7 @@ pub fn bytes(answer: Answer) -> &'static [u8] {
     });
     all.iter()
         .find(|(a, _)| *a == answer)
-        .map(|(_, bytes)| bytes.as_slice())
+        .map(|(_, bytes)| Cow::Borrowed(bytes.as_slice()))
         .expect("every answer is rendered above")
 }
 
@@ -57,11 +65,7 @@ fn error(answer: Answer) -> AppError {
             "request_header_fields_too_large",
             format!("The request line and headers are larger than {MAX_HEAD} bytes."),
         ),
-        Answer::Refused(Refusal::BodyTooLarge) => AppError::new(
-            Kind::PayloadTooLarge,
-            "payload_too_large",
-            format!("The request body is larger than {MAX_BODY} bytes."),
-        ),
+        Answer::Refused(Refusal::BodyTooLarge(limit)) => too_large(limit),
         Answer::Unavailable => AppError::new(
             Kind::ServiceUnavailable,
             "unavailable",

@@ -12,6 +12,9 @@
 //!   idle connections: with short tasks, the queue always drains.)
 //! - The response is read to its end into `out`, however slowly the client
 //!   takes it: a slow reader costs a buffer, never a worker.
+//! - A body above `SPOOL_ABOVE` bytes on a route that takes more than the
+//!   default 1 MiB (the uploads) waits in an unnamed temporary file instead of
+//!   memory, and is relayed from there 64 KiB at a time.
 //!
 //! Requests on one connection are served one after another; pipelined ones
 //! wait in `input` until the answer before them is complete.
@@ -19,17 +22,21 @@
 use super::Limits;
 use super::answers::{self, Answer};
 use super::framing::{self, CHUNK_OVERHEAD, Framing, Head, MAX_HEAD, Refusal};
+use super::outbox::Outbox;
 use super::peer::PeerTag;
-use super::transport::{Received, Transport, retry_later};
+use super::relay::{Relay, Spool};
+use super::transport::{Received, Transport};
 use crate::http::MAX_BODY;
 use mio::net::UnixStream;
 use mio::{Interest, Registry, Token};
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr};
+use std::io::{self, Seek, SeekFrom};
+use std::net::SocketAddr;
 use std::os::unix::net::SocketAddr as UnixAddr;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Client bytes buffered at most: a head and a whole body fit.
+/// Client bytes buffered at most: a head and a whole body fit (a larger body
+/// is spooled, see `Spool`).
 const UP_CAP: usize = MAX_HEAD + MAX_BODY + CHUNK_OVERHEAD;
 /// Answers buffered for a client that does not read them. A client that keeps
 /// pipelining past this is closed; a single answer is always read whole.
@@ -51,6 +58,7 @@ enum Phase {
         framing: Framing,
         seen: usize,
         since: Instant,
+        spool: Option<Spool>,
     },
     /// The request is with tiny_http; its answer streams into `out`.
     Relay(Relay),
@@ -71,15 +79,6 @@ enum BodyWalk {
     },
 }
 
-/// One request's internal connection to tiny_http.
-struct Relay {
-    backend: UnixStream,
-    request: Vec<u8>,
-    sent: usize,
-    received: usize,
-    close_after: bool,
-}
-
 /// What the event loop decides after moving bytes.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -93,6 +92,7 @@ pub struct Cx<'a> {
     pub backend_addr: &'a UnixAddr,
     pub backend_token: Token,
     pub tag: &'a PeerTag,
+    pub spool_dir: &'a Path,
     pub draining: bool,
 }
 
@@ -104,7 +104,7 @@ pub struct Conn {
     /// the client pipelined behind it.
     input: Vec<u8>,
     /// Answers not yet handed to the transport.
-    out: Vec<u8>,
+    out: Outbox,
     accepted: Instant,
     last_activity: Instant,
     served: bool,
@@ -119,7 +119,7 @@ impl Conn {
             peer,
             phase: Phase::Head { since: None },
             input: Vec::new(),
-            out: Vec::new(),
+            out: Outbox::default(),
             accepted: now,
             last_activity: now,
             served: false,
@@ -163,13 +163,25 @@ impl Conn {
                         && head.framing != (Framing::Body { remaining: 0 })
                         && self.input.is_empty()
                     {
-                        self.out.extend_from_slice(answers::CONTINUE);
+                        self.out.push(answers::CONTINUE, None)?;
                     }
+                    let spool = match Spool::wanted(head.framing, head.max_body) {
+                        false => None,
+                        true => match Spool::create(cx.spool_dir) {
+                            Ok(spool) => Some(spool),
+                            Err(e) => {
+                                eprintln!("listener: cannot spool a request body: {e}");
+                                self.phase = self.refuse(Answer::Unavailable);
+                                return Ok(true);
+                            }
+                        },
+                    };
                     Phase::Body {
                         framing: head.framing,
                         seen: 0,
                         since: since.unwrap_or(now),
                         head,
+                        spool,
                     }
                 }
             },
@@ -178,25 +190,42 @@ impl Conn {
                 framing,
                 seen,
                 since,
-            } => match self.walk_body(framing, seen) {
-                Err(refusal) => self.refuse(Answer::Refused(refusal)),
-                Ok(BodyWalk::Complete(length)) => match self.start_relay(&head, length, cx) {
-                    Ok(relay) => Phase::Relay(relay),
-                    Err(e) => {
-                        eprintln!("listener: cannot reach the workers: {e}");
-                        self.refuse(Answer::Unavailable)
+                mut spool,
+            } => {
+                let spooled = spool.as_ref().map_or(0, |s| s.len);
+                match self.walk_body(framing, seen, spooled, head.max_body) {
+                    Err(refusal) => self.refuse(Answer::Refused(refusal)),
+                    Ok(BodyWalk::Complete(length)) => {
+                        match self.start_relay(&head, length, spool, cx) {
+                            Ok(relay) => Phase::Relay(relay),
+                            Err(e) => {
+                                eprintln!("listener: cannot relay a request: {e}");
+                                self.refuse(Answer::Unavailable)
+                            }
+                        }
                     }
-                },
-                Ok(BodyWalk::More { .. }) if self.client_done => Phase::Finish,
-                Ok(BodyWalk::More { framing, seen }) => Phase::Body {
-                    head,
-                    framing,
-                    seen,
-                    since,
-                },
-            },
+                    Ok(BodyWalk::More { .. }) if self.client_done => Phase::Finish,
+                    Ok(BodyWalk::More { framing, mut seen }) => {
+                        if let Some(spool) = &mut spool {
+                            if let Err(e) = spool.take(&mut self.input, seen) {
+                                eprintln!("listener: cannot spool a request body: {e}");
+                                self.phase = self.refuse(Answer::Unavailable);
+                                return Ok(true);
+                            }
+                            seen = 0;
+                        }
+                        Phase::Body {
+                            head,
+                            framing,
+                            seen,
+                            since,
+                            spool,
+                        }
+                    }
+                }
+            }
             Phase::Relay(mut relay) => {
-                let (progress, ended) = relay.pump(&mut self.out)?;
+                let (progress, ended) = relay.pump(&mut self.out, cx.spool_dir)?;
                 moved = progress;
                 match ended {
                     false => Phase::Relay(relay),
@@ -240,12 +269,23 @@ impl Conn {
     /// Queues `answer` and stops reading requests.
     fn refuse(&mut self, answer: Answer) -> Phase {
         self.input.clear();
-        self.out.extend_from_slice(answers::bytes(answer));
+        // Our own answer is small: it joins memory, or the file behind
+        // an answer still being spilled.
+        if let Err(e) = self.out.push(&answers::bytes(answer), None) {
+            eprintln!("listener: cannot queue an answer: {e}");
+        }
         Phase::Refuse { linger_until: None }
     }
 
-    /// Walks the body bytes in `input` past `seen`.
-    fn walk_body(&self, framing: Framing, seen: usize) -> Result<BodyWalk, Refusal> {
+    /// Walks the body bytes in `input` past `seen` (`spooled` bytes of it
+    /// are already in a file).
+    fn walk_body(
+        &self,
+        framing: Framing,
+        seen: usize,
+        spooled: u64,
+        max_body: usize,
+    ) -> Result<BodyWalk, Refusal> {
         match framing {
             Framing::Body { remaining } => {
                 let have = (self.input.len() - seen) as u64;
@@ -266,7 +306,9 @@ impl Conn {
                 match walk.state {
                     Err(()) => Err(Refusal::Malformed),
                     Ok(None) => Ok(BodyWalk::Complete(seen)),
-                    Ok(Some(_)) if seen > MAX_BODY + CHUNK_OVERHEAD => Err(Refusal::BodyTooLarge),
+                    Ok(Some(_)) if spooled + seen as u64 > (max_body + CHUNK_OVERHEAD) as u64 => {
+                        Err(Refusal::BodyTooLarge(max_body))
+                    }
                     Ok(Some(state)) => Ok(BodyWalk::More {
                         framing: Framing::Chunked(state),
                         seen,
@@ -276,8 +318,25 @@ impl Conn {
         }
     }
 
-    /// Opens this request's internal connection and queues head and body.
-    fn start_relay(&mut self, head: &Head, body_len: usize, cx: &Cx) -> io::Result<Relay> {
+    /// Opens this request's internal connection and queues head and body
+    /// (the body's first `body_len` bytes are in `input`, after what `spool`
+    /// holds).
+    fn start_relay(
+        &mut self,
+        head: &Head,
+        body_len: usize,
+        spool: Option<Spool>,
+        cx: &Cx,
+    ) -> io::Result<Relay> {
+        let body_file = match spool {
+            None => None,
+            Some(mut spool) => {
+                spool.take(&mut self.input, body_len)?;
+                spool.file.seek(SeekFrom::Start(0))?;
+                Some(spool.file)
+            }
+        };
+        let body_len = if body_file.is_some() { 0 } else { body_len };
         let mut backend = UnixStream::connect_addr(cx.backend_addr)?;
         cx.registry.register(
             &mut backend,
@@ -291,6 +350,7 @@ impl Conn {
             backend,
             request,
             sent: 0,
+            body_file,
             received: 0,
             close_after: head.close,
         })
@@ -315,7 +375,8 @@ impl Conn {
         } = self.phase
         {
             self.client_done |= self.transport.discard()?;
-            self.transport.send(&mut self.out)?;
+            self.out.refill()?;
+            self.transport.send(&mut self.out.buf)?;
             return Ok(false);
         }
         let reading = matches!(
@@ -334,11 +395,10 @@ impl Conn {
             }
         }
         progress |= self.advance(cx)?;
-        progress |= self.transport.send(&mut self.out)?;
-        if self.out.is_empty() && self.out.capacity() > KEEP_CAPACITY {
-            // Nor the buffer of a large or long-unread answer.
-            self.out = Vec::new();
-        }
+        self.out.refill()?;
+        progress |= self.transport.send(&mut self.out.buf)?;
+        // Nor the buffer of a large or long-unread answer.
+        self.out.shrink(KEEP_CAPACITY);
         if progress {
             self.last_activity = Instant::now();
         }
@@ -378,7 +438,14 @@ impl Conn {
             Phase::Head { since: Some(start) } => start + limits.header_timeout,
             Phase::Head { since: None } if !self.served => self.accepted + limits.header_timeout,
             Phase::Head { since: None } => idle,
-            Phase::Body { since, .. } => since + limits.header_timeout + limits.body_timeout,
+            // A spooled upload gets the same minimum rate as a small body:
+            // the body timeout for each MiB its route takes.
+            Phase::Body {
+                since, ref head, ..
+            } => {
+                let mibs = (head.max_body / MAX_BODY).max(1) as u32;
+                since + limits.header_timeout + limits.body_timeout * mibs
+            }
             // A response may pause up to the idle timeout.
             Phase::Relay(_) | Phase::Finish | Phase::Refuse { linger_until: None } => idle,
             Phase::Refuse {
@@ -399,60 +466,4 @@ impl Conn {
             let _ = registry.deregister(&mut relay.backend);
         }
     }
-}
-
-impl Relay {
-    /// Sends the request and reads the response into `out`, however much is
-    /// already waiting there. Returns (bytes moved, tiny_http has closed).
-    fn pump(&mut self, out: &mut Vec<u8>) -> io::Result<(bool, bool)> {
-        let mut moved = false;
-        while self.sent < self.request.len() {
-            match self.backend.write(&self.request[self.sent..]) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    self.sent += n;
-                    moved = true;
-                    if self.sent == self.request.len() {
-                        // Nothing more comes on this connection.
-                        let _ = self.backend.shutdown(Shutdown::Write);
-                        self.request = Vec::new();
-                        self.sent = 0;
-                        break;
-                    }
-                }
-                Err(e) if retry_later(&e) || e.kind() == io::ErrorKind::NotConnected => break,
-                // tiny_http answered early (a malformed request) and closed:
-                // its answer is still to be read.
-                Err(e) if is_closed(&e) => {
-                    self.request = Vec::new();
-                    self.sent = 0;
-                    break;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            match self.backend.read(&mut chunk) {
-                Ok(0) => return Ok((true, true)),
-                Ok(n) => {
-                    out.extend_from_slice(&chunk[..n]);
-                    self.received += n;
-                    moved = true;
-                }
-                Err(e) if retry_later(&e) || e.kind() == io::ErrorKind::NotConnected => {
-                    return Ok((moved, false));
-                }
-                Err(e) if is_closed(&e) => return Ok((true, true)),
-                Err(e) => return Err(e),
-            }
-        }
-    }
-}
-
-fn is_closed(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
-    )
 }

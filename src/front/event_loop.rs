@@ -182,7 +182,7 @@ impl EventLoop {
 
     fn refuse(&self, stream: TcpStream) {
         let answer = answers::bytes(Answer::OverCapacity);
-        Transport::refuse(stream, answer, self.shared.tls.is_some());
+        Transport::refuse(stream, &answer, self.shared.tls.is_some());
     }
 
     /// Serves a newcomer whose places (client and server) are taken.
@@ -254,6 +254,7 @@ impl EventLoop {
             backend_addr: &self.shared.backend,
             backend_token: backend_token(slot),
             tag: &self.shared.tag,
+            spool_dir: &self.shared.spool_dir,
             draining: self.draining,
         };
         let was_idle = conn.is_idle();

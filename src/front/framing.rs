@@ -6,7 +6,6 @@
 //! them two ways (request smuggling), which MiauInv never needs, and the size
 //! limits. Pure functions over byte slices, no I/O.
 
-use crate::http::MAX_BODY;
 use httparse::Status;
 
 /// Largest request head (request line and headers) accepted; larger → 431.
@@ -14,7 +13,7 @@ pub const MAX_HEAD: usize = 16 * 1024;
 /// Most header lines in one head; more → 431. A browser sends about twenty.
 const MAX_HEADERS: usize = 256;
 /// Chunked bodies are relayed as they came, so their framing overhead counts
-/// too: the wire bytes of a chunked body may exceed `MAX_BODY` by this much.
+/// too: the wire bytes of a chunked body may exceed the route's limit by this much.
 pub const CHUNK_OVERHEAD: usize = 64 * 1024;
 /// Longest chunk-size or trailer line.
 const MAX_LINE: usize = 1024;
@@ -27,7 +26,8 @@ pub enum Refusal {
     /// Raw bytes above 127 in the head: tiny_http would close without a word.
     NotAscii,
     HeadTooLarge,
-    BodyTooLarge,
+    /// The body is larger than its route takes (the limit, in bytes).
+    BodyTooLarge(usize),
 }
 
 /// How the body of a request is delimited.
@@ -69,6 +69,8 @@ pub struct Head {
     pub expects_continue: bool,
     /// The client closes after this answer (`Connection: close`, HTTP/1.0).
     pub close: bool,
+    /// The largest body the addressed route takes (`router::body_limit`).
+    pub max_body: usize,
     /// `METHOD target HTTP/1.x\r\n`.
     request_line: String,
     /// The header lines relayed (each ending in CRLF): all but the hop-by-hop
@@ -168,9 +170,13 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, Refusal> {
         relayed_headers.push_str(value);
         relayed_headers.push_str("\r\n");
     }
+    // The route's limit is known from the head, so an oversized body is
+    // refused before a byte of it is read.
+    let path = target.split('?').next().unwrap_or(target);
+    let max_body = crate::router::body_limit(method, path);
     let framing = match (length, chunked) {
         (Some(_), true) => return Err(Refusal::Malformed),
-        (Some(n), false) if n > MAX_BODY as u64 => return Err(Refusal::BodyTooLarge),
+        (Some(n), false) if n > max_body as u64 => return Err(Refusal::BodyTooLarge(max_body)),
         (Some(n), false) => Framing::Body { remaining: n },
         (None, true) => Framing::Chunked(Chunk::Size { line: 0 }),
         (None, false) => Framing::Body { remaining: 0 },
@@ -184,6 +190,7 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, Refusal> {
         framing,
         expects_continue,
         close,
+        max_body,
         request_line: format!("{method} {target} HTTP/1.{minor}\r\n"),
         relayed_headers,
     }))

@@ -23,7 +23,9 @@ mod answers;
 mod conn;
 mod event_loop;
 mod framing;
+mod outbox;
 mod peer;
+mod relay;
 pub mod tls;
 mod transport;
 
@@ -37,6 +39,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::IpAddr;
 use std::os::unix::net::{SocketAddr as UnixAddr, UnixListener};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -67,6 +70,8 @@ struct Shared {
     backend: UnixAddr,
     tag: Arc<PeerTag>,
     tls: Option<Arc<Tls>>,
+    /// Where large request bodies are spooled (`conn.rs`).
+    spool_dir: PathBuf,
     open: AtomicUsize,
     per_client: Mutex<HashMap<IpAddr, usize>>,
     draining: AtomicBool,
@@ -125,7 +130,8 @@ pub struct Front {
 }
 
 impl Front {
-    /// Serves `public` with `threads` event loops, relaying to `backend`.
+    /// Serves `public` with `threads` event loops, relaying to `backend`;
+    /// large request bodies wait in unnamed files in `spool_dir`.
     pub fn start(
         public: std::net::TcpListener,
         backend: UnixAddr,
@@ -133,6 +139,7 @@ impl Front {
         tls: Option<Arc<Tls>>,
         limits: Limits,
         threads: usize,
+        spool_dir: PathBuf,
     ) -> Result<Front, String> {
         public
             .set_nonblocking(true)
@@ -156,6 +163,7 @@ impl Front {
             backend,
             tag,
             tls,
+            spool_dir,
             open: AtomicUsize::new(0),
             per_client: Mutex::new(HashMap::new()),
             draining: AtomicBool::new(false),

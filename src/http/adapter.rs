@@ -3,10 +3,12 @@
 //! security headers every answer carries, and the access log line. It routes
 //! nothing and renders no pages: the server passes those in.
 
+use super::body::{SPOOL_ABOVE, Spooled, too_large};
 use super::{MAX_BODY, Method, Reply, Request, split_target};
-use crate::error::{AppError, Kind};
-use std::io::Read;
+use crate::error::AppError;
+use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
 use std::time::Instant;
 
 /// The header naming the client of a relayed request, always the first of its
@@ -20,13 +22,15 @@ pub struct Peer {
     pub secure: bool,
 }
 
-/// Builds our `Request` and reads the body (at most 1 MiB). `peer` checks the
-/// value of the first header, the front's peer tag. Errors found here (an
+/// Builds our `Request` and reads the body (at most the route's limit, see
+/// `router::body_limit`; a large one is spooled to a file in `spool_dir`).
+/// `peer` checks the value of the first header, the front's peer tag. Errors found here (an
 /// oversized body, a connection that bypassed the front) are answered without
 /// routing.
 pub fn read_request(
     rq: &mut tiny_http::Request,
     trusted_proxies: &[IpAddr],
+    spool_dir: &Path,
     peer: impl Fn(&str) -> Option<Peer>,
 ) -> (Request, Option<AppError>) {
     let (path, query) = split_target(rq.url());
@@ -55,6 +59,7 @@ pub fn read_request(
         query,
         headers,
         body: Vec::new(),
+        spool: None,
         client: peer_ip,
         secure: front_peer.is_some_and(|p| p.secure),
     };
@@ -66,33 +71,72 @@ pub fn read_request(
     }
     resolve_client(trusted_proxies, &mut req, peer_ip);
 
-    let too_large = || {
-        AppError::new(
-            Kind::PayloadTooLarge,
-            "payload_too_large",
-            format!("The request body is larger than {MAX_BODY} bytes."),
-        )
-    };
-    if rq.body_length().is_some_and(|n| n > MAX_BODY) {
-        return (req, Some(too_large()));
+    let limit = crate::router::body_limit(req.method.as_str(), &req.path);
+    if rq.body_length().is_some_and(|n| n > limit) {
+        return (req, Some(too_large(limit)));
     }
-    let mut body = Vec::new();
-    if let Err(e) = rq
-        .as_reader()
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut body)
-    {
-        let unreadable = AppError::bad_request(
-            "unreadable_body",
-            format!("The request body could not be read: {e}."),
-        );
-        return (req, Some(unreadable));
+    match read_body(rq.as_reader(), limit, spool_dir) {
+        Ok(Body::Memory(body)) => req.body = body,
+        Ok(Body::Spooled(spooled)) => req.spool = Some(spooled),
+        Ok(Body::TooLarge) => return (req, Some(too_large(limit))),
+        Ok(Body::Unspoolable(e)) => {
+            let failed = AppError::internal(format_args!(
+                "cannot create a temporary file in {}: {e}",
+                spool_dir.display()
+            ));
+            return (req, Some(failed));
+        }
+        Err(e) => {
+            let unreadable = AppError::bad_request(
+                "unreadable_body",
+                format!("The request body could not be read: {e}."),
+            );
+            return (req, Some(unreadable));
+        }
     }
-    if body.len() > MAX_BODY {
-        return (req, Some(too_large()));
-    }
-    req.body = body;
     (req, None)
+}
+
+enum Body {
+    Memory(Vec<u8>),
+    Spooled(Spooled),
+    TooLarge,
+    /// The temporary file could not be created: our fault, not the client's.
+    Unspoolable(std::io::Error),
+}
+
+/// Reads at most `limit` bytes of body: in memory, or, on an upload route,
+/// in memory up to `SPOOL_ABOVE` and the rest into an unnamed file in
+/// `spool_dir`.
+fn read_body(reader: &mut dyn Read, limit: usize, spool_dir: &Path) -> std::io::Result<Body> {
+    let mut reader = reader.take(limit as u64 + 1);
+    // Only the upload routes (a limit above the default) spool: every other
+    // body is JSON, read by handlers from memory.
+    let in_memory = match limit > MAX_BODY {
+        true => SPOOL_ABOVE,
+        false => limit,
+    };
+    let mut head = Vec::new();
+    (&mut reader)
+        .take(in_memory as u64 + 1)
+        .read_to_end(&mut head)?;
+    if head.len() <= in_memory {
+        return Ok(Body::Memory(head));
+    }
+    if limit <= MAX_BODY {
+        return Ok(Body::TooLarge);
+    }
+    let mut file = match tempfile::tempfile_in(spool_dir) {
+        Ok(file) => file,
+        Err(e) => return Ok(Body::Unspoolable(e)),
+    };
+    file.write_all(&head)?;
+    let rest = std::io::copy(&mut reader, &mut file)?;
+    let len = head.len() as u64 + rest;
+    if len > limit as u64 {
+        return Ok(Body::TooLarge);
+    }
+    Ok(Body::Spooled(Spooled::new(file, len)))
 }
 
 /// Believes `X-Forwarded-For`/`X-Forwarded-Proto` only from configured proxies.
@@ -146,9 +190,14 @@ pub fn decorate(mut reply: Reply, req: &Request) -> Reply {
     if !static_asset && !reply.has_header("Cache-Control") {
         reply = reply.header("Cache-Control", "no-store");
     }
+    // A stored file brings its own, stricter policy (a sandbox).
+    if !reply.has_header("Content-Security-Policy") {
+        reply = reply.header("Content-Security-Policy", CSP);
+    }
+    if !reply.has_header("X-Content-Type-Options") {
+        reply = reply.header("X-Content-Type-Options", "nosniff");
+    }
     reply = reply
-        .header("Content-Security-Policy", CSP)
-        .header("X-Content-Type-Options", "nosniff")
         .header("X-Frame-Options", "DENY")
         .header("Referrer-Policy", "same-origin");
     if req.secure {
@@ -159,8 +208,24 @@ pub fn decorate(mut reply: Reply, req: &Request) -> Reply {
 
 /// The tiny_http response for `reply`. It names us `MiauInv`: tiny_http would
 /// otherwise add `Server: tiny-http (Rust)`, which tells scanners what to try.
-pub fn to_tiny(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+pub fn to_tiny(reply: Reply) -> tiny_http::Response<Box<dyn Read + Send>> {
+    let (body, length): (Box<dyn Read + Send>, usize) = match reply.spooled {
+        Some(file) => {
+            let length = usize::try_from(file.len()).unwrap_or(usize::MAX);
+            (Box::new(file.reader()), length)
+        }
+        None => {
+            let length = reply.body.len();
+            (Box::new(std::io::Cursor::new(reply.body)), length)
+        }
+    };
+    let mut response = tiny_http::Response::new(
+        tiny_http::StatusCode(reply.status),
+        Vec::new(),
+        body,
+        Some(length),
+        None,
+    );
     response.add_header(
         tiny_http::Header::from_bytes(&b"Server"[..], &b"MiauInv"[..]).expect("a valid header"),
     );
@@ -205,6 +270,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             body: Vec::new(),
+            spool: None,
             client: IpAddr::from([127, 0, 0, 2]),
             secure: false,
         }

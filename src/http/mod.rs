@@ -3,6 +3,7 @@
 //! the listener underneath (plain, TLS, behind a proxy) can change freely.
 
 pub mod adapter;
+pub mod body;
 pub mod cookies;
 
 use crate::error::{AppError, AppResult, Kind};
@@ -62,6 +63,9 @@ pub struct Request {
     /// Header names lowercased.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A body above `body::SPOOL_ABOVE` bytes, kept in a temporary file
+    /// (`body` is then empty).
+    pub spool: Option<body::Spooled>,
     /// The real client address (after trusted-proxy resolution).
     pub client: IpAddr,
     /// Whether the client reached us over TLS (directly or via a trusted HTTPS proxy).
@@ -85,6 +89,21 @@ impl Request {
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.trim_matches('"').to_string())
             .filter(|v| !v.is_empty())
+    }
+
+    /// The body's length, wherever it is kept.
+    pub fn body_len(&self) -> u64 {
+        self.spool
+            .as_ref()
+            .map_or(self.body.len() as u64, body::Spooled::len)
+    }
+
+    /// Reads the body from its start, wherever it is kept.
+    pub fn body_reader(&self) -> std::io::Result<body::BodyReader<'_>> {
+        match &self.spool {
+            Some(spooled) => body::BodyReader::file(spooled),
+            None => Ok(body::BodyReader::memory(&self.body)),
+        }
     }
 
     pub fn is_api(&self) -> bool {
@@ -285,6 +304,9 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A large body kept in a temporary file instead (`body` is then
+    /// empty): an attachment download, sent from there in small pieces.
+    pub spooled: Option<body::Spooled>,
 }
 
 pub const JSON_TYPE: &str = "application/json; charset=utf-8";
@@ -296,6 +318,7 @@ impl Reply {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body,
+            spooled: None,
         }
     }
 
@@ -322,6 +345,7 @@ impl Reply {
             status: 303,
             headers: vec![("Location".into(), location.into())],
             body: Vec::new(),
+            spooled: None,
         }
     }
 
@@ -330,6 +354,7 @@ impl Reply {
             status: 204,
             headers: Vec::new(),
             body: Vec::new(),
+            spooled: None,
         }
     }
 

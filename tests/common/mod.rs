@@ -46,6 +46,31 @@ impl Resp {
     }
 }
 
+/// An answer read as bytes (`Client::send_bytes`).
+pub struct BytesResp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl BytesResp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): status {} body {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}
+
 impl TestServer {
     pub fn start() -> TestServer {
         Self::start_with("")
@@ -198,45 +223,46 @@ impl Client {
         }
     }
 
-    /// Sends `body` as is with `content_type` (files: CSV, uploads).
+    /// Sends `body` as is with `content_type` (CSV and JSON files) and reads
+    /// the answer as text.
     pub fn send_raw(&self, method: &str, path: &str, content_type: &str, body: &[u8]) -> Resp {
-        let url = format!("{}{}", self.base, path);
-        let mut builder = ureq::http::Request::builder()
-            .method(method)
-            .uri(&url)
-            .header("Content-Type", content_type);
-        if let Some(t) = &self.bearer {
-            builder = builder.header("Authorization", format!("Bearer {t}"));
-        }
-        let mut resp = self
-            .agent
-            .run(builder.body(body.to_vec()).unwrap())
-            .unwrap_or_else(|e| panic!("{method} {path} failed: {e}"));
-        let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-            .collect();
-        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        let r = self.send_bytes(method, path, Some(body), &[("Content-Type", content_type)]);
         Resp {
-            status,
-            headers,
-            text,
+            status: r.status,
+            headers: r.headers,
+            text: String::from_utf8_lossy(&r.body).into_owned(),
         }
     }
 
     /// A GET whose body is bytes (downloads): status, headers, body.
     pub fn get_bytes(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let r = self.send_bytes("GET", path, None, &[]);
+        (r.status, r.headers, r.body)
+    }
+
+    /// Sends `body` as raw bytes (uploads) and reads the answer as bytes
+    /// (downloads); `body` is left out when `None`.
+    pub fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        headers: &[(&str, &str)],
+    ) -> BytesResp {
         let url = format!("{}{}", self.base, path);
-        let mut builder = ureq::http::Request::builder().method("GET").uri(&url);
+        let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         if let Some(t) = &self.bearer {
             builder = builder.header("Authorization", format!("Bearer {t}"));
         }
-        let mut resp = self
-            .agent
-            .run(builder.body(()).unwrap())
-            .unwrap_or_else(|e| panic!("GET {path} failed: {e}"));
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let result = match body {
+            Some(b) => self.agent.run(builder.body(b.to_vec()).unwrap()),
+            None => self.agent.run(builder.body(()).unwrap()),
+        };
+        let mut resp = result.unwrap_or_else(|e| panic!("{method} {path} failed: {e}"));
+        let status = resp.status().as_u16();
         let headers = resp
             .headers()
             .iter()
@@ -245,10 +271,14 @@ impl Client {
         let body = resp
             .body_mut()
             .with_config()
-            .limit(1 << 30)
+            .limit(64 * 1024 * 1024)
             .read_to_vec()
-            .unwrap();
-        (resp.status().as_u16(), headers, body)
+            .unwrap_or_default();
+        BytesResp {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub fn get(&self, path: &str) -> Resp {

@@ -94,12 +94,21 @@ function quick(kind, item) {
   pickers[kind][next].input.focus({ preventScroll: true });
 }
 
+/** The primary photo's thumbnail, loaded only when the row scrolls into view. */
+function rowThumb(item) {
+  if (!item.photo_id) return null;
+  return el('img', {
+    class: 'row-thumb', src: `/api/item/photo?id=${item.photo_id}&size=thumb`, alt: '', loading: 'lazy', decoding: 'async', width: 40, height: 40,
+  });
+}
+
 function itemRow(item) {
   const action = (kind, label, text) => el('button', {
     'data-write': true, type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `${label} ${item.name}`, onclick: () => quick(kind, item),
   }, text);
   return el('tr', { dataset: { id: item.id } },
     el('th', { scope: 'row' },
+      rowThumb(item),
       el('a', { href: itemHref(item.id), class: 'strong' }, item.name),
       item.sku || item.category
         ? el('span', { class: 'row-sub' }, [item.sku, item.category].filter(Boolean).join(' · ')) : null,

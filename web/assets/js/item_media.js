@@ -1,0 +1,199 @@
+// The photos and attachments on an item's page (/inventory?item=N): a gallery
+// of thumbnails (tap to enlarge in a dialog, make primary, delete), photo
+// uploads from a file or a phone's camera, and the attachments list (upload,
+// download, delete). Uploads use XMLHttpRequest because fetch reports no
+// upload progress; they send what api.js sends (same-origin cookies, JSON
+// accepted) and renew an expired session once, as api.js does.
+import { api, ApiError, goToLogin } from './api.js';
+import { $, el, fmt, toast, when, confirmAction } from './ui.js';
+
+const MiB = 1024 * 1024;
+const MAX_PHOTO = 15 * MiB;
+const MAX_ATTACHMENT = 25 * MiB;
+
+const root = $('#item-media');
+const itemId = root ? Number(root.dataset.itemId) : null;
+const dialog = $('#photo-dialog');
+/** The photo open in the dialog. */
+let shown = null;
+
+function showError(id, err) {
+  const box = $(id);
+  box.textContent = err ? err.message : '';
+  box.hidden = !err;
+}
+
+/** One POST of `file` as the raw body; resolves to { status, body }. */
+function post(path, file, type, bar) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('Content-Type', type || 'application/octet-stream');
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.addEventListener('progress', (event) => {
+      if (!event.lengthComputable) return;
+      bar.max = event.total;
+      bar.value = event.loaded;
+    });
+    xhr.addEventListener('load', () => {
+      let body = null;
+      try { body = JSON.parse(xhr.responseText); } catch { body = null; }
+      resolve({ status: xhr.status, body });
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(0, {
+      error: 'The upload did not reach the server. Check your connection and try again.',
+    })));
+    xhr.send(file);
+  });
+}
+
+/** Uploads `file` with a progress bar; resolves to the answer's JSON. */
+async function upload(path, file, type, bar) {
+  bar.hidden = false;
+  bar.value = 0;
+  try {
+    let answer = await post(path, file, type, bar);
+    if (answer.status === 401 && (!answer.body || answer.body.code === 'unauthenticated')) {
+      const renewed = await fetch('/api/refresh', { method: 'POST', credentials: 'same-origin' })
+        .then((res) => res.ok).catch(() => false);
+      if (!renewed) {
+        goToLogin();
+        throw new ApiError(401, { error: 'Your session has ended. Please log in again.' });
+      }
+      answer = await post(path, file, type, bar);
+    }
+    if (answer.status >= 400 || answer.status === 0) throw new ApiError(answer.status, answer.body);
+    return answer.body;
+  } finally {
+    bar.hidden = true;
+  }
+}
+
+const photoUrl = (id, thumb) => `/api/item/photo?id=${id}${thumb ? '&size=thumb' : ''}`;
+
+function photoTile(photo, index, count) {
+  const label = `Photo ${index + 1} of ${count}${photo.primary ? ' (primary)' : ''}`;
+  return el('li', { class: photo.primary ? 'primary' : null },
+    el('button', { type: 'button', class: 'thumb', 'aria-label': `Open ${label}`, dataset: { photoId: photo.id }, onclick: () => openPhoto(photo, label) },
+      el('img', { src: photoUrl(photo.id, true), alt: label, loading: 'lazy', decoding: 'async' })),
+    photo.primary ? el('span', { class: 'badge badge-ok' }, 'Primary') : null);
+}
+
+function attachmentRow(a) {
+  return el('li', { dataset: { attachmentId: a.id } },
+    el('a', { href: `/api/item/attachment?id=${a.id}`, download: a.filename }, a.filename),
+    el('span', { class: 'muted small' }, ` ${size(a.size)} · ${when(a.created_at)}`),
+    el('button', {
+      'data-write': true, type: 'button', class: 'btn btn-ghost btn-small danger', 'aria-label': `Delete ${a.filename}`,
+      onclick: () => removeAttachment(a),
+    }, 'Delete'));
+}
+
+function size(bytes) {
+  if (bytes >= MiB) return `${(bytes / MiB).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${fmt(Math.round(bytes / 1024))} KiB`;
+  return `${fmt(bytes)} bytes`;
+}
+
+async function load() {
+  const item = await api.get(`/api/item?id=${itemId}`);
+  const photos = item.photos || [];
+  const attachments = item.attachments || [];
+  $('[data-media="photos"]', root).replaceChildren(...photos.map((p, i) => photoTile(p, i, photos.length)));
+  $('[data-media="no-photos"]', root).hidden = photos.length > 0;
+  $('[data-media="attachments"]', root).replaceChildren(...attachments.map(attachmentRow));
+  $('[data-media="no-attachments"]', root).hidden = attachments.length > 0;
+}
+
+function openPhoto(photo, label) {
+  shown = photo;
+  const img = $('#photo-full', dialog);
+  img.src = photoUrl(photo.id, false);
+  img.alt = label;
+  $('#photo-primary', dialog).hidden = photo.primary;
+  dialog.showModal();
+}
+
+async function makePrimary() {
+  if (!shown) return;
+  try {
+    await api.put(`/api/item/photo?id=${shown.id}`, { primary: true });
+    dialog.close();
+    toast('This photo is now the primary one.');
+    await load();
+  } catch (err) {
+    dialog.close();
+    showError('#photo-error', err);
+  }
+}
+
+async function deletePhoto() {
+  if (!shown) return;
+  const photo = shown;
+  dialog.close();
+  if (!(await confirmAction('Delete this photo? This cannot be undone.', 'Delete'))) return;
+  try {
+    await api.del(`/api/item/photo?id=${photo.id}`);
+    toast('Photo deleted.');
+    await load();
+  } catch (err) {
+    showError('#photo-error', err);
+  }
+}
+
+async function removeAttachment(a) {
+  showError('#attachment-error', null);
+  if (!(await confirmAction(`Delete ${a.filename}? This cannot be undone.`, 'Delete'))) return;
+  try {
+    await api.del(`/api/item/attachment?id=${a.id}`);
+    toast(`${a.filename} deleted.`);
+    await load();
+  } catch (err) {
+    showError('#attachment-error', err);
+  }
+}
+
+async function addPhoto(input) {
+  const file = input.files[0];
+  input.value = '';
+  showError('#photo-error', null);
+  if (!file) return;
+  if (file.size > MAX_PHOTO) {
+    showError('#photo-error', new Error(`This photo is ${size(file.size)}; the most MiauInv takes is 15 MiB.`));
+    return;
+  }
+  try {
+    await upload(`/api/item/photo?id=${itemId}`, file, file.type || 'image/jpeg', $('#photo-progress'));
+    toast('Photo added.');
+    await load();
+  } catch (err) {
+    showError('#photo-error', err);
+  }
+}
+
+async function addAttachment(input) {
+  const file = input.files[0];
+  input.value = '';
+  showError('#attachment-error', null);
+  if (!file) return;
+  if (file.size > MAX_ATTACHMENT) {
+    showError('#attachment-error', new Error(`This file is ${size(file.size)}; the most MiauInv takes is 25 MiB.`));
+    return;
+  }
+  const path = `/api/item/attachment?id=${itemId}&filename=${encodeURIComponent(file.name)}`;
+  try {
+    await upload(path, file, file.type, $('#attachment-progress'));
+    toast(`${file.name} added.`);
+    await load();
+  } catch (err) {
+    showError('#attachment-error', err);
+  }
+}
+
+if (root) {
+  $('#photo-input')?.addEventListener('change', (event) => addPhoto(event.target));
+  $('#attachment-input')?.addEventListener('change', (event) => addAttachment(event.target));
+  $('#photo-primary', dialog).addEventListener('click', makePrimary);
+  $('#photo-delete', dialog).addEventListener('click', deletePhoto);
+  load().catch((err) => showError('#photo-error', err));
+}
