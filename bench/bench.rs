@@ -10,6 +10,7 @@
 
 mod flood;
 mod hostile;
+mod import;
 mod labels;
 mod load;
 mod pages;
@@ -208,6 +209,11 @@ fn run(opts: &Opts) -> Result<Results, String> {
     scale_rows(&bench, &server, &token, large, &mut results)?;
     page_rows(&server, large, &mut results)?;
     server.stop()?;
+
+    step("importing CSV items");
+    results
+        .notes
+        .push(import::csv_rows(&bench.dir, opts.smoke)?);
 
     results.machine.load_after = Machine::load_average();
     Ok(results)

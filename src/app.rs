@@ -24,6 +24,8 @@ pub struct App {
     pub photo_decodes: Gate,
     /// When this server started (the admin's status shows the uptime).
     pub started: std::time::Instant,
+    /// The last scheduled backup of this server (the admin's status).
+    pub last_backup: crate::db::backup_schedule::LastBackupCell,
 }
 
 impl App {
@@ -38,6 +40,7 @@ impl App {
             longest_username: std::sync::OnceLock::new(),
             photo_decodes: Gate::new(1, (config.workers / 2).max(2)),
             started: std::time::Instant::now(),
+            last_backup: Default::default(),
             config,
         })
     }
@@ -101,6 +104,9 @@ pub struct Status {
     pub schema_version: i64,
     pub accounts: crate::db::accounts::Counts,
     pub stats: crate::db::stats::Stats,
+    /// The newest backup: this server's last scheduled run, else the newest
+    /// file in the backups directory.
+    pub last_backup: Option<crate::db::backup_schedule::LastBackup>,
 }
 
 impl App {
@@ -121,6 +127,18 @@ impl App {
             schema_version: db::migrate::LATEST,
             accounts,
             stats,
+            last_backup: self.last_backup(),
         })
+    }
+}
+
+impl App {
+    pub fn last_backup(&self) -> Option<crate::db::backup_schedule::LastBackup> {
+        let recorded = self
+            .last_backup
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        recorded.or_else(|| crate::db::backup_schedule::newest_on_disk(&self.config.backups_dir()))
     }
 }

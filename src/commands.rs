@@ -1,4 +1,4 @@
-//! Account tasks for the command line, for a server you can only reach by a
+//! Tasks for the command line: backup and restore (below), and account tasks, for a server you can only reach by a
 //! shell: `miauinv user list|create|set-role|disable|enable|reset-password`
 //! and `miauinv disable-2fa`. They open the database directly (SQLite lets them
 //! run beside a serving server) and use the same `db` functions as the admin
@@ -7,6 +7,7 @@
 
 use crate::app::App;
 use crate::auth::password;
+use crate::db::backup;
 use crate::db::security_log::{self, Event, Kind, Who};
 use crate::db::users::Role;
 use crate::db::{self, accounts, two_factor, users};
@@ -196,4 +197,64 @@ pub fn disable_two_factor(app: &App, username: &str) -> Result<(), String> {
         eprintln!("'{name}' had no two-factor authentication; all its sessions were ended");
     }
     Ok(())
+}
+
+/// `miauinv backup [FILE]`: a consistent snapshot while the server may be
+/// running (SQLite's online backup API), checked, mode 0600. Prints its path
+/// and size.
+pub fn backup_to(app: &App, file: Option<&std::path::Path>) -> Result<(), String> {
+    let conn = open(app)?;
+    let dest = match file {
+        Some(f) => f.to_path_buf(),
+        None => backup::fresh_path(&app.config.backups_dir(), db::now()),
+    };
+    let snap = backup::snapshot(&conn, &dest)?;
+    println!("{} ({} bytes)", snap.path.display(), snap.bytes);
+    Ok(())
+}
+
+/// `miauinv restore FILE`: replaces the database with a checked backup;
+/// refused while a server runs on this appdata.
+pub fn restore(app: &App, file: &std::path::Path) -> Result<(), String> {
+    let db_path = &app.config.database_path;
+    // Held until the restore is done, so a server starting meanwhile sees it.
+    let _lock = backup::try_lock(db_path)?.ok_or_else(|| {
+        format!(
+            "a MiauInv server is running on this appdata ({} is locked); stop it first, then restore",
+            backup::lock_path(db_path).display()
+        )
+    })?;
+    let done = backup::restore(db_path, file, db::now(), &app.secret_key)?;
+    if let Some(kept) = &done.kept {
+        eprintln!("kept the previous database as {}", kept.display());
+    }
+    if done.from_version < done.to_version {
+        eprintln!(
+            "migrated the backup from schema version {} to {}",
+            done.from_version, done.to_version
+        );
+    }
+    eprintln!("restored {} into {}", file.display(), db_path.display());
+    Ok(())
+}
+
+/// `miauinv export --format json|csv [--what items|…]`: the export document or
+/// one CSV table on stdout (the same as `GET /api/export`).
+pub fn export(app: &App, format: &str, what: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut conn = open(app)?;
+    let doc = db::read(&mut conn, |tx| db::export::document(tx, db::now())).map_err(said)?;
+    let bytes = match format {
+        "json" => serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?,
+        "csv" => crate::api::export_csv::table(&doc, what).map_err(|e| e.to_string())?,
+        other => {
+            return Err(format!(
+                "'{other}' is not an export format; use json or csv"
+            ));
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(&bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write the export: {e}"))
 }

@@ -27,6 +27,26 @@ enum Command {
     Healthcheck,
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Write a consistent snapshot of the database (the server may keep
+    /// running); default appdata/backups/miauinv-YYYYMMDD-HHMMSS.db (UTC).
+    Backup {
+        /// Where to write it.
+        file: Option<std::path::PathBuf>,
+    },
+    /// Replace the database with a backup (checked first; the current one is
+    /// kept as database.db.before-restore-<time>). Stop the server first.
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+    },
+    /// Write the inventory to stdout: json (everything, versioned) or csv
+    /// (one table: items, locations, stock, allocations or movements).
+    Export {
+        #[arg(long, default_value = "json")]
+        format: String,
+        #[arg(long, default_value = "items")]
+        what: String,
+    },
     /// Manage accounts: list, create, set-role, disable, enable, reset-password.
     #[command(subcommand)]
     User(UserCommand),
@@ -76,6 +96,13 @@ fn main() -> ExitCode {
         Command::Healthcheck => healthcheck(&path),
         Command::Migrate => load(&path)
             .and_then(|app| miauinv::db::prepare(&app.config.database_path, &app.secret_key)),
+        Command::Backup { file } => {
+            load(&path).and_then(|app| commands::backup_to(&app, file.as_deref()))
+        }
+        Command::Restore { file } => load(&path).and_then(|app| commands::restore(&app, &file)),
+        Command::Export { format, what } => {
+            load(&path).and_then(|app| commands::export(&app, &format, &what))
+        }
         Command::User(task) => load(&path).and_then(|app| user_task(&app, task)),
         Command::ResetPassword { username } => {
             load(&path).and_then(|app| commands::reset_password(&app, &username))

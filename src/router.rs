@@ -45,6 +45,8 @@ const fn r(method: Method, path: &'static str, access: Access, handler: Handler)
 /// A photo upload: a phone camera's JPEG is a few MiB; 15 MiB leaves room for
 /// a large camera file while keeping the spooled upload and its decode bounded.
 pub const MAX_PHOTO: usize = 15 * 1024 * 1024;
+/// An import file (CSV, Homebox, a MiauInv export).
+pub const MAX_IMPORT: usize = 50 * 1024 * 1024;
 /// An attachment upload (datasheets, manuals, receipts).
 pub const MAX_ATTACHMENT: usize = 25 * 1024 * 1024;
 fn always(_: &App) -> bool {
@@ -107,6 +109,7 @@ pub static ROUTES: &[Route] = &[
     r(Put,    "/api/admin/notifications",            Admin,   api::notifications::update),
     r(Delete, "/api/admin/notifications",            Admin,   api::notifications::delete),
     r(Post,   "/api/admin/notifications/test",       Admin,   api::notifications::test),
+    r(Get,    "/api/admin/backup",                   Admin,   api::backup::download),
     // ── inventory ───────────────────────────────────────────────────────────────────────
     r(Get,    "/api/item",                           Viewer,  api::items::get),
     r(Post,   "/api/item",                           Editor,  api::items::create),
@@ -153,6 +156,8 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/api/reorder.csv",                    Viewer,  api::reorder::csv),
     r(Get,    "/api/label.svg",                      Viewer,  api::labels::svg),
     r(Get,    "/api/search",                         Viewer,  api::search::get),
+    r(Get,    "/api/export",                         Viewer,  api::export::get),
+    Route { max_body: MAX_IMPORT, ..r(Post, "/api/import", Editor, api::import::post) },
     // ── pages ───────────────────────────────────────────────────────────────────────────
     r(Get,    "/",                                   Public,  pages::landing),
     r(Get,    "/login",                              Public,  pages::login),
@@ -167,6 +172,7 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/labels",                             Viewer,  pages::labels),
     r(Get,    "/stocktake",                          Viewer,  pages::stocktake),
     r(Get,    "/l/*",                                Viewer,  pages::short_link),
+    r(Get,    "/import",                             Editor,  pages::import),
     r(Get,    "/profile/",                           Account, pages::profile),
     r(Get,    "/profile/settings",                   Account, pages::settings),
     r(Get,    "/admin",                              Admin,   pages::admin),

@@ -32,6 +32,9 @@ pub struct Running {
     keeper: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
     /// The notification sender (`notify/`), stopped after the workers.
     notifier: Option<crate::notify::Sender>,
+    backups: Option<db::backup_schedule::Schedule>,
+    /// Held while serving: `miauinv restore` refuses while it is taken.
+    _lock: Option<db::backup::ServeLock>,
 }
 
 impl Running {
@@ -68,6 +71,9 @@ impl Running {
     }
 
     fn stop(&mut self) {
+        if let Some(backups) = self.backups.take() {
+            backups.stop();
+        }
         if let Some(front) = self.front.take() {
             front.drain();
         }
@@ -103,7 +109,15 @@ pub fn start(app: Arc<App>) -> Result<Running, String> {
 /// Like [`start`] on an already bound listener (tests bind port 0).
 pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String> {
     let cfg = &app.config;
+    let lock = db::backup::try_lock(&cfg.database_path)?;
+    if lock.is_none() {
+        eprintln!(
+            "warning: {} is held: another MiauInv serves this appdata",
+            db::backup::lock_path(&cfg.database_path).display()
+        );
+    }
     db::prepare(&app.config.database_path, &app.secret_key)?;
+    let backups = scheduled_backups(&app)?;
     let tls = match cfg.tls {
         true => Some(Arc::new(Tls::load_or_generate(
             &cfg.certificate_path,
@@ -161,6 +175,8 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
         notifier: Some(crate::notify::Sender::start(
             crate::notify::Settings::from_config(cfg),
         )?),
+        backups,
+        _lock: lock,
     };
     running.front = Some(Front::start(
         listener,
@@ -213,6 +229,22 @@ fn keep_limits(app: Arc<App>) -> Result<(Arc<AtomicBool>, JoinHandle<()>), Strin
         })
         .map_err(|e| format!("cannot start the rate-limit keeper: {e}"))?;
     Ok((done, keeper))
+}
+
+/// The backup thread, unless `backup_interval_hours` is 0.
+fn scheduled_backups(app: &App) -> Result<Option<db::backup_schedule::Schedule>, String> {
+    let cfg = &app.config;
+    if cfg.backup_interval_hours == 0 {
+        return Ok(None);
+    }
+    let plan = db::backup_schedule::Plan {
+        database_path: cfg.database_path.clone(),
+        dir: cfg.backups_dir(),
+        interval: Duration::from_secs(cfg.backup_interval_hours * 3600),
+        keep: cfg.backup_keep,
+        first_after: Duration::from_secs(10 * 60),
+    };
+    db::backup_schedule::Schedule::start(plan, app.last_backup.clone()).map(Some)
 }
 
 fn worker_loop(app: &App, server: &tiny_http::Server, tag: &PeerTag, stopping: &AtomicBool) {

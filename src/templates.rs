@@ -34,24 +34,9 @@ pub fn environment() -> Result<Environment<'static>, String> {
     Ok(env)
 }
 
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian
-/// calendar (Howard Hinnant's civil_from_days), so no date crate is needed.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 /// `{{ ts | datetime }}`: a Unix timestamp as `2026-11-25 08:40 UTC`.
 fn datetime(ts: i64) -> String {
-    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
+    let (y, m, d) = crate::db::civil_from_days(ts.div_euclid(86_400));
     let secs = ts.rem_euclid(86_400);
     format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
@@ -62,7 +47,7 @@ fn datetime(ts: i64) -> String {
 
 /// `{{ ts | date }}`: a Unix timestamp as `2026-11-25`.
 fn date(ts: i64) -> String {
-    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
+    let (y, m, d) = crate::db::civil_from_days(ts.div_euclid(86_400));
     format!("{y:04}-{m:02}-{d:02}")
 }
 

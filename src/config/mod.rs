@@ -69,6 +69,11 @@ digest_time: ""
 notify_retry_base_ms: 30000
 # A delivery still failing this many seconds after its event is given up.
 notify_give_up_seconds: 86400
+# Backups: a consistent snapshot of the database every this many hours into
+# appdata/backups/ (0 = off), keeping the newest `backup_keep` files. Backups
+# hold password hashes and 2FA secrets: they are written with mode 0600.
+backup_interval_hours: 24
+backup_keep: 7
 "#;
 
 #[derive(Debug, Clone)]
@@ -101,6 +106,10 @@ pub struct Config {
     pub digest_time: Option<(u32, u32)>,
     pub notify_retry_base_ms: u64,
     pub notify_give_up_seconds: u64,
+    /// Hours between scheduled backups; 0 turns them off.
+    pub backup_interval_hours: u64,
+    /// Scheduled backups kept; older ones are deleted.
+    pub backup_keep: usize,
     /// Directory of the config file; generated secrets live here.
     pub appdata_dir: PathBuf,
 }
@@ -133,6 +142,8 @@ struct FileConfig {
     digest_time: Option<String>,
     notify_retry_base_ms: Option<u64>,
     notify_give_up_seconds: Option<u64>,
+    backup_interval_hours: Option<u64>,
+    backup_keep: Option<u64>,
 }
 
 fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -252,6 +263,8 @@ fn or_defaults(file: FileConfig) -> FileConfig {
         digest_time: file.digest_time.or(d.digest_time),
         notify_retry_base_ms: file.notify_retry_base_ms.or(d.notify_retry_base_ms),
         notify_give_up_seconds: file.notify_give_up_seconds.or(d.notify_give_up_seconds),
+        backup_interval_hours: file.backup_interval_hours.or(d.backup_interval_hours),
+        backup_keep: file.backup_keep.or(d.backup_keep),
     }
 }
 
@@ -369,6 +382,13 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
             1,
             30 * 86_400,
         )?,
+        backup_interval_hours: number(
+            "backup_interval_hours",
+            file.backup_interval_hours,
+            0,
+            8760,
+        )?,
+        backup_keep: number("backup_keep", file.backup_keep, 1, 10_000)? as usize,
         appdata_dir,
     })
 }
@@ -406,6 +426,11 @@ impl Config {
             ("", origin) => Some(origin.trim_end_matches('/').to_string()),
             (set, _) => Some(set.to_string()),
         }
+    }
+
+    /// Where backups go: `backups/` in the appdata directory.
+    pub fn backups_dir(&self) -> PathBuf {
+        self.appdata_dir.join("backups")
     }
 }
 

@@ -5,8 +5,13 @@
 pub mod accounts;
 pub mod alerts;
 pub mod api_tokens;
+pub mod backup;
+pub mod backup_schedule;
 pub mod ceremonies;
+pub mod export;
 pub mod facts;
+pub mod import;
+pub mod import_rows;
 pub mod invites;
 pub mod item_details;
 pub mod items;
@@ -127,6 +132,24 @@ pub fn write<T>(
     Ok(value)
 }
 
+/// Like [`write`], but `f` decides: `Ok(true)` commits, `Ok(false)` rolls
+/// back (an import's dry run, or one with refused rows: all of its writes
+/// ran, none stays).
+pub fn write_or_roll_back(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> AppResult<bool>,
+) -> AppResult<bool> {
+    let lock = writer_lock(conn);
+    let _writing = lock.lock().unwrap_or_else(|p| p.into_inner());
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let keep = f(&tx)?;
+    match keep {
+        true => tx.commit()?,
+        false => tx.rollback()?,
+    }
+    Ok(keep)
+}
+
 /// The in-process writer lock of the database file `conn` is open on: one per
 /// file, so servers on different files (tests) never wait for each other.
 fn writer_lock(conn: &Connection) -> Arc<Mutex<()>> {
@@ -159,6 +182,21 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian
+/// calendar (Howard Hinnant's civil_from_days), so no date crate is needed.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Whether a rusqlite error is a UNIQUE constraint violation.

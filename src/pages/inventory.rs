@@ -40,6 +40,11 @@ pub fn items(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     page(ctx, "items.html", context! {})
 }
 
+/// `/import`: upload or paste a file, see the dry run, confirm.
+pub fn import(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    page(ctx, "import.html", context! {})
+}
+
 /// `/locations`: the tree; `/locations?id=N`: one location, the way to it
 /// (breadcrumbs), what is inside it and its contents.
 pub fn locations(ctx: &mut Ctx<'_>) -> AppResult<Reply> {

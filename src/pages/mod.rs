@@ -12,7 +12,7 @@ mod stocktake;
 
 pub use account::{profile, settings};
 pub use admin::{admin, admin_notifications};
-pub use inventory::{dashboard, inventory, items, locations, projects};
+pub use inventory::{dashboard, import, inventory, items, locations, projects};
 pub use labels::{sheet as labels, short_link};
 pub use public::{asset, invite, landing, login, register, reset_password, service_worker};
 pub use stocktake::stocktake;

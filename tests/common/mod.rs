@@ -223,6 +223,23 @@ impl Client {
         }
     }
 
+    /// Sends `body` as is with `content_type` (CSV and JSON files) and reads
+    /// the answer as text.
+    pub fn send_raw(&self, method: &str, path: &str, content_type: &str, body: &[u8]) -> Resp {
+        let r = self.send_bytes(method, path, Some(body), &[("Content-Type", content_type)]);
+        Resp {
+            status: r.status,
+            headers: r.headers,
+            text: String::from_utf8_lossy(&r.body).into_owned(),
+        }
+    }
+
+    /// A GET whose body is bytes (downloads): status, headers, body.
+    pub fn get_bytes(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let r = self.send_bytes("GET", path, None, &[]);
+        (r.status, r.headers, r.body)
+    }
+
     /// Sends `body` as raw bytes (uploads) and reads the answer as bytes
     /// (downloads); `body` is left out when `None`.
     pub fn send_bytes(

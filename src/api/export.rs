@@ -1,0 +1,39 @@
+//! `GET /api/export?format=json` (viewer): the whole inventory as one
+//! versioned JSON document (`db/export.rs`), as a download.
+
+use crate::ctx::Ctx;
+use crate::db::{self, export};
+use crate::error::{AppError, AppResult};
+use crate::http::Reply;
+
+pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    match ctx.req.param("format").unwrap_or("json") {
+        "json" => json(ctx),
+        "csv" => crate::api::export_csv::get(ctx),
+        _ => Err(AppError::invalid_field(
+            "format",
+            "The query parameter 'format' must be json or csv.",
+        )),
+    }
+}
+
+fn json(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let now = db::now();
+    let doc = db::read(ctx.conn, |tx| export::document(tx, now))?;
+    let mut reply = Reply::ok(&doc);
+    attachment(&mut reply, &format!("{}.json", file_stem(now)));
+    Ok(reply)
+}
+
+/// `miauinv-export-YYYYMMDD-HHMMSS` (UTC).
+pub fn file_stem(now: i64) -> String {
+    format!("miauinv-export-{}", db::backup::stamp(now))
+}
+
+/// Marks a reply as a download named `name`.
+pub fn attachment(reply: &mut Reply, name: &str) {
+    reply.headers.push((
+        "Content-Disposition".into(),
+        format!("attachment; filename=\"{name}\""),
+    ));
+}
