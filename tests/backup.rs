@@ -147,6 +147,15 @@ fn the_admin_downloads_a_fresh_snapshot_and_no_one_else_does() {
         1
     );
     assert_eq!(one(&db, "SELECT count(*) FROM users"), 2);
+    // The download is in the security log, with who took it.
+    let log = admin.get("/api/security-events?limit=50").json();
+    let taken = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "backup_downloaded")
+        .count();
+    assert_eq!(taken, 1, "{log}");
     // No temporary copy is left behind.
     let left: Vec<_> = std::fs::read_dir(s.dir.path().join("backups"))
         .unwrap()

@@ -3,7 +3,9 @@
 //! file in the backups directory and sent from that file in small pieces
 //! (`Reply.spooled`), so a large database never sits in memory whole.
 
+use crate::api::security_events::{Witness, who};
 use crate::ctx::Ctx;
+use crate::db::security_log::Kind;
 use crate::db::{self, backup};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
@@ -22,7 +24,7 @@ pub fn download(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let _ = std::fs::remove_file(&temp);
     let (file, bytes) =
         taken.map_err(|e| AppError::internal(format_args!("backup download: {e}")))?;
-    record_download(ctx, bytes);
+    record_download(ctx, bytes)?;
     let name = backup::default_name(db::now());
     let mut reply = Reply::new(200, "application/vnd.sqlite3", Vec::new());
     reply.spooled = Some(Spooled::new(file, bytes));
@@ -36,9 +38,17 @@ pub fn download(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(reply)
 }
 
-/// The security log's entry for a backup download (who took a copy of every
-/// secret, and when). Until the security log exists it goes to the server log.
-fn record_download(ctx: &Ctx<'_>, bytes: u64) {
-    let who = ctx.user().map(|u| u.username.clone()).unwrap_or_default();
-    eprintln!("security: backup downloaded by '{who}' ({bytes} bytes)");
+/// The security log's entry for a backup download: who took a copy of every
+/// secret, and when (the size, never the content).
+fn record_download(ctx: &mut Ctx<'_>, bytes: u64) -> AppResult<()> {
+    let user = ctx.user()?.clone();
+    let witness = Witness::of(ctx);
+    db::write(ctx.conn, |tx| {
+        witness.own(
+            tx,
+            Kind::BackupDownloaded,
+            who(&user),
+            serde_json::json!({ "bytes": bytes }),
+        )
+    })
 }
