@@ -480,3 +480,51 @@ fn the_service_worker_keeps_the_shell_and_the_offline_page_but_no_data() {
     );
     assert!(kept.iter().all(|p| p.starts_with("/assets/")), "{kept:?}");
 }
+
+#[test]
+fn rows_chosen_in_the_lists_open_their_label_sheet() {
+    let server = TestServer::start();
+    let api = Client::signed_up(&server, "lena");
+    let resistor = create(&api, "/api/item", json!({"name": "Resistor"}));
+    create(&api, "/api/item", json!({"name": "Capacitor"}));
+    let diode = create(&api, "/api/item", json!({"name": "Diode"}));
+    let shelf = create(&api, "/api/location", json!({"name": "Shelf"}));
+
+    let chrome = Chromium::launch();
+    let page = chrome.page(&server.base, "labels_from_lists");
+    log_in(&page, "lena");
+    page.goto("/items");
+    page.wait_for(
+        "three rows",
+        "document.querySelectorAll('[data-rows] .pick-label').length === 3",
+    );
+    assert_eq!(
+        page.js("document.querySelector('#labels-selected').hidden"),
+        true
+    );
+    for id in [resistor, diode] {
+        page.click(&format!("[data-rows] tr[data-id=\"{id}\"] .pick-label"));
+    }
+    page.wait_text("#labels-selected", "Print 2 labels");
+    let href = page.js("document.querySelector('#labels-selected').getAttribute('href')");
+    assert_eq!(href, format!("/labels?items={resistor},{diode}"));
+    page.click("#labels-selected");
+    page.wait_for(
+        "the sheet",
+        "document.querySelectorAll('#sheets .label').length === 2",
+    );
+    assert!(page.text("#sheets").contains("Resistor"));
+    assert!(!page.text("#sheets").contains("Capacitor"));
+
+    page.goto("/locations");
+    page.wait_for(
+        "the location row",
+        "document.querySelector('[data-rows] .pick-label')",
+    );
+    page.click(&format!("[data-rows] tr[data-id=\"{shelf}\"] .pick-label"));
+    page.wait_text("#labels-selected", "Print 1 label");
+    assert_eq!(
+        page.js("document.querySelector('#labels-selected').getAttribute('href')"),
+        format!("/labels?locations={shelf}")
+    );
+}

@@ -15,6 +15,7 @@ function availability(item) {
 resourceList({
   endpoint: '/api/item',
   noun: 'item',
+  labels: 'items',
   cells: (item) => [
     [el('a', { href: `/inventory?item=${item.id}`, class: 'strong' }, item.name),
       item.sku ? el('span', { class: 'row-sub' }, item.sku) : null],

@@ -91,8 +91,29 @@ export function resourceList(config) {
     config.afterLoad?.(list);
   }
 
+  // Rows chosen for a label sheet (`config.labels`: "items" or "locations"),
+  // kept across pages and searches until the sheet is opened.
+  const picked = new Set();
+  const labelsLink = config.labels ? $('#labels-selected') : null;
+  function showPicked() {
+    labelsLink.hidden = picked.size === 0;
+    labelsLink.textContent = `Print ${picked.size} label${picked.size === 1 ? '' : 's'}`;
+    labelsLink.href = `/labels?${config.labels}=${[...picked].join(',')}`;
+  }
+  function pickBox(row) {
+    return el('input', {
+      type: 'checkbox', class: 'pick-label', checked: picked.has(row.id),
+      'aria-label': `Choose ${row.name} for labels`,
+      onchange: (event) => {
+        if (event.target.checked) picked.add(row.id); else picked.delete(row.id);
+        showPicked();
+      },
+    });
+  }
+
   function renderRow(row) {
     const actions = el('td', { class: 'row-actions' });
+    if (labelsLink) actions.append(pickBox(row));
     if (config.detail) {
       const open = state.open.has(row.id);
       actions.append(el('button', {

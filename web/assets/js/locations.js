@@ -42,6 +42,7 @@ function nameCell(loc) {
 const list = resourceList({
   endpoint: '/api/location',
   noun: 'location',
+  labels: 'locations',
   cells: (loc) => [nameCell(loc), fmt(loc.item_count), fmt(loc.total_units)],
   toBody: (data) => ({ name: String(data.get('name')).trim() }),
   fill: (form, loc) => { form.elements.name.value = loc.name; },
