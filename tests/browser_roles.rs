@@ -195,4 +195,49 @@ fn the_admin_panel_invites_and_changes_a_role_and_settings_make_a_token_once() {
     page.click("#confirm-ok");
     page.wait_for("revoked", "document.querySelector('#token-list li.muted')");
     assert_eq!(script.get("/api/item").status, 401);
+
+    // Back on /admin: a pending invitation is revoked, and an account deleted
+    // (after the confirmation), each from its own button.
+    page.goto("/admin");
+    page.click("#invite-form button[type=submit]");
+    page.wait_visible("#link-dialog");
+    page.js("document.querySelector('#link-dialog').close()");
+    page.wait_for(
+        "a pending invitation",
+        "document.querySelector('#invite-list .invite-pending button')",
+    );
+    page.click("#invite-list .invite-pending button");
+    page.wait_for(
+        "no pending invitation",
+        "!document.querySelector('#invite-list .invite-pending')",
+    );
+    let invites = admin_api.get("/api/admin/invites").json();
+    assert!(
+        invites
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["state"] == "revoked"),
+        "{invites}"
+    );
+    page.wait_for(
+        "newbie listed",
+        "document.querySelector('[data-user=\"newbie\"]')",
+    );
+    page.js("[...document.querySelectorAll('[data-user=\"newbie\"] button')].find((b) => b.textContent === 'Delete').click()");
+    page.wait_visible("#confirm-dialog");
+    page.click("#confirm-ok");
+    page.wait_for(
+        "newbie gone",
+        "!document.querySelector('[data-user=\"newbie\"]')",
+    );
+    let users = admin_api.get("/api/admin/users").json();
+    assert!(
+        !users
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["username"] == "newbie"),
+        "{users}"
+    );
 }

@@ -3,7 +3,7 @@
 // /api/admin/…; the list is read again after each, so it always shows what
 // the server holds.
 import { api } from './api.js';
-import { $, el, onSubmit, toast, confirmAction, when, copyText, int } from './ui.js';
+import { $, el, onSubmit, toast, confirmAction, when, copyText, int, runAction } from './ui.js';
 import './admin_security.js';
 
 const ROLES = ['viewer', 'editor', 'admin'];
@@ -22,18 +22,7 @@ $('#link-copy').addEventListener('click', async () => {
 });
 
 /** Runs an admin action; a refusal (e.g. the last admin) is shown, not thrown. */
-async function act(action, done) {
-  const box = $('#users-error');
-  box.hidden = true;
-  try {
-    await action();
-    if (done) toast(done);
-  } catch (err) {
-    box.textContent = err.message;
-    box.hidden = false;
-  }
-  await loadUsers();
-}
+const act = (action, done) => runAction($('#users-error'), action, done, loadUsers);
 
 function userRow(u) {
   const role = el('select', {
@@ -70,7 +59,7 @@ function userRow(u) {
         type: 'button', class: 'btn btn-small btn-ghost danger',
         onclick: async () => {
           if (!await confirmAction(`Delete the account “${u.username}”? Their sessions, passkeys and API tokens go with it; the inventory history keeps their name.`)) return;
-          await act(() => api.delete(`/api/admin/users?id=${id}`), `${u.username} was deleted.`);
+          await act(() => api.del(`/api/admin/users?id=${id}`), `${u.username} was deleted.`);
         },
       }, 'Delete')));
 }
@@ -92,7 +81,7 @@ function inviteItem(i) {
     el('span', {}, `Invitation ${i.id}: ${what}`, i.created_by ? el('span', { class: 'muted' }, ` · made by ${i.created_by}`) : null),
     i.state === 'pending' ? el('button', {
       type: 'button', class: 'btn btn-small btn-ghost danger',
-      onclick: async () => { await api.delete(`/api/admin/invites?id=${i.id}`); toast('Invitation revoked.'); await loadInvites(); },
+      onclick: async () => { await api.del(`/api/admin/invites?id=${i.id}`); toast('Invitation revoked.'); await loadInvites(); },
     }, 'Revoke') : null);
 }
 

@@ -2,7 +2,7 @@
 // and the recent deliveries, all through /api/admin/notifications. Secrets
 // are never shown: the server only says whether a channel has one.
 import { api } from './api.js';
-import { $, $$, el, onSubmit, toast, confirmAction, when } from './ui.js';
+import { $, $$, el, onSubmit, toast, confirmAction, when, runAction } from './ui.js';
 
 const form = $('#channel-form');
 const SECRET_LABEL = { webhook: 'Signing secret', ntfy: 'Access token (optional)', email: 'Password' };
@@ -83,18 +83,7 @@ onSubmit(form, async (data) => {
   await load();
 });
 
-async function act(action, done) {
-  const box = $('#channels-error');
-  box.hidden = true;
-  try {
-    await action();
-    if (done) toast(done);
-  } catch (err) {
-    box.textContent = err.message;
-    box.hidden = false;
-  }
-  await load();
-}
+const act = (action, done) => runAction($('#channels-error'), action, done, load);
 
 function describe(c) {
   const s = c.settings || {};

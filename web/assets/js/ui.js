@@ -96,6 +96,22 @@ export function toastAction(message, label, action, ms = 10000) {
   toast.timer = setTimeout(() => { box.hidden = true; }, ms);
 }
 
+/** Runs a row's action on a list page: a refusal (e.g. the last admin) is
+ *  shown in `box` rather than thrown, `done` is toasted on success, and the
+ *  list is read again with `reload` either way, so it shows what the server
+ *  holds. */
+export async function runAction(box, action, done, reload) {
+  box.hidden = true;
+  try {
+    await action();
+    if (done) toast(done);
+  } catch (err) {
+    box.textContent = err.message;
+    box.hidden = false;
+  }
+  await reload();
+}
+
 /** A confirmation dialog; resolves to true when the person confirms. */
 export function confirmAction(text, okLabel = 'Delete') {
   const dialog = $('#confirm-dialog');
