@@ -25,6 +25,15 @@ fn visible_write_controls(page: &Page) -> i64 {
         .unwrap()
 }
 
+/// Whether the list at `path` has a row whose `key` is `value`.
+fn has(api: &Client, path: &str, key: &str, value: &str) -> bool {
+    let list = api.get(path).json();
+    list.as_array()
+        .unwrap_or_else(|| panic!("{path}: {list}"))
+        .iter()
+        .any(|row| row[key] == value)
+}
+
 fn user_id(admin: &Client, name: &str) -> String {
     admin
         .get("/api/admin/users")
@@ -211,15 +220,7 @@ fn the_admin_panel_invites_and_changes_a_role_and_settings_make_a_token_once() {
         "no pending invitation",
         "!document.querySelector('#invite-list .invite-pending')",
     );
-    let invites = admin_api.get("/api/admin/invites").json();
-    assert!(
-        invites
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|i| i["state"] == "revoked"),
-        "{invites}"
-    );
+    assert!(has(&admin_api, "/api/admin/invites", "state", "revoked"));
     page.wait_for(
         "newbie listed",
         "document.querySelector('[data-user=\"newbie\"]')",
@@ -231,13 +232,5 @@ fn the_admin_panel_invites_and_changes_a_role_and_settings_make_a_token_once() {
         "newbie gone",
         "!document.querySelector('[data-user=\"newbie\"]')",
     );
-    let users = admin_api.get("/api/admin/users").json();
-    assert!(
-        !users
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|u| u["username"] == "newbie"),
-        "{users}"
-    );
+    assert!(!has(&admin_api, "/api/admin/users", "username", "newbie"));
 }
