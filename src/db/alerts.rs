@@ -8,6 +8,7 @@
 //! the write lock from `BEGIN IMMEDIATE` to commit, the states of concurrent
 //! writers chain: each transition is seen by exactly one transaction.
 
+use crate::db::stats::{ShortItem, short_item};
 use crate::error::AppResult;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -112,35 +113,15 @@ pub fn low_count(conn: &Connection) -> AppResult<i64> {
 /// The SQL condition of a low item, for the item list's `?low=` filter.
 pub const LOW: &str = "(min_quantity > total_quantity - allocated_quantity)";
 
-/// A short item for the digest: more allocated than stocked.
-#[derive(Debug, Serialize)]
-pub struct ShortRow {
-    pub id: i64,
-    pub name: String,
-    pub stocked_quantity: i64,
-    pub allocated_quantity: i64,
-    pub missing: i64,
-}
-
 /// Every short item, worst first (the partial index `items_short`).
-pub fn short_list(conn: &Connection) -> AppResult<Vec<ShortRow>> {
+pub fn short_list(conn: &Connection) -> AppResult<Vec<ShortItem>> {
     Ok(conn
         .prepare_cached(
             "SELECT id, name, stocked_quantity, allocated_quantity FROM items
               WHERE allocated_quantity > stocked_quantity AND archived_at IS NULL
               ORDER BY allocated_quantity - stocked_quantity DESC, id",
         )?
-        .query_map([], |r| {
-            let stocked: i64 = r.get(2)?;
-            let allocated: i64 = r.get(3)?;
-            Ok(ShortRow {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                stocked_quantity: stocked,
-                allocated_quantity: allocated,
-                missing: allocated - stocked,
-            })
-        })?
+        .query_map([], short_item)?
         .collect::<Result<Vec<_>, _>>()?)
 }
 

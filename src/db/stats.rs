@@ -29,7 +29,7 @@ pub struct Stats {
 const REORDER_LISTED: i64 = 10;
 
 /// An item with more units allocated than stocked.
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct ShortItem {
     pub id: i64,
     pub name: String,
@@ -60,17 +60,7 @@ pub fn load(conn: &Connection) -> AppResult<Stats> {
              WHERE allocated_quantity > stocked_quantity
              ORDER BY allocated_quantity - stocked_quantity DESC, id LIMIT {SHORT_LISTED}"
         ))?
-        .query_map([], |r| {
-            let stocked: i64 = r.get(2)?;
-            let allocated: i64 = r.get(3)?;
-            Ok(ShortItem {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                stocked_quantity: stocked,
-                allocated_quantity: allocated,
-                missing: allocated - stocked,
-            })
-        })?
+        .query_map([], short_item)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Stats {
         items,
@@ -84,5 +74,19 @@ pub fn load(conn: &Connection) -> AppResult<Stats> {
         short_items,
         items_low: crate::db::alerts::low_count(conn)?,
         reorder: crate::db::alerts::reorder_list(conn, Some(REORDER_LISTED))?,
+    })
+}
+
+/// A short item from the columns `id, name, stocked_quantity,
+/// allocated_quantity` (the dashboard's list and the digest's read the same).
+pub fn short_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShortItem> {
+    let stocked: i64 = r.get(2)?;
+    let allocated: i64 = r.get(3)?;
+    Ok(ShortItem {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        stocked_quantity: stocked,
+        allocated_quantity: allocated,
+        missing: allocated - stocked,
     })
 }
