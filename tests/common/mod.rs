@@ -180,13 +180,13 @@ impl Client {
         self.send_with(method, path, body, &[])
     }
 
-    pub fn send_with(
+    /// A request to `path` with the bearer token (if any) and `headers`.
+    fn request(
         &self,
         method: &str,
         path: &str,
-        body: Option<Value>,
         headers: &[(&str, &str)],
-    ) -> Resp {
+    ) -> ureq::http::request::Builder {
         let url = format!("{}{}", self.base, path);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         if let Some(t) = &self.bearer {
@@ -195,6 +195,17 @@ impl Client {
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
+        builder
+    }
+
+    pub fn send_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut builder = self.request(method, path, headers);
         let result = match body {
             Some(b) => {
                 let has_ctype = headers
@@ -249,14 +260,7 @@ impl Client {
         body: Option<&[u8]>,
         headers: &[(&str, &str)],
     ) -> BytesResp {
-        let url = format!("{}{}", self.base, path);
-        let mut builder = ureq::http::Request::builder().method(method).uri(&url);
-        if let Some(t) = &self.bearer {
-            builder = builder.header("Authorization", format!("Bearer {t}"));
-        }
-        for (k, v) in headers {
-            builder = builder.header(*k, *v);
-        }
+        let builder = self.request(method, path, headers);
         let result = match body {
             Some(b) => self.agent.run(builder.body(b.to_vec()).unwrap()),
             None => self.agent.run(builder.body(()).unwrap()),
