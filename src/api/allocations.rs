@@ -16,13 +16,14 @@ use serde::Deserialize;
 /// `POST /api/association`.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct NewAllocation {
+pub(crate) struct NewAllocation {
     #[schemars(with = "crate::api::fields::IdNumber")]
     item_id: Whole,
     #[schemars(with = "crate::api::fields::IdNumber")]
     project_id: Whole,
     #[schemars(with = "crate::api::fields::Quantity")]
     quantity: Whole,
+    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
     note: Option<String>,
 }
 

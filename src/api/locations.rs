@@ -25,9 +25,11 @@ use serde::Deserialize;
 /// null: top level).
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct NewLocation {
+pub(crate) struct NewLocation {
+    #[schemars(length(max = fields::MAX_NAME))]
     name: String,
     #[serde(default)]
+    #[schemars(with = "Option<fields::IdNumber>")]
     parent_id: Option<Whole>,
 }
 
@@ -35,10 +37,12 @@ struct NewLocation {
 /// what is left out stays.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct LocationChange {
+pub(crate) struct LocationChange {
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "String", length(max = fields::MAX_NAME))]
     name: Option<String>,
     #[serde(default, deserialize_with = "fields::nullable")]
+    #[schemars(with = "Option<fields::IdNumber>")]
     parent_id: Option<Option<Whole>>,
 }
 

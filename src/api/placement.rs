@@ -74,9 +74,10 @@ fn words(kind: &Placement) -> &'static Words {
 /// `PUT` `{quantity, note?}`: the only thing a row lets change.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct QuantityChange {
+pub(crate) struct QuantityChange {
     #[schemars(with = "crate::api::fields::Quantity")]
     quantity: Whole,
+    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
     note: Option<String>,
 }
 

@@ -13,18 +13,22 @@ use serde::Deserialize;
 /// `POST /api/project`.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct NewProjectBody {
+pub(crate) struct NewProjectBody {
+    #[schemars(length(max = fields::MAX_NAME))]
     name: String,
+    #[schemars(length(max = MAX_TEXT))]
     description: Option<String>,
 }
 
 /// `PUT /api/project`: either field may be left out; `null` clears the description.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ProjectChanges {
+pub(crate) struct ProjectChanges {
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "String", length(max = fields::MAX_NAME))]
     name: Option<String>,
     #[serde(default, deserialize_with = "fields::nullable")]
+    #[schemars(length(max = MAX_TEXT))]
     description: Option<Option<String>>,
 }
 

@@ -22,27 +22,30 @@ use serde::{Deserialize, Serialize};
 /// `POST /api/stock/consume`.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Consume {
+pub(crate) struct Consume {
     #[schemars(with = "crate::api::fields::IdNumber")]
     item_id: Whole,
     #[schemars(with = "crate::api::fields::IdNumber")]
     location_id: Whole,
     #[schemars(with = "crate::api::fields::Quantity")]
     quantity: Whole,
+    #[schemars(with = "Option<crate::api::fields::IdNumber>")]
     project_id: Option<Whole>,
+    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
     note: Option<String>,
 }
 
 /// `POST /api/stock/count`.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Count {
+pub(crate) struct Count {
     #[schemars(with = "crate::api::fields::IdNumber")]
     item_id: Whole,
     #[schemars(with = "crate::api::fields::IdNumber")]
     location_id: Whole,
     #[schemars(with = "crate::api::fields::Quantity")]
     counted: Whole,
+    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
     note: Option<String>,
 }
 

@@ -17,20 +17,21 @@ use serde::{Deserialize, Serialize};
 /// `POST /api/stock`.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct NewStock {
+pub(crate) struct NewStock {
     #[schemars(with = "crate::api::fields::IdNumber")]
     item_id: Whole,
     #[schemars(with = "crate::api::fields::IdNumber")]
     location_id: Whole,
     #[schemars(with = "crate::api::fields::Quantity")]
     quantity: Whole,
+    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
     note: Option<String>,
 }
 
 /// `POST /api/stock/transfer`.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Transfer {
+pub(crate) struct Transfer {
     #[schemars(with = "crate::api::fields::IdNumber")]
     item_id: Whole,
     #[schemars(with = "crate::api::fields::IdNumber")]
@@ -39,6 +40,7 @@ struct Transfer {
     to_location_id: Whole,
     #[schemars(with = "crate::api::fields::Quantity")]
     quantity: Whole,
+    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
     note: Option<String>,
 }
 
@@ -74,7 +76,7 @@ pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
-struct Transferred {
+pub(crate) struct Transferred {
     /// The source row, or null when it was emptied and removed.
     from: Option<Placed>,
     to: Placed,

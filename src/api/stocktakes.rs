@@ -22,18 +22,20 @@ const MAX_COUNTS: usize = 10_000;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct NewStocktake {
+pub(crate) struct NewStocktake {
     #[schemars(with = "crate::api::fields::IdNumber")]
     location_id: Whole,
     #[serde(default)]
     recursive: bool,
+    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
     note: Option<String>,
+    #[schemars(length(max = MAX_COUNTS))]
     counts: Vec<CountBody>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CountBody {
+pub(crate) struct CountBody {
     #[schemars(with = "crate::api::fields::IdNumber")]
     item_id: Whole,
     #[schemars(with = "crate::api::fields::IdNumber")]
@@ -44,7 +46,7 @@ struct CountBody {
 
 /// One applied difference.
 #[derive(Serialize, schemars::JsonSchema)]
-struct Difference {
+pub(crate) struct Difference {
     item_id: i64,
     item_name: String,
     location_id: i64,
@@ -55,7 +57,7 @@ struct Difference {
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
-struct Applied {
+pub(crate) struct Applied {
     stocktake: stocktakes::Stocktake,
     differences: Vec<Difference>,
 }
