@@ -71,6 +71,7 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/api/userinfo",                       Account, api::account::profile),
     r(Post,   "/api/account/username",               Account, api::account::change_username),
     r(Post,   "/api/account/password",               Account, api::account::change_password),
+    r(Post,   "/api/account/notification-email",     Account, api::notification_email::set),
     // ── two-factor authentication ───────────────────────────────────────────────────────
     r(Post,   "/api/login/2fa",                      Public,  api::two_factor::login),
     r(Post,   "/api/2fa/setup",                      Account, api::two_factor::setup),

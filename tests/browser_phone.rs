@@ -134,6 +134,11 @@ fn take_put_move_and_count_update_the_figures_and_the_history() {
     wait_figure(&page, "Stocked", "8");
     newest_history(&page, "counted 4 at Shelf A (1 missing)");
     assert_eq!(figure(&page, "Unstocked"), "8");
+    // The count's toast offers Undo: the missing unit is back.
+    page.click("#toast [data-toast-action]");
+    page.wait_text("#toast", "Undone.");
+    wait_figure(&page, "Total", "17");
+    wait_figure(&page, "Stocked", "9");
 
     // Taking more than is there answers with the numbers, in the dialog.
     page.click("[data-shelf=take]")
@@ -167,6 +172,15 @@ fn a_location_page_takes_and_puts_one_per_row() {
     page.goto(&format!("/locations?id={bin}"));
     let qty = "document.querySelector('[data-rows] tr td.num')?.textContent";
     page.wait_for("the row shows 5", &format!("{qty} === '5'"));
+    page.click("[aria-label='Take one Fuse']");
+    page.wait_for("the row shows 4", &format!("{qty} === '4'"));
+    // Its toast's Undo puts the unit back, into the total too.
+    page.click("#toast [data-toast-action]");
+    page.wait_for("the row shows 5 again", &format!("{qty} === '5'"));
+    assert_eq!(
+        c.get(&format!("/api/item?id={it}")).json()["total_quantity"],
+        10
+    );
     page.click("[aria-label='Take one Fuse']");
     page.wait_for("the row shows 4", &format!("{qty} === '4'"));
     page.click("[aria-label='Put one more Fuse']");

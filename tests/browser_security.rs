@@ -316,3 +316,34 @@ fn remove_all_passkeys_and_a_page_that_cannot_use_them_says_why() {
         true
     );
 }
+
+#[test]
+fn the_notification_email_is_saved_and_cleared_on_the_settings_page() {
+    let server = TestServer::start();
+    let chrome = Chromium::launch();
+    let page = chrome.page(&server.base, "notification_email");
+    register(&page, "nora");
+    page.goto("/profile/settings");
+    page.fill("#notification-email-address", "nora@example.org")
+        .fill("#notification-email-password", PASSWORD)
+        .click("#notification-email-form button[type=submit]");
+    page.wait_text(
+        "#notification-email-form [data-ok]",
+        "Security notices go to nora@example.org.",
+    );
+    page.goto("/profile/settings");
+    page.wait_for(
+        "the saved address is shown",
+        "document.querySelector('#notification-email-address').value === 'nora@example.org'",
+    );
+    page.fill("#notification-email-address", "")
+        .fill("#notification-email-password", PASSWORD)
+        .click("#notification-email-form button[type=submit]");
+    page.wait_text(
+        "#notification-email-form [data-ok]",
+        "No security notices are sent to you.",
+    );
+    let c = server.client();
+    assert_eq!(c.login("nora", PASSWORD).status, 200);
+    assert!(c.get("/api/profile").json()["notification_email"].is_null());
+}

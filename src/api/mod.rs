@@ -20,6 +20,7 @@ pub mod labels;
 pub mod links;
 pub mod list;
 pub mod locations;
+pub mod notification_email;
 pub mod notifications;
 pub mod onboarding;
 pub mod passkeys;

@@ -200,6 +200,16 @@ fn apply(mut c: Channel, body: ChannelBody) -> AppResult<Channel> {
             "The settings are required.",
         ));
     }
+    if c.kind != "email" && c.events.iter().any(|e| e == alerts::EVENT_SECURITY) {
+        return Err(AppError::invalid_field(
+            "events",
+            format!(
+                "Only an email channel can carry '{}': a security notice goes to its account's own address, never to a shared {} channel.",
+                alerts::EVENT_SECURITY,
+                c.kind
+            ),
+        ));
+    }
     if c.kind == "webhook" && c.secret.as_deref().is_none_or(|s| s.len() < 16) {
         return Err(AppError::invalid_field(
             "secret",

@@ -154,6 +154,8 @@ pub fn consume(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             location_id: Some(location_id),
             project_id,
             note: note.as_deref(),
+            // What undo needs to give the allocation back exactly.
+            allocation_released: Some(released.map_or(0, |(_, _, r)| r)),
             ..Change::new(KIND_CONSUME, item_id, -quantity, left)
         };
         let movement_id = movements::record(tx, user.actor(), &change)?;

@@ -8,14 +8,23 @@
 //! reversing an older step would silently overwrite the later ones. The
 //! invariants (stock and allocations within the total) are checked like any
 //! other change. A new movement kind is one arm in [`reverse`].
+//!
+//! A consume or a count is undone at its location: the row goes back to what
+//! it held, the total moves back by the same units, and a consume taken for a
+//! project gives back the allocation it released (`allocation_released`,
+//! kept since migration 0019; an older consume for a project lacks it and is
+//! refused with 409 `undo_data_missing`). A movement already undone is
+//! refused with 409 `already_undone` naming the reversal; the reversal itself
+//! can be undone (a redo), newest first like everything else.
 
 use crate::api::fields::{self, Whole};
 use crate::api::placement::check_total;
 use crate::ctx::Ctx;
 use crate::db::movements::{
-    self, Actor, Change, KIND_ALLOCATION, KIND_STOCK, KIND_TOTAL, KIND_TRANSFER, Movement, Scope,
+    self, Actor, Change, KIND_ALLOCATION, KIND_CONSUME, KIND_COUNT, KIND_STOCK, KIND_TOTAL,
+    KIND_TRANSFER, Later, Movement, Scope,
 };
-use crate::db::named::{self, LOCATIONS};
+use crate::db::named::{self, LOCATIONS, PROJECTS};
 use crate::db::placement::{self as rows, ALLOCATIONS, Placement, STOCK};
 use crate::db::{self, items};
 use crate::error::{AppError, AppResult};
@@ -47,7 +56,16 @@ pub fn undo(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             AppError::not_found(format!("There is no movement {id}.")).with("movement_id", id)
         })?;
         items::get_active(tx, m.item_id)?;
-        let in_the_way = movements::later_in_scope(tx, m.item_id, m.id, &scope(&m)?)?;
+        let mut in_the_way = Vec::<Later>::new();
+        for scope in scopes(&m)? {
+            in_the_way.extend(movements::later_in_scope(tx, m.item_id, m.id, &scope)?);
+        }
+        in_the_way.sort_by_key(|l| l.id);
+        in_the_way.dedup_by_key(|l| l.id);
+        let in_the_way: Vec<i64> = match in_the_way.iter().find(|l| l.undoes == Some(id)) {
+            Some(reversal) => return Err(already_undone(id, reversal.id)),
+            None => in_the_way.iter().map(|l| l.id).collect(),
+        };
         if !in_the_way.is_empty() {
             return Err(AppError::conflict(
                 "later_changes",
@@ -70,14 +88,32 @@ pub fn undo(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     }))
 }
 
-/// What the movement changed.
-fn scope(m: &Movement) -> AppResult<Scope> {
+/// What the movement changed: a consume taken for a project changed its
+/// allocation as well as the location's row. (A consume's or count's change
+/// of the total is undone relatively, so later totals are not in its way.)
+fn scopes(m: &Movement) -> AppResult<Vec<Scope>> {
     let place = |id: Option<i64>| id.ok_or_else(|| cannot(m));
     Ok(match m.kind.as_str() {
-        KIND_ALLOCATION => Scope::Project(place(m.project_id)?),
-        KIND_TOTAL => Scope::Total,
-        _ => Scope::Places(place(m.location_id)?, m.to_location_id),
+        KIND_ALLOCATION => vec![Scope::Project(place(m.project_id)?)],
+        KIND_TOTAL => vec![Scope::Total],
+        KIND_CONSUME => {
+            let mut s = vec![Scope::Places(place(m.location_id)?, None)];
+            s.extend(m.project_id.map(Scope::Project));
+            s
+        }
+        _ => vec![Scope::Places(place(m.location_id)?, m.to_location_id)],
     })
+}
+
+fn already_undone(id: i64, reversal: i64) -> AppError {
+    AppError::conflict(
+        "already_undone",
+        format!(
+            "Movement {id} is already undone (by movement {reversal}). Undo {reversal} to redo it."
+        ),
+    )
+    .with("movement_id", id)
+    .with("undone_by", reversal)
 }
 
 fn cannot(m: &Movement) -> AppError {
@@ -96,6 +132,8 @@ fn reverse(tx: &Connection, by: Actor<'_>, m: &Movement) -> AppResult<i64> {
         KIND_ALLOCATION => set_placed(tx, &ALLOCATIONS, m, m.project_id, before)?,
         KIND_TOTAL => set_total(tx, m.item_id, before)?,
         KIND_TRANSFER => transfer_back(tx, m)?,
+        KIND_COUNT => put_back(tx, m, 0)?,
+        KIND_CONSUME => put_back(tx, m, released(m)?)?,
         _ => return Err(cannot(m)),
     };
     change.undoes = Some(m.id);
@@ -183,5 +221,95 @@ fn transfer_back(tx: &Connection, m: &Movement) -> AppResult<Change<'static>> {
         location_id: Some(from),
         to_location_id: Some(to),
         ..Change::new(KIND_TRANSFER, m.item_id, m.delta, after)
+    })
+}
+
+/// Units of the project's allocation the consume `m` released. Without a
+/// project that is none; with one it was recorded since migration 0019.
+fn released(m: &Movement) -> AppResult<i64> {
+    match (m.allocation_released, m.project_id) {
+        (Some(r), _) => Ok(r),
+        (None, None) => Ok(0),
+        (None, Some(_)) => Err(AppError::conflict(
+            "undo_data_missing",
+            format!(
+                "Movement {} was recorded before MiauInv kept how much of the project's allocation a consumption released, so it cannot be undone exactly. Put the units back into stock and allocate them again instead.",
+                m.id
+            ),
+        )
+        .with("movement_id", m.id)),
+    }
+}
+
+/// Undoes a consume or a count at its location: the row holds what it held
+/// before, the total moves back by the movement's units, and `released` units
+/// go back to the project's allocation (negative: taken again, for the undo
+/// of a consume's reversal).
+fn put_back(tx: &Connection, m: &Movement, released: i64) -> AppResult<Change<'static>> {
+    let location = m.location_id.ok_or_else(|| cannot(m))?;
+    named::name_of_active(tx, &LOCATIONS, location)?;
+    let item = items::get(tx, m.item_id)?;
+    let before = m.quantity_after - m.delta;
+    let total = item.total_quantity - m.delta;
+    let allocation = match (m.project_id, released) {
+        (_, 0) => None,
+        (None, _) => return Err(cannot(m)),
+        (Some(p), r) => {
+            named::name_of_active(tx, &PROJECTS, p)?;
+            let row = rows::find(tx, &ALLOCATIONS, m.item_id, p)?;
+            Some((p, row, row.map_or(0, |(_, q)| q) + r))
+        }
+    };
+    let allocated = item.allocated_quantity + released;
+    if allocated > total || allocation.is_some_and(|(_, _, q)| q < 0) {
+        return Err(AppError::conflict(
+            "allocations_exceed_total",
+            format!(
+                "Undoing movement {} would leave {total} of '{}' in all, but {allocated} would be allocated to projects. Release allocations first.",
+                m.id, item.name
+            ),
+        )
+        .with("movement_id", m.id)
+        .with("total_quantity", item.total_quantity)
+        .with("allocated_quantity", item.allocated_quantity));
+    }
+    // A higher total first, a lower one last: the total covers the stock and
+    // the allocations after every statement (the triggers check each one).
+    if total > item.total_quantity {
+        items::set_total(tx, m.item_id, total)?;
+    }
+    let row = rows::find(tx, &STOCK, m.item_id, location)?;
+    let now = row.map_or(0, |(_, q)| q);
+    match (row, before) {
+        (Some((id, _)), 0) => rows::delete(tx, &STOCK, id)?,
+        (Some((id, _)), q) => rows::set_quantity(tx, &STOCK, id, q)?,
+        (None, 0) => {}
+        (None, q) => {
+            rows::insert(tx, &STOCK, m.item_id, location, q)?;
+        }
+    }
+    if let Some((project, row, quantity)) = allocation {
+        match (row, quantity) {
+            (Some((id, _)), 0) => rows::delete(tx, &ALLOCATIONS, id)?,
+            (Some((id, _)), q) => rows::set_quantity(tx, &ALLOCATIONS, id, q)?,
+            (None, 0) => {}
+            (None, q) => {
+                rows::insert(tx, &ALLOCATIONS, m.item_id, project, q)?;
+            }
+        }
+    }
+    if total < item.total_quantity {
+        items::set_total(tx, m.item_id, total)?;
+    }
+    let kind = if m.kind == KIND_CONSUME {
+        KIND_CONSUME
+    } else {
+        KIND_COUNT
+    };
+    Ok(Change {
+        location_id: Some(location),
+        project_id: m.project_id,
+        allocation_released: (kind == KIND_CONSUME).then_some(-released),
+        ..Change::new(kind, m.item_id, before - now, before)
     })
 }

@@ -19,8 +19,17 @@ pub const EVENT_SHORT: &str = "item.short";
 pub const EVENT_BACK: &str = "item.back_above_min";
 pub const EVENT_DIGEST: &str = "digest";
 pub const EVENT_TEST: &str = "test";
+/// Security notices to each account's owner (`db::security_notices`): only
+/// an email channel may choose it, and carries them to the owner's address.
+pub const EVENT_SECURITY: &str = "account.security";
 /// The events a channel may choose.
-pub const EVENTS: &[&str] = &[EVENT_LOW, EVENT_SHORT, EVENT_BACK, EVENT_DIGEST];
+pub const EVENTS: &[&str] = &[
+    EVENT_LOW,
+    EVENT_SHORT,
+    EVENT_BACK,
+    EVENT_DIGEST,
+    EVENT_SECURITY,
+];
 
 /// The item as an event carries it (a JSON object built in SQL from `i`).
 const ITEM_JSON: &str = "json_object('id', i.id, 'name', i.name, 'sku', i.sku,

@@ -33,6 +33,7 @@ pub mod resets;
 pub mod search;
 pub mod secrets_at_rest;
 pub mod security_log;
+pub mod security_notices;
 pub mod sessions;
 pub mod stats;
 pub mod stocktakes;

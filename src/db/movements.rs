@@ -44,6 +44,10 @@ pub struct Movement {
     pub undoes: Option<i64>,
     /// The stocktake a `count` movement belongs to.
     pub stocktake_id: Option<i64>,
+    /// For a `consume`: units of the project's allocation it released (0
+    /// without a project; negative on the reversal that gave them back).
+    /// Null on consumes recorded before it was kept (migration 0019).
+    pub allocation_released: Option<i64>,
 }
 
 /// What changed, as recorded by the handler that changed it.
@@ -59,6 +63,8 @@ pub struct Change<'a> {
     /// The movement this change reverses, for an undo.
     pub undoes: Option<i64>,
     pub stocktake_id: Option<i64>,
+    /// See [`Movement::allocation_released`].
+    pub allocation_released: Option<i64>,
 }
 
 impl Change<'_> {
@@ -74,6 +80,7 @@ impl Change<'_> {
             note: None,
             undoes: None,
             stocktake_id: None,
+            allocation_released: None,
         }
     }
 }
@@ -93,12 +100,12 @@ pub fn record(conn: &Connection, by: Actor<'_>, c: &Change<'_>) -> AppResult<i64
         "INSERT INTO movements (created_at, user_id, username, item_id, kind, location_id,
                                 to_location_id, project_id, delta, quantity_after, note,
                                 stocktake_id, item_name, location_name, to_location_name,
-                                project_name, undoes)
+                                project_name, undoes, allocation_released)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
                  (SELECT name FROM items WHERE id = ?4),
                  (SELECT name FROM locations WHERE id = ?6),
                  (SELECT name FROM locations WHERE id = ?7),
-                 (SELECT name FROM projects WHERE id = ?8), ?13)",
+                 (SELECT name FROM projects WHERE id = ?8), ?13, ?14)",
     )?
     .execute(params![
         crate::db::now(),
@@ -114,6 +121,7 @@ pub fn record(conn: &Connection, by: Actor<'_>, c: &Change<'_>) -> AppResult<i64
         c.note,
         c.stocktake_id,
         c.undoes,
+        c.allocation_released,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -122,7 +130,7 @@ const SELECT: &str = "SELECT m.id, m.created_at, m.user_id, m.username, m.item_i
         COALESCE(m.item_name, i.name), i.name, m.kind,
         m.location_id, m.location_name, l.name, m.to_location_id, m.to_location_name, tl.name,
         m.project_id, m.project_name, p.name,
-        m.delta, m.quantity_after, m.note, m.undoes, m.stocktake_id
+        m.delta, m.quantity_after, m.note, m.undoes, m.stocktake_id, m.allocation_released
     FROM movements m
     LEFT JOIN items i ON i.id = m.item_id
     LEFT JOIN locations l ON l.id = m.location_id
@@ -153,6 +161,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Movement> {
         note: r.get(19)?,
         undoes: r.get(20)?,
         stocktake_id: r.get(21)?,
+        allocation_released: r.get(22)?,
     })
 }
 
@@ -201,20 +210,30 @@ pub fn get(conn: &Connection, id: i64) -> AppResult<Option<Movement>> {
 pub enum Scope {
     /// Stock at these locations (a transfer touches two).
     Places(i64, Option<i64>),
+    /// The allocation to this project: allocation movements, and consumes
+    /// taken for it (they release some of it).
     Project(i64),
+    /// The total, as set absolutely: total movements, and the consumes and
+    /// counts that moved it since (an undo setting it back would erase them).
     Total,
+}
+
+/// A movement in the way of an undo, and which movement it reverses itself.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Later {
+    pub id: i64,
+    pub undoes: Option<i64>,
 }
 
 /// The movements after `after` of `item_id` that changed something in
 /// `scope`, oldest first: an undo of `after` would overwrite them. Any kind
-/// that names a location (stock, transfer, and kinds added later such as a
-/// consumption or a count) counts for places.
+/// that names a location (stock, transfer, consume, count) counts for places.
 pub fn later_in_scope(
     conn: &Connection,
     item_id: i64,
     after: i64,
     scope: &Scope,
-) -> AppResult<Vec<i64>> {
+) -> AppResult<Vec<Later>> {
     let (which, a, b) = match *scope {
         Scope::Places(a, b) => ("places", Some(a), b),
         Scope::Project(p) => ("project", Some(p), None),
@@ -222,13 +241,19 @@ pub fn later_in_scope(
     };
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT id FROM movements WHERE item_id = ?1 AND id > ?2 AND (
+            "SELECT id, undoes FROM movements WHERE item_id = ?1 AND id > ?2 AND (
                 (?3 = 'places' AND kind NOT IN ('{KIND_ALLOCATION}', '{KIND_TOTAL}')
                     AND (location_id IN (?4, ?5) OR to_location_id IN (?4, ?5)))
-             OR (?3 = 'project' AND kind = '{KIND_ALLOCATION}' AND project_id = ?4)
-             OR (?3 = 'total' AND kind = '{KIND_TOTAL}'))
+             OR (?3 = 'project' AND kind IN ('{KIND_ALLOCATION}', '{KIND_CONSUME}')
+                    AND project_id = ?4)
+             OR (?3 = 'total' AND kind IN ('{KIND_TOTAL}', '{KIND_CONSUME}', '{KIND_COUNT}')))
              ORDER BY id"
         ))?
-        .query_map(params![item_id, after, which, a, b], |r| r.get(0))?
+        .query_map(params![item_id, after, which, a, b], |r| {
+            Ok(Later {
+                id: r.get(0)?,
+                undoes: r.get(1)?,
+            })
+        })?
         .collect::<Result<Vec<_>, _>>()?)
 }

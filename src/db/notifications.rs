@@ -100,6 +100,25 @@ pub fn enqueue(
     Ok(event_id)
 }
 
+/// Puts an event for `recipient` only in the outbox, to be carried by
+/// `channel_id` (a security notice to an account's owner: the channel's own
+/// recipients never see it).
+pub fn enqueue_to(
+    conn: &Connection,
+    event: &str,
+    channel_id: i64,
+    recipient: &str,
+    payload: &serde_json::Value,
+) -> AppResult<String> {
+    let event_id = hex::encode(crate::crypto::random_bytes(16));
+    conn.prepare_cached(
+        "INSERT INTO notification_outbox (event_id, event, channel_id, recipient, payload, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, unixepoch())",
+    )?
+    .execute(params![event_id, event, channel_id, recipient, payload.to_string()])?;
+    Ok(event_id)
+}
+
 /// A delivery the sender may attempt now, with its event and channel.
 #[derive(Debug)]
 pub struct Due {
@@ -111,13 +130,17 @@ pub struct Due {
     pub payload: String,
     /// When the event happened (seconds).
     pub created_at: i64,
+    /// The one address this goes to instead of the channel's recipients
+    /// (a security notice); never sent anywhere but by email.
+    pub recipient: Option<String>,
     pub channel: Channel,
 }
 
 /// Up to `limit` deliveries due at `now_ms`, oldest first.
 pub fn due(conn: &Connection, now_ms: i64, limit: i64) -> AppResult<Vec<Due>> {
     let sql = "SELECT d.id, d.attempts, o.event_id, o.event, o.payload, o.created_at,
-                c.id, c.name, c.kind, c.enabled, c.events, c.settings, c.secret, c.created_at
+                c.id, c.name, c.kind, c.enabled, c.events, c.settings, c.secret, c.created_at,
+                o.recipient
            FROM notification_deliveries d INDEXED BY notification_deliveries_due
            JOIN notification_outbox o ON o.id = d.outbox_id
            JOIN notification_channels c ON c.id = d.channel_id
@@ -143,6 +166,7 @@ pub fn due(conn: &Connection, now_ms: i64, limit: i64) -> AppResult<Vec<Due>> {
                 event: r.get(3)?,
                 payload: r.get(4)?,
                 created_at: r.get(5)?,
+                recipient: r.get(14)?,
                 channel,
             })
         })?

@@ -1,7 +1,7 @@
 //! An account's overview as `/api/profile` and the profile pages show it: the
 //! user row and the counts of its recovery codes, passkeys and live sessions.
 
-use crate::db::{passkeys, sessions, two_factor, users};
+use crate::db::{passkeys, security_notices, sessions, two_factor, users};
 use crate::error::AppResult;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -16,6 +16,8 @@ pub struct Profile {
     pub recovery_codes_remaining: i64,
     pub passkeys: i64,
     pub active_sessions: i64,
+    /// Where the account's own security notices go (none: nowhere).
+    pub notification_email: Option<String>,
 }
 
 /// The profile of `user_id`, or `None` when the account no longer exists.
@@ -27,6 +29,7 @@ pub fn load(conn: &Connection, user_id: &str) -> AppResult<Option<Profile>> {
         recovery_codes_remaining: two_factor::unused_recovery_codes(conn, user_id)?,
         passkeys: passkeys::count(conn, user_id)?,
         active_sessions: sessions::count_live(conn, user_id)?,
+        notification_email: security_notices::notification_email(conn, user_id)?,
         id: user.id,
         username: user.username,
         role: user.role,

@@ -4,6 +4,7 @@
 //! details as JSON. Rows older than the retention are pruned on insert, which
 //! costs one indexed probe when nothing is due.
 
+use crate::db::security_notices;
 use crate::error::AppResult;
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -21,6 +22,7 @@ pub enum Kind {
     PasskeyRemoved,
     PasswordChanged,
     UsernameChanged,
+    NotificationEmailChanged,
     TokenCreated,
     TokenRevoked,
     SessionRevoked,
@@ -44,6 +46,7 @@ impl Kind {
             Kind::PasskeyRemoved => "passkey_removed",
             Kind::PasswordChanged => "password_changed",
             Kind::UsernameChanged => "username_changed",
+            Kind::NotificationEmailChanged => "notification_email_changed",
             Kind::TokenCreated => "token_created",
             Kind::TokenRevoked => "token_revoked",
             Kind::SessionRevoked => "session_revoked",
@@ -78,9 +81,23 @@ pub struct Event<'a> {
     pub details: serde_json::Value,
 }
 
-/// Appends an event and prunes rows older than `keep_days`.
+/// Appends an event and prunes rows older than `keep_days`. A successful
+/// login from a device the account's log has not seen is marked
+/// `new_device: true`; that and two-factor authentication turned off queue a
+/// notice to the account's owner in the same transaction
+/// (`db::security_notices`), so the notice exists exactly when the event does.
 pub fn record(conn: &Connection, event: &Event<'_>, keep_days: u32) -> AppResult<()> {
     let now = crate::db::now();
+    let new_device = match (event.kind, event.user.id) {
+        (Kind::LoginSucceeded, Some(id)) => {
+            security_notices::is_new_device(conn, id, event.device)?
+        }
+        _ => false,
+    };
+    let mut details = event.details.clone();
+    if new_device && let Some(fields) = details.as_object_mut() {
+        fields.insert("new_device".into(), true.into());
+    }
     conn.prepare_cached(
         "INSERT INTO security_events (at, kind, user_id, username, actor_id, actor_name, ip, device, details)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -94,8 +111,16 @@ pub fn record(conn: &Connection, event: &Event<'_>, keep_days: u32) -> AppResult
         clip(event.actor.name),
         event.ip,
         event.device,
-        event.details.to_string()
+        details.to_string()
     ])?;
+    let notice = match event.kind {
+        Kind::LoginSucceeded if new_device => Some(security_notices::NOTICE_NEW_DEVICE),
+        Kind::TwoFactorDisabled => Some(security_notices::NOTICE_TWO_FACTOR_DISABLED),
+        _ => None,
+    };
+    if let Some(notice) = notice {
+        security_notices::queue(conn, notice, event, now)?;
+    }
     prune(conn, keep_days)
 }
 

@@ -3,7 +3,7 @@
 //! secret); the sender decides about retries.
 
 use super::Settings;
-use crate::db::alerts::{EVENT_BACK, EVENT_DIGEST, EVENT_LOW, EVENT_SHORT};
+use crate::db::alerts::{EVENT_BACK, EVENT_DIGEST, EVENT_LOW, EVENT_SECURITY, EVENT_SHORT};
 use crate::db::notifications::{Channel, Due};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -34,6 +34,14 @@ pub fn agent() -> ureq::Agent {
 
 pub fn deliver(agent: &ureq::Agent, settings: &Settings, d: &Due) -> Result<(), String> {
     let payload: Value = serde_json::from_str(&d.payload).unwrap_or(Value::Null);
+    // A notice for one person (a security notice) goes to their address by
+    // email, or nowhere: never to a webhook's or a topic's readers.
+    if (d.recipient.is_some() || d.event == EVENT_SECURITY) && d.channel.kind != "email" {
+        return Err(format!(
+            "a security notice goes to its account's own address by email only, not by {}",
+            d.channel.kind
+        ));
+    }
     match d.channel.kind.as_str() {
         "webhook" => webhook(agent, settings, d, payload),
         "ntfy" => ntfy(agent, d, &payload),
@@ -133,6 +141,8 @@ pub struct Message {
     pub subject: String,
     pub body: String,
     pub event_id: String,
+    /// Instead of the channel's recipients, this one address only.
+    pub recipient: Option<String>,
 }
 
 pub fn message(d: &Due, p: &Value) -> Message {
@@ -169,6 +179,7 @@ pub fn message(d: &Due, p: &Value) -> Message {
             ),
         ),
         EVENT_DIGEST => super::digest::words(p),
+        EVENT_SECURITY => super::security::words(p),
         _ => (
             "MiauInv test message".to_string(),
             "This channel works: MiauInv can reach it.".to_string(),
@@ -178,5 +189,6 @@ pub fn message(d: &Due, p: &Value) -> Message {
         subject,
         body,
         event_id: d.event_id.clone(),
+        recipient: d.recipient.clone(),
     }
 }

@@ -1,7 +1,8 @@
 //! Email notices over SMTP with `lettre` (blocking transport, rustls with the
 //! aws-lc-rs provider): STARTTLS, implicit TLS, or plain for a relay on the
 //! same host. The channel's settings name host, port, security, user, from
-//! and to; its secret is the password.
+//! and to; its secret is the password. A message with its own recipient (a
+//! security notice) goes to that address instead of the channel's `to`.
 
 use super::channels::Message;
 use crate::db::notifications::Channel;
@@ -24,7 +25,9 @@ pub fn send(c: &Channel, m: &Message) -> Result<(), String> {
         .from(s("from").parse().map_err(|e| format!("from: {e}"))?)
         .subject(&m.subject)
         .header(ContentType::TEXT_PLAIN);
-    for to in s("to").split(',').map(str::trim).filter(|t| !t.is_empty()) {
+    // A notice for one person goes to them alone, never to the channel's list.
+    let to = m.recipient.as_deref().unwrap_or(s("to"));
+    for to in to.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         mail = mail.to(to.parse().map_err(|e| format!("to: {e}"))?);
     }
     let mail = mail

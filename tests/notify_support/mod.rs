@@ -147,11 +147,13 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     out.flush()
 }
 
-/// A minimal SMTP sink (RFC 5321's happy path): every message's DATA.
+/// A minimal SMTP sink (RFC 5321's happy path): every message's DATA, and
+/// the envelope recipients (`RCPT TO`) it was sent to.
 #[derive(Clone)]
 pub struct SmtpSink {
     pub port: u16,
     messages: Arc<Mutex<Vec<String>>>,
+    envelopes: Arc<Mutex<Vec<Vec<String>>>>,
 }
 
 impl SmtpSink {
@@ -159,13 +161,28 @@ impl SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind an SMTP sink");
         let port = listener.local_addr().unwrap().port();
         let messages = Arc::new(Mutex::new(Vec::new()));
-        let shared = messages.clone();
+        let envelopes = Arc::new(Mutex::new(Vec::new()));
+        let (shared, to) = (messages.clone(), envelopes.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let _ = smtp_session(stream, &shared);
+                let _ = smtp_session(stream, &shared, &to);
             }
         });
-        SmtpSink { port, messages }
+        SmtpSink {
+            port,
+            messages,
+            envelopes,
+        }
+    }
+
+    /// The messages received so far.
+    pub fn messages(&self) -> Vec<String> {
+        self.messages.lock().unwrap().clone()
+    }
+
+    /// Each received message's envelope recipients, in order.
+    pub fn envelopes(&self) -> Vec<Vec<String>> {
+        self.envelopes.lock().unwrap().clone()
     }
 
     pub fn wait_for(&self, n: usize) -> Vec<String> {
@@ -181,9 +198,14 @@ impl SmtpSink {
     }
 }
 
-fn smtp_session(stream: TcpStream, messages: &Mutex<Vec<String>>) -> std::io::Result<()> {
+fn smtp_session(
+    stream: TcpStream,
+    messages: &Mutex<Vec<String>>,
+    envelopes: &Mutex<Vec<Vec<String>>>,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut out = stream;
+    let mut rcpt = Vec::new();
     out.write_all(b"220 sink ESMTP\r\n")?;
     loop {
         let mut line = String::new();
@@ -193,6 +215,11 @@ fn smtp_session(stream: TcpStream, messages: &Mutex<Vec<String>>) -> std::io::Re
         let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
         match verb.as_str() {
             "EHLO" | "HELO" => out.write_all(b"250-sink\r\n250 8BITMIME\r\n")?,
+            "RCPT" => {
+                let to = line.split(['<', '>']).nth(1).unwrap_or_default();
+                rcpt.push(to.to_string());
+                out.write_all(b"250 OK\r\n")?;
+            }
             "DATA" => {
                 out.write_all(b"354 go ahead\r\n")?;
                 let mut data = String::new();
@@ -206,6 +233,7 @@ fn smtp_session(stream: TcpStream, messages: &Mutex<Vec<String>>) -> std::io::Re
                     }
                     data.push_str(&l);
                 }
+                envelopes.lock().unwrap().push(std::mem::take(&mut rcpt));
                 messages.lock().unwrap().push(data);
                 out.write_all(b"250 queued\r\n")?;
             }

@@ -6,13 +6,15 @@ import { $, $$, el, onSubmit, toast, confirmAction, when, runAction } from './ui
 
 const form = $('#channel-form');
 const SECRET_LABEL = { webhook: 'Signing secret', ntfy: 'Access token (optional)', email: 'Password' };
-const EVENT_WORDS = { 'item.low': 'low', 'item.short': 'short', 'item.back_above_min': 'back above min', digest: 'digest', test: 'test' };
+const EVENT_WORDS = { 'item.low': 'low', 'item.short': 'short', 'item.back_above_min': 'back above min', digest: 'digest', test: 'test', 'account.security': 'security notices' };
 
 function showKind() {
   const kind = form.elements.kind.value;
   for (const box of $$('[data-kind]', form)) box.hidden = box.dataset.kind !== kind;
   $('[data-secret-label]', form).textContent = SECRET_LABEL[kind];
   $('[data-generate]', form).hidden = kind !== 'webhook';
+  // Security notices go to each account's own address, by email only.
+  if (kind !== 'email') $('[value="account.security"]', form).checked = false;
 }
 form.elements.kind.addEventListener('change', showKind);
 

@@ -5,7 +5,7 @@
 // it, and its contents may include theirs ("Include what is inside", each row
 // then saying where it is).
 import { api } from './api.js';
-import { $, el, fmt, toast, confirmAction } from './ui.js';
+import { $, el, fmt, toast, toastAction, confirmAction } from './ui.js';
 import { pagedTable } from './paged.js';
 import { insideList, moveDialog, newInside } from './location_tree.js';
 
@@ -50,8 +50,8 @@ async function step(row, by, reload) {
   const at = row.location_id || id;
   try {
     if (by < 0) {
-      await api.post('/api/stock/consume', { item_id: row.item_id, location_id: at, quantity: 1 });
-      toast(`Took 1 × ${row.item_name}.`);
+      const done = await api.post('/api/stock/consume', { item_id: row.item_id, location_id: at, quantity: 1 });
+      toastAction(`Took 1 × ${row.item_name}.`, 'Undo', () => undoTake(done.movement_id, reload));
     } else {
       await api.put(`/api/stock?id=${row.stock_id}`, { quantity: row.quantity + 1 });
       toast(`Put 1 × ${row.item_name}.`);
@@ -60,6 +60,16 @@ async function step(row, by, reload) {
   } catch (err) {
     showError(err);
   }
+}
+
+async function undoTake(movement, reload) {
+  try {
+    await api.post('/api/movements/undo', { movement_id: movement });
+    toast('Undone.');
+  } catch (err) {
+    showError(err);
+  }
+  reload();
 }
 
 function steps(row, reload) {

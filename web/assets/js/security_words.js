@@ -12,6 +12,7 @@ const WORDS = {
   passkey_removed: 'Passkey removed',
   password_changed: 'Password changed',
   username_changed: 'Username changed',
+  notification_email_changed: 'Notification email changed',
   token_created: 'API token made',
   token_revoked: 'API token revoked',
   session_revoked: 'Session ended',
@@ -26,6 +27,7 @@ export function describeEvent(e) {
   const what = WORDS[e.kind] || e.kind;
   const extra = [];
   if (e.details?.reason) extra.push(String(e.details.reason).replaceAll('_', ' '));
+  if (e.details?.new_device) extra.push('new device');
   if (e.details?.method) extra.push(`by ${String(e.details.method).replaceAll('_', ' ')}`);
   if (e.details?.to) extra.push(`to ${e.details.to}`);
   if (e.details?.name) extra.push(`“${e.details.name}”`);

@@ -1,4 +1,5 @@
-// Account settings: username and password changes; 2FA and passkeys below.
+// Account settings: username, password and notification email; 2FA and
+// passkeys below.
 import { api, ApiError } from './api.js';
 import { $, $$, onSubmit } from './ui.js';
 // The security sections (2FA, passkeys, API tokens) have modules of their own.
@@ -38,4 +39,18 @@ onSubmit(passwordForm, async (data) => {
   });
   passwordForm.reset();
   success(passwordForm, 'Your password was changed. Every other device has been logged out.');
+});
+
+const noticeForm = $('#notification-email-form');
+onSubmit(noticeForm, async (data) => {
+  const email = String(data.get('email')).trim();
+  const profile = await api.post('/api/account/notification-email', {
+    email: email || null,
+    password: String(data.get('password')),
+  });
+  noticeForm.reset();
+  $('#notification-email-address').value = profile.notification_email || '';
+  success(noticeForm, profile.notification_email
+    ? `Security notices go to ${profile.notification_email}.`
+    : 'No security notices are sent to you.');
 });

@@ -5,7 +5,7 @@
 // serves all four; its fields follow the action. After each change the page's
 // own module reloads the figures and history (the `miauinv:changed` event).
 import { api } from './api.js';
-import { $, el, fmt, int, onSubmit, toast } from './ui.js';
+import { $, el, fmt, int, onSubmit, toast, toastAction } from './ui.js';
 import { attachPicker } from './picker.js';
 
 const box = $('#shelf');
@@ -100,12 +100,13 @@ async function put(locationId, quantity, d) {
 async function submit(d) {
   const quantity = int(d.get('quantity'));
   let message;
+  let movement = null;
   if (current === 'take') {
     const project = d.get('project');
-    await api.post('/api/stock/consume', {
+    ({ movement_id: movement } = await api.post('/api/stock/consume', {
       item_id: itemId, location_id: int(d.get('from')), quantity,
       ...(project ? { project_id: int(project) } : {}), note: note(d),
-    });
+    }));
     message = `Took ${fmt(quantity)} × ${itemName}.`;
   } else if (current === 'put') {
     await put(needPlace(), quantity, d);
@@ -118,11 +119,25 @@ async function submit(d) {
     message = `Moved ${fmt(quantity)} × ${itemName} to ${place.chosen.name}.`;
   } else {
     const r = await api.post('/api/stock/count', { item_id: itemId, location_id: needPlace(), counted: quantity, note: note(d) });
+    movement = r.movement_id;
     message = r.difference === 0 ? `Counted ${fmt(quantity)}: as recorded.`
       : `Counted ${fmt(quantity)}: ${fmt(Math.abs(r.difference))} ${r.difference > 0 ? 'found' : 'missing'}.`;
   }
   dialog.close();
-  toast(message);
+  // A take or a count can be undone for 10 s: units back, allocation and
+  // total included (the server refuses when something changed since).
+  if (movement) toastAction(message, 'Undo', () => undo(movement));
+  else toast(message);
+  document.dispatchEvent(new CustomEvent('miauinv:changed'));
+}
+
+async function undo(movement) {
+  try {
+    await api.post('/api/movements/undo', { movement_id: movement });
+    toast('Undone.');
+  } catch (err) {
+    toast(err.message);
+  }
   document.dispatchEvent(new CustomEvent('miauinv:changed'));
 }
 
