@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    match ctx.req.param("format").unwrap_or("json") {
+    match ctx.req.typed_param("format").unwrap_or("json") {
         "json" => json(ctx),
         "csv" => crate::api::export_csv::get(ctx),
         _ => Err(AppError::invalid_field(

@@ -31,7 +31,7 @@ fn num(v: Option<i64>) -> String {
 }
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let what = ctx.req.param("what").unwrap_or("items").to_string();
+    let what = ctx.req.typed_param("what").unwrap_or("items").to_string();
     if !["items", "locations", "stock", "allocations", "movements"].contains(&what.as_str()) {
         return Err(AppError::invalid_field(
             "what",

@@ -4,9 +4,21 @@
 use crate::ctx::Ctx;
 use crate::error::AppResult;
 use crate::http::Reply;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// `{"status": "ok", "database": true}`.
+#[derive(Serialize, JsonSchema)]
+pub struct Health {
+    status: &'static str,
+    /// Whether the database answered.
+    database: bool,
+}
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let answers = crate::db::ping(ctx.conn)?;
-    Ok(Reply::ok(&json!({ "status": "ok", "database": answers })))
+    Ok(Reply::ok(&Health {
+        status: "ok",
+        database: answers,
+    }))
 }

@@ -109,17 +109,8 @@ pub fn refusal_words(r: &Refusal) -> String {
 }
 
 pub fn post(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let dry_run = match ctx.req.param("dry_run") {
-        None | Some("false" | "0") => false,
-        Some("true" | "1") => true,
-        Some(_) => {
-            return Err(AppError::invalid_field(
-                "dry_run",
-                "The query parameter 'dry_run' must be true or false.",
-            ));
-        }
-    };
-    let format = ctx.req.param("format").unwrap_or("json");
+    let dry_run = ctx.req.flag("dry_run")?;
+    let format = ctx.req.typed_param("format").unwrap_or("json");
     let report = match format {
         "json" => {
             let doc = document(ctx.req)?;

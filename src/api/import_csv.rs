@@ -67,7 +67,7 @@ pub struct Rows<'a> {
 
 pub fn parse<'a>(ctx: &Ctx<'a>, format: &str) -> AppResult<Rows<'a>> {
     let req: &'a crate::http::Request = ctx.req;
-    if format == "csv" && req.param("what").unwrap_or("items") != "items" {
+    if format == "csv" && req.typed_param("what").unwrap_or("items") != "items" {
         return Err(AppError::invalid_field(
             "what",
             "Only items can be imported from CSV (what=items).",

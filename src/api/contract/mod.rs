@@ -225,7 +225,7 @@ fn errors_of(op: &Op, access: Access) -> Vec<u16> {
     if op.body.is_some() {
         errors.push(413);
     }
-    if matches!(op.body, Some(Content::Json(_))) {
+    if matches!(op.body, Some(Content::Json(_) | Content::JsonOr(..))) {
         errors.push(415);
     }
     errors.extend(op.errors);
@@ -273,18 +273,25 @@ fn tag(path: &str) -> &str {
 fn content_json(content: Content, g: &mut SchemaGenerator) -> Value {
     match content {
         Content::Json(f) => json!({"application/json": {"schema": f(g)}}),
-        Content::Bytes(types) => {
-            let mut m = Map::new();
-            for t in types {
-                m.insert(
-                    (*t).into(),
-                    json!({"schema": {"type": "string", "contentMediaType": t}}),
-                );
-            }
-            Value::Object(m)
+        Content::Bytes(types) => bytes_json(types),
+        Content::JsonOr(f, types) => {
+            let mut m = bytes_json(types);
+            m["application/json"] = json!({"schema": f(g)});
+            m
         }
         Content::Empty => json!({}),
     }
+}
+
+fn bytes_json(types: &[&str]) -> Value {
+    let mut m = Map::new();
+    for t in types {
+        m.insert(
+            (*t).into(),
+            json!({"schema": {"type": "string", "contentMediaType": t}}),
+        );
+    }
+    Value::Object(m)
 }
 
 fn param_json(p: &Param) -> Value {

@@ -81,6 +81,9 @@ pub enum Content {
     Json(SchemaFn),
     /// Bytes of these media types (a photo, a CSV file, a backup).
     Bytes(&'static [&'static str]),
+    /// JSON of this type, or bytes of these other media types (an export or
+    /// an import as JSON or CSV).
+    JsonOr(SchemaFn, &'static [&'static str]),
     /// No body (204).
     Empty,
 }
@@ -199,6 +202,13 @@ impl Op {
     pub const fn body(self, body: SchemaFn) -> Self {
         Op {
             body: Some(Content::Json(body)),
+            ..self
+        }
+    }
+    /// A body of any kind of content.
+    pub const fn body_of(self, body: Content) -> Self {
+        Op {
+            body: Some(body),
             ..self
         }
     }
