@@ -7,6 +7,9 @@ use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    // `what` names a CSV table; checked whatever the format, so that a
+    // misspelt one is never silently ignored.
+    crate::api::export_csv::table_param(ctx.req)?;
     match ctx.req.typed_param("format").unwrap_or("json") {
         "json" => json(ctx),
         "csv" => crate::api::export_csv::get(ctx),

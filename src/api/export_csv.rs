@@ -30,14 +30,23 @@ fn num(v: Option<i64>) -> String {
     v.map(|n| n.to_string()).unwrap_or_default()
 }
 
-pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let what = ctx.req.typed_param("what").unwrap_or("items").to_string();
-    if !["items", "locations", "stock", "allocations", "movements"].contains(&what.as_str()) {
+/// The tables a CSV export can be of.
+pub const TABLES: &[&str] = &["items", "locations", "stock", "allocations", "movements"];
+
+/// `what`: the table (default items).
+pub fn table_param(req: &crate::http::Request) -> AppResult<&str> {
+    let what = req.typed_param("what").unwrap_or("items");
+    if !TABLES.contains(&what) {
         return Err(AppError::invalid_field(
             "what",
             "The query parameter 'what' must be items, locations, stock, allocations or movements.",
         ));
     }
+    Ok(what)
+}
+
+pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let what = table_param(ctx.req)?.to_string();
     let now = db::now();
     let doc = db::read(ctx.conn, |tx| export::document(tx, now))?;
     let body = table(&doc, &what).map_err(AppError::internal)?;

@@ -106,6 +106,29 @@ pub fn over(raw: &str, max: usize) -> bool {
     raw.chars().count() > max
 }
 
+/// A search text (`?q=`): at most `max` characters as given, no control
+/// characters (no name holds one, and the full-text index refuses a NUL);
+/// trimmed, and `None` when blank.
+pub fn search_text(raw: Option<&str>, max: usize) -> AppResult<Option<&str>> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    if over(raw, max) {
+        return Err(AppError::invalid_field(
+            "q",
+            format!("The search text must be at most {max} characters long."),
+        ));
+    }
+    if raw.chars().any(char::is_control) {
+        return Err(AppError::invalid_field(
+            "q",
+            "The search text must not contain control characters.",
+        ));
+    }
+    let text = raw.trim();
+    Ok((!text.is_empty()).then_some(text))
+}
+
 /// A name: at most 200 characters as given, then trimmed, not empty, no
 /// control characters.
 pub fn name(field: &str, name: &str) -> AppResult<String> {

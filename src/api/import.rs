@@ -123,6 +123,22 @@ pub fn post(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             run(ctx, dry_run, |tx, report| json_rows(tx, &doc, report))?
         }
         "csv" | "homebox" => {
+            // A JSON body sent as a CSV import is a mistake of the caller's,
+            // not a CSV file whose first line is an unknown column.
+            let ctype = ctx.req.header("content-type").unwrap_or("");
+            if ctype
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+            {
+                return Err(AppError::new(
+                    crate::error::Kind::UnsupportedMediaType,
+                    "unsupported_media_type",
+                    "A CSV import is sent as the CSV file itself, with 'Content-Type: text/csv'.",
+                ));
+            }
             let rows = crate::api::import_csv::parse(ctx, format)?;
             run(ctx, dry_run, |tx, report| rows.write(tx, report))?
         }

@@ -17,17 +17,8 @@ pub const MAX_LIMIT: i64 = 1000;
 /// Reads the list parameters against the resource's sortable columns.
 pub fn list_query(req: &Request, sorts: &'static [SortColumn]) -> AppResult<ListQuery> {
     let mut q = ListQuery::all();
-    if let Some(raw) = req.param("q") {
-        let text = raw.trim();
-        if crate::api::fields::over(raw, MAX_NAME) {
-            return Err(AppError::invalid_field(
-                "q",
-                format!("The search text must be at most {MAX_NAME} characters long."),
-            ));
-        }
-        if !text.is_empty() {
-            q.search = Some(Search::new(text));
-        }
+    if let Some(text) = crate::api::fields::search_text(req.param("q"), MAX_NAME)? {
+        q.search = Some(Search::new(text));
     }
     if let Some(c) = req.param("category") {
         q.category = Some(c.trim().to_string());

@@ -26,20 +26,14 @@ pub(crate) struct Suggestion {
 }
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let raw = ctx.req.param("q").unwrap_or_default();
-    let text = raw.trim();
-    if text.is_empty() && !crate::api::fields::over(raw, crate::api::fields::MAX_NAME) {
+    let Some(text) =
+        crate::api::fields::search_text(ctx.req.param("q"), crate::api::fields::MAX_NAME)?
+    else {
         return Err(AppError::invalid_field(
             "q",
             "Type something to search for.",
         ));
-    }
-    if crate::api::fields::over(raw, crate::api::fields::MAX_NAME) {
-        return Err(AppError::invalid_field(
-            "q",
-            "The search text must be at most 200 characters long.",
-        ));
-    }
+    };
     let limit = match list::limit_param(ctx.req)? {
         Some(n) if n > MAX_LIMIT => {
             return Err(AppError::invalid_field(

@@ -24,19 +24,8 @@ pub(crate) struct Rename {
 /// `GET /api/tags`: `[{name, item_count}]` in name order; `q` keeps the tags
 /// containing it, `limit` the first so many. `X-Total-Count` counts them all.
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let like = match ctx.req.param("q") {
-        Some(q) if crate::api::fields::over(q, item_details::MAX_TAG) => {
-            return Err(AppError::invalid_field(
-                "q",
-                format!(
-                    "The search text must be at most {} characters long.",
-                    item_details::MAX_TAG
-                ),
-            ));
-        }
-        Some(q) if !q.trim().is_empty() => Some(like_pattern(&q.trim().to_lowercase())),
-        _ => None,
-    };
+    let like = crate::api::fields::search_text(ctx.req.param("q"), item_details::MAX_TAG)?
+        .map(|q| like_pattern(&q.to_lowercase()));
     let limit = list::limit_param(ctx.req)?;
     let mut all = db::read(ctx.conn, |tx| tags::list(tx, like.as_deref()))?;
     let total = all.len() as i64;

@@ -29,6 +29,7 @@ pub struct Document {
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ExportLocation")]
 pub struct Location {
     pub id: i64,
     pub name: String,
@@ -43,6 +44,7 @@ pub struct Location {
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ExportItem")]
 pub struct Item {
     pub id: i64,
     pub name: String,
@@ -65,6 +67,7 @@ pub struct Item {
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ExportProject")]
 pub struct Project {
     pub id: i64,
     pub name: String,
@@ -76,6 +79,7 @@ pub struct Project {
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ExportStock")]
 pub struct Stock {
     pub id: i64,
     pub item_id: i64,
@@ -85,6 +89,7 @@ pub struct Stock {
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ExportAllocation")]
 pub struct Allocation {
     pub id: i64,
     pub item_id: i64,
@@ -94,6 +99,7 @@ pub struct Allocation {
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ExportMovement")]
 pub struct Movement {
     pub id: i64,
     pub created_at: i64,

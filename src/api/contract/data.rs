@@ -15,7 +15,7 @@ pub const OPS: &[Op] = &[
         .about("`format=json` (default): everything as one versioned document, which `POST /api/import?format=json` takes back. `format=csv`: one table (`what`), UTF-8 with a header row; cells that a spreadsheet would run as a formula are prefixed with `'`.")
         .params(&[
             query("format", Takes::OneOf(&["json", "csv"]), "The file format (default json)."),
-            query("what", Takes::OneOf(&["items", "locations", "stock", "allocations", "movements"]), "The table of a CSV export (default items)."),
+            query("what", Takes::OneOf(crate::api::export_csv::TABLES), "The table of a CSV export (default items)."),
         ])
         .answers(&[answer(200, "The export, as a download.", Content::JsonOr(schema::<Document>, &["text/csv"]))]),
     op(Post, "/api/import", "Import a MiauInv export, an items CSV or a Homebox CSV")
@@ -27,6 +27,8 @@ pub const OPS: &[Op] = &[
         ])
         .body_of(Content::JsonOr(schema::<Document>, &["text/csv"]))
         .answers(&[answer(200, "What was (or would be) created and updated.", Content::Json(schema::<Report>))]),
+    op(Get, "/api/docs", "This document as a browsable reference (an HTML page)")
+        .answers(&[answer(200, "The reference page.", Content::Bytes(&["text/html"]))]),
     op(Get, "/api/openapi.json", "This document")
         .answers(&[answer(200, "The OpenAPI 3.1 document of this server's API.", Content::Json(schema::<serde_json::Value>))]),
 ];

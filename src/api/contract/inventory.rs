@@ -151,6 +151,6 @@ pub const OPS: &[Op] = &[
 #[serde(untagged)]
 #[allow(dead_code)] // never built: it only describes the answer
 enum ItemOrItems {
-    One(items_db::Item),
+    One(Box<items_db::Item>),
     Page(Vec<items_db::Item>),
 }

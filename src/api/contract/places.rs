@@ -25,7 +25,7 @@ const ROW_ID: Param = required("id", Takes::Id, "The row's id.");
 #[serde(untagged)]
 #[allow(dead_code)] // never built: it only describes the answer
 enum LocationOrLocations {
-    One(Location),
+    One(Box<Location>),
     Page(Vec<Location>),
 }
 
@@ -33,7 +33,7 @@ enum LocationOrLocations {
 #[serde(untagged)]
 #[allow(dead_code)] // never built: it only describes the answer
 enum ProjectOrProjects {
-    One(Project),
+    One(Box<Project>),
     Page(Vec<Project>),
 }
 
@@ -41,7 +41,7 @@ enum ProjectOrProjects {
 #[serde(untagged)]
 #[allow(dead_code)] // never built: it only describes the answer
 enum RowOrRows {
-    One(Placed),
+    One(Box<Placed>),
     Page(Vec<Placed>),
 }
 
