@@ -15,7 +15,9 @@ light.addEventListener('change', followTheme);
 window.SwaggerUIBundle({
   domNode: root,
   url: root.dataset.spec,
-  // The default posts the document to validator.swagger.io for a badge.
+  // The default sends the document's address to validator.swagger.io for a
+  // badge. Only the standalone layout (not used here) shows the badge today;
+  // null keeps it that way if a later version shows it elsewhere.
   validatorUrl: null,
   // Off by default, said anyway: a `?url=` link must never point this page
   // (and its signed-in cookies' Try it out) at someone else's document.
