@@ -7,7 +7,7 @@ mod browser_support;
 mod common;
 
 use browser_support::{Chromium, Page};
-use common::{Client, TestServer};
+use common::{Client, PASSWORD, TestServer};
 use headless_chrome::protocol::cdp::types::Event;
 use headless_chrome::protocol::cdp::{Log, Network, Page as Cdp, Runtime};
 use serde_json::{Value, json};
@@ -103,9 +103,12 @@ fn watch(page: &Page) -> Arc<Mutex<Seen>> {
     seen
 }
 
-/// The operations of the server's OpenAPI document as `METHOD /path`.
-fn document_operations(server: &TestServer) -> Vec<String> {
-    let r = Client::new(&server.base).get("/api/openapi.json");
+/// The operations of the server's OpenAPI document as `METHOD /path`, read
+/// as `username`.
+fn document_operations(server: &TestServer, username: &str) -> Vec<String> {
+    let client = Client::new(&server.base);
+    assert_eq!(client.login(username, PASSWORD).status, 200);
+    let r = client.get("/api/openapi.json");
     assert_eq!(r.status, 200, "the document is served: {}", r.text);
     let doc = r.json();
     let methods = ["get", "put", "post", "delete", "patch", "head", "options"];
@@ -157,12 +160,14 @@ fn api_reference_renders_every_operation_offline_under_the_site_policy() {
     assert!(csp.contains("script-src 'self';"), "{csp}");
     assert!(!csp.contains("unsafe"), "{csp}");
 
+    // In the browser signed in, so the document loads whatever access the
+    // routing table gives it.
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "api_reference");
+    page.register("ada", PASSWORD);
     let seen = watch(&page);
 
-    // Found the way a person finds it: the link in the footer, signed out.
-    page.goto("/");
+    // Found the way a person finds it: the link in the footer.
     page.click("footer a[href='/api/docs']")
         .wait_path("/api/docs");
     page.loaded("open the API reference");
@@ -170,7 +175,7 @@ fn api_reference_renders_every_operation_offline_under_the_site_policy() {
         "the operations are rendered",
         "document.querySelectorAll('.opblock-summary').length > 0",
     );
-    let expected = document_operations(&server);
+    let expected = document_operations(&server, "ada");
     let shown = shown_operations(&page);
     assert_eq!(shown, expected, "every operation of the document, once");
     assert!(
