@@ -5,8 +5,25 @@
 //! Storage and other internal failures become a bare 500: the detail is logged on
 //! the server and never shown to the client.
 
-use serde_json::{Map, Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{Map, Value};
 use std::fmt;
+
+/// Every error answer's body: `{"error", "code", "field"?}` and, for some
+/// errors, more facts (`existing_id`, `later_changes`, numbers).
+#[derive(Serialize, JsonSchema)]
+pub struct ErrorBody {
+    /// A sentence a person can act on.
+    pub error: String,
+    /// A stable snake_case identifier to match on.
+    pub code: String,
+    /// The query parameter or body field the error is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
 
 /// What kind of failure this is; decides the status code and nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,11 +158,18 @@ impl AppError {
     }
 
     /// The JSON body: `{"error": ..., "code": ..., ...extra}`.
-    pub fn to_json(&self) -> Value {
-        let mut body = self.extra.clone();
-        body.insert("error".into(), json!(self.message));
-        body.insert("code".into(), json!(self.code));
-        Value::Object(body)
+    pub fn to_json(&self) -> ErrorBody {
+        let mut extra = self.extra.clone();
+        let field = match extra.remove("field") {
+            Some(Value::String(f)) => Some(f),
+            _ => None,
+        };
+        ErrorBody {
+            error: self.message.clone(),
+            code: self.code.to_string(),
+            field,
+            extra,
+        }
     }
 }
 

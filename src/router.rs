@@ -4,6 +4,7 @@
 //! router; only the request adapter (`http/adapter.rs`) calls it.
 
 use crate::api;
+use crate::api::contract::RouteInfo;
 use crate::api::session_reply;
 use crate::app::App;
 use crate::ctx::{self, Access, Auth, Ctx};
@@ -11,6 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::{MAX_BODY, Method, Reply, Request};
 use crate::pages;
 use rusqlite::Connection;
+use std::sync::OnceLock;
 
 use Access::*;
 use Method::{Delete, Get, Post, Put};
@@ -156,6 +158,8 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/api/reorder.csv",                    Viewer,  api::reorder::csv),
     r(Get,    "/api/label.svg",                      Viewer,  api::labels::svg),
     r(Get,    "/api/search",                         Viewer,  api::search::get),
+    // ── the API document ────────────────────────────────────────────────────────────────
+    r(Get,    "/api/openapi.json",                   Public,  openapi),
     r(Get,    "/api/export",                         Viewer,  api::export::get),
     Route { max_body: MAX_IMPORT, ..r(Post, "/api/import", Editor, api::import::post) },
     // ── pages ───────────────────────────────────────────────────────────────────────────
@@ -181,6 +185,26 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/assets/*",                           Public,  pages::asset),
     r(Get,    "/sw.js",                              Public,  pages::service_worker),
 ];
+
+/// `GET /api/openapi.json`: the OpenAPI document of the routes this server
+/// has. Built once: neither the table nor the types change while it runs.
+fn openapi(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    static DOCUMENT: OnceLock<Vec<u8>> = OnceLock::new();
+    let body = DOCUMENT.get_or_init(|| {
+        let routes: Vec<RouteInfo> = ROUTES
+            .iter()
+            .filter(|r| api::contract::is_documented_path(r.path) && (r.only_if)(ctx.app))
+            .map(|r| RouteInfo {
+                method: r.method,
+                path: r.path,
+                access: r.access,
+            })
+            .collect();
+        let doc = api::contract::document(&routes, env!("CARGO_PKG_VERSION"));
+        serde_json::to_vec(&doc).expect("a JSON value serialises")
+    });
+    Ok(Reply::new(200, "application/json", body.clone()))
+}
 
 fn path_matches(pattern: &str, path: &str) -> bool {
     match pattern.strip_suffix('*') {
@@ -275,4 +299,69 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
         user,
     };
     (route.handler)(&mut ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::contract;
+
+    /// Every API route has its operation in the document, and every
+    /// operation of the document is a route: the document cannot drift from
+    /// the table.
+    #[test]
+    fn the_api_document_covers_every_route_and_nothing_else() {
+        let api_routes: Vec<&Route> = ROUTES
+            .iter()
+            .filter(|r| contract::is_documented_path(r.path))
+            .collect();
+        let missing: Vec<String> = api_routes
+            .iter()
+            .filter(|r| contract::operation(r.method, r.path).is_none())
+            .map(|r| format!("{} {}", r.method.as_str(), r.path))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "routes with no operation in the API document: {missing:#?}"
+        );
+        let extra: Vec<String> = contract::operations()
+            .filter(|o| {
+                !api_routes
+                    .iter()
+                    .any(|r| r.method == o.method && r.path == o.path)
+            })
+            .map(|o| format!("{} {}", o.method.as_str(), o.path))
+            .collect();
+        assert!(
+            extra.is_empty(),
+            "operations that no route serves: {extra:#?}"
+        );
+        let mut seen = std::collections::HashSet::new();
+        for o in contract::operations() {
+            assert!(
+                seen.insert((o.method.as_str(), o.path)),
+                "{} {} is documented twice",
+                o.method.as_str(),
+                o.path
+            );
+        }
+        // The whole document, as served: every route in it, under its method.
+        let routes: Vec<RouteInfo> = api_routes
+            .iter()
+            .map(|r| RouteInfo {
+                method: r.method,
+                path: r.path,
+                access: r.access,
+            })
+            .collect();
+        let doc = contract::document(&routes, "test");
+        for r in &routes {
+            let method = r.method.as_str().to_ascii_lowercase();
+            assert!(
+                doc["paths"][r.path][&method].is_object(),
+                "{method} {} is not in the document",
+                r.path
+            );
+        }
+    }
 }

@@ -16,7 +16,7 @@ use crate::http::Reply;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     username: String,
@@ -67,7 +67,7 @@ pub fn register(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 }
 
 /// The answer to a correct password when the account has 2FA.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct SecondFactorRequired {
     requires_2fa: bool,
     two_factor_token: String,
@@ -183,7 +183,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(session_reply::issued(&session, ctx.req))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshBody {
     refresh_token: Option<String>,
@@ -255,7 +255,7 @@ pub fn confirm_password(
     Ok(user)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UsernameChange {
     username: String,
@@ -281,7 +281,7 @@ pub fn change_username(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(Reply::ok(&updated))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordChange {
     old_password: String,

@@ -26,7 +26,7 @@ pub fn list_users(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(Reply::ok(&users))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountChange {
     #[serde(default, deserialize_with = "crate::api::fields::present")]
@@ -110,7 +110,7 @@ pub fn end_sessions(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(Reply::no_content())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Link {
     url: String,
     expires_at: i64,
@@ -136,7 +136,7 @@ pub fn list_invites(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(Reply::ok(&list))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvite {
     role: Role,

@@ -14,11 +14,14 @@ use crate::http::Reply;
 use serde::Deserialize;
 
 /// `POST /api/association`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewAllocation {
+    #[schemars(with = "crate::api::fields::IdNumber")]
     item_id: Whole,
+    #[schemars(with = "crate::api::fields::IdNumber")]
     project_id: Whole,
+    #[schemars(with = "crate::api::fields::Quantity")]
     quantity: Whole,
     note: Option<String>,
 }

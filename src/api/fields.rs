@@ -4,8 +4,10 @@
 //! and nullable fields). List parameters are in `list.rs`.
 
 use crate::error::{AppError, AppResult};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Longest accepted name (items, locations, projects) in characters.
@@ -43,6 +45,42 @@ impl<'de> Deserialize<'de> for Whole {
     }
 }
 
+/// A [`Whole`] field the document says no more of: a whole number (its
+/// range is its handler's; fields with a known range say it with
+/// [`WholeIn`]).
+impl JsonSchema for Whole {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Whole".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "integer"})
+    }
+}
+
+/// How the API document describes a [`Whole`] field: a whole number from
+/// `MIN` to `MAX` (`#[schemars(with = "Quantity")]`), the range its handler checks.
+pub struct WholeIn<const MIN: i64, const MAX: i64>;
+
+impl<const MIN: i64, const MAX: i64> JsonSchema for WholeIn<MIN, MAX> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        format!("Whole{MIN}To{MAX}").into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "integer", "minimum": MIN, "maximum": MAX})
+    }
+}
+
+/// A quantity field ([`quantity`]).
+pub type Quantity = WholeIn<0, MAX_QUANTITY>;
+/// An id field ([`id`]).
+pub type IdNumber = WholeIn<1, { i64::MAX }>;
+
 /// For `#[serde(default, deserialize_with = "input::present")]` on an optional
 /// field: absent is `None`, but an explicit `null` is refused like any other
 /// value of the wrong type (plain `Option` would take it as absent).
@@ -61,17 +99,26 @@ pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// A name: trimmed, 1–200 characters, no control characters.
+/// Whether `raw` is over `max` characters as given, before trimming: the
+/// limits the API document states are on the text as sent, so a text the
+/// document calls too long is refused even when trimming would shorten it.
+pub fn over(raw: &str, max: usize) -> bool {
+    raw.chars().count() > max
+}
+
+/// A name: at most 200 characters as given, then trimmed, not empty, no
+/// control characters.
 pub fn name(field: &str, name: &str) -> AppResult<String> {
+    let too_long = over(name, MAX_NAME);
     let name = name.trim();
     let len = name.chars().count();
-    if len == 0 {
+    if len == 0 && !too_long {
         return Err(AppError::invalid_field(
             field,
             format!("The {field} must not be empty."),
         ));
     }
-    if len > MAX_NAME {
+    if too_long {
         return Err(AppError::invalid_field(
             field,
             format!("The {field} must be at most {MAX_NAME} characters long."),
@@ -86,12 +133,14 @@ pub fn name(field: &str, name: &str) -> AppResult<String> {
     Ok(name.to_string())
 }
 
-/// Optional free text: trimmed, at most `max` characters; blank is `None`.
+/// Optional free text: at most `max` characters as given, then trimmed;
+/// blank is `None`.
 pub fn text(field: &str, text: Option<&str>, max: usize) -> AppResult<Option<String>> {
-    let Some(text) = text.map(str::trim) else {
+    let Some(raw) = text else {
         return Ok(None);
     };
-    if text.chars().count() > max {
+    let text = raw.trim();
+    if over(raw, max) {
         return Err(AppError::invalid_field(
             field,
             format!("The {field} must be at most {max} characters long."),

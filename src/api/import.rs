@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One problem with the input, located by JSON path or by CSV row and column.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -28,7 +28,7 @@ pub struct Problem {
 }
 
 /// What an import did (or, in a dry run, would do).
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub dry_run: bool,
     pub created: BTreeMap<&'static str, u64>,

@@ -3,8 +3,10 @@
 //! Bodies read them as raw JSON so that any wrong shape is refused naming the
 //! whole field (`tags`, `fields`, `barcodes`), not a position inside it.
 
+use crate::api::fields;
 use crate::db::item_details::Fields;
 use crate::error::{AppError, AppResult};
+use schemars::JsonSchema;
 use serde_json::Value;
 
 /// Longest tag, in characters.
@@ -27,7 +29,7 @@ pub const MAX_BARCODES: usize = 20;
 pub fn tag(field: &str, raw: &str) -> AppResult<String> {
     let tag = raw.trim().to_lowercase();
     let len = tag.chars().count();
-    if len == 0 || len > MAX_TAG {
+    if len == 0 || len > MAX_TAG || fields::over(raw, MAX_TAG) {
         return Err(AppError::invalid_field(
             field,
             format!(
@@ -59,21 +61,14 @@ fn strings<'a>(field: &str, value: &'a Value, what: &str) -> AppResult<Vec<&'a s
 /// An item's tags: each as [`tag`], duplicates collapsed, at most 32, in name
 /// order (as they are read back).
 pub fn tags(value: &Value) -> AppResult<Vec<String>> {
-    let mut tags = strings("tags", value, "texts (tags)")?
+    let given = strings("tags", value, "texts (tags)")?;
+    too_many("tags", given.len(), MAX_TAGS, "tags")?;
+    let mut tags = given
         .into_iter()
         .map(|t| tag("tags", t))
         .collect::<AppResult<Vec<_>>>()?;
     tags.sort();
     tags.dedup();
-    if tags.len() > MAX_TAGS {
-        return Err(AppError::invalid_field(
-            "tags",
-            format!(
-                "An item has at most {MAX_TAGS} tags; {} were given.",
-                tags.len()
-            ),
-        ));
-    }
     Ok(tags)
 }
 
@@ -95,7 +90,7 @@ pub fn fields(value: &Value) -> AppResult<Fields> {
     for (raw_name, value) in object {
         let name = raw_name.trim();
         let len = name.chars().count();
-        if len == 0 || len > MAX_FIELD_NAME {
+        if len == 0 || len > MAX_FIELD_NAME || fields::over(raw_name, MAX_FIELD_NAME) {
             return Err(bad(format!(
                 "A field name must be 1 to {MAX_FIELD_NAME} characters long."
             )));
@@ -108,13 +103,15 @@ pub fn fields(value: &Value) -> AppResult<Fields> {
         let Some(value) = value.as_str() else {
             return Err(bad(format!("The value of field '{name}' must be a text.")));
         };
-        let value = value.trim();
-        if value.chars().count() > MAX_FIELD_VALUE {
+        if fields::over(value, MAX_FIELD_VALUE) {
             return Err(bad(format!(
                 "The value of field '{name}' must be at most {MAX_FIELD_VALUE} characters long."
             )));
         }
-        if out.insert(name.to_string(), value.to_string()).is_some() {
+        if out
+            .insert(name.to_string(), value.trim().to_string())
+            .is_some()
+        {
             return Err(bad(format!("The field name '{name}' is given twice.")));
         }
     }
@@ -127,7 +124,7 @@ pub fn sku(raw: Option<&str>) -> AppResult<Option<String>> {
     let Some(sku) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    if sku.chars().count() > MAX_SKU {
+    if raw.is_some_and(|r| fields::over(r, MAX_SKU)) {
         return Err(AppError::invalid_field(
             "sku",
             format!("The sku must be at most {MAX_SKU} characters long."),
@@ -148,7 +145,7 @@ pub fn sku(raw: Option<&str>) -> AppResult<Option<String>> {
 pub fn barcode(field: &str, raw: &str) -> AppResult<String> {
     let code = raw.trim();
     let len = code.chars().count();
-    if len == 0 || len > MAX_BARCODE || code.chars().any(char::is_control) {
+    if len == 0 || fields::over(raw, MAX_BARCODE) || code.chars().any(char::is_control) {
         return Err(AppError::invalid_field(
             field,
             format!("A barcode must be 1 to {MAX_BARCODE} printable characters."),
@@ -159,21 +156,14 @@ pub fn barcode(field: &str, raw: &str) -> AppResult<String> {
 
 /// An item's barcodes: each as [`barcode`], duplicates collapsed, at most 20.
 pub fn barcodes(value: &Value) -> AppResult<Vec<String>> {
-    let mut codes = strings("barcodes", value, "texts (codes)")?
+    let given = strings("barcodes", value, "texts (codes)")?;
+    too_many("barcodes", given.len(), MAX_BARCODES, "barcodes")?;
+    let mut codes = given
         .into_iter()
         .map(|c| barcode("barcodes", c))
         .collect::<AppResult<Vec<_>>>()?;
     codes.sort();
     codes.dedup();
-    if codes.len() > MAX_BARCODES {
-        return Err(AppError::invalid_field(
-            "barcodes",
-            format!(
-                "An item has at most {MAX_BARCODES} barcodes; {} were given.",
-                codes.len()
-            ),
-        ));
-    }
     Ok(codes)
 }
 
@@ -205,3 +195,40 @@ mod tests {
         assert!(fields(&json!(["a"])).is_err());
     }
 }
+
+/// More than `max` elements given (before duplicates collapse: the document's
+/// `maxItems` counts what is sent).
+fn too_many(field: &str, given: usize, max: usize, what: &str) -> AppResult<()> {
+    if given > max {
+        return Err(AppError::invalid_field(
+            field,
+            format!("An item has at most {max} {what}; {given} were given."),
+        ));
+    }
+    Ok(())
+}
+
+// How the API document describes the tags, fields and barcodes of an item
+// body (the bodies hold them as JSON values, checked above).
+
+/// Tags: texts, lowercased and trimmed; duplicates collapse.
+#[derive(JsonSchema)]
+#[allow(dead_code)] // never built: it only describes the JSON
+pub(crate) struct TagList(
+    #[schemars(length(max = MAX_TAGS), inner(length(max = MAX_TAG)))] Vec<String>,
+);
+
+/// Custom fields: name → text.
+#[derive(JsonSchema)]
+#[allow(dead_code)] // never built: it only describes the JSON
+pub(crate) struct FieldMap(
+    #[schemars(extend("maxProperties" = MAX_FIELDS, "propertyNames" = {"maxLength": MAX_FIELD_NAME}, "additionalProperties" = {"type": "string", "maxLength": MAX_FIELD_VALUE}))]
+     std::collections::BTreeMap<String, String>,
+);
+
+/// Barcodes, kept as scanned; duplicates collapse.
+#[derive(JsonSchema)]
+#[allow(dead_code)] // never built: it only describes the JSON
+pub(crate) struct BarcodeList(
+    #[schemars(length(max = MAX_BARCODES), inner(length(max = MAX_BARCODE)))] Vec<String>,
+);

@@ -3,8 +3,9 @@
 //! (`/api/movements`). An item carries tags, custom fields, a sku and
 //! barcodes besides its stock (checked in `item_details.rs`).
 
-use crate::api::fields::{self, MAX_CATEGORY, MAX_TEXT, Whole};
+use crate::api::fields::{self, MAX_CATEGORY, MAX_NAME, MAX_TEXT, Quantity, Whole};
 use crate::api::item_details;
+use crate::api::item_details::{BarcodeList, FieldMap, MAX_SKU, TagList};
 use crate::api::list;
 use crate::api::words::plural;
 use crate::ctx::Ctx;
@@ -19,57 +20,87 @@ use crate::db::tags;
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use rusqlite::Connection;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// `POST /api/item`.
-#[derive(Deserialize)]
+/// `POST /api/item`: a new item. Texts are trimmed; a blank optional text is none.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct NewItemBody {
+pub(crate) struct NewItemBody {
+    #[schemars(length(max = MAX_NAME))]
     name: String,
+    #[schemars(length(max = MAX_CATEGORY))]
     category: Option<String>,
+    #[schemars(length(max = MAX_TEXT))]
     description: Option<String>,
+    /// Units owned in all (default 0).
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "Quantity")]
     total_quantity: Option<Whole>,
+    /// The note of the first history entry.
+    #[schemars(length(max = MAX_TEXT))]
     note: Option<String>,
+    /// Its own part number, unique ignoring case.
+    #[schemars(length(max = MAX_SKU))]
     sku: Option<String>,
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "TagList")]
     tags: Option<Value>,
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "FieldMap")]
     fields: Option<Value>,
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "BarcodeList")]
     barcodes: Option<Value>,
+    /// Below this many available units the item is low (0: no minimum).
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "Quantity")]
     min_quantity: Option<Whole>,
+    /// How many to order at once (at least 1), or null.
+    #[schemars(with = "Option<fields::WholeIn<1, { fields::MAX_QUANTITY }>>")]
     reorder_quantity: Option<Whole>,
 }
 
 /// `PUT /api/item`: every field may be left out; `null` clears the texts and
 /// the sku. `tags`, `fields` and `barcodes` replace what the item had (`[]`
 /// and `{}` clear them).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ItemChanges {
+pub(crate) struct ItemChanges {
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "String", length(max = MAX_NAME))]
     name: Option<String>,
     #[serde(default, deserialize_with = "fields::nullable")]
+    #[schemars(length(max = MAX_CATEGORY))]
     category: Option<Option<String>>,
     #[serde(default, deserialize_with = "fields::nullable")]
+    #[schemars(length(max = MAX_TEXT))]
     description: Option<Option<String>>,
+    /// The new total; it must still cover what is stocked and allocated.
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "Quantity")]
     total_quantity: Option<Whole>,
+    /// The note of the history entry a new total makes.
+    #[schemars(length(max = MAX_TEXT))]
     note: Option<String>,
     #[serde(default, deserialize_with = "fields::nullable")]
+    #[schemars(length(max = MAX_SKU))]
     sku: Option<Option<String>>,
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "TagList")]
     tags: Option<Value>,
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "FieldMap")]
     fields: Option<Value>,
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "BarcodeList")]
     barcodes: Option<Value>,
     #[serde(default, deserialize_with = "fields::present")]
+    #[schemars(with = "Quantity")]
     min_quantity: Option<Whole>,
     #[serde(default, deserialize_with = "fields::nullable")]
+    #[schemars(with = "Option<fields::WholeIn<1, { fields::MAX_QUANTITY }>>")]
     reorder_quantity: Option<Option<Whole>>,
 }
 
@@ -130,7 +161,7 @@ fn lookup(req: &crate::http::Request) -> AppResult<Lookup> {
             .map(|c| item_details::barcode("barcode", c))
             .transpose()?,
         sku: item_details::sku(req.param("sku"))?,
-        low: req.flag("low"),
+        low: req.flag("low")?,
     })
 }
 
@@ -141,7 +172,7 @@ const RECENT_DEFAULT: i64 = 50;
 /// `?locations=true` adds where each item is stocked, for the whole page in one
 /// query.
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let with_locations = ctx.req.flag("locations");
+    let with_locations = ctx.req.flag("locations")?;
     if let Some(id) = ctx.req.opt_id_param("id")? {
         let item = db::read(ctx.conn, |tx| {
             let mut item = vec![items::get(tx, id)?];

@@ -17,9 +17,9 @@ pub const MAX_LIMIT: i64 = 1000;
 /// Reads the list parameters against the resource's sortable columns.
 pub fn list_query(req: &Request, sorts: &'static [SortColumn]) -> AppResult<ListQuery> {
     let mut q = ListQuery::all();
-    if let Some(text) = req.param("q") {
-        let text = text.trim();
-        if text.chars().count() > MAX_NAME {
+    if let Some(raw) = req.param("q") {
+        let text = raw.trim();
+        if crate::api::fields::over(raw, MAX_NAME) {
             return Err(AppError::invalid_field(
                 "q",
                 format!("The search text must be at most {MAX_NAME} characters long."),
@@ -32,7 +32,7 @@ pub fn list_query(req: &Request, sorts: &'static [SortColumn]) -> AppResult<List
     if let Some(c) = req.param("category") {
         q.category = Some(c.trim().to_string());
     }
-    if let Some(name) = req.param("sort") {
+    if let Some(name) = req.typed_param("sort") {
         let column = sorts.iter().find(|c| c.name == name).ok_or_else(|| {
             let names: Vec<&str> = sorts.iter().map(|c| c.name).collect();
             AppError::invalid_field(
@@ -42,10 +42,10 @@ pub fn list_query(req: &Request, sorts: &'static [SortColumn]) -> AppResult<List
         })?;
         q.sort = column;
     }
-    match req.param("order") {
+    match req.typed_param("order") {
         None => {}
-        Some(o) if o.eq_ignore_ascii_case("asc") => q.descending = false,
-        Some(o) if o.eq_ignore_ascii_case("desc") => q.descending = true,
+        Some("asc") => q.descending = false,
+        Some("desc") => q.descending = true,
         Some(_) => {
             return Err(AppError::invalid_field(
                 "order",
@@ -53,11 +53,11 @@ pub fn list_query(req: &Request, sorts: &'static [SortColumn]) -> AppResult<List
             ));
         }
     }
-    q.archived = req.flag("archived");
+    q.archived = req.flag("archived")?;
     q.limit = limit_param(req)?;
     q.offset = offset_param(req)?;
-    if let Some(token) = req.param("cursor") {
-        if req.param("offset").is_some() {
+    if let Some(token) = req.typed_param("cursor") {
+        if req.typed_param("offset").is_some() {
             return Err(AppError::invalid_field(
                 "cursor",
                 "Page with either offset or cursor, not both.",
@@ -70,7 +70,7 @@ pub fn list_query(req: &Request, sorts: &'static [SortColumn]) -> AppResult<List
 
 /// `limit`: 1–1000, or absent for everything.
 pub fn limit_param(req: &Request) -> AppResult<Option<i64>> {
-    match req.param("limit") {
+    match req.typed_param("limit") {
         None => Ok(None),
         Some(v) => match v.parse::<i64>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(Some(n)),
@@ -84,7 +84,7 @@ pub fn limit_param(req: &Request) -> AppResult<Option<i64>> {
 
 /// `offset`: 0 or more (default 0).
 pub fn offset_param(req: &Request) -> AppResult<i64> {
-    match req.param("offset") {
+    match req.typed_param("offset") {
         None => Ok(0),
         Some(v) => match v.parse::<i64>() {
             Ok(n) if n >= 0 => Ok(n),
@@ -115,9 +115,10 @@ pub fn page_headers<T>(reply: Reply, page: &Page<T>, q: &ListQuery) -> Reply {
 /// Whether the request asks for a page (any list parameter): where a list is
 /// answered whole by default, such a request gets it paged instead.
 pub fn wants_page(req: &Request) -> bool {
-    ["q", "sort", "order", "limit", "offset", "cursor"]
-        .iter()
-        .any(|p| req.param(p).is_some())
+    req.param("q").is_some()
+        || ["sort", "order", "limit", "offset", "cursor"]
+            .iter()
+            .any(|p| req.typed_param(p).is_some())
 }
 
 /// The token for the row after which the next page of `q` starts. The sort

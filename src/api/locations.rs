@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 /// `POST /api/location`: a name, and the location it is inside (absent or
 /// null: top level).
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewLocation {
     name: String,
@@ -33,7 +33,7 @@ struct NewLocation {
 
 /// `PUT /api/location`: a new name, a new parent (null: top level), or both;
 /// what is left out stays.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LocationChange {
     #[serde(default, deserialize_with = "fields::present")]
@@ -47,14 +47,14 @@ struct LocationChange {
 /// `?recursive=true` totals count what lies inside, and one location's
 /// `?content=true` lists it too, each row with its location's path.
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let recursive = ctx.req.flag("recursive");
+    let recursive = ctx.req.flag("recursive")?;
     if let Some(id) = ctx.req.opt_id_param("id")? {
         if !recursive {
             return placement::get_place::<Location>(ctx, "content");
         }
         return get_with_inside(ctx, id);
     }
-    if recursive && ctx.req.flag("content") {
+    if recursive && ctx.req.flag("content")? {
         return Err(AppError::invalid_field(
             "recursive",
             "Ask for one location's content with what is inside it (?id=N&content=true&recursive=true).",
@@ -71,7 +71,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 /// The level a list asks for: `?top=true`, `?parent_id=N`, or neither (all).
 fn level(req: &Request) -> AppResult<Level> {
-    match (req.opt_id_param("parent_id")?, req.flag("top")) {
+    match (req.opt_id_param("parent_id")?, req.flag("top")?) {
         (Some(_), true) => Err(AppError::invalid_field(
             "parent_id",
             "List either the top level (top=true) or one location's children (parent_id=N), not both.",
@@ -86,7 +86,7 @@ fn level(req: &Request) -> AppResult<Level> {
 /// the stock rows there and inside, each with its location, by item name (one
 /// page of them when list parameters are given).
 fn get_with_inside(ctx: &mut Ctx<'_>, id: i64) -> AppResult<Reply> {
-    let with_content = ctx.req.flag("content");
+    let with_content = ctx.req.flag("content")?;
     let by = PlacedFilter {
         item_id: None,
         place_id: Some(id),

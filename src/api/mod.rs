@@ -6,6 +6,7 @@ pub mod admin;
 pub mod allocations;
 pub mod attachments;
 pub mod backup;
+pub mod contract;
 pub mod export;
 pub mod export_csv;
 pub mod fields;
@@ -41,14 +42,35 @@ pub mod undo;
 pub mod words;
 
 use crate::http::Reply;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// The answer to deleting something: `{"deleted": true, "id": N}`, and for an
+/// item, location or project whether it was archived instead because it has
+/// history.
+#[derive(Serialize, JsonSchema)]
+pub struct Deleted {
+    pub deleted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    pub id: i64,
+}
 
 /// The answer to deleting a stock row or an allocation: `{"deleted": true, "id": N}`.
 pub fn deleted(id: i64) -> Reply {
-    Reply::ok(&serde_json::json!({"deleted": true, "id": id}))
+    Reply::ok(&Deleted {
+        deleted: true,
+        archived: None,
+        id,
+    })
 }
 
 /// The answer to deleting an item, location or project: gone, or archived
 /// because it has history (`"archived": true`).
 pub fn deleted_or_archived(id: i64, archived: bool) -> Reply {
-    Reply::ok(&serde_json::json!({"deleted": true, "archived": archived, "id": id}))
+    Reply::ok(&Deleted {
+        deleted: true,
+        archived: Some(archived),
+        id,
+    })
 }

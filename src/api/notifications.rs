@@ -20,7 +20,7 @@ const RECENT: i64 = 50;
 /// kind: `{url}` (webhook), `{server, topic}` (ntfy), `{host, port, security,
 /// user, from, to}` (email). `secret`: a string sets it, `null` clears it,
 /// absent keeps it.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ChannelBody {
     name: Option<String>,
@@ -32,20 +32,20 @@ struct ChannelBody {
     secret: Option<Option<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct WebhookSettings {
     url: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NtfySettings {
     server: String,
     topic: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EmailSettings {
     host: String,
@@ -58,7 +58,7 @@ struct EmailSettings {
 }
 
 /// A channel as answered: its secret replaced by whether it has one.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct ChannelView<'a> {
     #[serde(flatten)]
     channel: &'a Channel,

@@ -16,7 +16,7 @@ use crate::error::AppResult;
 use crate::http::Reply;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteAcceptance {
     token: String,
@@ -61,7 +61,7 @@ pub fn accept_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(Reply::created(&user))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
     token: String,

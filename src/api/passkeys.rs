@@ -25,7 +25,7 @@ use webauthn_rs_proto::ResidentKeyRequirement;
 
 /// What an options endpoint answers: the token to send back with the result, and
 /// the options for `navigator.credentials.create/get` (`{"publicKey": …}`).
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct CeremonyStarted<T: Serialize> {
     challenge_token: String,
     options: T,
@@ -33,7 +33,7 @@ struct CeremonyStarted<T: Serialize> {
 }
 
 /// What a finish endpoint receives: the token and the browser's credential JSON.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CeremonyFinish {
     challenge_token: String,
@@ -72,7 +72,7 @@ fn passkey_name(raw: &str) -> AppResult<String> {
 
 // ── registration ─────────────────────────────────────────────────────────────────────────
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RegisterOptions {
     password: String,
@@ -120,7 +120,7 @@ fn require_discoverable(options: &mut CreationChallengeResponse) {
 }
 
 /// The new passkey beside the new session in the register/finish answer.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct NewPasskey {
     passkey: passkeys::PasskeyEntry,
 }
@@ -166,14 +166,14 @@ pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(Reply::ok(&list))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RemoveOne {
     id: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Removed {
     removed: usize,
 }
@@ -197,7 +197,7 @@ pub fn remove(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(session_reply::with_session(200, &session, extra, ctx.req))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Disable {
     password: String,

@@ -24,8 +24,8 @@ pub const SANDBOX_CSP: &str = "sandbox; default-src 'none'; img-src 'self'";
 /// Photos are immutable for their id.
 const CACHE_FOREVER: &str = "private, max-age=31536000, immutable";
 
-#[derive(Serialize)]
-struct Uploaded {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Uploaded {
     id: i64,
     item_id: i64,
     width: u32,
@@ -35,10 +35,17 @@ struct Uploaded {
     primary: bool,
 }
 
+/// The answer to making a photo primary: the item's photos, primary first.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct PhotosOf {
+    id: i64,
+    photos: Vec<media::PhotoRef>,
+}
+
 /// `PUT /api/item/photo?id=`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PhotoChanges {
+pub(crate) struct PhotoChanges {
     primary: bool,
 }
 
@@ -132,7 +139,7 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         media::make_primary(tx, &photo)?;
         media::photos_of(tx, photo.item_id)
     })?;
-    Ok(Reply::ok(&serde_json::json!({"id": id, "photos": photos})))
+    Ok(Reply::ok(&PhotosOf { id, photos }))
 }
 
 /// `DELETE /api/item/photo?id=<photo>`.

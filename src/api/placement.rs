@@ -72,9 +72,10 @@ fn words(kind: &Placement) -> &'static Words {
 }
 
 /// `PUT` `{quantity, note?}`: the only thing a row lets change.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct QuantityChange {
+    #[schemars(with = "crate::api::fields::Quantity")]
     quantity: Whole,
     note: Option<String>,
 }
@@ -194,7 +195,7 @@ pub fn delete(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
 /// sortable, paged) or `?id=` one; with `?{flag}=true` each also lists what is
 /// placed there, read for the whole page in one query.
 pub fn get_place<P: Place>(ctx: &mut Ctx<'_>, flag: &str) -> AppResult<Reply> {
-    let with_held = ctx.req.flag(flag);
+    let with_held = ctx.req.flag(flag)?;
     let kind = P::placement();
     if let Some(id) = ctx.req.opt_id_param("id")? {
         if with_held && list::wants_page(ctx.req) {
@@ -220,7 +221,7 @@ pub fn list_places<P: Place>(
     flag: &str,
     read: impl FnOnce(&rusqlite::Connection, &ListQuery) -> AppResult<Page<P>>,
 ) -> AppResult<Reply> {
-    let with_held = ctx.req.flag(flag);
+    let with_held = ctx.req.flag(flag)?;
     let kind = P::placement();
     let q = list::list_query(ctx.req, P::SORTS)?;
     let page = db::read(ctx.conn, |tx| {

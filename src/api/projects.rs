@@ -11,7 +11,7 @@ use crate::http::Reply;
 use serde::Deserialize;
 
 /// `POST /api/project`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewProjectBody {
     name: String,
@@ -19,7 +19,7 @@ struct NewProjectBody {
 }
 
 /// `PUT /api/project`: either field may be left out; `null` clears the description.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ProjectChanges {
     #[serde(default, deserialize_with = "fields::present")]

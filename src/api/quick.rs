@@ -20,29 +20,35 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/stock/consume`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Consume {
+    #[schemars(with = "crate::api::fields::IdNumber")]
     item_id: Whole,
+    #[schemars(with = "crate::api::fields::IdNumber")]
     location_id: Whole,
+    #[schemars(with = "crate::api::fields::Quantity")]
     quantity: Whole,
     project_id: Option<Whole>,
     note: Option<String>,
 }
 
 /// `POST /api/stock/count`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Count {
+    #[schemars(with = "crate::api::fields::IdNumber")]
     item_id: Whole,
+    #[schemars(with = "crate::api::fields::IdNumber")]
     location_id: Whole,
+    #[schemars(with = "crate::api::fields::Quantity")]
     counted: Whole,
     note: Option<String>,
 }
 
 /// The answer of a quick action: the item's new figures, what the location
 /// now holds, and the movement that records it.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Done {
     pub item: Item,
     pub location_id: i64,

@@ -14,10 +14,10 @@ use serde::Serialize;
 
 /// Suggestions answered when no `limit` is given, and at most.
 const DEFAULT_LIMIT: i64 = 10;
-const MAX_LIMIT: i64 = 50;
+pub(crate) const MAX_LIMIT: i64 = 50;
 
-#[derive(Serialize)]
-struct Suggestion {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Suggestion {
     #[serde(rename = "type")]
     kind: &'static str,
     id: i64,
@@ -26,14 +26,15 @@ struct Suggestion {
 }
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let text = ctx.req.param("q").map(str::trim).unwrap_or_default();
-    if text.is_empty() {
+    let raw = ctx.req.param("q").unwrap_or_default();
+    let text = raw.trim();
+    if text.is_empty() && !crate::api::fields::over(raw, crate::api::fields::MAX_NAME) {
         return Err(AppError::invalid_field(
             "q",
             "Type something to search for.",
         ));
     }
-    if text.chars().count() > crate::api::fields::MAX_NAME {
+    if crate::api::fields::over(raw, crate::api::fields::MAX_NAME) {
         return Err(AppError::invalid_field(
             "q",
             "The search text must be at most 200 characters long.",

@@ -98,7 +98,7 @@ pub fn who_row(user: &users::User) -> Who<'_> {
 const PAGE: i64 = 50;
 const MAX_PAGE: i64 = 200;
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Page {
     events: Vec<security_log::EventRow>,
     /// Pass as `before` for the next (older) page; null on the last.

@@ -11,10 +11,10 @@ use crate::http::{Reply, Request};
 use serde::Serialize;
 
 /// Nothing beside the session.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Nothing {}
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct SessionWith<'a, T: Serialize> {
     #[serde(flatten)]
     session: &'a Session,

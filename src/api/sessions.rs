@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::json;
 
 /// One session as the settings page shows it.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct SessionView {
     id: String,
     /// "Firefox on Linux", from the User-Agent of its last login or refresh.

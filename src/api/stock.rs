@@ -15,22 +15,29 @@ use crate::http::Reply;
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/stock`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewStock {
+    #[schemars(with = "crate::api::fields::IdNumber")]
     item_id: Whole,
+    #[schemars(with = "crate::api::fields::IdNumber")]
     location_id: Whole,
+    #[schemars(with = "crate::api::fields::Quantity")]
     quantity: Whole,
     note: Option<String>,
 }
 
 /// `POST /api/stock/transfer`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Transfer {
+    #[schemars(with = "crate::api::fields::IdNumber")]
     item_id: Whole,
+    #[schemars(with = "crate::api::fields::IdNumber")]
     from_location_id: Whole,
+    #[schemars(with = "crate::api::fields::IdNumber")]
     to_location_id: Whole,
+    #[schemars(with = "crate::api::fields::Quantity")]
     quantity: Whole,
     note: Option<String>,
 }
@@ -66,7 +73,7 @@ pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     placement::delete(ctx, &STOCK)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Transferred {
     /// The source row, or null when it was emptied and removed.
     from: Option<Placed>,

@@ -20,9 +20,10 @@ use serde::{Deserialize, Serialize};
 /// The most rows one stocktake applies.
 const MAX_COUNTS: usize = 10_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewStocktake {
+    #[schemars(with = "crate::api::fields::IdNumber")]
     location_id: Whole,
     #[serde(default)]
     recursive: bool,
@@ -30,16 +31,19 @@ struct NewStocktake {
     counts: Vec<CountBody>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CountBody {
+    #[schemars(with = "crate::api::fields::IdNumber")]
     item_id: Whole,
+    #[schemars(with = "crate::api::fields::IdNumber")]
     location_id: Whole,
+    #[schemars(with = "crate::api::fields::Quantity")]
     counted: Whole,
 }
 
 /// One applied difference.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Difference {
     item_id: i64,
     item_name: String,
@@ -50,7 +54,7 @@ struct Difference {
     movement_id: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Applied {
     stocktake: stocktakes::Stocktake,
     differences: Vec<Difference>,

@@ -14,9 +14,9 @@ use crate::http::Reply;
 use serde::Deserialize;
 
 /// `PUT /api/tags`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Rename {
+pub(crate) struct Rename {
     from: String,
     to: String,
 }
@@ -24,8 +24,8 @@ struct Rename {
 /// `GET /api/tags`: `[{name, item_count}]` in name order; `q` keeps the tags
 /// containing it, `limit` the first so many. `X-Total-Count` counts them all.
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let like = match ctx.req.param("q").map(str::trim) {
-        Some(q) if q.chars().count() > item_details::MAX_TAG => {
+    let like = match ctx.req.param("q") {
+        Some(q) if crate::api::fields::over(q, item_details::MAX_TAG) => {
             return Err(AppError::invalid_field(
                 "q",
                 format!(
@@ -34,7 +34,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 ),
             ));
         }
-        Some(q) if !q.is_empty() => Some(like_pattern(&q.to_lowercase())),
+        Some(q) if !q.trim().is_empty() => Some(like_pattern(&q.trim().to_lowercase())),
         _ => None,
     };
     let limit = list::limit_param(ctx.req)?;

@@ -18,7 +18,7 @@ const MAX_TOKEN_DAYS: i64 = 3650;
 /// Tokens one account may hold: enough for every script, bounded for the table.
 const MAX_TOKENS: usize = 100;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     name: String,

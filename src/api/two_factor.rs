@@ -152,7 +152,7 @@ fn current_row(ctx: &Ctx<'_>) -> AppResult<users::User> {
 
 // ── setup ──────────────────────────────────────────────────────────────────────
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Setup {
     secret: String,
     setup_token: String,
@@ -190,7 +190,7 @@ pub fn setup(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 // ── enable ─────────────────────────────────────────────────────────────────────
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Enable {
     setup_token: String,
@@ -244,7 +244,7 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 // ── second login step ──────────────────────────────────────────────────────────
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SecondStep {
     two_factor_token: String,
@@ -332,7 +332,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 // ── disable and regenerate ─────────────────────────────────────────────────────
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordAndCode {
     password: String,

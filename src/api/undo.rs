@@ -21,13 +21,21 @@ use crate::db::{self, items};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use rusqlite::Connection;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct UndoBody {
+pub(crate) struct UndoBody {
+    #[schemars(with = "crate::api::fields::IdNumber")]
     movement_id: Whole,
+}
+
+/// The answer: which movement was undone, and the reversal recorded for it.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Undone {
+    undone: i64,
+    movement: movements::Movement,
 }
 
 pub fn undo(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
@@ -56,7 +64,10 @@ pub fn undo(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let new_id = reverse(tx, user.actor(), &m)?;
         movements::get(tx, new_id)?.ok_or_else(|| AppError::internal("the reversal is gone"))
     })?;
-    Ok(Reply::ok(&json!({ "undone": id, "movement": reversal })))
+    Ok(Reply::ok(&Undone {
+        undone: id,
+        movement: reversal,
+    }))
 }
 
 /// What the movement changed.

@@ -15,7 +15,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 /// The authenticated user of a request, as the middleware found it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CurrentUser {
     pub id: String,
     pub username: String,
@@ -40,7 +40,7 @@ impl CurrentUser {
 }
 
 /// A freshly issued session, as answered by login, refresh and credential changes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Session {
     pub access_token: String,
     /// The session (device) these tokens belong to.
@@ -52,7 +52,7 @@ pub struct Session {
     pub user: SessionUser,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionUser {
     pub id: String,
     pub username: String,

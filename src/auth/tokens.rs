@@ -13,7 +13,7 @@ pub const AUDIENCE: &str = "miauinv";
 pub const PURPOSE_2FA_LOGIN: &str = "2fa_login";
 pub const PURPOSE_2FA_SETUP: &str = "2fa_setup";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Claims {
     pub sub: String,
     pub role: String,

@@ -9,7 +9,7 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 
 /// One account in the admin's list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Account {
     pub id: String,
     pub username: String,
@@ -123,7 +123,7 @@ pub fn touch_login(conn: &Connection, id: &str) -> AppResult<()> {
 }
 
 /// Counts for the admin's server view.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Counts {
     pub users: i64,
     pub admins: i64,

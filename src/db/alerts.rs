@@ -58,7 +58,7 @@ pub fn settle(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// An item to reorder: fewer units available than its minimum.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ReorderRow {
     pub id: i64,
     pub name: String,

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 /// The version of the document's shape; an importer refuses others.
 pub const VERSION: i64 = 1;
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Document {
     pub miauinv_export: i64,
@@ -27,7 +27,7 @@ pub struct Document {
     pub tags: Vec<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
     pub id: i64,
@@ -41,7 +41,7 @@ pub struct Location {
     pub archived_at: Option<i64>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
     pub id: i64,
@@ -63,7 +63,7 @@ pub struct Item {
     pub archived_at: Option<i64>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Project {
     pub id: i64,
@@ -74,7 +74,7 @@ pub struct Project {
     pub archived_at: Option<i64>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Stock {
     pub id: i64,
@@ -83,7 +83,7 @@ pub struct Stock {
     pub quantity: i64,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Allocation {
     pub id: i64,
@@ -92,7 +92,7 @@ pub struct Allocation {
     pub quantity: i64,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Movement {
     pub id: i64,

@@ -9,7 +9,7 @@ use crate::error::AppResult;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Invite {
     pub id: i64,
     pub role: Role,

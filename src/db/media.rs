@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
 /// A photo as the item lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PhotoRef {
     pub id: i64,
     pub width: i64,
@@ -41,7 +41,7 @@ pub struct NewPhoto<'a> {
 }
 
 /// An attachment as the item lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AttachmentRef {
     pub id: i64,
     pub filename: String,

@@ -18,7 +18,7 @@ pub const KIND_COUNT: &str = "count";
 /// One history entry. The `*_name` fields are the names as they were when the
 /// movement was written; the `*_name_now` fields are today's (null when the
 /// row is gone), so a page can say "Shelf A (now: Garage shelf)".
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Movement {
     pub id: i64,
     pub created_at: i64,

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 /// A channel as stored. `secret` (the webhook's signing secret, the ntfy
 /// token, the SMTP password) is never serialised: answers show a hint only.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Channel {
     pub id: i64,
     pub name: String,
@@ -182,7 +182,7 @@ pub fn record_attempt(conn: &Connection, delivery_id: i64, outcome: Outcome<'_>)
 }
 
 /// A delivery as the admin page lists it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Delivery {
     pub id: i64,
     pub channel_id: i64,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use webauthn_rs::prelude::Passkey;
 
 /// A passkey as the account settings list it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PasskeyEntry {
     pub id: String,
     pub name: String,

@@ -165,6 +165,49 @@ impl Serialize for Held {
     }
 }
 
+/// The document's schema of a row: the place's keys depend on the kind (a
+/// stock row names its location, an allocation its project), so both are
+/// listed as optional.
+fn row_schema(id_keys: &[&str], required: &[&str]) -> schemars::Schema {
+    let mut properties = serde_json::Map::new();
+    for key in id_keys
+        .iter()
+        .chain(&["item_id", "location_id", "project_id", "quantity"])
+    {
+        properties.insert((*key).into(), serde_json::json!({"type": "integer"}));
+    }
+    for key in [
+        "item_name",
+        "location_name",
+        "project_name",
+        "location_path",
+    ] {
+        properties.insert(key.into(), serde_json::json!({"type": "string"}));
+    }
+    schemars::json_schema!({"type": "object", "properties": properties, "required": required})
+}
+
+impl schemars::JsonSchema for Placed {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PlacedRow".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        row_schema(&["id"], &["id", "item_id", "item_name", "quantity"])
+    }
+}
+
+impl schemars::JsonSchema for Held {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HeldRow".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        row_schema(
+            &["stock_id", "association_id"],
+            &["item_id", "item_name", "quantity"],
+        )
+    }
+}
+
 impl Placement {
     /// `FROM` with the joins every read of rows needs.
     fn joined_tables(&self) -> String {

@@ -6,7 +6,7 @@ use crate::error::AppResult;
 use rusqlite::Connection;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Profile {
     pub id: String,
     pub username: String,

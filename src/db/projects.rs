@@ -10,7 +10,7 @@ use crate::error::AppResult;
 use rusqlite::{Connection, Row, params};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Project {
     pub id: i64,
     pub name: String,

@@ -114,7 +114,7 @@ fn clip(name: &str) -> String {
 }
 
 /// One stored event.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EventRow {
     pub id: i64,
     pub at: i64,

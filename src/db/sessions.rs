@@ -169,7 +169,7 @@ pub fn end_others(conn: &Connection, user_id: &str, keep: &str) -> AppResult<usi
 }
 
 /// One session as the settings page lists it.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct SessionRow {
     pub id: String,
     pub user_agent: String,

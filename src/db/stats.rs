@@ -8,7 +8,7 @@ use serde::Serialize;
 /// How many short items `short_items` lists, worst first.
 const SHORT_LISTED: i64 = 10;
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Stats {
     pub items: i64,
     pub locations: i64,
@@ -29,7 +29,7 @@ pub struct Stats {
 const REORDER_LISTED: i64 = 10;
 
 /// An item with more units allocated than stocked.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ShortItem {
     pub id: i64,
     pub name: String,

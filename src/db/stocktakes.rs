@@ -8,7 +8,7 @@ use crate::error::AppResult;
 use rusqlite::{Connection, Row, params};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Stocktake {
     pub id: i64,
     pub created_at: i64,

@@ -12,6 +12,9 @@ use serde::de::DeserializeOwned;
 use std::net::IpAddr;
 
 /// Request bodies above this size are refused with 413.
+/// The words a yes/no query parameter takes ([`Request::flag`]).
+pub const FLAG_WORDS: &[&str] = &["true", "false", "1", "0", "yes", "no"];
+
 pub const MAX_BODY: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -146,7 +149,7 @@ impl Request {
 
     /// An optional positive integer id from the query string.
     pub fn opt_id_param(&self, name: &str) -> AppResult<Option<i64>> {
-        match self.param(name) {
+        match self.typed_param(name) {
             None => Ok(None),
             Some(v) => match v.parse::<i64>() {
                 Ok(n) if n > 0 => Ok(Some(n)),
@@ -158,9 +161,27 @@ impl Request {
         }
     }
 
-    /// A boolean flag from the query string (`true`/`1`).
-    pub fn flag(&self, name: &str) -> bool {
-        matches!(self.param(name), Some("true" | "1" | "yes"))
+    /// A query parameter that is not free text (an id, a number, a flag, a
+    /// word from a list), if present: unlike [`Request::param`] an empty value
+    /// is kept, so that `?id=` is refused as not a number rather than read as
+    /// no id at all.
+    pub fn typed_param(&self, name: &str) -> Option<&str> {
+        self.query.first(name)
+    }
+
+    /// A yes/no flag from the query string: absent is no; anything but the
+    /// [`FLAG_WORDS`] is refused, so a misspelt `?content=ture` is not
+    /// silently read as no.
+    pub fn flag(&self, name: &str) -> AppResult<bool> {
+        match self.typed_param(name) {
+            None => Ok(false),
+            Some("true" | "1" | "yes") => Ok(true),
+            Some("false" | "0" | "no") => Ok(false),
+            Some(_) => Err(AppError::invalid_field(
+                name,
+                format!("The query parameter '{name}' must be true or false."),
+            )),
+        }
     }
 
     /// Parses the JSON body into `T`, the one way handlers read a body. Unknown

@@ -1,0 +1,5 @@
+//! Operations of the API document: accounts.
+
+use super::op::*;
+
+pub const OPS: &[Op] = &[];

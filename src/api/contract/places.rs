@@ -1,0 +1,5 @@
+//! Operations of the API document: places.
+
+use super::op::*;
+
+pub const OPS: &[Op] = &[];
