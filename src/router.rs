@@ -169,6 +169,7 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/register",                           Public,  pages::register),
     r(Get,    "/invite",                             Public,  pages::invite),
     r(Get,    "/reset-password",                     Public,  pages::reset_password),
+    r(Get,    "/api/docs",                           Public,  pages::api_docs),
     r(Get,    "/dashboard",                          Viewer,  pages::dashboard),
     r(Get,    "/inventory",                          Viewer,  pages::inventory),
     r(Get,    "/items",                              Viewer,  pages::items),

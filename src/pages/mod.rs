@@ -5,6 +5,7 @@
 
 mod account;
 mod admin;
+mod api_docs;
 mod inventory;
 mod labels;
 mod public;
@@ -12,6 +13,7 @@ mod stocktake;
 
 pub use account::{profile, settings};
 pub use admin::{admin, admin_notifications};
+pub use api_docs::api_docs;
 pub use inventory::{dashboard, import, inventory, items, locations, projects};
 pub use labels::{sheet as labels, short_link};
 pub use public::{asset, invite, landing, login, register, reset_password, service_worker};
