@@ -253,6 +253,9 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
         return Err(AppError::method_not_allowed(allow.join(", ")));
     };
 
+    if let Some(name) = api::contract::unknown_param(route.method, route.path, req.query.names()) {
+        return Err(api::words::unknown_param(name));
+    }
     let auth = ctx::authenticate(app, conn, req)?;
     let bad_token = matches!(auth, Auth::Invalid);
     let (user, bearer, token) = match auth {

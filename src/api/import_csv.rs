@@ -149,6 +149,26 @@ fn read(text: &str, homebox: bool, report: &mut Report, sink: &mut Sink<'_>) -> 
         .iter()
         .map(|h| column(h, homebox))
         .collect::<Vec<_>>();
+    // A column that means nothing is a file of another kind (or a typo in
+    // its header): refused at once, in a dry run too, naming the columns.
+    let unknown: Vec<&str> = headers
+        .iter()
+        .zip(&columns)
+        .filter(|(_, c)| !homebox && matches!(c, Column::Unknown))
+        .map(|(h, _)| h.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        let names: Vec<String> = unknown.iter().map(|h| format!("'{h}'")).collect();
+        return Err(AppError::bad_request(
+            "unknown_columns",
+            format!(
+                "row 1: unknown column{} {}. The columns are name, category, description, total_quantity, sku, barcodes, tags, location, quantity and field:<Name>.",
+                if unknown.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            ),
+        )
+        .with("columns", unknown));
+    }
     for (h, c) in headers.iter().zip(&columns) {
         match c {
             Column::Unknown if homebox => report.skipped.push(crate::api::import::Problem {
@@ -157,7 +177,6 @@ fn read(text: &str, homebox: bool, report: &mut Report, sink: &mut Sink<'_>) -> 
                 column: Some(h.clone()),
                 message: format!("column '{h}' has no place in MiauInv; it was not imported"),
             }),
-            Column::Unknown => report.at_cell(1, None, format!("unknown column '{h}'")),
             _ => {}
         }
     }

@@ -154,6 +154,18 @@ impl From<Fact> for AppError {
     }
 }
 
+/// A query parameter the address does not take (the API document lists
+/// the ones it does).
+pub fn unknown_param(name: &str) -> AppError {
+    let shown: String = name.chars().take(40).collect();
+    AppError::invalid_field(
+        name,
+        format!(
+            "This address takes no query parameter '{shown}'. See /api/docs for the ones it takes."
+        ),
+    )
+}
+
 /// Why the routing table's access column turned a signed-in caller away.
 pub fn refusal(r: Refusal) -> AppError {
     match r {

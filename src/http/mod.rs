@@ -284,6 +284,11 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every parameter name given, in order (repeated names repeat).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0
             .iter()

@@ -18,6 +18,7 @@ use op::{Content, Op, Param, Takes};
 use schemars::SchemaGenerator;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
 
 /// A route of the routing table as the document needs it.
 pub struct RouteInfo {
@@ -48,6 +49,18 @@ pub fn operation(method: Method, path: &str) -> Option<&'static Op> {
 /// health check (pages are not API operations).
 pub fn is_documented_path(path: &str) -> bool {
     path.starts_with("/api/") || path == "/healthz"
+}
+
+/// The first query parameter of a request that its operation does not take:
+/// a misspelt `?limt=5` is refused rather than silently ignored.
+pub fn unknown_param<'q>(
+    method: Method,
+    path: &str,
+    mut names: impl Iterator<Item = &'q str>,
+) -> Option<&'q str> {
+    let op = operation(method, path)?;
+    let known = op.all_params();
+    names.find(|n| !known.iter().any(|p| p.name == *n))
 }
 
 /// `operationId`: `get_api_item`, `post_api_stock_transfer`.
@@ -90,22 +103,18 @@ pub fn document(routes: &[RouteInfo], version: &str) -> Result<Value, String> {
         entry.insert(route.method.as_str().to_ascii_lowercase(), operation);
     }
 
-    let mut schemas = reads.take_definitions(true);
-    let mut clashes = vec![];
-    for (name, schema) in writes.take_definitions(true) {
-        match schemas.get(&name) {
-            Some(read) if *read != schema => clashes.push(name),
-            Some(_) => {}
-            None => {
-                schemas.insert(name, schema);
+    let (schemas, renamed) =
+        merge_schemas(reads.take_definitions(true), writes.take_definitions(true))?;
+    if !renamed.is_empty() {
+        for item in paths.values_mut() {
+            for operation in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|m| m.values_mut())
+            {
+                rename_refs(&mut operation["responses"], &renamed);
             }
         }
-    }
-    if !clashes.is_empty() {
-        return Err(format!(
-            "types of the same name in requests and answers: {}",
-            clashes.join(", ")
-        ));
     }
     let mut doc = json!({
         "openapi": "3.1.0",
@@ -142,6 +151,67 @@ pub fn document(routes: &[RouteInfo], version: &str) -> Result<Value, String> {
     });
     drop_null_defaults(&mut doc);
     Ok(doc)
+}
+
+/// One set of components from the schemas of bodies (`reads`) and of answers
+/// (`writes`). A type both read and written (an export, imported back) may
+/// differ between the two (a defaulted field is optional in a body, always
+/// there in an answer): its answer schema is then `<Name>Out`, and answers
+/// refer to that. Two different types of one name are refused.
+fn merge_schemas(
+    reads: Map<String, Value>,
+    writes: Map<String, Value>,
+) -> Result<(Map<String, Value>, BTreeSet<String>), String> {
+    let mut renamed = BTreeSet::new();
+    // Renaming one schema changes the ones that refer to it: repeat until
+    // nothing more differs.
+    loop {
+        let before = renamed.len();
+        for (name, write) in &writes {
+            let mut write = write.clone();
+            rename_refs(&mut write, &renamed);
+            if reads.get(name).is_some_and(|read| *read != write) {
+                renamed.insert(name.clone());
+            }
+        }
+        if renamed.len() == before {
+            break;
+        }
+    }
+    let mut schemas = reads;
+    for (name, mut write) in writes {
+        rename_refs(&mut write, &renamed);
+        let name = if renamed.contains(&name) {
+            format!("{name}{OUT}")
+        } else {
+            name
+        };
+        if schemas.contains_key(&name) && schemas[&name] != write {
+            return Err(format!("two different types are both called {name}"));
+        }
+        schemas.insert(name, write);
+    }
+    Ok((schemas, renamed))
+}
+
+/// The suffix of an answer's schema that differs from the body's of the same type.
+const OUT: &str = "Out";
+
+fn rename_refs(v: &mut Value, renamed: &BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get_mut("$ref") {
+                if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                    if renamed.contains(name) {
+                        *r = format!("{r}{OUT}");
+                    }
+                }
+            }
+            m.values_mut().for_each(|v| rename_refs(v, renamed));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|v| rename_refs(v, renamed)),
+        _ => {}
+    }
 }
 
 fn operation_json(
