@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0016_stock_alerts.sql"),
     include_str!("migrations/0017_movement_undo.sql"),
     include_str!("migrations/0018_stocktakes.sql"),
+    include_str!("migrations/0019_location_totals.sql"),
 ];
 
 /// The version a database has once fully migrated.
