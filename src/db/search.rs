@@ -11,7 +11,7 @@
 //! and sorting its rows in temporary b-trees, and under 16 workers their
 //! allocations were most of its cost (see bench/ANALYSIS.md, fifth round).
 
-use crate::db::listing::{Search, like_pattern};
+use crate::db::listing::Search;
 use crate::db::natural::natural_key;
 use crate::db::tree::path_of;
 use crate::error::AppResult;
@@ -197,7 +197,7 @@ pub fn find(conn: &Connection, text: &str, limit: i64) -> AppResult<Vec<Found>> 
     let mut rows = conn
         .prepare_cached(FIRST)?
         .query_map(
-            params![key, upper, like_pattern(&search.text), limit, search.text],
+            params![key, upper, search.like, limit, search.text],
             candidate,
         )?
         .collect::<Result<Vec<_>, _>>()?;
