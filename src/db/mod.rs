@@ -49,10 +49,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-/// Each connection's page cache, in KiB: 16 workers hold at most 8 MiB of
-/// pages between them, the budget one process-wide soft heap limit used to
-/// enforce (see [`configure_sqlite`]).
-const CACHE_KIB: i64 = 512;
+/// SQLite's memory budget over all connections of the process, in bytes (see
+/// [`prepare`]).
+pub const SOFT_HEAP_LIMIT: i64 = 8 * 1024 * 1024;
 
 /// Creates the database directory and file, brings the schema up to date and
 /// seals secrets still stored in clear under `key` (at start-up, and
@@ -64,33 +63,14 @@ pub fn prepare(path: &Path, key: &crate::crypto::SecretKey) -> Result<(), String
     }
     let mut conn =
         open(path).map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
+    // One memory budget for all of SQLite in this process (it applies to every
+    // connection): each worker's page cache may still grow to `cache_size`, but
+    // beyond this total SQLite recycles the least recently used pages instead
+    // of letting 16 caches each hold their own copy of the same hot pages.
+    conn.pragma_update(None, "soft_heap_limit", SOFT_HEAP_LIMIT)
+        .map_err(|e| format!("cannot set SQLite's memory limit: {e}"))?;
     migrate::migrate(&mut conn)?;
     secrets_at_rest::seal_existing(&mut conn, key)
-}
-
-/// SQLite's process-wide settings, made once before its first connection
-/// (they are refused after SQLite has initialised).
-///
-/// Memory statistics off: with them on, every allocation and free SQLite makes
-/// (a search builds and drops several temporary b-trees) takes one global
-/// mutex. Under 16 workers on 2 cores that mutex was 40 % of quick-find's CPU
-/// (`perf`: futex waits and wake-ups; 16 connections answered fewer searches
-/// than one). The soft heap limit that needs the statistics is replaced by a
-/// smaller page cache per connection ([`CACHE_KIB`]), the same total.
-fn configure_sqlite() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int; sqlite3_config is
-        // called once, before any connection, from the one thread in the
-        // Once. Refused (SQLITE_MISUSE) if SQLite was already initialised, in
-        // which case the statistics simply stay on.
-        unsafe {
-            rusqlite::ffi::sqlite3_config(
-                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
-                0 as std::ffi::c_int,
-            );
-        }
-    });
 }
 
 /// Whether the database answers a trivial query (`/healthz`).
@@ -103,7 +83,6 @@ pub fn ping(conn: &Connection) -> AppResult<bool> {
 
 /// Opens a connection with foreign keys on, WAL journaling and a busy timeout.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
-    configure_sqlite();
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -130,7 +109,7 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     // which no index serves, so no plan changes.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     // A small page cache per worker keeps resident memory low on a Pi.
-    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+    conn.pragma_update(None, "cache_size", -2000)?;
     Ok(conn)
 }
 

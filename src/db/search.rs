@@ -6,10 +6,10 @@
 //!
 //! One statement asks every kind at once, each part an index seek (or a scan
 //! of the few locations and projects) with its own limit and no temporary
-//! b-tree; the parts are merged here. A search is typed key by key by many
-//! people at once: per request it used to run five statements, each grouping
-//! and sorting its rows in temporary b-trees, and under 16 workers their
-//! allocations were most of its cost (see bench/ANALYSIS.md, fifth round).
+//! b-tree; the parts are merged here. A search is typed key by key, so its
+//! cost per request counts: it used to run up to five statements, each
+//! grouping and sorting its rows in temporary b-trees (bench/ANALYSIS.md,
+//! fifth round).
 
 use crate::db::listing::Search;
 use crate::db::natural::natural_key;
