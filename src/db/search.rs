@@ -66,7 +66,7 @@ struct Candidate {
 
 /// Every kind's columns: kind, id, name, name_key, rank, category, units,
 /// item_count, sku, parent_id. A project's figures are sums over its
-/// allocations, read for the rows shown only ([`project_figures`]).
+/// allocations, read for the rows shown only ([`complete`]).
 macro_rules! item_columns {
     ($rank:literal) => {
         concat!(
