@@ -28,6 +28,10 @@ const PASSWORD: &str = "bench-password-123";
 
 struct Opts {
     smoke: bool,
+    /// `--scale-only`: seed the three sizes and measure only the scale table.
+    scale_only: bool,
+    /// `--query TEXT` (repeatable): only the scale rows whose label contains it.
+    queries: Vec<String>,
     bin: PathBuf,
     baseline: PathBuf,
     static_bin: Option<PathBuf>,
@@ -46,12 +50,16 @@ impl Opts {
     fn parse() -> Result<Opts, String> {
         let mut args = std::env::args().skip(1);
         let mut smoke = false;
+        let mut scale_only = false;
+        let mut queries = Vec::new();
         let (mut bin, mut baseline, mut static_bin, mut out, mut command, mut seconds) =
             (None, None, None, None, None, None);
         while let Some(a) = args.next() {
             let mut value = || args.next().ok_or(format!("{a} needs a value"));
             match a.as_str() {
                 "--smoke" => smoke = true,
+                "--scale-only" => scale_only = true,
+                "--query" => queries.push(value()?),
                 "--bin" => bin = Some(PathBuf::from(value()?)),
                 "--baseline" => baseline = Some(PathBuf::from(value()?)),
                 "--static" => static_bin = Some(PathBuf::from(value()?)),
@@ -66,6 +74,8 @@ impl Opts {
         let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         Ok(Opts {
             smoke,
+            scale_only,
+            queries,
             bin: bin.ok_or("--bin is required")?,
             baseline: baseline.ok_or("--baseline is required")?,
             static_bin,
@@ -152,6 +162,10 @@ fn run(opts: &Opts) -> Result<Results, String> {
     step(&format!("seeding {small} items through the library"));
     let user = seed::create(&bench.db, USER, PASSWORD, opts.bcrypt_cost)?;
     seed::grow(&bench.db, &user, 0, small)?;
+    if opts.scale_only {
+        scale_only(&mut bench, &user, &mut results)?;
+        return Ok(results);
+    }
 
     bench.write_config(false)?;
     let server = bench.start(false)?;
@@ -217,6 +231,34 @@ fn run(opts: &Opts) -> Result<Results, String> {
 
     results.machine.load_after = Machine::load_average();
     Ok(results)
+}
+
+/// `--scale-only`: the scale table alone at the three sizes, seeded as the
+/// full run seeds them; for measuring one change to paging or search without
+/// the quarter hour of everything else.
+fn scale_only(
+    bench: &mut Bench<'_>,
+    user: &miauinv::auth::session::CurrentUser,
+    results: &mut Results,
+) -> Result<(), String> {
+    let [small, medium, large] = bench.opts.sizes;
+    bench.write_config(false)?;
+    for (from, to) in [(0, small), (small, medium), (medium, large)] {
+        if from > 0 && to == large {
+            step(&format!("growing to {to} items with bulk SQL inserts"));
+            seed::grow_bulk(&bench.db, from, to)?;
+        } else if from > 0 {
+            step(&format!("growing to {to} items through the library"));
+            seed::grow(&bench.db, user, from, to)?;
+        }
+        let server = bench.start(false)?;
+        results.startup.push((to, server.ready_after));
+        let token = login(&server)?;
+        scale_rows(bench, &server, &token, to, results)?;
+        server.stop()?;
+    }
+    results.machine.load_after = Machine::load_average();
+    Ok(())
 }
 
 fn file_size(p: &Path) -> Result<u64, String> {
@@ -657,12 +699,20 @@ fn scale_rows(
     } else {
         &queries[..]
     };
+    let chosen = |label: &str| {
+        bench.opts.queries.is_empty()
+            || bench
+                .opts
+                .queries
+                .iter()
+                .any(|q| label.contains(q.as_str()))
+    };
     let conns: Vec<usize> = if bench.opts.smoke {
         vec![1]
     } else {
         vec![1, 16]
     };
-    for (label, path) in queries {
+    for (label, path) in queries.iter().filter(|(l, _)| chosen(l)) {
         for &c in &conns {
             step(&format!("{items} items: {label} at {c} connections"));
             let mut w = bench.wrk("get.lua", format!("{}{path}", server.base()), c);

@@ -1,5 +1,6 @@
 //! The derived sums the schema's triggers keep (`items.stocked_quantity`,
-//! `items.allocated_quantity`, `inventory_totals`) stay equal to the sums over
+//! `items.allocated_quantity`, `inventory_totals`, a location's `item_count`
+//! and `total_units`) stay equal to the sums over
 //! the rows they summarise through every kind of write, so `/api/stats` and the
 //! lists' `X-Total-Count` can read them instead of counting.
 
@@ -20,6 +21,12 @@ fn recomputed(s: &TestServer) -> (i64, i64, i64, i64, i64) {
             OR project_count <> (SELECT count(*) FROM project_items WHERE item_id = i.id)",
     );
     assert_eq!(drifted, 0, "per-item sums drifted from the rows");
+    let drifted = one(
+        "SELECT count(*) FROM locations l
+         WHERE item_count <> (SELECT count(*) FROM stock WHERE location_id = l.id)
+            OR total_units <> (SELECT COALESCE(SUM(quantity), 0) FROM stock WHERE location_id = l.id)",
+    );
+    assert_eq!(drifted, 0, "per-location figures drifted from the rows");
     (
         one("SELECT count(*) FROM items WHERE archived_at IS NULL"),
         one("SELECT COALESCE(SUM(total_quantity), 0) FROM items WHERE archived_at IS NULL"),

@@ -205,3 +205,70 @@ fn item_pages_can_carry_where_each_item_is() {
     assert_eq!(one["locations"][0]["location_id"], van);
     assert!(c.get("/api/item").json()[0].get("locations").is_none());
 }
+
+/// Each row once, at its best rank, over all kinds in one order: an item
+/// whose sku is the text (also a name start and a match inside), exact
+/// names, name starts by natural order, then names containing the text; a
+/// nested location with its path, a project with its allocated units.
+#[test]
+fn each_row_once_at_its_best_rank() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    c.created(
+        "/api/item",
+        json!({"name": "Relay board", "sku": "RELAY", "total_quantity": 1}),
+    );
+    let relay = c.created("/api/item", json!({"name": "Relay", "total_quantity": 5}));
+    c.created("/api/item", json!({"name": "Solid state relay"}));
+    let garage = c.created("/api/location", json!({"name": "Garage"}));
+    c.created(
+        "/api/location",
+        json!({"name": "Relay box", "parent_id": garage}),
+    );
+    let relays = c.created("/api/project", json!({"name": "Relays"}));
+    c.created(
+        "/api/association",
+        json!({"item_id": relay, "project_id": relays, "quantity": 2}),
+    );
+
+    let r = c.get("/api/search?q=relay");
+    assert_eq!(r.status, 200, "{}", r.text);
+    let answer: Vec<(String, String, String)> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["type"].as_str().unwrap().to_string(),
+                s["name"].as_str().unwrap().to_string(),
+                s["detail"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("item", "Relay board", "Item · RELAY · 1 available"),
+        ("item", "Relay", "Item · 3 available"),
+        (
+            "location",
+            "Relay box",
+            "Location · 0 units · 0 items · Garage / Relay box",
+        ),
+        ("project", "Relays", "Project · 2 units allocated · 1 item"),
+        ("item", "Solid state relay", "Item · 0 available"),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(answer, expected);
+    // The limit cuts the one ranked list, not each kind.
+    assert_eq!(
+        found(&c, "relay&limit=3"),
+        [
+            ("item".into(), "Relay board".into()),
+            ("item".into(), "Relay".into()),
+            ("location".into(), "Relay box".into()),
+        ]
+    );
+}

@@ -6,8 +6,8 @@
 use crate::api::list;
 use crate::api::words::plural;
 use crate::ctx::Ctx;
+use crate::db;
 use crate::db::search::{self, Found, Kind};
-use crate::db::{self, natural::natural_key};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use serde::Serialize;
@@ -44,10 +44,8 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         Some(n) => n,
         None => DEFAULT_LIMIT,
     };
-    let mut found = db::read(ctx.conn, |tx| search::find(tx, text, limit))?;
     // Best match first over all kinds; within a rank, natural order by name.
-    found.sort_by_cached_key(|f| (f.rank, natural_key(&f.name), f.id));
-    found.truncate(limit as usize);
+    let found = db::read(ctx.conn, |tx| search::find(tx, text, limit))?;
     let answer: Vec<Suggestion> = found.into_iter().map(suggestion).collect();
     Ok(Reply::ok(&answer))
 }
@@ -55,11 +53,13 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 fn suggestion(f: Found) -> Suggestion {
     let (kind, detail) = match f.kind {
         Kind::Item => {
-            let mut parts = vec!["Item".to_string()];
-            parts.extend(f.sku);
-            parts.extend(f.category);
-            parts.push(format!("{} available", f.units));
-            ("item", parts.join(" · "))
+            let mut detail = String::from("Item");
+            for part in [f.sku, f.category].into_iter().flatten() {
+                detail.push_str(" · ");
+                detail.push_str(&part);
+            }
+            detail.push_str(&format!(" · {} available", f.units));
+            ("item", detail)
         }
         // A nested location's path tells apart two "Shelf A"s in different
         // rooms; a top-level one's path is its name, already shown.

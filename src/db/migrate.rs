@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0018_stocktakes.sql"),
     include_str!("migrations/0019_consume_undo.sql"),
     include_str!("migrations/0020_security_notices.sql"),
+    include_str!("migrations/0021_location_totals.sql"),
 ];
 
 /// The version a database has once fully migrated.

@@ -43,6 +43,7 @@ pub mod two_factor;
 pub mod users;
 
 use crate::error::AppResult;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::Path;
@@ -102,6 +103,12 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Plans never depend on bound values. Without this guarantee every
+    // statement with `LIKE ?` (every search) was compiled again each time its
+    // pattern was bound, in case the pattern allowed an index: quick-find's
+    // statement took 210 µs instead of 37. Our patterns all start with `%`,
+    // which no index serves, so no plan changes.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     // A small page cache per worker keeps resident memory low on a Pi.
     conn.pragma_update(None, "cache_size", -2000)?;
     Ok(conn)
