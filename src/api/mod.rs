@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod backup;
 pub mod export;
 pub mod export_csv;
+pub mod export_zip;
 pub mod fields;
 pub mod health;
 pub mod imaging;
