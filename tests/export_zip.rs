@@ -140,3 +140,149 @@ fn an_inventory_without_media_exports_the_document_as_before() {
     let inside: Value = serde_json::from_slice(&entry(&mut zip, "export.json")).unwrap();
     assert_eq!(without_time(inside), doc);
 }
+
+fn import_zip(c: &Client, dry_run: bool, body: &[u8]) -> common::Resp {
+    c.send_raw(
+        "POST",
+        &format!("/api/import?format=zip&dry_run={dry_run}"),
+        "application/zip",
+        body,
+    )
+}
+
+#[test]
+fn a_zip_export_imported_into_an_empty_server_restores_photos_and_files() {
+    let a = TestServer::start();
+    let ca = Client::signed_up(&a, "alice");
+    fill(&ca);
+    let archive = zip_export(&ca).body;
+    let before = json_export(&ca);
+
+    let b = TestServer::start();
+    let cb = Client::signed_up(&b, "bob");
+    let empty = json_export(&cb);
+    let dry = import_zip(&cb, true, &archive);
+    assert_eq!(dry.status, 200, "{}", dry.text);
+    let dry = dry.json();
+    assert_eq!(dry["created"]["photos"], 2, "{dry}");
+    assert_eq!(dry["created"]["attachments"], 2, "{dry}");
+    assert_eq!(json_export(&cb), empty, "a dry run changes nothing");
+
+    let r = import_zip(&cb, false, &archive);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(json_export(&cb), before, "the same document");
+    // The same bytes, served the same way.
+    for p in before["photos"].as_array().unwrap() {
+        for size in ["full", "thumb"] {
+            let url = format!("/api/item/photo?id={}&size={size}", p["id"]);
+            assert_eq!(served(&cb, &url), served(&ca, &url), "{url}");
+        }
+    }
+    for at in before["attachments"].as_array().unwrap() {
+        let url = format!("/api/item/attachment?id={}", at["id"]);
+        assert_eq!(served(&cb, &url), served(&ca, &url), "{url}");
+    }
+    // New uploads take fresh ids after the imported ones.
+    let item = before["items"][0]["id"].as_i64().unwrap();
+    let next = upload(
+        &cb,
+        &format!("/api/item/photo?id={item}"),
+        &jpeg(64, 64),
+        "image/jpeg",
+    );
+    let last = before["photos"].as_array().unwrap().last().unwrap()["id"].as_i64();
+    assert!(next["id"].as_i64() > last, "{next}");
+}
+
+/// `archive` rewritten without `leave_out`, with `replace` files swapped.
+fn rewritten(archive: &[u8], leave_out: &str, replace: (&str, &[u8])) -> Vec<u8> {
+    use std::io::Write;
+    let mut from = zip::ZipArchive::new(Cursor::new(archive.to_vec())).unwrap();
+    let mut to = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let names: Vec<String> = from.file_names().map(|n| n.unwrap().to_string()).collect();
+    for name in names {
+        if name == leave_out {
+            continue;
+        }
+        let bytes = match name == replace.0 {
+            true => replace.1.to_vec(),
+            false => entry(&mut from, &name),
+        };
+        to.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        to.write_all(&bytes).unwrap();
+    }
+    to.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_zip_missing_a_file_or_with_a_false_photo_imports_nothing_and_says_where() {
+    let a = TestServer::start();
+    let ca = Client::signed_up(&a, "alice");
+    fill(&ca);
+    let archive = zip_export(&ca).body;
+    let doc = json_export(&ca);
+    let photo = doc["photos"][0]["file"].as_str().unwrap();
+    let thumb = doc["photos"][1]["thumb_file"].as_str().unwrap();
+    let manual = doc["attachments"][0]["file"].as_str().unwrap();
+
+    let b = TestServer::start();
+    let cb = Client::signed_up(&b, "bob");
+    let empty = json_export(&cb);
+    let broken = rewritten(&archive, manual, (thumb, b"not a png"));
+    let r = import_zip(&cb, false, &broken);
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.code(), "import_failed");
+    let errors = r.json()["errors"].clone();
+    let at: Vec<&str> = errors
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        at,
+        ["photos[1].thumb_file", "attachments[0].file"],
+        "{errors}"
+    );
+    assert_eq!(json_export(&cb), empty, "all or nothing");
+
+    // A photo the size of another than the document says.
+    let small = jpeg(10, 10);
+    let r = import_zip(&cb, false, &rewritten(&archive, "", (photo, &small)));
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("10×10 pixels"), "{}", r.text);
+
+    // Not a ZIP, or a ZIP without the document.
+    let r = import_zip(&cb, false, b"PK but not really");
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_archive"));
+    let r = import_zip(&cb, false, &rewritten(&archive, "export.json", ("", b"")));
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_archive"));
+    assert_eq!(json_export(&cb), empty);
+}
+
+#[test]
+fn a_json_import_of_a_document_with_media_says_the_files_are_left_out() {
+    let a = TestServer::start();
+    let ca = Client::signed_up(&a, "alice");
+    fill(&ca);
+    let text = ca.get("/api/export?format=json").text;
+    let b = TestServer::start();
+    let cb = Client::signed_up(&b, "bob");
+    let r = cb.send_raw(
+        "POST",
+        "/api/import?format=json",
+        "application/json",
+        text.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let skipped = r.json()["skipped"].clone();
+    assert_eq!(skipped[0]["path"], "photos", "{skipped}");
+    assert!(
+        skipped[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ZIP export")
+    );
+    assert!(json_export(&cb).get("photos").is_none());
+}

@@ -14,6 +14,7 @@ pub mod health;
 pub mod imaging;
 pub mod import;
 pub mod import_csv;
+pub mod import_zip;
 pub mod item_details;
 pub mod items;
 pub mod labels;
