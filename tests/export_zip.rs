@@ -286,3 +286,30 @@ fn a_json_import_of_a_document_with_media_says_the_files_are_left_out() {
     );
     assert!(json_export(&cb).get("photos").is_none());
 }
+
+#[test]
+fn the_cli_writes_the_same_zip_to_stdout() {
+    let server = TestServer::start();
+    let c = Client::signed_up(&server, "alice");
+    fill(&c);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_miauinv"))
+        .arg("--config")
+        .arg(server.dir.path().join("config.yaml"))
+        .args(["export", "--format", "zip"])
+        .output()
+        .expect("the binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut cli = zip::ZipArchive::new(Cursor::new(out.stdout)).expect("a ZIP on stdout");
+    let mut api = zip::ZipArchive::new(Cursor::new(zip_export(&c).body)).unwrap();
+    let doc: Value = serde_json::from_slice(&entry(&mut cli, "export.json")).unwrap();
+    assert_eq!(without_time(doc.clone()), json_export(&c));
+    for p in doc["photos"].as_array().unwrap() {
+        let name = p["file"].as_str().unwrap();
+        assert_eq!(entry(&mut cli, name), entry(&mut api, name));
+    }
+    assert_eq!(cli.len(), api.len());
+}
