@@ -238,18 +238,29 @@ pub fn restore(app: &App, file: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-/// `miauinv export --format json|csv [--what items|…]`: the export document or
-/// one CSV table on stdout (the same as `GET /api/export`).
+/// `miauinv export --format json|csv|zip [--what items|…]`: the export
+/// document, one CSV table, or the ZIP with photos and attachments on stdout
+/// (the same as `GET /api/export`).
 pub fn export(app: &App, format: &str, what: &str) -> Result<(), String> {
     use std::io::Write;
     let mut conn = open(app)?;
-    let doc = db::read(&mut conn, |tx| db::export::document(tx, db::now())).map_err(said)?;
+    let now = db::now();
+    if format == "zip" {
+        let dir = &app.config.appdata_dir;
+        let (mut file, _) =
+            db::read(&mut conn, |tx| crate::api::export_zip::build(tx, now, dir)).map_err(said)?;
+        let mut out = std::io::stdout().lock();
+        return std::io::copy(&mut file, &mut out)
+            .and_then(|_| out.flush())
+            .map_err(|e| format!("cannot write the export: {e}"));
+    }
+    let doc = db::read(&mut conn, |tx| db::export::document(tx, now)).map_err(said)?;
     let bytes = match format {
         "json" => serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?,
         "csv" => crate::api::export_csv::table(&doc, what).map_err(|e| e.to_string())?,
         other => {
             return Err(format!(
-                "'{other}' is not an export format; use json or csv"
+                "'{other}' is not an export format; use json, csv or zip"
             ));
         }
     };

@@ -39,8 +39,9 @@ enum Command {
         /// The backup file.
         file: std::path::PathBuf,
     },
-    /// Write the inventory to stdout: json (everything, versioned) or csv
-    /// (one table: items, locations, stock, allocations or movements).
+    /// Write the inventory to stdout: json (everything, versioned), csv
+    /// (one table: items, locations, stock, allocations or movements) or zip
+    /// (the json with the photo and attachment files).
     Export {
         #[arg(long, default_value = "json")]
         format: String,

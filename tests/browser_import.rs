@@ -26,6 +26,7 @@ fn a_pasted_csv_is_checked_then_imported_and_the_exports_are_offered() {
     page.wait_for(
         "the export and import links",
         "document.querySelector('a[href=\"/api/export?format=csv&what=items\"]') !== null \
+         && document.querySelector('a[href=\"/api/export?format=zip\"]') !== null \
          && document.querySelector('a[href=\"/import\"]').offsetParent !== null",
     );
 
@@ -59,6 +60,23 @@ fn a_pasted_csv_is_checked_then_imported_and_the_exports_are_offered() {
     page.wait_text("#import-summary", "created 2 items");
     let items = api.get("/api/item?sort=name").json();
     assert_eq!(items.as_array().unwrap().len(), 2, "{items}");
+
+    // The ZIP export, chosen as a file, is sent as itself: every row is
+    // already here, so a check says it would update them.
+    page.js(
+        "fetch('/api/export?format=zip').then((r) => r.blob()).then((blob) => { \
+           const picked = new DataTransfer(); \
+           picked.items.add(new File([blob], 'inventory.zip', { type: 'application/zip' })); \
+           const input = document.getElementById('import-file'); \
+           input.files = picked.files; \
+           input.dispatchEvent(new Event('change')); return true; })",
+    );
+    page.wait_for(
+        "the ZIP format chosen for a .zip file",
+        "document.getElementById('import-format').value === 'zip'",
+    );
+    page.click("#import-check");
+    page.wait_text("#import-summary", "would update 2 items, 3 locations");
 
     // A viewer sees the exports but neither the import link nor the page.
     let admin = api;

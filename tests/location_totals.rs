@@ -1,5 +1,5 @@
 //! A location's own figures (`item_count`, `total_units`) are columns the stock
-//! triggers keep (migration 0019): filled in from the rows when an older
+//! triggers keep (migration 0021): filled in from the rows when an older
 //! database is upgraded, equal to the rows after every kind of stock write
 //! (an import moving a row to another location too), and what the answers
 //! said when they were summed on every read. Totals over what lies inside

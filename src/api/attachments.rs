@@ -174,7 +174,7 @@ fn shorten(name: &str) -> String {
 
 /// The declared type as stored and listed: a plain `type/subtype`,
 /// lowercased, or `application/octet-stream` for anything else.
-fn stored_type(header: Option<&str>) -> String {
+pub fn stored_type(header: Option<&str>) -> String {
     let mime = header
         .unwrap_or("")
         .split(';')

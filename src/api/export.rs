@@ -1,5 +1,7 @@
 //! `GET /api/export?format=json` (viewer): the whole inventory as one
-//! versioned JSON document (`db/export.rs`), as a download.
+//! versioned JSON document (`db/export.rs`), as a download; `format=csv`
+//! one table of it (`export_csv.rs`), `format=zip` the document with the
+//! photo and attachment files (`export_zip.rs`).
 
 use crate::ctx::Ctx;
 use crate::db::{self, export};
@@ -13,9 +15,10 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     match ctx.req.typed_param("format").unwrap_or("json") {
         "json" => json(ctx),
         "csv" => crate::api::export_csv::get(ctx),
+        "zip" => crate::api::export_zip::get(ctx),
         _ => Err(AppError::invalid_field(
             "format",
-            "The query parameter 'format' must be json or csv.",
+            "The query parameter 'format' must be json, csv or zip.",
         )),
     }
 }

@@ -1,4 +1,4 @@
-//! `POST /api/import?format=json|csv|homebox&dry_run=true|false` (editor).
+//! `POST /api/import?format=json|zip|csv|homebox&dry_run=true|false` (editor).
 //! Every import runs in ONE write transaction: each row is written and its
 //! outcome counted; any refusal, or a dry run, rolls everything back. So a
 //! dry run answers exactly what a real run would do and changes nothing, and
@@ -114,14 +114,14 @@ pub fn post(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let report = match format {
         "json" => {
             let doc = document(ctx.req)?;
-            if doc.miauinv_export != VERSION {
-                return Err(AppError::invalid_field(
-                    "miauinv_export",
-                    format!("This MiauInv reads export version {VERSION}."),
-                ));
-            }
-            run(ctx, dry_run, |tx, report| json_rows(tx, &doc, report))?
+            check_version(&doc)?;
+            run(ctx.conn, dry_run, |tx, report| {
+                json_rows(tx, &doc, report)?;
+                media_left_out(&doc, report);
+                Ok(())
+            })?
         }
+        "zip" => crate::api::import_zip::post(ctx, dry_run)?,
         "csv" | "homebox" => {
             // A JSON body sent as a CSV import is a mistake of the caller's,
             // not a CSV file whose first line is an unknown column.
@@ -140,12 +140,12 @@ pub fn post(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 ));
             }
             let rows = crate::api::import_csv::parse(ctx, format)?;
-            run(ctx, dry_run, |tx, report| rows.write(tx, report))?
+            run(ctx.conn, dry_run, |tx, report| rows.write(tx, report))?
         }
         _ => {
             return Err(AppError::invalid_field(
                 "format",
-                "The query parameter 'format' must be json, csv or homebox.",
+                "The query parameter 'format' must be json, zip, csv or homebox.",
             ));
         }
     };
@@ -172,17 +172,52 @@ fn document(req: &crate::http::Request) -> AppResult<Document> {
     if req.spool.is_none() {
         return req.json();
     }
-    let bytes = body_bytes(req)?;
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    document_from(&body_bytes(req)?)
+}
+
+/// A MiauInv export from JSON text, the failing field named.
+pub fn document_from(bytes: &[u8]) -> AppResult<Document> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         AppError::invalid_field(&path, format!("{path}: {}", e.inner()))
     })
 }
 
+/// Refuses a document of another shape version than this binary writes.
+pub fn check_version(doc: &Document) -> AppResult<()> {
+    match doc.miauinv_export == VERSION {
+        true => Ok(()),
+        false => Err(AppError::invalid_field(
+            "miauinv_export",
+            format!("This MiauInv reads export version {VERSION}."),
+        )),
+    }
+}
+
+/// A JSON document lists photos and attachments without their bytes: they
+/// are left out, said so, and come along with the ZIP export.
+fn media_left_out(doc: &Document, report: &mut Report) {
+    for (what, n) in [
+        ("photos", doc.photos.len()),
+        ("attachments", doc.attachments.len()),
+    ] {
+        if n > 0 {
+            report.skipped.push(Problem {
+                path: Some(what.into()),
+                row: None,
+                column: None,
+                message: format!(
+                    "{n} {what} left out: their files are in the ZIP export (format=zip), not in the JSON document"
+                ),
+            });
+        }
+    }
+}
+
 /// Runs `write` in one transaction; commits only a real run without errors.
-fn run(
-    ctx: &mut Ctx<'_>,
+pub fn run(
+    conn: &mut rusqlite::Connection,
     dry_run: bool,
     write: impl FnOnce(&Transaction<'_>, &mut Report) -> AppResult<()>,
 ) -> AppResult<Report> {
@@ -190,7 +225,7 @@ fn run(
         dry_run,
         ..Report::default()
     };
-    crate::db::write_or_roll_back(ctx.conn, |tx| {
+    crate::db::write_or_roll_back(conn, |tx| {
         write(tx, &mut report)?;
         Ok(!dry_run && report.errors.is_empty())
     })?;
@@ -214,7 +249,7 @@ fn failed(report: Report) -> AppError {
 }
 
 /// A MiauInv export's rows, parents before children, the archive marks last.
-fn json_rows(tx: &Transaction<'_>, doc: &Document, report: &mut Report) -> AppResult<()> {
+pub fn json_rows(tx: &Transaction<'_>, doc: &Document, report: &mut Report) -> AppResult<()> {
     for (n, l) in parents_first(&doc.locations) {
         let r = import::location(tx, l)?;
         report.written("locations", r, || Where::Path(format!("locations[{n}]")));

@@ -25,6 +25,43 @@ pub struct Document {
     pub movements: Vec<Movement>,
     /// Every tag in use (items carry theirs by name).
     pub tags: Vec<String>,
+    /// Photos and attachments by their facts; their bytes are files of the
+    /// ZIP export (`file`). Left out when there are none, so an inventory
+    /// without media exports the same document as before they existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<Photo>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A photo's facts; its bytes are `file` (and its thumbnail `thumb_file`)
+/// in the ZIP export.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Photo {
+    pub id: i64,
+    pub item_id: i64,
+    pub primary: bool,
+    pub width: i64,
+    pub height: i64,
+    pub content_type: String,
+    pub size: i64,
+    pub created_at: i64,
+    pub file: String,
+    pub thumb_file: String,
+}
+
+/// An attachment's facts; its bytes are `file` in the ZIP export.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    pub id: i64,
+    pub item_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub created_at: i64,
+    pub file: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
@@ -172,6 +209,59 @@ pub fn document(conn: &Connection, now: i64) -> AppResult<Document> {
         )?,
         movements: rows(conn, MOVEMENTS, movement)?,
         tags: rows(conn, "SELECT name FROM tags ORDER BY name", |r| r.get(0))?,
+        photos: rows(conn, PHOTOS, photo)?,
+        attachments: rows(conn, ATTACHMENTS, attachment)?,
+    })
+}
+
+const PHOTOS: &str = "SELECT id, item_id, is_primary, width, height, content_type, size, created_at
+    FROM photos ORDER BY id";
+
+fn photo(r: &Row<'_>) -> rusqlite::Result<Photo> {
+    let id: i64 = r.get(0)?;
+    let content_type: String = r.get(5)?;
+    let ext = photo_extension(&content_type);
+    Ok(Photo {
+        id,
+        item_id: r.get(1)?,
+        primary: r.get(2)?,
+        width: r.get(3)?,
+        height: r.get(4)?,
+        size: r.get(6)?,
+        created_at: r.get(7)?,
+        file: format!("photos/{id}.{ext}"),
+        thumb_file: format!("photos/{id}-thumb.{ext}"),
+        content_type,
+    })
+}
+
+/// Stored photos are JPEG or PNG (re-encoded on upload); the extension only
+/// names the file, the content type says what it is.
+fn photo_extension(content_type: &str) -> &'static str {
+    match content_type {
+        "image/png" => "png",
+        "image/webp" => "webp",
+        "image/jpeg" => "jpg",
+        _ => "bin",
+    }
+}
+
+const ATTACHMENTS: &str = "SELECT id, item_id, filename, content_type, size, created_at
+    FROM attachments ORDER BY id";
+
+/// `attachments/<id>/<filename>`: the id keeps two files of the same name
+/// apart; the stored name is already one path component (sanitised on upload).
+fn attachment(r: &Row<'_>) -> rusqlite::Result<Attachment> {
+    let id: i64 = r.get(0)?;
+    let filename: String = r.get(2)?;
+    Ok(Attachment {
+        id,
+        item_id: r.get(1)?,
+        file: format!("attachments/{id}/{}", filename.replace(['/', '\\'], "_")),
+        filename,
+        content_type: r.get(3)?,
+        size: r.get(4)?,
+        created_at: r.get(5)?,
     })
 }
 

@@ -5,10 +5,12 @@
 //! `api/import.rs`). The caller runs them all in one transaction and rolls
 //! back on any refusal or for a dry run.
 
-use super::export::{Allocation, Item, Location, Movement, Project, Stock};
+use super::export::{Allocation, Attachment, Item, Location, Movement, Photo, Project, Stock};
 use super::{item_details, tags};
 use crate::error::AppResult;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::blob::ZeroBlob;
+use rusqlite::{Connection, MAIN_DB, OptionalExtension, params};
+use std::io::{self, Read};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -239,4 +241,81 @@ pub fn archive(conn: &Connection, table: &'static str, id: i64, at: Option<i64>)
         format!("UPDATE {table} SET archived_at = ?2 WHERE id = ?1 AND archived_at IS NOT ?2");
     conn.prepare_cached(&sql)?.execute(params![id, at])?;
     Ok(())
+}
+
+fn item_missing(conn: &Connection, item_id: i64) -> AppResult<Option<Refusal>> {
+    Ok(match exists(conn, "items", item_id)? {
+        true => None,
+        false => Some(Refusal::Missing {
+            what: "item",
+            id: item_id,
+        }),
+    })
+}
+
+/// A photo with its bytes (from a ZIP export). A primary photo takes the
+/// mark from the item's current one first, so the unique index never sees two.
+pub fn photo(conn: &Connection, p: &Photo, data: &[u8], thumb: &[u8]) -> Written {
+    if let Some(refusal) = item_missing(conn, p.item_id)? {
+        return Ok(Err(refusal));
+    }
+    let existed = exists(conn, "photos", p.id)?;
+    if p.primary {
+        conn.prepare_cached(
+            "UPDATE photos SET is_primary = 0 WHERE item_id = ?1 AND is_primary = 1 AND id <> ?2",
+        )?
+        .execute(params![p.item_id, p.id])?;
+    }
+    conn.prepare_cached(
+        "INSERT INTO photos (id, item_id, is_primary, width, height, content_type, size, data, thumb, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (id) DO UPDATE SET item_id = excluded.item_id, is_primary = excluded.is_primary,
+            width = excluded.width, height = excluded.height, content_type = excluded.content_type,
+            size = excluded.size, data = excluded.data, thumb = excluded.thumb,
+            created_at = excluded.created_at",
+    )?
+    .execute(params![
+        p.id,
+        p.item_id,
+        p.primary,
+        p.width,
+        p.height,
+        p.content_type,
+        data.len() as i64,
+        data,
+        thumb,
+        p.created_at
+    ])?;
+    Ok(Ok(outcome(existed)))
+}
+
+/// An attachment whose `size` bytes are copied from `data` into its BLOB
+/// through incremental I/O (a 25 MiB file never sits in memory). A short
+/// `data` is an error, rolled back with the transaction.
+pub fn attachment(conn: &Connection, a: &Attachment, size: u64, data: &mut dyn Read) -> Written {
+    if let Some(refusal) = item_missing(conn, a.item_id)? {
+        return Ok(Err(refusal));
+    }
+    let existed = exists(conn, "attachments", a.id)?;
+    conn.prepare_cached(
+        "INSERT INTO attachments (id, item_id, filename, content_type, size, data, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET item_id = excluded.item_id, filename = excluded.filename,
+            content_type = excluded.content_type, size = excluded.size, data = excluded.data,
+            created_at = excluded.created_at",
+    )?
+    .execute(params![
+        a.id,
+        a.item_id,
+        a.filename,
+        a.content_type,
+        size as i64,
+        ZeroBlob(size),
+        a.created_at
+    ])?;
+    let mut blob = conn.blob_open(MAIN_DB, "attachments", "data", a.id, false)?;
+    if io::copy(&mut data.take(size), &mut blob)? != size {
+        return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
+    }
+    Ok(Ok(outcome(existed)))
 }

@@ -1,6 +1,7 @@
 // The import page: a file (uploaded or pasted) is sent as a dry run first;
 // the answer's counts and per-row errors are shown, and only a clean dry run
-// enables the real import of the same text.
+// enables the real import of the same text. A ZIP export is binary: it is
+// sent as the chosen file itself, never as text.
 import { el } from './ui.js';
 import { goToLogin } from './api.js';
 
@@ -14,11 +15,15 @@ const result = document.getElementById('import-result');
 const summary = document.getElementById('import-summary');
 const rows = document.querySelector('#import-errors tbody');
 
+let archive = null;
+
 file.addEventListener('change', async () => {
   const chosen = file.files[0];
   if (!chosen) return;
-  text.value = await chosen.text();
-  if (chosen.name.endsWith('.json')) format.value = 'json';
+  archive = chosen.name.toLowerCase().endsWith('.zip') ? chosen : null;
+  text.value = archive ? '' : await chosen.text();
+  if (archive) format.value = 'zip';
+  else if (chosen.name.endsWith('.json')) format.value = 'json';
   invalidate();
 });
 text.addEventListener('input', invalidate);
@@ -33,14 +38,19 @@ function counts(map) {
   return parts.length ? parts.join(', ') : 'nothing';
 }
 
+const TYPES = { json: 'application/json', zip: 'application/zip' };
+
 async function send(dryRun) {
-  const json = format.value === 'json';
+  const zip = format.value === 'zip';
+  if (zip && !archive) {
+    return { ok: false, body: { error: 'Choose the ZIP file the export wrote (it cannot be pasted).' } };
+  }
   const query = `format=${format.value}&what=items&dry_run=${dryRun}`;
   const res = await fetch(`/api/import?${query}`, {
     method: 'POST',
     credentials: 'same-origin',
-    headers: { 'Content-Type': json ? 'application/json' : 'text/csv' },
-    body: text.value,
+    headers: { 'Content-Type': TYPES[format.value] || 'text/csv' },
+    body: zip ? archive : text.value,
   });
   if (res.status === 401) goToLogin();
   const body = await res.json().catch(() => ({}));
@@ -59,7 +69,7 @@ function show(report, dryRun) {
     el('td', {}, e.column || ''),
     el('td', {}, e.message))));
   for (const s of report.skipped || []) {
-    rows.append(el('tr', {}, el('td', {}, ''), el('td', {}, s.column || ''), el('td', {}, s.message)));
+    rows.append(el('tr', {}, el('td', {}, s.path || ''), el('td', {}, s.column || ''), el('td', {}, s.message)));
   }
   return errors.length === 0;
 }
