@@ -19,7 +19,7 @@ use serde_json::json;
 /// The longest address accepted (RFC 5321's limit on a path).
 const MAX_EMAIL: usize = 254;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationEmailChange {
     /// The address; `null` or `""` clears it.

@@ -36,7 +36,7 @@ pub struct Document {
 
 /// A photo's facts; its bytes are `file` (and its thumbnail `thumb_file`)
 /// in the ZIP export.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Photo {
     pub id: i64,
@@ -52,7 +52,7 @@ pub struct Photo {
 }
 
 /// An attachment's facts; its bytes are `file` in the ZIP export.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
     pub id: i64,

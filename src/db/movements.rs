@@ -219,7 +219,7 @@ pub enum Scope {
 }
 
 /// A movement in the way of an undo, and which movement it reverses itself.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
 pub struct Later {
     pub id: i64,
     pub undoes: Option<i64>,
