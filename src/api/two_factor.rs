@@ -28,7 +28,7 @@ use serde_json::json;
 /// Lifetime of a setup token: time to scan the QR code and type the first code.
 pub const SETUP_TTL: i64 = 10 * 60;
 /// Longer values are not codes; refuse them before any work.
-const MAX_CODE_CHARS: usize = 64;
+pub const MAX_CODE_CHARS: usize = 64;
 
 fn already_enabled() -> AppError {
     AppError::conflict(
@@ -153,7 +153,7 @@ fn current_row(ctx: &Ctx<'_>) -> AppResult<users::User> {
 // ── setup ──────────────────────────────────────────────────────────────────────
 
 #[derive(Serialize, schemars::JsonSchema)]
-struct Setup {
+pub(crate) struct Setup {
     secret: String,
     setup_token: String,
     otpauth_url: String,
@@ -192,9 +192,16 @@ pub fn setup(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Enable {
+pub(crate) struct Enable {
     setup_token: String,
+    #[schemars(length(min = 1, max = MAX_CODE_CHARS))]
     code: String,
+}
+
+/// The recovery codes beside the new session, shown this once.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct RecoveryCodes {
+    recovery_codes: Vec<String>,
 }
 
 /// `POST /api/2fa/enable`: the setup token and a code from the new secret turn 2FA
@@ -238,7 +245,9 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         two_factor::replace_recovery_codes(tx, &user.id, &hashes)?;
         session::reissue(keys, tx, &user.id, &agent)
     })?;
-    let extra = json!({ "recovery_codes": codes });
+    let extra = RecoveryCodes {
+        recovery_codes: codes,
+    };
     Ok(session_reply::with_session(200, &session, extra, ctx.req))
 }
 
@@ -246,9 +255,18 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SecondStep {
+pub(crate) struct SecondStep {
     two_factor_token: String,
+    /// A TOTP code, or else a recovery code.
+    #[schemars(length(min = 1, max = MAX_CODE_CHARS))]
     code: String,
+}
+
+/// Beside the session when a recovery code was used up.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct RecoveryCodeUsed {
+    used_recovery_code: bool,
+    recovery_codes_remaining: i64,
 }
 
 /// How the second step succeeded: recovery codes answer how many are left.
@@ -323,8 +341,10 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(match outcome {
         SecondStepOutcome::Totp(s) => session_reply::issued(&s, req),
         SecondStepOutcome::RecoveryCode(s, remaining) => {
-            let extra =
-                json!({ "used_recovery_code": true, "recovery_codes_remaining": remaining });
+            let extra = RecoveryCodeUsed {
+                used_recovery_code: true,
+                recovery_codes_remaining: remaining,
+            };
             session_reply::with_session(200, &s, extra, req)
         }
     })
@@ -334,8 +354,9 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PasswordAndCode {
+pub(crate) struct PasswordAndCode {
     password: String,
+    #[schemars(length(min = 1, max = MAX_CODE_CHARS))]
     code: String,
 }
 
@@ -387,11 +408,24 @@ pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             Ok(Ok(()))
         })
     })?;
-    let reply = Reply::ok(&json!({
-        "message": "Two-factor authentication is off. Every session was ended; log in again.",
-        "two_factor_enabled": false,
-    }));
+    let reply = Reply::ok(&TwoFactorOff {
+        message: "Two-factor authentication is off. Every session was ended; log in again.",
+        two_factor_enabled: false,
+    });
     Ok(session_reply::clear_session(reply, ctx.req))
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct TwoFactorOff {
+    message: &'static str,
+    two_factor_enabled: bool,
+}
+
+/// A fresh set of recovery codes, shown this once.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct NewRecoveryCodes {
+    recovery_codes: Vec<String>,
+    recovery_codes_remaining: usize,
 }
 
 /// `POST /api/2fa/recovery-codes/regenerate`: password and a current TOTP code
@@ -414,8 +448,8 @@ pub fn regenerate_recovery_codes(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 .map(Ok)
         })
     })?;
-    Ok(Reply::ok(&json!({
-        "recovery_codes": codes,
-        "recovery_codes_remaining": codes.len(),
-    })))
+    Ok(Reply::ok(&NewRecoveryCodes {
+        recovery_codes_remaining: codes.len(),
+        recovery_codes: codes,
+    }))
 }
