@@ -30,8 +30,10 @@ pub fn list_users(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 #[serde(deny_unknown_fields)]
 pub struct AccountChange {
     #[serde(default, deserialize_with = "crate::api::fields::present")]
+    #[schemars(with = "Role")]
     role: Option<Role>,
     #[serde(default, deserialize_with = "crate::api::fields::present")]
+    #[schemars(with = "bool")]
     disabled: Option<bool>,
 }
 
@@ -111,6 +113,7 @@ pub fn end_sessions(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ResetLink")]
 pub(crate) struct Link {
     url: String,
     expires_at: i64,

@@ -122,6 +122,7 @@ pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 #[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct Channels<'a> {
     channels: Vec<ChannelView<'a>>,
+    #[schemars(with = "Vec<EventName>")]
     events: &'static [&'static str],
     deliveries: Vec<notifications::Delivery>,
 }

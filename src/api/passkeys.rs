@@ -81,6 +81,7 @@ fn passkey_name(raw: &str) -> AppResult<String> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "PasskeyRegistration")]
 pub(crate) struct RegisterOptions {
     password: String,
     /// What the passkey is on ("Laptop", "Phone").
@@ -177,6 +178,7 @@ pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "PasskeyRemoval")]
 pub(crate) struct RemoveOne {
     id: String,
     password: String,
@@ -208,6 +210,7 @@ pub fn remove(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "PasskeysOff")]
 pub(crate) struct Disable {
     password: String,
 }

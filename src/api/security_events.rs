@@ -99,6 +99,7 @@ const PAGE: i64 = 50;
 const MAX_PAGE: i64 = 200;
 
 #[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "SecurityEventPage")]
 pub(crate) struct Page {
     events: Vec<security_log::EventRow>,
     /// Pass as `before` for the next (older) page; null on the last.

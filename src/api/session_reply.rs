@@ -12,10 +12,12 @@ use serde::Serialize;
 
 /// Nothing beside the session.
 #[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Only")]
 pub(crate) struct Nothing {}
 
 /// The session with a flow's extra fields beside it, as answered.
 #[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Session{T}")]
 pub(crate) struct SessionWith<'a, T: Serialize> {
     #[serde(flatten)]
     session: &'a Session,

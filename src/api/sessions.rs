@@ -68,7 +68,7 @@ pub fn end(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             "There is no such session of this account.",
         ));
     }
-    let reply = Reply::ok(&Ended {
+    let reply = Reply::ok(&SessionEnded {
         ended: true,
         id: id.clone(),
     });
@@ -91,18 +91,18 @@ pub fn revoke_others(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         witness.own(tx, Kind::SessionRevoked, who(&user), details)?;
         Ok(ended)
     })?;
-    Ok(Reply::ok(&EndedOthers { ended }))
+    Ok(Reply::ok(&OthersEnded { ended }))
 }
 
 /// One session ended.
 #[derive(Serialize, schemars::JsonSchema)]
-pub(crate) struct Ended {
+pub(crate) struct SessionEnded {
     ended: bool,
     id: String,
 }
 
 /// How many other sessions were ended.
 #[derive(Serialize, schemars::JsonSchema)]
-pub(crate) struct EndedOthers {
+pub(crate) struct OthersEnded {
     ended: usize,
 }

@@ -32,7 +32,7 @@ pub struct NewToken {
 
 /// A new token: its row, and the token itself (answered this once).
 #[derive(Serialize, schemars::JsonSchema)]
-pub(crate) struct Created {
+pub(crate) struct TokenCreated {
     #[serde(flatten)]
     row: api_tokens::ApiToken,
     /// `miau_…`, for `Authorization: Bearer`.
@@ -62,7 +62,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         witness.own(tx, Kind::TokenCreated, who(&me), details)?;
         Ok(token)
     })?;
-    Ok(Reply::created(&Created {
+    Ok(Reply::created(&TokenCreated {
         row: token,
         token: secret,
     }))

@@ -153,6 +153,7 @@ fn current_row(ctx: &Ctx<'_>) -> AppResult<users::User> {
 // ── setup ──────────────────────────────────────────────────────────────────────
 
 #[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "TwoFactorSetup")]
 pub(crate) struct Setup {
     secret: String,
     setup_token: String,
@@ -192,6 +193,7 @@ pub fn setup(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TwoFactorEnable")]
 pub(crate) struct Enable {
     setup_token: String,
     #[schemars(length(min = 1, max = MAX_CODE_CHARS))]

@@ -128,9 +128,9 @@ pub const OPS: &[Op] = &[
     op(Delete, "/api/sessions", "End one session")
         .about("Its access token is refused at once. Ending the current session is a logout of this device: its cookies are cleared too.")
         .params(&[required("id", Takes::AnyText, "The session's id (from `GET /api/sessions`).")])
-        .answers(&[answer(200, "Ended.", Content::Json(schema::<sessions::Ended>))]),
+        .answers(&[answer(200, "Ended.", Content::Json(schema::<sessions::SessionEnded>))]),
     op(Post, "/api/sessions/revoke-others", "End every session but this one")
-        .answers(&[answer(200, "How many were ended.", Content::Json(schema::<sessions::EndedOthers>))]),
+        .answers(&[answer(200, "How many were ended.", Content::Json(schema::<sessions::OthersEnded>))]),
     op(Get, "/api/security-events", "The security log, newest first")
         .about("Logins, failed logins, password, 2FA, passkey, token and role changes, with address and device. A person sees their own; an admin may name an account (`user_id`) or ask for everyone's (`all`), not both. Paged by `before`.")
         .params(&[
@@ -146,7 +146,7 @@ pub const OPS: &[Op] = &[
     op(Post, "/api/tokens", "Make a personal API token")
         .about("`read` reads; `write` also changes the inventory (as far as the account's role allows). No token reaches account, security or admin routes. The token is answered this once; only its hash is kept. At most 100 per account (409 `too_many_tokens`).")
         .body(schema::<tokens::NewToken>)
-        .answers(&[answer(201, "The token.", Content::Json(schema::<tokens::Created>))
+        .answers(&[answer(201, "The token.", Content::Json(schema::<tokens::TokenCreated>))
             .links(&[link(Delete, "/api/tokens", "id", "/id")])]),
     op(Delete, "/api/tokens", "Revoke a personal API token")
         .params(&[required("id", Takes::Id, "The token's id.")])

@@ -4,13 +4,12 @@
 
 use super::op::*;
 use crate::api::{Deleted, admin, notifications};
-use crate::db::{accounts, invites};
+use crate::db::{accounts, invites, users};
 use crate::http::Method::{Delete, Get, Post, Put};
 
 /// `?id=` of an account (accounts have text ids).
 const ACCOUNT: Param = required("id", Takes::AnyText, "The account's id.");
 const CHANNEL: Param = required("id", Takes::Id, "The channel's id.");
-const ACCOUNT_JSON: Content = Content::Json(schema::<accounts::Account>);
 const CHANNEL_JSON: Content = Content::Json(schema::<notifications::ChannelView<'static>>);
 
 pub const OPS: &[Op] = &[
@@ -21,7 +20,7 @@ pub const OPS: &[Op] = &[
         .about("`role` and/or `disabled` (400 `nothing_to_change` for neither), in one transaction. Refused whole (409 `last_admin`) when it would leave no active admin. Disabling ends the account's sessions and stops its API tokens.")
         .params(&[ACCOUNT])
         .body(schema::<admin::AccountChange>)
-        .answers(&[answer(200, "The account as changed.", ACCOUNT_JSON)]),
+        .answers(&[answer(200, "The account as changed.", Content::Json(schema::<users::User>))]),
     op(Delete, "/api/admin/users", "Delete an account")
         .about("Its sessions, tokens and passkeys go with it; the inventory stays. The last active admin cannot be deleted (409 `last_admin`).")
         .params(&[ACCOUNT])
