@@ -211,6 +211,7 @@ pub(crate) struct RecoveryCodes {
 /// with the recovery codes (shown this once).
 pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: Enable = ctx.req.json()?;
+    require_code(&body.code)?;
     let user = current_row(ctx)?;
     if user.two_factor_enabled {
         return Err(already_enabled());
@@ -227,7 +228,6 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         Some(s) if claims.sub == user.id && claims.ver == user.token_version => s,
         _ => return Err(invalid_token("setup token")),
     };
-    require_code(&body.code)?;
     let step = counted_attempt(&ctx.app.limiter, &user.id, || {
         match totp::check(&secret, &body.code, db::now(), 0)? {
             CodeCheck::Accepted(step) => Ok(Ok(step)),
@@ -283,11 +283,11 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let (app, req) = (ctx.app, ctx.req);
     app.limiter.hit(Action::LoginIp, &ctx.client_key())?;
     let body: SecondStep = req.json()?;
+    require_code(&body.code)?;
     let claims = app
         .keys
         .verify_purpose(&body.two_factor_token, PURPOSE_2FA_LOGIN)
         .map_err(|_| invalid_token("login challenge"))?;
-    require_code(&body.code)?;
     // The challenge dies with a password change, a logout everywhere or 2FA
     // being turned off (each bumps the token version).
     let live = |u: &users::User| u.two_factor_enabled && u.token_version == claims.ver;
@@ -362,13 +362,14 @@ pub(crate) struct PasswordAndCode {
     code: String,
 }
 
-/// The checks disable and regenerate share, in order: 2FA on, a code given, the
-/// password right (bcrypt, outside any transaction). Returns the user's row.
+/// The checks disable and regenerate share, in order: a code given (the body
+/// before any state), 2FA on, the password right (bcrypt, outside any
+/// transaction). Returns the user's row.
 fn confirm_password_for_2fa(ctx: &mut Ctx<'_>, body: &PasswordAndCode) -> AppResult<users::User> {
+    require_code(&body.code)?;
     if !current_row(ctx)?.two_factor_enabled {
         return Err(not_enabled());
     }
-    require_code(&body.code)?;
     confirm_password(ctx, &body.password, "password")
 }
 
