@@ -96,7 +96,7 @@ impl Drop for Turn<'_> {
 
 /// The server at a glance, for the admin: version, uptime, database size,
 /// schema version and counts.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, schemars::JsonSchema)]
 pub struct Status {
     pub version: &'static str,
     pub uptime_seconds: u64,

@@ -31,6 +31,8 @@ fn usernames_and_passwords_are_validated_with_clear_messages() {
         ("has space", PASSWORD, "username"),
         ("emoji😀", PASSWORD, "username"),
         (&"x".repeat(33), PASSWORD, "username"),
+        // 33 characters as sent: the limit is on the text given, before trimming.
+        (&format!(" {} ", "x".repeat(31)), PASSWORD, "username"),
         ("carol", "short", "password"),
     ] {
         let r = c.register(name, pw);

@@ -212,6 +212,13 @@ fn every_kind_is_recorded_and_none_holds_a_secret() {
 
     // Only an admin sees other accounts.
     assert_eq!(alice.get("/api/security-events?all=true").status, 403);
+    assert_eq!(alice.get("/api/security-events?all=yes").status, 403);
+    // `all` is a yes/no flag: an empty or misspelt value is refused, not read as no.
+    for bad in ["", "ture"] {
+        let r = admin.get(&format!("/api/security-events?all={bad}"));
+        assert_eq!(r.status, 400, "{bad:?}: {}", r.text);
+        assert_eq!(r.json()["field"], "all");
+    }
     let boss_id = admin.get("/api/profile").json()["id"]
         .as_str()
         .unwrap()

@@ -16,21 +16,38 @@ use crate::http::Reply;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+/// A login's username and password.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     username: String,
+    #[schemars(length(max = password::MAX_PASSWORD_BYTES))]
     password: String,
 }
 
-/// The longest username registration and renames accept.
+/// A new account's username and password (registration).
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewAccount {
+    /// 3–32 of `a-z 0-9 . _ -` (trimmed, lowercased).
+    #[schemars(length(min = MIN_USERNAME_CHARS, max = MAX_USERNAME_CHARS))]
+    username: String,
+    #[schemars(length(min = password::MIN_PASSWORD_CHARS, max = password::MAX_PASSWORD_BYTES))]
+    password: String,
+}
+
+/// The shortest and longest username registration and renames accept.
+pub const MIN_USERNAME_CHARS: usize = 3;
 pub const MAX_USERNAME_CHARS: usize = 32;
 
-/// Trims and lowercases a username and checks its shape: 3–32 of `a-z 0-9 . _ -`.
+/// Trims and lowercases a username and checks its shape: 3–32 of `a-z 0-9 . _ -`
+/// (at most 32 as given, before trimming: the limit the API document states).
 pub fn normalize_username(raw: &str) -> AppResult<String> {
     let name = raw.trim().to_lowercase();
     let len = name.chars().count();
-    if !(3..=MAX_USERNAME_CHARS).contains(&len) {
+    if !(MIN_USERNAME_CHARS..=MAX_USERNAME_CHARS).contains(&len)
+        || crate::api::fields::over(raw, MAX_USERNAME_CHARS)
+    {
         return Err(AppError::invalid_field(
             "username",
             "The username must be 3 to 32 characters long.",
@@ -52,7 +69,7 @@ pub fn register(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     ctx.app
         .limiter
         .hit(Action::Register, &ctx.req.client.to_string())?;
-    let body: Credentials = ctx.req.json()?;
+    let body: NewAccount = ctx.req.json()?;
     let username = normalize_username(&body.username)?;
     password::validate_new(&body.password, "password")?;
     if users::by_username(ctx.conn, &username)?.is_some() {
@@ -68,7 +85,7 @@ pub fn register(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 /// The answer to a correct password when the account has 2FA.
 #[derive(Serialize, schemars::JsonSchema)]
-struct SecondFactorRequired {
+pub(crate) struct SecondFactorRequired {
     requires_2fa: bool,
     two_factor_token: String,
     expires_in: i64,
@@ -185,7 +202,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RefreshBody {
+pub(crate) struct RefreshBody {
     refresh_token: Option<String>,
 }
 
@@ -220,9 +237,15 @@ pub fn logout(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         witness.own(tx, Kind::SessionRevoked, who(&user), details)?;
         session::revoke_all(tx, &user.id)
     })?;
-    let reply =
-        Reply::ok(&json!({ "message": "Logged out. Every session of this account was ended." }));
+    let reply = Reply::ok(&LoggedOut {
+        message: "Logged out. Every session of this account was ended.",
+    });
     Ok(session_reply::clear_session(reply, ctx.req))
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct LoggedOut {
+    message: &'static str,
 }
 
 pub fn profile(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
@@ -257,7 +280,8 @@ pub fn confirm_password(
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct UsernameChange {
+pub(crate) struct UsernameChange {
+    #[schemars(length(min = MIN_USERNAME_CHARS, max = MAX_USERNAME_CHARS))]
     username: String,
     password: String,
 }
@@ -283,8 +307,9 @@ pub fn change_username(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PasswordChange {
+pub(crate) struct PasswordChange {
     old_password: String,
+    #[schemars(length(min = password::MIN_PASSWORD_CHARS, max = password::MAX_PASSWORD_BYTES))]
     new_password: String,
 }
 

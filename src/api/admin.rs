@@ -30,8 +30,10 @@ pub fn list_users(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 #[serde(deny_unknown_fields)]
 pub struct AccountChange {
     #[serde(default, deserialize_with = "crate::api::fields::present")]
+    #[schemars(with = "Role")]
     role: Option<Role>,
     #[serde(default, deserialize_with = "crate::api::fields::present")]
+    #[schemars(with = "bool")]
     disabled: Option<bool>,
 }
 
@@ -111,7 +113,8 @@ pub fn end_sessions(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
-struct Link {
+#[schemars(rename = "ResetLink")]
+pub(crate) struct Link {
     url: String,
     expires_at: i64,
 }
@@ -140,8 +143,19 @@ pub fn list_invites(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 #[serde(deny_unknown_fields)]
 pub struct NewInvite {
     role: Role,
+    /// Days the link stays open (default 7).
     #[serde(default, deserialize_with = "crate::api::fields::present")]
+    #[schemars(with = "crate::api::fields::WholeIn<1, MAX_INVITE_DAYS>")]
     expires_in_days: Option<crate::api::fields::Whole>,
+}
+
+/// A new invitation: its link, answered this once.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct InviteCreated {
+    id: i64,
+    role: Role,
+    url: String,
+    expires_at: i64,
 }
 
 /// Longest an invitation may stay open.
@@ -160,12 +174,12 @@ pub fn create_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = db::write(ctx.conn, |tx| {
         invites::insert(tx, &secret, body.role, &admin, expires_at)
     })?;
-    Ok(Reply::created(&serde_json::json!({
-        "id": id,
-        "role": body.role,
-        "url": links::url(ctx, "/invite", &secret),
-        "expires_at": expires_at,
-    })))
+    Ok(Reply::created(&InviteCreated {
+        id,
+        role: body.role,
+        url: links::url(ctx, "/invite", &secret),
+        expires_at,
+    }))
 }
 
 pub fn revoke_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {

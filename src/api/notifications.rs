@@ -22,14 +22,44 @@ const RECENT: i64 = 50;
 /// absent keeps it.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ChannelBody {
+pub(crate) struct ChannelBody {
+    #[schemars(length(min = 1, max = fields::MAX_NAME))]
     name: Option<String>,
+    /// Required to make a channel; a channel keeps its kind.
+    #[schemars(with = "Option<ChannelKind>")]
     kind: Option<String>,
     enabled: Option<bool>,
+    #[schemars(with = "Option<Vec<EventName>>")]
     events: Option<Vec<String>>,
     settings: Option<Value>,
     #[serde(default, deserialize_with = "fields::nullable")]
     secret: Option<Option<String>>,
+}
+
+/// The kinds of channel, as the API document lists them for `kind`.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // never built: it only describes the field
+enum ChannelKind {
+    Webhook,
+    Ntfy,
+    Email,
+}
+
+/// An event a channel may want, as the API document lists them: one of
+/// [`alerts::EVENTS`].
+struct EventName;
+
+impl schemars::JsonSchema for EventName {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EventName".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "enum": alerts::EVENTS})
+    }
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -59,7 +89,7 @@ struct EmailSettings {
 
 /// A channel as answered: its secret replaced by whether it has one.
 #[derive(Serialize, schemars::JsonSchema)]
-struct ChannelView<'a> {
+pub(crate) struct ChannelView<'a> {
     #[serde(flatten)]
     channel: &'a Channel,
     secret_set: bool,
@@ -81,11 +111,27 @@ pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         ))
     })?;
     let channels: Vec<_> = channels.iter().map(view).collect();
-    Ok(Reply::ok(&json!({
-        "channels": channels,
-        "events": alerts::EVENTS,
-        "deliveries": deliveries,
-    })))
+    Ok(Reply::ok(&Channels {
+        channels,
+        events: alerts::EVENTS,
+        deliveries,
+    }))
+}
+
+/// The channels, the events they may choose and the recent deliveries.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Channels<'a> {
+    channels: Vec<ChannelView<'a>>,
+    #[schemars(with = "Vec<EventName>")]
+    events: &'static [&'static str],
+    deliveries: Vec<notifications::Delivery>,
+}
+
+/// A test message waiting in the outbox.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Queued {
+    queued: bool,
+    event_id: String,
 }
 
 pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
@@ -146,7 +192,10 @@ pub fn test(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     })?;
     Ok(Reply::json(
         202,
-        &json!({ "queued": true, "event_id": event_id }),
+        &Queued {
+            queued: true,
+            event_id,
+        },
     ))
 }
 

@@ -3,7 +3,7 @@
 //! is how a household or a team grows without opening registration), and set a
 //! new password through a reset link (every session of the account ends).
 
-use crate::api::account::normalize_username;
+use crate::api::account::{MAX_USERNAME_CHARS, MIN_USERNAME_CHARS, normalize_username};
 use crate::api::security_events::{Witness, who_row};
 use crate::auth::password;
 use crate::auth::ratelimit::Action;
@@ -19,8 +19,11 @@ use serde::Deserialize;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteAcceptance {
+    /// The `token` of the invitation link.
     token: String,
+    #[schemars(length(min = MIN_USERNAME_CHARS, max = MAX_USERNAME_CHARS))]
     username: String,
+    #[schemars(length(min = password::MIN_PASSWORD_CHARS, max = password::MAX_PASSWORD_BYTES))]
     password: String,
 }
 
@@ -64,7 +67,9 @@ pub fn accept_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
+    /// The `token` of the reset link.
     token: String,
+    #[schemars(length(min = password::MIN_PASSWORD_CHARS, max = password::MAX_PASSWORD_BYTES))]
     password: String,
 }
 

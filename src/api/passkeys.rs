@@ -26,8 +26,11 @@ use webauthn_rs_proto::ResidentKeyRequirement;
 /// What an options endpoint answers: the token to send back with the result, and
 /// the options for `navigator.credentials.create/get` (`{"publicKey": …}`).
 #[derive(Serialize, schemars::JsonSchema)]
-struct CeremonyStarted<T: Serialize> {
+#[schemars(rename = "CeremonyStarted")]
+pub(crate) struct CeremonyStarted<T: Serialize> {
     challenge_token: String,
+    /// webauthn-rs's options: the document does not describe them further.
+    #[schemars(with = "serde_json::Map<String, Value>")]
     options: T,
     expires_in: i64,
 }
@@ -35,7 +38,7 @@ struct CeremonyStarted<T: Serialize> {
 /// What a finish endpoint receives: the token and the browser's credential JSON.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CeremonyFinish {
+pub(crate) struct CeremonyFinish {
     challenge_token: String,
     credential: Value,
 }
@@ -51,11 +54,15 @@ fn parse_credential<T: DeserializeOwned>(value: Value) -> AppResult<T> {
     })
 }
 
-/// Trims a passkey name and checks it: 1–100 characters, no control characters.
+/// The longest passkey name, as given.
+const MAX_PASSKEY_NAME: usize = 100;
+
+/// Trims a passkey name and checks it: 1–100 characters (at most 100 as
+/// given, before trimming), no control characters.
 fn passkey_name(raw: &str) -> AppResult<String> {
     let name = raw.trim();
     let len = name.chars().count();
-    if !(1..=100).contains(&len) {
+    if !(1..=MAX_PASSKEY_NAME).contains(&len) || crate::api::fields::over(raw, MAX_PASSKEY_NAME) {
         return Err(AppError::invalid_field(
             "name",
             "Give the passkey a name of 1 to 100 characters (e.g. \"Laptop\" or \"Phone\").",
@@ -74,8 +81,11 @@ fn passkey_name(raw: &str) -> AppResult<String> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RegisterOptions {
+#[schemars(rename = "PasskeyRegistration")]
+pub(crate) struct RegisterOptions {
     password: String,
+    /// What the passkey is on ("Laptop", "Phone").
+    #[schemars(length(min = 1, max = MAX_PASSKEY_NAME))]
     name: String,
 }
 
@@ -121,7 +131,7 @@ fn require_discoverable(options: &mut CreationChallengeResponse) {
 
 /// The new passkey beside the new session in the register/finish answer.
 #[derive(Serialize, schemars::JsonSchema)]
-struct NewPasskey {
+pub(crate) struct NewPasskey {
     passkey: passkeys::PasskeyEntry,
 }
 
@@ -168,13 +178,14 @@ pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RemoveOne {
+#[schemars(rename = "PasskeyRemoval")]
+pub(crate) struct RemoveOne {
     id: String,
     password: String,
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
-struct Removed {
+pub(crate) struct Removed {
     removed: usize,
 }
 
@@ -199,7 +210,8 @@ pub fn remove(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Disable {
+#[schemars(rename = "PasskeysOff")]
+pub(crate) struct Disable {
     password: String,
 }
 

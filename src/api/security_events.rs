@@ -99,7 +99,8 @@ const PAGE: i64 = 50;
 const MAX_PAGE: i64 = 200;
 
 #[derive(Serialize, schemars::JsonSchema)]
-struct Page {
+#[schemars(rename = "SecurityEventPage")]
+pub(crate) struct Page {
     events: Vec<security_log::EventRow>,
     /// Pass as `before` for the next (older) page; null on the last.
     next_before: Option<i64>,
@@ -108,13 +109,7 @@ struct Page {
 /// `GET /api/security-events?user_id=&all=&before=&limit=`.
 pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let me = ctx.user()?.clone();
-    let all = match ctx.req.param("all") {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            return Err(AppError::invalid_field("all", "'all' is true or false."));
-        }
-    };
+    let all = ctx.req.flag("all")?;
     let asked = ctx.req.param("user_id").map(str::to_string);
     if all && asked.is_some() {
         return Err(AppError::invalid_field(

@@ -12,15 +12,21 @@ use serde::Serialize;
 
 /// Nothing beside the session.
 #[derive(Serialize, schemars::JsonSchema)]
-struct Nothing {}
+#[schemars(rename = "Only")]
+pub(crate) struct Nothing {}
 
+/// The session with a flow's extra fields beside it, as answered.
 #[derive(Serialize, schemars::JsonSchema)]
-struct SessionWith<'a, T: Serialize> {
+#[schemars(rename = "Session{T}")]
+pub(crate) struct SessionWith<'a, T: Serialize> {
     #[serde(flatten)]
     session: &'a Session,
     #[serde(flatten)]
     extra: T,
 }
+
+/// The answer of a flow that issues a session and says nothing more.
+pub(crate) type Issued = SessionWith<'static, Nothing>;
 
 /// Answers with the session and `extra`'s fields at the top level (e.g. the
 /// recovery codes shown once when 2FA is enabled), and sets both cookies.

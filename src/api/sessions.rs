@@ -17,7 +17,7 @@ use serde_json::json;
 
 /// One session as the settings page shows it.
 #[derive(Serialize, schemars::JsonSchema)]
-struct SessionView {
+pub(crate) struct SessionView {
     id: String,
     /// "Firefox on Linux", from the User-Agent of its last login or refresh.
     device: String,
@@ -68,7 +68,10 @@ pub fn end(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             "There is no such session of this account.",
         ));
     }
-    let reply = Reply::ok(&json!({ "ended": true, "id": id }));
+    let reply = Reply::ok(&SessionEnded {
+        ended: true,
+        id: id.clone(),
+    });
     Ok(if user.session_id.as_deref() == Some(id.as_str()) {
         session_reply::clear_session(reply, ctx.req)
     } else {
@@ -88,5 +91,18 @@ pub fn revoke_others(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         witness.own(tx, Kind::SessionRevoked, who(&user), details)?;
         Ok(ended)
     })?;
-    Ok(Reply::ok(&json!({ "ended": ended })))
+    Ok(Reply::ok(&OthersEnded { ended }))
+}
+
+/// One session ended.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct SessionEnded {
+    ended: bool,
+    id: String,
+}
+
+/// How many other sessions were ended.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct OthersEnded {
+    ended: usize,
 }

@@ -2,7 +2,7 @@
 //! through a login, never through another token (the routes are `Account`).
 //! A token is answered once, at creation; only its hash is kept.
 
-use crate::api::fields::{self, Whole};
+use crate::api::fields::{self, MAX_NAME, Whole, WholeIn};
 use crate::api::links;
 use crate::api::security_events::{Witness, who};
 use crate::ctx::{API_TOKEN_PREFIX, Ctx};
@@ -11,7 +11,7 @@ use crate::db::security_log::Kind;
 use crate::db::{self};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Longest a token may live when it is given an expiry (none = until revoked).
 const MAX_TOKEN_DAYS: i64 = 3650;
@@ -21,10 +21,22 @@ const MAX_TOKENS: usize = 100;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    #[schemars(length(min = 1, max = MAX_NAME))]
     name: String,
     scope: Scope,
+    /// Days until it stops working (default: until revoked).
     #[serde(default, deserialize_with = "crate::api::fields::present")]
+    #[schemars(with = "WholeIn<1, MAX_TOKEN_DAYS>")]
     expires_in_days: Option<Whole>,
+}
+
+/// A new token: its row, and the token itself (answered this once).
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct TokenCreated {
+    #[serde(flatten)]
+    row: api_tokens::ApiToken,
+    /// `miau_…`, for `Authorization: Bearer`.
+    token: String,
 }
 
 pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
@@ -50,9 +62,10 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         witness.own(tx, Kind::TokenCreated, who(&me), details)?;
         Ok(token)
     })?;
-    let mut answer = serde_json::to_value(&token).map_err(AppError::internal)?;
-    answer["token"] = secret.into();
-    Ok(Reply::created(&answer))
+    Ok(Reply::created(&TokenCreated {
+        row: token,
+        token: secret,
+    }))
 }
 
 pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {

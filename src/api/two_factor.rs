@@ -28,7 +28,7 @@ use serde_json::json;
 /// Lifetime of a setup token: time to scan the QR code and type the first code.
 pub const SETUP_TTL: i64 = 10 * 60;
 /// Longer values are not codes; refuse them before any work.
-const MAX_CODE_CHARS: usize = 64;
+pub const MAX_CODE_CHARS: usize = 64;
 
 fn already_enabled() -> AppError {
     AppError::conflict(
@@ -153,7 +153,8 @@ fn current_row(ctx: &Ctx<'_>) -> AppResult<users::User> {
 // ── setup ──────────────────────────────────────────────────────────────────────
 
 #[derive(Serialize, schemars::JsonSchema)]
-struct Setup {
+#[schemars(rename = "TwoFactorSetup")]
+pub(crate) struct Setup {
     secret: String,
     setup_token: String,
     otpauth_url: String,
@@ -192,9 +193,17 @@ pub fn setup(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Enable {
+#[schemars(rename = "TwoFactorEnable")]
+pub(crate) struct Enable {
     setup_token: String,
+    #[schemars(length(min = 1, max = MAX_CODE_CHARS))]
     code: String,
+}
+
+/// The recovery codes beside the new session, shown this once.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct RecoveryCodes {
+    recovery_codes: Vec<String>,
 }
 
 /// `POST /api/2fa/enable`: the setup token and a code from the new secret turn 2FA
@@ -202,6 +211,7 @@ struct Enable {
 /// with the recovery codes (shown this once).
 pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: Enable = ctx.req.json()?;
+    require_code(&body.code)?;
     let user = current_row(ctx)?;
     if user.two_factor_enabled {
         return Err(already_enabled());
@@ -218,7 +228,6 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         Some(s) if claims.sub == user.id && claims.ver == user.token_version => s,
         _ => return Err(invalid_token("setup token")),
     };
-    require_code(&body.code)?;
     let step = counted_attempt(&ctx.app.limiter, &user.id, || {
         match totp::check(&secret, &body.code, db::now(), 0)? {
             CodeCheck::Accepted(step) => Ok(Ok(step)),
@@ -238,7 +247,9 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         two_factor::replace_recovery_codes(tx, &user.id, &hashes)?;
         session::reissue(keys, tx, &user.id, &agent)
     })?;
-    let extra = json!({ "recovery_codes": codes });
+    let extra = RecoveryCodes {
+        recovery_codes: codes,
+    };
     Ok(session_reply::with_session(200, &session, extra, ctx.req))
 }
 
@@ -246,9 +257,18 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SecondStep {
+pub(crate) struct SecondStep {
     two_factor_token: String,
+    /// A TOTP code, or else a recovery code.
+    #[schemars(length(min = 1, max = MAX_CODE_CHARS))]
     code: String,
+}
+
+/// Beside the session when a recovery code was used up.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct RecoveryCodeUsed {
+    used_recovery_code: bool,
+    recovery_codes_remaining: i64,
 }
 
 /// How the second step succeeded: recovery codes answer how many are left.
@@ -263,11 +283,11 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let (app, req) = (ctx.app, ctx.req);
     app.limiter.hit(Action::LoginIp, &ctx.client_key())?;
     let body: SecondStep = req.json()?;
+    require_code(&body.code)?;
     let claims = app
         .keys
         .verify_purpose(&body.two_factor_token, PURPOSE_2FA_LOGIN)
         .map_err(|_| invalid_token("login challenge"))?;
-    require_code(&body.code)?;
     // The challenge dies with a password change, a logout everywhere or 2FA
     // being turned off (each bumps the token version).
     let live = |u: &users::User| u.two_factor_enabled && u.token_version == claims.ver;
@@ -323,8 +343,10 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(match outcome {
         SecondStepOutcome::Totp(s) => session_reply::issued(&s, req),
         SecondStepOutcome::RecoveryCode(s, remaining) => {
-            let extra =
-                json!({ "used_recovery_code": true, "recovery_codes_remaining": remaining });
+            let extra = RecoveryCodeUsed {
+                used_recovery_code: true,
+                recovery_codes_remaining: remaining,
+            };
             session_reply::with_session(200, &s, extra, req)
         }
     })
@@ -334,18 +356,20 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PasswordAndCode {
+pub(crate) struct PasswordAndCode {
     password: String,
+    #[schemars(length(min = 1, max = MAX_CODE_CHARS))]
     code: String,
 }
 
-/// The checks disable and regenerate share, in order: 2FA on, a code given, the
-/// password right (bcrypt, outside any transaction). Returns the user's row.
+/// The checks disable and regenerate share, in order: a code given (the body
+/// before any state), 2FA on, the password right (bcrypt, outside any
+/// transaction). Returns the user's row.
 fn confirm_password_for_2fa(ctx: &mut Ctx<'_>, body: &PasswordAndCode) -> AppResult<users::User> {
+    require_code(&body.code)?;
     if !current_row(ctx)?.two_factor_enabled {
         return Err(not_enabled());
     }
-    require_code(&body.code)?;
     confirm_password(ctx, &body.password, "password")
 }
 
@@ -387,11 +411,24 @@ pub fn disable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             Ok(Ok(()))
         })
     })?;
-    let reply = Reply::ok(&json!({
-        "message": "Two-factor authentication is off. Every session was ended; log in again.",
-        "two_factor_enabled": false,
-    }));
+    let reply = Reply::ok(&TwoFactorOff {
+        message: "Two-factor authentication is off. Every session was ended; log in again.",
+        two_factor_enabled: false,
+    });
     Ok(session_reply::clear_session(reply, ctx.req))
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct TwoFactorOff {
+    message: &'static str,
+    two_factor_enabled: bool,
+}
+
+/// A fresh set of recovery codes, shown this once.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct NewRecoveryCodes {
+    recovery_codes: Vec<String>,
+    recovery_codes_remaining: usize,
 }
 
 /// `POST /api/2fa/recovery-codes/regenerate`: password and a current TOTP code
@@ -414,8 +451,8 @@ pub fn regenerate_recovery_codes(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 .map(Ok)
         })
     })?;
-    Ok(Reply::ok(&json!({
-        "recovery_codes": codes,
-        "recovery_codes_remaining": codes.len(),
-    })))
+    Ok(Reply::ok(&NewRecoveryCodes {
+        recovery_codes_remaining: codes.len(),
+        recovery_codes: codes,
+    }))
 }

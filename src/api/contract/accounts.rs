@@ -1,5 +1,183 @@
-//! Operations of the API document: accounts.
+//! Operations of the API document: accounts (register, login, sessions and
+//! the tokens they carry), two-factor authentication, passkeys, devices and
+//! the security log, personal API tokens, and the one-time links a person
+//! redeems (invitations, password resets).
 
 use super::op::*;
+use crate::api::session_reply::{Issued, SessionWith};
+use crate::api::{account, onboarding, passkeys, security_events, sessions, tokens, two_factor};
+use crate::db::{api_tokens, passkeys as passkeys_db, profile, users};
+use crate::http::Method::{Delete, Get, Post, Put};
 
-pub const OPS: &[Op] = &[];
+/// Rate limited: refused for too many attempts (429).
+const LIMITED: &[u16] = &[429];
+/// Rate limited and hashing or checking a password: also refused while the
+/// server is busy with other passwords (503).
+const HASHES: &[u16] = &[429, 503];
+/// A public, rate-limited route that checks a secret: a wrong one is 401.
+const CHECKS: &[u16] = &[401, 429];
+const CHECKS_HASHES: &[u16] = &[401, 429, 503];
+
+const ISSUED: Content = Content::Json(schema::<Issued>);
+const USER: Content = Content::Json(schema::<users::User>);
+const PROFILE: Content = Content::Json(schema::<profile::Profile>);
+const CEREMONY: Content = Content::Json(schema::<passkeys::CeremonyStarted<serde_json::Value>>);
+const REMOVED: Content = Content::Json(schema::<SessionWith<'static, passkeys::Removed>>);
+
+/// What an admin can do with an account a create answers.
+const ACCOUNT_LINKS: &[Link] = &[
+    link(Put, "/api/admin/users", "id", "/id"),
+    link(Delete, "/api/admin/users", "id", "/id"),
+    link(Post, "/api/admin/users/end-sessions", "id", "/id"),
+    link(Post, "/api/admin/users/reset-link", "id", "/id"),
+];
+
+pub const OPS: &[Op] = &[
+    // ── accounts ────────────────────────────────────────────────────────────
+    op(Post, "/api/register", "Create an account (when registration is open)")
+        .about("The account gets the configured default role. Usernames are trimmed and lowercased: 3–32 of `a-z 0-9 . _ -`, unique (409 `username_taken`). Passwords: 8 characters to 72 bytes. The account does not log in: call `/api/login` next. Absent from the document while registration is closed.")
+        .body(schema::<account::NewAccount>)
+        .answers(&[answer(201, "The new account.", USER).links(ACCOUNT_LINKS)])
+        .errors(HASHES),
+    op(Post, "/api/login", "Log in with username and password")
+        .about("Answers a session (access and refresh token, also set as cookies), or, when the account has two-factor authentication, `requires_2fa` with a 5-minute `two_factor_token` for `/api/login/2fa`. Wrong credentials are 401 `invalid_credentials`; a disabled account 403 (said only after the right password). Repeated failures are slowed down and then refused (429 with `Retry-After`).")
+        .body(schema::<account::Credentials>)
+        .answers(&[answer(200, "A session, or the second step to take.", Content::Json(schema::<LoginAnswer>))])
+        .errors(CHECKS_HASHES),
+    op(Post, "/api/refresh", "Trade a refresh token for a new session")
+        .about("The refresh token is the body's `refresh_token`, else the `refresh_token` cookie (the body may then be empty). It is used up: the answer carries the next one. An unknown, used or expired token is 401.")
+        .body(schema::<account::RefreshBody>)
+        .answers(&[answer(200, "The new session.", ISSUED)])
+        .errors(CHECKS),
+    op(Post, "/api/logout", "Log out everywhere")
+        .about("Ends every session of the account (every device) and clears the cookies.")
+        .answers(&[answer(200, "Logged out.", Content::Json(schema::<account::LoggedOut>))]),
+    op(Get, "/api/profile", "The signed-in account")
+        .answers(&[answer(200, "The account with its security counts.", PROFILE)]),
+    op(Get, "/api/userinfo", "The signed-in account (same as `/api/profile`)")
+        .answers(&[answer(200, "The account with its security counts.", PROFILE)]),
+    op(Post, "/api/account/username", "Change the username")
+        .about("Needs the current password (a wrong one is 401 `wrong_password`, counted: 429 after too many). The same rules as at registration.")
+        .body(schema::<account::UsernameChange>)
+        .answers(&[answer(200, "The account as changed.", USER)])
+        .errors(HASHES),
+    op(Post, "/api/account/password", "Change the password")
+        .about("Needs the current password. Every other session ends; the answer is this device's new session.")
+        .body(schema::<account::PasswordChange>)
+        .answers(&[answer(200, "A new session.", ISSUED)])
+        .errors(HASHES),
+    // ── two-factor authentication ───────────────────────────────────────────
+    op(Post, "/api/login/2fa", "The second login step: a TOTP or recovery code")
+        .about("`two_factor_token` is the one `/api/login` answered. A TOTP code is accepted once; a recovery code is used up, and the answer then says how many are left. Wrong codes are 401 and count against the account (429 after five in five minutes, even for a right code).")
+        .body(schema::<two_factor::SecondStep>)
+        .answers(&[answer(200, "The session.", Content::Json(schema::<SecondStepAnswer>))])
+        .errors(CHECKS),
+    op(Post, "/api/2fa/setup", "Start setting up two-factor authentication")
+        .about("A new secret, its `otpauth://` address and QR code, and a 10-minute `setup_token` that carries it. Nothing is stored until `/api/2fa/enable`. 409 when it is already on.")
+        .answers(&[answer(200, "The secret to add to an authenticator app.", Content::Json(schema::<two_factor::Setup>))]),
+    op(Post, "/api/2fa/enable", "Turn two-factor authentication on")
+        .about("The setup token and a code from the new secret. Every other session ends; the answer is a new session and ten recovery codes, shown this once.")
+        .body(schema::<two_factor::Enable>)
+        .answers(&[answer(200, "A new session and the recovery codes.", Content::Json(schema::<SessionWith<'static, two_factor::RecoveryCodes>>))])
+        .errors(&[401, 429]),
+    op(Post, "/api/2fa/disable", "Turn two-factor authentication off")
+        .about("The password and a current TOTP code. Every session ends and the cookies are cleared: log in again.")
+        .body(schema::<two_factor::PasswordAndCode>)
+        .answers(&[answer(200, "Off.", Content::Json(schema::<two_factor::TwoFactorOff>))])
+        .errors(HASHES),
+    op(Post, "/api/2fa/recovery-codes/regenerate", "Replace the recovery codes")
+        .about("The password and a current TOTP code; every old recovery code stops working.")
+        .body(schema::<two_factor::PasswordAndCode>)
+        .answers(&[answer(200, "The new codes, shown this once.", Content::Json(schema::<two_factor::NewRecoveryCodes>))])
+        .errors(HASHES),
+    // ── passkeys ────────────────────────────────────────────────────────────
+    op(Get, "/api/passkeys", "The account's passkeys")
+        .answers(&[answer(200, "The passkeys, oldest first.", Content::Json(schema::<Vec<passkeys_db::PasskeyEntry>>))]),
+    op(Delete, "/api/passkeys", "Remove a passkey")
+        .about("Needs the password. Every other session ends; the answer is this device's new session.")
+        .body(schema::<passkeys::RemoveOne>)
+        .answers(&[answer(200, "Removed, and a new session.", REMOVED)])
+        .errors(HASHES),
+    op(Post, "/api/passkeys/register/options", "Start adding a passkey")
+        .about("Needs the password. Answers the options for `navigator.credentials.create` and a `challenge_token` for `/api/passkeys/register/finish`.")
+        .body(schema::<passkeys::RegisterOptions>)
+        .answers(&[answer(200, "The ceremony's options.", CEREMONY)])
+        .errors(HASHES),
+    op(Post, "/api/passkeys/register/finish", "Finish adding a passkey")
+        .about("The `challenge_token` and the browser's credential (its JSON as WebAuthn gives it). Every other session ends; the answer is the passkey and this device's new session.")
+        .body(schema::<passkeys::CeremonyFinish>)
+        .answers(&[answer(201, "The passkey and a new session.", Content::Json(schema::<SessionWith<'static, passkeys::NewPasskey>>))
+            .links(&[link(Delete, "/api/passkeys", "body.id", "/passkey/id")])]),
+    op(Post, "/api/passkeys/disable", "Remove every passkey")
+        .about("Needs the password. Every other session ends; the answer is this device's new session.")
+        .body(schema::<passkeys::Disable>)
+        .answers(&[answer(200, "How many were removed, and a new session.", REMOVED)])
+        .errors(HASHES),
+    op(Post, "/api/passkeys/login/options", "Start a passkey login")
+        .about("Answers the options for `navigator.credentials.get` (no username: the passkey names its account) and a `challenge_token` for `/api/passkeys/login/finish`.")
+        .answers(&[answer(200, "The ceremony's options.", CEREMONY)])
+        .errors(LIMITED),
+    op(Post, "/api/passkeys/login/finish", "Finish a passkey login")
+        .about("A complete login by itself, also for an account with two-factor authentication. An unknown or copied passkey is 401.")
+        .body(schema::<passkeys::CeremonyFinish>)
+        .answers(&[answer(200, "The session.", ISSUED)])
+        .errors(CHECKS),
+    // ── sessions (devices) and the security log ─────────────────────────────
+    op(Get, "/api/sessions", "The account's sessions (devices)")
+        .answers(&[answer(200, "The sessions, with the one making this request marked `current`.", Content::Json(schema::<Vec<sessions::SessionView>>))]),
+    op(Delete, "/api/sessions", "End one session")
+        .about("Its access token is refused at once. Ending the current session is a logout of this device: its cookies are cleared too.")
+        .params(&[required("id", Takes::AnyText, "The session's id (from `GET /api/sessions`).")])
+        .answers(&[answer(200, "Ended.", Content::Json(schema::<sessions::SessionEnded>))]),
+    op(Post, "/api/sessions/revoke-others", "End every session but this one")
+        .answers(&[answer(200, "How many were ended.", Content::Json(schema::<sessions::OthersEnded>))]),
+    op(Get, "/api/security-events", "The security log, newest first")
+        .about("Logins, failed logins, password, 2FA, passkey, token and role changes, with address and device. A person sees their own; an admin may name an account (`user_id`) or ask for everyone's (`all`), not both. Paged by `before`.")
+        .params(&[
+            query("user_id", Takes::AnyText, "The events of this account (admins, for another account than their own)."),
+            query("all", Takes::Flag, "Everyone's events (admins)."),
+            query("before", Takes::Int { min: 1, max: i64::MAX }, "Only events older than this event id (the `next_before` of the previous page)."),
+            query("limit", Takes::Int { min: 1, max: i64::MAX }, "At most this many (default 50; more than 200 is read as 200)."),
+        ])
+        .answers(&[answer(200, "A page of events.", Content::Json(schema::<security_events::Page>))]),
+    // ── personal API tokens, invitations and reset links ────────────────────
+    op(Get, "/api/tokens", "The account's personal API tokens")
+        .answers(&[answer(200, "The tokens (never the secrets).", Content::Json(schema::<Vec<api_tokens::ApiToken>>))]),
+    op(Post, "/api/tokens", "Make a personal API token")
+        .about("`read` reads; `write` also changes the inventory (as far as the account's role allows). No token reaches account, security or admin routes. The token is answered this once; only its hash is kept. At most 100 per account (409 `too_many_tokens`).")
+        .body(schema::<tokens::NewToken>)
+        .answers(&[answer(201, "The token.", Content::Json(schema::<tokens::TokenCreated>))
+            .links(&[link(Delete, "/api/tokens", "id", "/id")])]),
+    op(Delete, "/api/tokens", "Revoke a personal API token")
+        .params(&[required("id", Takes::Id, "The token's id.")])
+        .answers(&[answer(204, "Revoked.", Content::Empty)]),
+    op(Post, "/api/invites/accept", "Create an account through an invitation")
+        .about("Open even while registration is closed. The account gets the invitation's role; the link works once (400 `link_invalid` when used, revoked or expired). The same username and password rules as at registration.")
+        .body(schema::<onboarding::InviteAcceptance>)
+        .answers(&[answer(201, "The new account.", USER).links(ACCOUNT_LINKS)])
+        .errors(HASHES),
+    op(Post, "/api/password-reset", "Set a new password through a reset link")
+        .about("The link works once (400 `link_invalid` when used or expired). Every session of the account ends: log in with the new password.")
+        .body(schema::<onboarding::PasswordReset>)
+        .answers(&[answer(204, "The password is set.", Content::Empty)])
+        .errors(HASHES),
+];
+
+/// `POST /api/login` answers a session, or the second step to take.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // never built: it only describes the answer
+enum LoginAnswer {
+    Session(Issued),
+    SecondFactor(account::SecondFactorRequired),
+}
+
+/// `POST /api/login/2fa` answers a session, with the recovery codes left
+/// when one was used up.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // never built: it only describes the answer
+enum SecondStepAnswer {
+    Session(Issued),
+    RecoveryCode(SessionWith<'static, two_factor::RecoveryCodeUsed>),
+}
