@@ -23,6 +23,7 @@ const MAX_EMAIL: usize = 254;
 #[serde(deny_unknown_fields)]
 pub struct NotificationEmailChange {
     /// The address; `null` or `""` clears it.
+    #[schemars(length(max = MAX_EMAIL))]
     pub email: Option<String>,
     pub password: String,
 }
@@ -47,10 +48,12 @@ pub fn set(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 /// The address trimmed and checked, or none to clear it.
 fn checked(email: Option<&str>) -> AppResult<Option<String>> {
-    let Some(email) = email.map(str::trim).filter(|e| !e.is_empty()) else {
+    // The limit is on the address as sent, as the API document states it.
+    let too_long = email.is_some_and(|e| crate::api::fields::over(e, MAX_EMAIL));
+    let Some(email) = email.map(str::trim).filter(|e| !e.is_empty() || too_long) else {
         return Ok(None);
     };
-    if email.len() > MAX_EMAIL || email.parse::<lettre::Address>().is_err() {
+    if too_long || email.len() > MAX_EMAIL || email.parse::<lettre::Address>().is_err() {
         return Err(AppError::invalid_field(
             "email",
             format!("'{}' is not an email address.", clip(email)),

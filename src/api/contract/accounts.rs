@@ -66,6 +66,11 @@ pub const OPS: &[Op] = &[
         .body(schema::<account::PasswordChange>)
         .answers(&[answer(200, "A new session.", ISSUED)])
         .errors(HASHES),
+    op(Post, "/api/account/notification-email", "Set the address security notices go to")
+        .about("Needs the current password. Notices (a login from a new device, two-factor authentication turned off) go by an admin's email channel that carries `account.security`, to this address only. `null` or `\"\"` clears it.")
+        .body(schema::<crate::api::notification_email::NotificationEmailChange>)
+        .answers(&[answer(200, "The account.", PROFILE)])
+        .errors(HASHES),
     // ── two-factor authentication ───────────────────────────────────────────
     op(Post, "/api/login/2fa", "The second login step: a TOTP or recovery code")
         .about("`two_factor_token` is the one `/api/login` answered. A TOTP code is accepted once; a recovery code is used up, and the answer then says how many are left. Wrong codes are 401 and count against the account (429 after five in five minutes, even for a right code).")

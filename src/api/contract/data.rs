@@ -14,18 +14,18 @@ pub const OPS: &[Op] = &[
     op(Get, "/api/export", "Export the inventory")
         .about("`format=json` (default): everything as one versioned document, which `POST /api/import?format=json` takes back. `format=csv`: one table (`what`), UTF-8 with a header row; cells that a spreadsheet would run as a formula are prefixed with `'`.")
         .params(&[
-            query("format", Takes::OneOf(&["json", "csv"]), "The file format (default json)."),
+            query("format", Takes::OneOf(&["json", "csv", "zip"]), "The file format (default json); zip is the JSON document with the photo and attachment files."),
             query("what", Takes::OneOf(crate::api::export_csv::TABLES), "The table of a CSV export (default items)."),
         ])
-        .answers(&[answer(200, "The export, as a download.", Content::JsonOr(schema::<Document>, &["text/csv"]))]),
+        .answers(&[answer(200, "The export, as a download.", Content::JsonOr(schema::<Document>, &["text/csv", "application/zip"]))]),
     op(Post, "/api/import", "Import a MiauInv export, an items CSV or a Homebox CSV")
         .about("One transaction: all or nothing. `dry_run=true` answers what would happen and changes nothing. A real run with errors is a 400 `import_failed` with the same report. CSV columns: `name, category, description, total_quantity, sku, barcodes, tags, location, quantity, field:<Name>…` in any order; rows are matched by `sku`, else `id`.")
         .params(&[
-            query("format", Takes::OneOf(&["json", "csv", "homebox"]), "What the body is (default json)."),
+            query("format", Takes::OneOf(&["json", "csv", "homebox", "zip"]), "What the body is (default json)."),
             query("what", Takes::OneOf(&["items"]), "The table a CSV holds (only items)."),
             query("dry_run", Takes::Flag, "Only say what would happen."),
         ])
-        .body_of(Content::JsonOr(schema::<Document>, &["text/csv"]))
+        .body_of(Content::JsonOr(schema::<Document>, &["text/csv", "application/zip"]))
         .answers(&[answer(200, "What was (or would be) created and updated.", Content::Json(schema::<Report>))]),
     op(Get, "/api/docs", "This document as a browsable reference (an HTML page)")
         .answers(&[answer(200, "The reference page.", Content::Bytes(&["text/html"]))]),
