@@ -169,6 +169,14 @@ fn read(text: &str, homebox: bool, report: &mut Report, sink: &mut Sink<'_>) -> 
         )
         .with("columns", unknown));
     }
+    // A Homebox export always has its items' names; a file without that
+    // column is something else, whatever its other columns are.
+    if homebox && !columns.iter().any(|c| matches!(c, Column::Name)) {
+        return Err(AppError::bad_request(
+            "not_homebox",
+            "This is not a Homebox export: it has no HB.name column. Export the CSV from Homebox's Tools page.",
+        ));
+    }
     for (h, c) in headers.iter().zip(&columns) {
         match c {
             Column::Unknown if homebox => report.skipped.push(crate::api::import::Problem {

@@ -173,6 +173,10 @@ const RECENT_DEFAULT: i64 = 50;
 /// query.
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let with_locations = ctx.req.flag("locations")?;
+    // Checked with `id` too, where they do nothing, so that a wrong one is
+    // never silently ignored.
+    let q = list::list_query(ctx.req, items::SORTS)?;
+    let lookup = lookup(ctx.req)?;
     if let Some(id) = ctx.req.opt_id_param("id")? {
         let item = db::read(ctx.conn, |tx| {
             let mut item = vec![items::get(tx, id)?];
@@ -185,8 +189,6 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         })?;
         return Ok(Reply::ok(&item));
     }
-    let q = list::list_query(ctx.req, items::SORTS)?;
-    let lookup = lookup(ctx.req)?;
     let page = db::read(ctx.conn, |tx| {
         let mut page = items::list(tx, &q, &lookup)?;
         items::attach_details(tx, &mut page.rows)?;

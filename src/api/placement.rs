@@ -84,15 +84,17 @@ pub(crate) struct QuantityChange {
 /// `GET`: every row (filtered by `item_id` and the place's key; searchable,
 /// sortable, paged) or `?id=` one.
 pub fn get(ctx: &mut Ctx<'_>, kind: &'static Placement) -> AppResult<Reply> {
-    if let Some(id) = ctx.req.opt_id_param("id")? {
-        return Ok(Reply::ok(&placement::get(ctx.conn, kind, id)?));
-    }
+    // The filters and list parameters are checked with `id` too, where they
+    // do nothing, so that a wrong one is never silently ignored.
     let by = PlacedFilter {
         item_id: ctx.req.opt_id_param("item_id")?,
         place_id: ctx.req.opt_id_param(kind.place.key)?,
         within: false,
     };
     let q = list::list_query(ctx.req, kind.sorts)?;
+    if let Some(id) = ctx.req.opt_id_param("id")? {
+        return Ok(Reply::ok(&placement::get(ctx.conn, kind, id)?));
+    }
     let page = db::read(ctx.conn, |tx| placement::list(tx, kind, &q, by))?;
     Ok(list::page_reply(&page, &q))
 }
@@ -202,6 +204,9 @@ pub fn get_place<P: Place>(ctx: &mut Ctx<'_>, flag: &str) -> AppResult<Reply> {
         if with_held && list::wants_page(ctx.req) {
             return get_place_paged::<P>(ctx, id);
         }
+        // Not paged: the list parameters do nothing here, but a wrong one is
+        // still refused rather than silently ignored.
+        list::list_query(ctx.req, P::SORTS)?;
         let place = db::read(ctx.conn, |tx| {
             let mut p: P = named::get(tx, id)?;
             if with_held {

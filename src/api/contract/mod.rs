@@ -392,8 +392,10 @@ fn param_json(p: &Param) -> Value {
         Takes::AnyText => json!({"type": "string"}),
         Takes::OneOf(words) => json!({"type": "string", "enum": words}),
         Takes::Flag => json!({"type": "string", "enum": crate::http::FLAG_WORDS}),
-        Takes::Sort(columns) => {
-            let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
+        Takes::Sort(list, contents) => {
+            let mut names: Vec<&str> = list.iter().chain(contents).map(|c| c.name).collect();
+            names.sort_unstable();
+            names.dedup();
             json!({"type": "string", "enum": names})
         }
         Takes::Token => json!({"type": "string", "minLength": 1, "maxLength": 1000}),

@@ -32,8 +32,9 @@ pub enum Takes {
     OneOf(&'static [&'static str]),
     /// A yes/no flag (`Request::flag`): `true`, `false`, `1`, `0`, `yes` or `no`.
     Flag,
-    /// The name of one of a list's sortable columns.
-    Sort(&'static [SortColumn]),
+    /// The name of one of a list's sortable columns (of either set: a
+    /// place's own list, or one place's contents).
+    Sort(&'static [SortColumn], &'static [SortColumn]),
     /// An opaque token from a previous answer.
     Token,
 }
@@ -152,6 +153,8 @@ pub struct Op {
     /// The list parameters (`q`, `sort`, `order`, `limit`, `offset`,
     /// `cursor`, `archived`, `category`) over these sortable columns.
     pub list: Option<&'static [SortColumn]>,
+    /// More sortable columns `sort` takes: a place's contents, paged.
+    pub contents: &'static [SortColumn],
     pub body: Option<Content>,
     pub answers: &'static [Answer],
     /// Failures beyond the ones every operation of its kind can meet (see
@@ -167,6 +170,7 @@ pub const fn op(method: Method, path: &'static str, summary: &'static str) -> Op
         description: "",
         params: &[],
         list: None,
+        contents: &[],
         body: None,
         answers: &[],
         errors: &[],
@@ -190,11 +194,18 @@ impl Op {
             ..self
         }
     }
+    /// `sort` also takes these columns: those of one place's contents.
+    pub const fn contents(self, sorts: &'static [SortColumn]) -> Self {
+        Op {
+            contents: sorts,
+            ..self
+        }
+    }
     /// Every parameter: its own, then the list's.
     pub fn all_params(&self) -> Vec<Param> {
         let mut all = self.params.to_vec();
         if let Some(sorts) = self.list {
-            all.extend(list_params(sorts));
+            all.extend(list_params(sorts, self.contents));
         }
         all
     }
@@ -228,7 +239,7 @@ impl Op {
 }
 
 /// The list parameters of a searchable, sortable, paged list (`api::list`).
-fn list_params(sorts: &'static [SortColumn]) -> [Param; 8] {
+fn list_params(sorts: &'static [SortColumn], contents: &'static [SortColumn]) -> [Param; 8] {
     use crate::api::fields::MAX_NAME;
     use crate::api::list::MAX_LIMIT;
     [
@@ -239,7 +250,7 @@ fn list_params(sorts: &'static [SortColumn]) -> [Param; 8] {
         ),
         query(
             "sort",
-            Takes::Sort(sorts),
+            Takes::Sort(sorts, contents),
             "Sort by this column (names in natural order: \"Part 2\" before \"Part 10\").",
         ),
         query(

@@ -57,6 +57,7 @@ pub const OPS: &[Op] = &[
             query("parent_id", Takes::Id, "Only the locations directly inside this one."),
         ])
         .list(<Location as Place>::SORTS)
+        .contents(STOCK.sorts)
         .answers(&[answer(200, "The location, or a page of locations.", Content::Json(schema::<LocationOrLocations>)).list()]),
     op(Post, "/api/location", "Create a location")
         .about("Names are unique among siblings (409 `duplicate_name`); a tree is at most 8 levels deep.")
@@ -86,6 +87,7 @@ pub const OPS: &[Op] = &[
             query("details", Takes::Flag, "Add the allocations."),
         ])
         .list(<Project as Place>::SORTS)
+        .contents(ALLOCATIONS.sorts)
         .answers(&[answer(200, "The project, or a page of projects.", Content::Json(schema::<ProjectOrProjects>)).list()]),
     op(Post, "/api/project", "Create a project")
         .body(schema::<projects::NewProjectBody>)
