@@ -61,14 +61,14 @@ fn strings<'a>(field: &str, value: &'a Value, what: &str) -> AppResult<Vec<&'a s
 /// An item's tags: each as [`tag`], duplicates collapsed, at most 32, in name
 /// order (as they are read back).
 pub fn tags(value: &Value) -> AppResult<Vec<String>> {
-    let given = strings("tags", value, "texts (tags)")?;
-    too_many("tags", given.len(), MAX_TAGS, "tags")?;
-    let mut tags = given
+    let mut tags = strings("tags", value, "texts (tags)")?
         .into_iter()
         .map(|t| tag("tags", t))
         .collect::<AppResult<Vec<_>>>()?;
     tags.sort();
     tags.dedup();
+    // Counted once duplicates collapse: ["bolt", "Bolt"] is one tag.
+    too_many("tags", tags.len(), MAX_TAGS, "tags")?;
     Ok(tags)
 }
 
@@ -156,14 +156,13 @@ pub fn barcode(field: &str, raw: &str) -> AppResult<String> {
 
 /// An item's barcodes: each as [`barcode`], duplicates collapsed, at most 20.
 pub fn barcodes(value: &Value) -> AppResult<Vec<String>> {
-    let given = strings("barcodes", value, "texts (codes)")?;
-    too_many("barcodes", given.len(), MAX_BARCODES, "barcodes")?;
-    let mut codes = given
+    let mut codes = strings("barcodes", value, "texts (codes)")?
         .into_iter()
         .map(|c| barcode("barcodes", c))
         .collect::<AppResult<Vec<_>>>()?;
     codes.sort();
     codes.dedup();
+    too_many("barcodes", codes.len(), MAX_BARCODES, "barcodes")?;
     Ok(codes)
 }
 
@@ -196,8 +195,8 @@ mod tests {
     }
 }
 
-/// More than `max` elements given (before duplicates collapse: the document's
-/// `maxItems` counts what is sent).
+/// More than `max` distinct elements. (The API document states no
+/// `maxItems`: it would count duplicates, which collapse.)
 fn too_many(field: &str, given: usize, max: usize, what: &str) -> AppResult<()> {
     if given > max {
         return Err(AppError::invalid_field(
@@ -211,12 +210,11 @@ fn too_many(field: &str, given: usize, max: usize, what: &str) -> AppResult<()> 
 // How the API document describes the tags, fields and barcodes of an item
 // body (the bodies hold them as JSON values, checked above).
 
-/// Tags: texts, lowercased and trimmed; duplicates collapse.
+/// Tags: texts, lowercased and trimmed; duplicates collapse; at most 32
+/// distinct ones.
 #[derive(JsonSchema)]
 #[allow(dead_code)] // never built: it only describes the JSON
-pub(crate) struct TagList(
-    #[schemars(length(max = MAX_TAGS), inner(length(max = MAX_TAG)))] Vec<String>,
-);
+pub(crate) struct TagList(#[schemars(inner(length(max = MAX_TAG)))] Vec<String>);
 
 /// Custom fields: name → text.
 #[derive(JsonSchema)]
@@ -226,9 +224,7 @@ pub(crate) struct FieldMap(
      std::collections::BTreeMap<String, String>,
 );
 
-/// Barcodes, kept as scanned; duplicates collapse.
+/// Barcodes, kept as scanned; duplicates collapse; at most 20 distinct ones.
 #[derive(JsonSchema)]
 #[allow(dead_code)] // never built: it only describes the JSON
-pub(crate) struct BarcodeList(
-    #[schemars(length(max = MAX_BARCODES), inner(length(max = MAX_BARCODE)))] Vec<String>,
-);
+pub(crate) struct BarcodeList(#[schemars(inner(length(max = MAX_BARCODE)))] Vec<String>);

@@ -200,12 +200,11 @@ const OUT: &str = "Out";
 fn rename_refs(v: &mut Value, renamed: &BTreeSet<String>) {
     match v {
         Value::Object(m) => {
-            if let Some(Value::String(r)) = m.get_mut("$ref") {
-                if let Some(name) = r.strip_prefix("#/components/schemas/") {
-                    if renamed.contains(name) {
-                        *r = format!("{r}{OUT}");
-                    }
-                }
+            if let Some(Value::String(r)) = m.get_mut("$ref")
+                && r.strip_prefix("#/components/schemas/")
+                    .is_some_and(|name| renamed.contains(name))
+            {
+                *r = format!("{r}{OUT}");
             }
             m.values_mut().for_each(|v| rename_refs(v, renamed));
         }
