@@ -174,6 +174,11 @@ pub struct RateLimiter {
 struct Tables {
     /// Time zero of every slot's `Millis`.
     epoch: Instant,
+    /// The wall clock at `epoch` (Unix milliseconds), read once: persisted
+    /// slots are converted with this one offset, so two exports of the same
+    /// slots are equal (reading both clocks at each export made them differ
+    /// by a millisecond now and then).
+    epoch_unix_ms: i64,
     by_action: Mutex<HashMap<Action, Table>>,
     /// Set by every use; the sweeper trims the heap only after activity.
     touched: AtomicBool,
@@ -221,6 +226,7 @@ impl RateLimiter {
     pub fn new(workers: usize) -> RateLimiter {
         let shared = Arc::new(Tables {
             epoch: Instant::now(),
+            epoch_unix_ms: persist::unix_ms(),
             by_action: Mutex::default(),
             touched: AtomicBool::new(false),
         });

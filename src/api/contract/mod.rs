@@ -18,7 +18,8 @@ use op::{Content, Op, Param, Takes};
 use schemars::SchemaGenerator;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 /// A route of the routing table as the document needs it.
 pub struct RouteInfo {
@@ -45,6 +46,22 @@ pub fn operation(method: Method, path: &str) -> Option<&'static Op> {
     operations().find(|o| o.method == method && o.path == path)
 }
 
+/// Each operation's query parameter names, by route: asked on every API
+/// request (`unknown_param`), so built once.
+fn param_names() -> &'static HashMap<(Method, &'static str), Vec<&'static str>> {
+    static NAMES: OnceLock<HashMap<(Method, &'static str), Vec<&'static str>>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        operations()
+            .map(|o| {
+                (
+                    (o.method, o.path),
+                    o.all_params().iter().map(|p| p.name).collect(),
+                )
+            })
+            .collect()
+    })
+}
+
 /// The path that a route serves is in the document: the JSON API and the
 /// health check (pages are not API operations).
 pub fn is_documented_path(path: &str) -> bool {
@@ -55,12 +72,11 @@ pub fn is_documented_path(path: &str) -> bool {
 /// a misspelt `?limt=5` is refused rather than silently ignored.
 pub fn unknown_param<'q>(
     method: Method,
-    path: &str,
+    path: &'static str,
     mut names: impl Iterator<Item = &'q str>,
 ) -> Option<&'q str> {
-    let op = operation(method, path)?;
-    let known = op.all_params();
-    names.find(|n| !known.iter().any(|p| p.name == *n))
+    let known = param_names().get(&(method, path))?;
+    names.find(|n| !known.contains(n))
 }
 
 /// `operationId`: `get_api_item`, `post_api_stock_transfer`.

@@ -18,7 +18,7 @@ const PERSISTENT: [Action; 4] = [
     Action::SecondFactor,
 ];
 
-fn unix_ms() -> i64 {
+pub(super) fn unix_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -33,7 +33,8 @@ impl RateLimiter {
     /// The live slots of the persistent actions, with wall-clock expiry, in a
     /// stable order (so two exports compare equal when nothing changed).
     pub fn export(&self) -> Vec<Slot> {
-        let (now, unix) = (self.shared.now(), unix_ms());
+        let now = self.shared.now();
+        let start = self.shared.epoch_unix_ms;
         let tables = self
             .shared
             .by_action
@@ -49,7 +50,7 @@ impl RateLimiter {
                     slots.push(Slot {
                         action: name(action),
                         digest: digest.to_vec(),
-                        until_ms: unix + (*until - now) as i64,
+                        until_ms: start + *until as i64,
                     });
                 }
             }
@@ -62,7 +63,8 @@ impl RateLimiter {
     /// and slots already empty are skipped; none is restored for longer than
     /// its action's window.
     pub fn import(&self, slots: &[Slot]) {
-        let (now, unix) = (self.shared.now(), unix_ms());
+        let now = self.shared.now();
+        let unix = self.shared.epoch_unix_ms + now as i64;
         let mut tables = self
             .shared
             .by_action
