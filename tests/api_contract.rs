@@ -130,6 +130,8 @@ fn flags_numbers_and_words_are_strict() {
         ("sort=".to_string(), "sort"),
         // With `id` the list parameters do nothing, and are still checked.
         (format!("id={id}&sort=colour"), "sort"),
+        (format!("id={id}&recursive=1&offset=-1"), "offset"),
+        (format!("id={id}&recursive=1&parent_id=x"), "parent_id"),
     ] {
         let r = c.get(&format!("/api/location?{query}"));
         assert_eq!(r.status, 400, "{query}: {}", r.text);

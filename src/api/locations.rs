@@ -52,6 +52,9 @@ pub(crate) struct LocationChange {
 /// `?content=true` lists it too, each row with its location's path.
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let recursive = ctx.req.flag("recursive")?;
+    // The level is checked with `id` too, where it does nothing, so that a
+    // wrong one is never silently ignored.
+    let level = level(ctx.req)?;
     if let Some(id) = ctx.req.opt_id_param("id")? {
         if !recursive {
             return placement::get_place::<Location>(ctx, "content");
@@ -64,7 +67,6 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             "Ask for one location's content with what is inside it (?id=N&content=true&recursive=true).",
         ));
     }
-    let level = level(ctx.req)?;
     placement::list_places::<Location>(ctx, "content", |tx, q| {
         if let Level::Inside(parent) = level {
             named::name_of(tx, &LOCATIONS, parent).map_err(|e| e.with("field", "parent_id"))?;
@@ -96,8 +98,9 @@ fn get_with_inside(ctx: &mut Ctx<'_>, id: i64) -> AppResult<Reply> {
         place_id: Some(id),
         within: true,
     };
+    // Checked even when not paged, so that a wrong one is never ignored.
+    let q = list::list_query(ctx.req, STOCK.sorts)?;
     if with_content && list::wants_page(ctx.req) {
-        let q = list::list_query(ctx.req, STOCK.sorts)?;
         let (mut location, page) = db::read(ctx.conn, |tx| {
             let location = locations::get(tx, id, true)?;
             Ok((location, placed::list(tx, &STOCK, &q, by)?))
