@@ -143,11 +143,10 @@ fn the_sheet_page_draws_the_chosen_labels_and_a_locations_contents() {
             .to_string()
         })
         .collect();
-    let started = std::time::Instant::now();
+    // How long it takes is measured in bench/labels.rs, not here: a timed
+    // assertion in a debug build on a shared machine only flakes.
     let r = c.get(&format!("/labels?items={}", ids.join(",")));
-    let took = started.elapsed();
     assert_eq!(r.status, 200);
     assert_eq!(r.text.matches("<div class=\"sheet\">").count(), 10);
     assert_eq!(r.text.matches("<div class=\"label\">").count(), 240);
-    assert!(took.as_millis() < 1000, "240 labels took {took:?}");
 }
