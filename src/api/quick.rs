@@ -137,17 +137,9 @@ pub fn consume(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         // Lower stock and allocation before the total, so the total covers
         // them after every statement (the triggers check each one).
         let left = held - quantity;
-        if left == 0 {
-            rows::delete(tx, &STOCK, row)?;
-        } else {
-            rows::set_quantity(tx, &STOCK, row, left)?;
-        }
+        rows::set_or_remove(tx, &STOCK, row, left)?;
         if let Some((alloc, had, released)) = released {
-            if had == released {
-                rows::delete(tx, &ALLOCATIONS, alloc)?;
-            } else {
-                rows::set_quantity(tx, &ALLOCATIONS, alloc, had - released)?;
-            }
+            rows::set_or_remove(tx, &ALLOCATIONS, alloc, had - released)?;
         }
         items::set_total(tx, item_id, total)?;
         let change = Change {
@@ -247,8 +239,7 @@ pub fn count_at(
         (0, n) => {
             rows::insert(tx, &STOCK, c.item_id, c.location_id, n)?;
         }
-        (id, 0) => rows::delete(tx, &STOCK, id)?,
-        (id, n) => rows::set_quantity(tx, &STOCK, id, n)?,
+        (id, n) => rows::set_or_remove(tx, &STOCK, id, n)?,
     }
     if difference < 0 {
         items::set_total(tx, c.item_id, total)?;

@@ -128,11 +128,7 @@ pub fn transfer(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         // Take from the source first so the item's stock sum never exceeds its
         // total, not even between the two statements (the triggers check each).
         let left = held - quantity;
-        if left == 0 {
-            rows::delete(tx, &STOCK, source_id)?;
-        } else {
-            rows::set_quantity(tx, &STOCK, source_id, left)?;
-        }
+        rows::set_or_remove(tx, &STOCK, source_id, left)?;
         let (target_id, after) = match rows::find(tx, &STOCK, item_id, to)? {
             Some((id, q)) => {
                 rows::set_quantity(tx, &STOCK, id, q + quantity)?;

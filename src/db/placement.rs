@@ -472,3 +472,12 @@ pub fn delete(conn: &Connection, kind: &Placement, id: i64) -> AppResult<()> {
         .execute([id])?;
     Ok(())
 }
+
+/// What is left of a row after units were taken from it: a row emptied to
+/// 0 is removed (taking, moving and counting never leave an empty row).
+pub fn set_or_remove(conn: &Connection, kind: &Placement, id: i64, left: i64) -> AppResult<()> {
+    match left {
+        0 => delete(conn, kind, id),
+        n => set_quantity(conn, kind, id, n),
+    }
+}
