@@ -401,16 +401,7 @@ fn a_version_7_database_upgrades_and_its_items_stay_searchable() {
         )
         .unwrap();
     }
-    let cfg = dir.path().join("config.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 2\n",
-            db_path.display()
-        ),
-    )
-    .unwrap();
-    let s = TestServer::start_at(dir, cfg);
+    let s = TestServer::start_on(dir, &db_path);
     let c = Client::signed_up(&s, "alice");
     let r = c.get("/api/item?q=metric");
     assert_eq!(names(&r.json()), ["Hex key set"]);

@@ -188,16 +188,7 @@ fn a_version_10_database_upgrades_with_no_minimums_and_undoable_history() {
         )
         .unwrap();
     }
-    let cfg = dir.path().join("config.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 2\n",
-            db_path.display()
-        ),
-    )
-    .unwrap();
-    let s = TestServer::start_at(dir, cfg);
+    let s = TestServer::start_on(dir, &db_path);
     let c = Client::signed_up(&s, "alice");
     let fuse = item(&c, 1);
     assert_eq!(
@@ -452,16 +443,7 @@ fn old_consumes_for_a_project_are_refused_and_the_rest_undone() {
         )
         .unwrap();
     }
-    let cfg = dir.path().join("config.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 2\n",
-            db_path.display()
-        ),
-    )
-    .unwrap();
-    let s = TestServer::start_at(dir, cfg);
+    let s = TestServer::start_on(dir, &db_path);
     let c = Client::signed_up(&s, "alice");
     assert_eq!(figures(&c, 1), (10, 9, 2));
 

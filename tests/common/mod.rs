@@ -116,6 +116,21 @@ impl TestServer {
         }
     }
 
+    /// Starts a server on the database file `db_path` made beforehand in
+    /// `dir` (an older schema, rows written by hand): the upgrade tests.
+    pub fn start_on(dir: tempfile::TempDir, db_path: &std::path::Path) -> TestServer {
+        let cfg = dir.path().join("config.yaml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 2\n",
+                db_path.display()
+            ),
+        )
+        .unwrap();
+        TestServer::start_at(dir, cfg)
+    }
+
     pub fn start_at(dir: tempfile::TempDir, cfg_path: PathBuf) -> TestServer {
         let no_env = |_: &str| None;
         let cfg = config::load(&cfg_path, &no_env).expect("config loads");
