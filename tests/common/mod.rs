@@ -54,6 +54,15 @@ pub struct BytesResp {
 }
 
 impl BytesResp {
+    /// The answer with its body as text.
+    pub fn into_text(self) -> Resp {
+        Resp {
+            status: self.status,
+            headers: self.headers,
+            text: String::from_utf8_lossy(&self.body).into_owned(),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -213,6 +222,8 @@ impl Client {
         builder
     }
 
+    /// Sends `body` as JSON (with `Content-Type: application/json` unless
+    /// `headers` name one) and reads the answer as text.
     pub fn send_with(
         &self,
         method: &str,
@@ -220,44 +231,24 @@ impl Client {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Resp {
-        let mut builder = self.request(method, path, headers);
-        let result = match body {
-            Some(b) => {
-                let has_ctype = headers
-                    .iter()
-                    .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
-                if !has_ctype {
-                    builder = builder.header("Content-Type", "application/json");
-                }
-                let req = builder.body(serde_json::to_vec(&b).unwrap()).unwrap();
-                self.agent.run(req)
-            }
-            None => self.agent.run(builder.body(()).unwrap()),
-        };
-        let mut resp = result.unwrap_or_else(|e| panic!("{method} {path} failed: {e}"));
-        let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-            .collect();
-        let text = resp.body_mut().read_to_string().unwrap_or_default();
-        Resp {
-            status,
-            headers,
-            text,
+        let mut headers = headers.to_vec();
+        if body.is_some()
+            && !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            headers.push(("Content-Type", "application/json"));
         }
+        let bytes = body.map(|b| serde_json::to_vec(&b).unwrap());
+        self.send_bytes(method, path, bytes.as_deref(), &headers)
+            .into_text()
     }
 
     /// Sends `body` as is with `content_type` (CSV and JSON files) and reads
     /// the answer as text.
     pub fn send_raw(&self, method: &str, path: &str, content_type: &str, body: &[u8]) -> Resp {
-        let r = self.send_bytes(method, path, Some(body), &[("Content-Type", content_type)]);
-        Resp {
-            status: r.status,
-            headers: r.headers,
-            text: String::from_utf8_lossy(&r.body).into_owned(),
-        }
+        self.send_bytes(method, path, Some(body), &[("Content-Type", content_type)])
+            .into_text()
     }
 
     /// A GET whose body is bytes (downloads): status, headers, body.
