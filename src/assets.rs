@@ -10,6 +10,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -21,7 +22,9 @@ struct Assets;
 /// One servable representation of an asset, prepared once.
 struct Prepared {
     content_type: &'static str,
-    body: Vec<u8>,
+    /// Borrowed from the embedded file when served as it is (no second copy of
+    /// a large vendored bundle), owned when minified.
+    body: Cow<'static, [u8]>,
     /// Present when the type compresses and gzip actually saves bytes.
     gzipped: Option<Vec<u8>>,
     /// Hex digest of `body`; the ETag (with a `-gz` suffix for the gzip body).
@@ -102,7 +105,10 @@ fn prepared(path: &str) -> Option<Arc<Prepared>> {
     }
     drop(cache);
     let (body, fingerprint) = match Assets::get(path) {
-        Some(file) => (file.data.to_vec(), source_fingerprint(&file)),
+        Some(file) => {
+            let fingerprint = source_fingerprint(&file);
+            (file.data, fingerprint)
+        }
         None => {
             let (source_path, minify) = min_source(path)?;
             let file = Assets::get(&source_path)?;
@@ -111,7 +117,7 @@ fn prepared(path: &str) -> Option<Arc<Prepared>> {
             let body = minify(text)
                 .unwrap_or_else(|| text.to_string())
                 .into_bytes();
-            (body, source_fingerprint(&file))
+            (Cow::Owned(body), source_fingerprint(&file))
         }
     };
     let content_type = content_type(path);
@@ -216,7 +222,7 @@ pub fn serve(req: &Request) -> AppResult<Reply> {
     } else if let (true, Some(gz)) = (gzip, &entry.gzipped) {
         Reply::new(200, entry.content_type, gz.clone()).header("Content-Encoding", "gzip")
     } else {
-        Reply::new(200, entry.content_type, entry.body.clone())
+        Reply::new(200, entry.content_type, entry.body.to_vec())
     };
     reply = reply
         .header("ETag", etag)
