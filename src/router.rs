@@ -275,12 +275,7 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
     }
     if route.access != Public {
         match &user {
-            None if req.is_api() => {
-                return Err(AppError::unauthorized(
-                    "unauthenticated",
-                    "You are not logged in or your session has expired.",
-                ));
-            }
+            None if req.is_api() => return Err(api::words::not_signed_in()),
             None => {
                 // `next` brings the person back here after logging in (or after the
                 // login page renewed an expired access token with the refresh cookie).
@@ -312,6 +307,21 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
 mod tests {
     use super::*;
     use crate::api::contract;
+
+    /// The front refuses an upload that carries no credentials from its head
+    /// (`front::framing`), which is right only while every route taking more
+    /// than the default body needs an account.
+    #[test]
+    fn every_route_with_a_large_body_needs_an_account() {
+        for r in ROUTES.iter().filter(|r| r.max_body > MAX_BODY) {
+            assert!(
+                r.access != Public && r.path.starts_with("/api/"),
+                "{} {} takes large bodies",
+                r.method.as_str(),
+                r.path
+            );
+        }
+    }
 
     /// Every API route has its operation in the document, and every
     /// operation of the document is a route: the document cannot drift from

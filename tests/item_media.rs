@@ -624,6 +624,67 @@ fn large_uploads_keep_100_continue_and_chunked_framing() {
     assert!(refused.body.contains("payload_too_large"));
 }
 
+/// An upload with no credentials at all is refused from its head: no
+/// go-ahead for its body, nothing read or spooled, and the same 401 as the
+/// router's. One with credentials that turn out to be wrong still reaches the
+/// router, which refuses it the same way.
+#[test]
+fn uploads_without_credentials_are_refused_before_their_body() {
+    use std::io::Write;
+    let server = TestServer::start();
+    let c = Client::signed_up(&server, "alice");
+    let id = item(&c, "Guarded");
+    let addr = server.base.trim_start_matches("http://").parse().unwrap();
+
+    for path in [
+        format!("/api/item/photo?id={id}"),
+        format!("/api/item/attachment?id={id}&filename=a.bin"),
+        "/api/import?format=json&dry_run=true".to_string(),
+    ] {
+        let mut s = common::raw::plain(addr);
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n\
+             Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+            10 * 1024 * 1024
+        );
+        let refused = common::raw::exchange(&mut s, head.as_bytes());
+        assert_eq!(refused.status, 401, "{path}: {}", refused.body);
+        let error: Value = serde_json::from_str(&refused.body).unwrap();
+        assert_eq!(error["code"], "unauthenticated", "{path}");
+        assert_eq!(refused.header("connection").as_deref(), Some("close"));
+    }
+
+    // The router's answer to a request without credentials, word for word.
+    let router = common::raw::exchange(
+        &mut common::raw::plain(addr),
+        &common::raw::get("/api/profile", ""),
+    );
+    assert_eq!(router.status, 401);
+    let front = common::raw::exchange(
+        &mut common::raw::plain(addr),
+        format!("POST /api/item/photo?id={id} HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx")
+            .as_bytes(),
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&front.body).unwrap(),
+        serde_json::from_str::<Value>(&router.body).unwrap(),
+        "the front and the router refuse in the same words"
+    );
+
+    // A wrong token is the router's to refuse, after the body.
+    let mut s = common::raw::plain(addr);
+    let jpeg = jpeg(32, 32);
+    let head = format!(
+        "POST /api/item/photo?id={id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer not-a-token\r\n\
+         Content-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n",
+        jpeg.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let wrong = common::raw::exchange(&mut s, &jpeg);
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+    assert!(wrong.body.contains("unauthenticated"), "{}", wrong.body);
+}
+
 #[test]
 fn large_jpegs_are_decoded_at_a_reduced_scale() {
     let server = TestServer::start();

@@ -156,6 +156,16 @@ impl From<Fact> for AppError {
 
 /// A query parameter the address does not take (the API document lists
 /// the ones it does).
+/// A route that needs an account, asked without a valid session or token:
+/// said by the router, and by the front for an upload sent with no
+/// credentials at all.
+pub fn not_signed_in() -> AppError {
+    AppError::unauthorized(
+        "unauthenticated",
+        "You are not logged in or your session has expired.",
+    )
+}
+
 pub fn unknown_param(name: &str) -> AppError {
     let shown: String = name.chars().take(40).collect();
     AppError::invalid_field(

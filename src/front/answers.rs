@@ -38,6 +38,7 @@ pub fn bytes(answer: Answer) -> Cow<'static, [u8]> {
             Answer::Refused(Refusal::NotAscii),
             Answer::Refused(Refusal::HeadTooLarge),
             Answer::Refused(Refusal::BodyTooLarge(MAX_BODY)),
+            Answer::Refused(Refusal::Unauthenticated),
             Answer::Unavailable,
             Answer::OverCapacity,
         ]
@@ -66,6 +67,7 @@ fn error(answer: Answer) -> AppError {
             format!("The request line and headers are larger than {MAX_HEAD} bytes."),
         ),
         Answer::Refused(Refusal::BodyTooLarge(limit)) => too_large(limit),
+        Answer::Refused(Refusal::Unauthenticated) => crate::api::words::not_signed_in(),
         Answer::Unavailable => AppError::new(
             Kind::ServiceUnavailable,
             "unavailable",
@@ -102,6 +104,7 @@ fn render(answer: Answer) -> Vec<u8> {
 fn reason(status: u16) -> &'static str {
     match status {
         400 => "Bad Request",
+        401 => "Unauthorized",
         413 => "Payload Too Large",
         431 => "Request Header Fields Too Large",
         503 => "Service Unavailable",

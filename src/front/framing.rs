@@ -6,6 +6,7 @@
 //! them two ways (request smuggling), which MiauInv never needs, and the size
 //! limits. Pure functions over byte slices, no I/O.
 
+use crate::http::MAX_BODY;
 use httparse::Status;
 
 /// Largest request head (request line and headers) accepted; larger → 431.
@@ -28,6 +29,10 @@ pub enum Refusal {
     HeadTooLarge,
     /// The body is larger than its route takes (the limit, in bytes).
     BodyTooLarge(usize),
+    /// An upload (a route taking more than the default body) that carries no
+    /// credentials at all: every such route needs an account, so it can only
+    /// be refused, and is refused before its megabytes arrive and are spooled.
+    Unauthenticated,
 }
 
 /// How the body of a request is delimited.
@@ -128,6 +133,7 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, Refusal> {
     let mut expects_continue = false;
     let mut connection = String::new();
     let mut relayed_headers = String::new();
+    let mut credentials = false;
     for header in request.headers.iter() {
         // ASCII was checked for the whole head above.
         let value = std::str::from_utf8(header.value)
@@ -151,6 +157,11 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, Refusal> {
                 return Err(Refusal::Malformed);
             }
             chunked = true;
+        } else if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie")
+        {
+            // Whether they are valid is the router's question (it needs the
+            // database); here only whether there are any.
+            credentials |= !value.is_empty();
         } else if name.eq_ignore_ascii_case("expect") && value.eq_ignore_ascii_case("100-continue")
         {
             // Answered by the front; tiny_http must not answer it again.
@@ -174,6 +185,9 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, Refusal> {
     // refused before a byte of it is read.
     let path = target.split('?').next().unwrap_or(target);
     let max_body = crate::router::body_limit(method, path);
+    if max_body > MAX_BODY && !credentials {
+        return Err(Refusal::Unauthenticated);
+    }
     let framing = match (length, chunked) {
         (Some(_), true) => return Err(Refusal::Malformed),
         (Some(n), false) if n > max_body as u64 => return Err(Refusal::BodyTooLarge(max_body)),
