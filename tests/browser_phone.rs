@@ -516,6 +516,29 @@ fn rows_chosen_in_the_lists_open_their_label_sheet() {
         page.js("document.querySelector('#labels-selected').hidden"),
         true
     );
+    // The check boxes are check-box sized, and every row's buttons stay in
+    // view on a desktop and on a phone (no sideways scrolling of the list).
+    for (width, height, mobile) in [(1280, 800, false), (390, 844, true)] {
+        page.viewport(width, height, mobile);
+        let layout = js_json(
+            &page,
+            "(() => { const wrap = document.querySelector('[data-rows]').closest('.table-wrap'); \
+              const box = wrap.getBoundingClientRect(); \
+              return { boxes: [...document.querySelectorAll('[data-rows] .pick-label')] \
+                         .map(b => Math.round(b.getBoundingClientRect().width)), \
+                       clipped: [...document.querySelectorAll('[data-rows] tr .danger')] \
+                         .filter(b => b.getBoundingClientRect().right > box.right + 0.5).length, \
+                       sideways: wrap.scrollWidth > wrap.clientWidth }; })()",
+        );
+        let boxes = layout["boxes"].as_array().expect("widths");
+        assert!(
+            boxes.iter().all(|w| w.as_i64().is_some_and(|w| w <= 24)),
+            "{width} px: check boxes {boxes:?} px wide"
+        );
+        assert_eq!(layout["clipped"], 0, "{width} px: {layout}");
+        assert_eq!(layout["sideways"], false, "{width} px: {layout}");
+    }
+    page.viewport(1280, 800, false);
     for id in [resistor, diode] {
         page.click(&format!("[data-rows] tr[data-id=\"{id}\"] .pick-label"));
     }

@@ -70,11 +70,18 @@ fn seed(c: &Client) {
             vec![(drawer, 500)],
         ),
     ];
+    // Minimums under which two items are on the dashboard's reorder list.
+    let minimum = |name: &str| match name {
+        "M3 × 12 hex screw" => 500,
+        "Cable ties 200 mm" => 600,
+        _ => 0,
+    };
     let mut ids = Vec::new();
     for (name, category, description, total, stock) in items {
         let item = id(post(
             "/api/item",
-            json!({"name": name, "category": category, "description": description, "total_quantity": total}),
+            json!({"name": name, "category": category, "description": description,
+                   "total_quantity": total, "min_quantity": minimum(name)}),
         ));
         for (loc, qty) in stock {
             post(
