@@ -214,17 +214,22 @@ fn too_many(field: &str, given: usize, max: usize, what: &str) -> AppResult<()> 
 /// distinct ones.
 #[derive(JsonSchema)]
 #[allow(dead_code)] // never built: it only describes the JSON
-pub(crate) struct TagList(#[schemars(inner(length(max = MAX_TAG)))] Vec<String>);
+pub(crate) struct TagList(
+    #[schemars(inner(length(max = MAX_TAG), regex(pattern = fields::NAME_PATTERN)))] Vec<String>,
+);
 
 /// Custom fields: name → text.
 #[derive(JsonSchema)]
 #[allow(dead_code)] // never built: it only describes the JSON
 pub(crate) struct FieldMap(
-    #[schemars(extend("maxProperties" = MAX_FIELDS, "propertyNames" = {"maxLength": MAX_FIELD_NAME}, "additionalProperties" = {"type": "string", "maxLength": MAX_FIELD_VALUE}))]
+    #[schemars(extend("maxProperties" = MAX_FIELDS, "propertyNames" = {"maxLength": MAX_FIELD_NAME, "pattern": fields::NAME_PATTERN}, "additionalProperties" = {"type": "string", "maxLength": MAX_FIELD_VALUE}))]
      std::collections::BTreeMap<String, String>,
 );
 
 /// Barcodes, kept as scanned; duplicates collapse; at most 20 distinct ones.
 #[derive(JsonSchema)]
 #[allow(dead_code)] // never built: it only describes the JSON
-pub(crate) struct BarcodeList(#[schemars(inner(length(max = MAX_BARCODE)))] Vec<String>);
+pub(crate) struct BarcodeList(
+    #[schemars(inner(length(max = MAX_BARCODE), regex(pattern = fields::NAME_PATTERN)))]
+    Vec<String>,
+);
