@@ -322,6 +322,9 @@ fn the_document_states_the_rules_the_server_checks() {
     // A body of bytes is never empty.
     let photo = &doc["paths"]["/api/item/photo"]["post"]["requestBody"]["content"]["image/png"];
     assert_eq!(photo["schema"]["minLength"], 1);
+    // A notification address is an email address, or blank to clear it.
+    let email = &schemas["NotificationEmailChange"]["properties"]["email"];
+    assert_eq!(email["anyOf"][0]["format"], "email");
     // Usernames: 3-32 of a-z 0-9 . _ - (any case, trimmed).
     let username = &schemas["NewAccount"]["properties"]["username"]["pattern"];
     assert_eq!(username, &json!(miauinv::api::account::USERNAME_PATTERN));

@@ -121,15 +121,16 @@ pub fn fields(value: &Value) -> AppResult<Fields> {
 /// A sku: trimmed, at most 100 characters, no control characters; blank is
 /// none.
 pub fn sku(raw: Option<&str>) -> AppResult<Option<String>> {
-    let Some(sku) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
+    // The limit is on the text as sent: 101 spaces are too long, not blank.
     if raw.is_some_and(|r| fields::over(r, MAX_SKU)) {
         return Err(AppError::invalid_field(
             "sku",
             format!("The sku must be at most {MAX_SKU} characters long."),
         ));
     }
+    let Some(sku) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
     if sku.chars().any(char::is_control) {
         return Err(AppError::invalid_field(
             "sku",

@@ -53,6 +53,7 @@ pub const OPS: &[Op] = &[
             link(Get, "/api/item/history", "id", "/id"),
             link(Post, "/api/stock/consume", "body.item_id", "/id"),
             link(Post, "/api/stock/count", "body.item_id", "/id"),
+            link(Post, "/api/stock/transfer", "body.item_id", "/id"),
             link(Post, "/api/item/photo", "id", "/id"),
             link(Post, "/api/item/attachment", "id", "/id"),
         ])]),
