@@ -30,6 +30,9 @@ fn usernames_and_passwords_are_validated_with_clear_messages() {
         ("ab", PASSWORD, "username"),
         ("has space", PASSWORD, "username"),
         ("emoji😀", PASSWORD, "username"),
+        // The Kelvin sign lowercases to `k`, but it is no letter a-z (the
+        // document's pattern says so too).
+        ("\u{212A}elvin", PASSWORD, "username"),
         (&"x".repeat(33), PASSWORD, "username"),
         // 33 characters as sent: the limit is on the text given, before trimming.
         (&format!(" {} ", "x".repeat(31)), PASSWORD, "username"),

@@ -219,3 +219,113 @@ fn imports_refuse_a_body_of_the_wrong_kind_even_in_a_dry_run() {
     );
     assert_eq!(c.get("/api/item").json(), json!([]));
 }
+
+#[test]
+fn whole_numbers_written_with_a_fraction_are_the_same_numbers() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    // JSON Schema's integer is a number with no fraction, however it is
+    // written: `2.0` and `1e1` are the integers the document promises to take.
+    let r = c.post("/api/item", json!({"name": "Bolt", "total_quantity": 1e1}));
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json()["total_quantity"], 10);
+    let item = r.json()["id"].as_i64().unwrap();
+    let shelf = c.created("/api/location", json!({"name": "Shelf"}));
+    let r = c.post(
+        "/api/stock",
+        json!({"item_id": item as f64, "location_id": shelf as f64, "quantity": 4.0}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json()["quantity"], 4);
+    // A real fraction is still refused, and so is a whole number past 2^53
+    // written as a float (it may already be its neighbour); the same number
+    // written as an integer is read exactly, and simply does not exist.
+    for (body, field) in [
+        (
+            json!({"item_id": item, "location_id": shelf, "quantity": 1.5}),
+            "quantity",
+        ),
+        (
+            json!({"item_id": 9_007_199_254_740_994.0, "location_id": shelf, "quantity": 1}),
+            "item_id",
+        ),
+    ] {
+        let r = c.post("/api/stock/consume", body.clone());
+        assert_eq!(r.status, 400, "{body}: {}", r.text);
+        assert_eq!(r.json()["field"], field, "{body}");
+    }
+    let r = c.post(
+        "/api/stock/consume",
+        json!({"item_id": 9_007_199_254_740_994_i64, "location_id": shelf, "quantity": 1}),
+    );
+    assert_eq!(r.status, 404, "{}", r.text);
+}
+
+#[test]
+fn the_document_states_the_rules_the_server_checks() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let doc = document(&c);
+    let schemas = &doc["components"]["schemas"];
+    // Names, tags, barcodes: not blank, no control character.
+    let name = &schemas["NewItemBody"]["properties"]["name"]["pattern"];
+    assert_eq!(name, &json!(miauinv::api::fields::NAME_PATTERN));
+    for (schema, field) in [
+        ("Rename", "from"),
+        ("Rename", "to"),
+        ("NewLocation", "name"),
+    ] {
+        assert_eq!(
+            &schemas[schema]["properties"][field]["pattern"], name,
+            "{schema}.{field}"
+        );
+    }
+    for (body, field) in [
+        (json!({"name": " \t "}), "name"),
+        (json!({"name": "a\u{7}b"}), "name"),
+        (json!({"name": "ok", "tags": ["  "]}), "tags"),
+        (json!({"name": "ok", "barcodes": ["1\n2"]}), "barcodes"),
+    ] {
+        let r = c.post("/api/item", body.clone());
+        assert_eq!(r.status, 400, "{body}: {}", r.text);
+        assert_eq!(r.json()["field"], field, "{body}");
+    }
+    // Around a name, whitespace (control whitespace too) is trimmed: the
+    // pattern allows it there.
+    let r = c.post("/api/item", json!({"name": "\t Bolt \n"}));
+    assert_eq!((r.status, r.json()["name"].clone()), (201, json!("Bolt")));
+    // Taking or moving units takes at least one.
+    for schema in ["Consume", "Transfer"] {
+        assert_eq!(
+            schemas[schema]["properties"]["quantity"]["minimum"], 1,
+            "{schema}"
+        );
+    }
+    // A required text parameter is never empty (empty reads as absent);
+    // the search must say something.
+    let search = &doc["paths"]["/api/search"]["get"]["parameters"][0]["schema"];
+    assert_eq!(search["minLength"], 1);
+    assert_eq!(search["pattern"], miauinv::api::fields::SEARCH_PATTERN);
+    assert_eq!(c.get("/api/search?q=%20").status, 400);
+    let account = &doc["paths"]["/api/admin/users"]["delete"]["parameters"][0]["schema"];
+    assert_eq!(account["minLength"], 1);
+    // A change must change something; a photo only becomes primary.
+    assert_eq!(schemas["AccountChange"]["minProperties"], 1);
+    assert_eq!(schemas["LocationChange"]["minProperties"], 1);
+    assert_eq!(
+        schemas["PhotoChanges"]["properties"]["primary"]["const"],
+        true
+    );
+    let location = c.created("/api/location", json!({"name": "Shelf"}));
+    let r = c.put(&format!("/api/location?id={location}"), json!({}));
+    assert_eq!(r.status, 400, "{}", r.text);
+    // A body of bytes is never empty.
+    let photo = &doc["paths"]["/api/item/photo"]["post"]["requestBody"]["content"]["image/png"];
+    assert_eq!(photo["schema"]["minLength"], 1);
+    // A notification address is an email address, or blank to clear it.
+    let email = &schemas["NotificationEmailChange"]["properties"]["email"];
+    assert_eq!(email["anyOf"][0]["format"], "email");
+    // Usernames: 3-32 of a-z 0-9 . _ - (any case, trimmed).
+    let username = &schemas["NewAccount"]["properties"]["username"]["pattern"];
+    assert_eq!(username, &json!(miauinv::api::account::USERNAME_PATTERN));
+}

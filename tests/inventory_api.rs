@@ -215,8 +215,9 @@ fn bad_item_input_is_refused_naming_the_field() {
             json!({"name": "ok", "total_quantity": 1.5}),
             "total_quantity",
         ),
+        // Whole but beyond 2^53: a float cannot say which number was meant.
         (
-            json!({"name": "ok", "total_quantity": 2.0}),
+            json!({"name": "ok", "total_quantity": 9_007_199_254_740_994.0}),
             "total_quantity",
         ),
         (
@@ -232,6 +233,8 @@ fn bad_item_input_is_refused_naming_the_field() {
             "total_quantity",
         ),
         (json!({"name": "ok", "category": 7}), "category"),
+        // Over the limit as sent, even if blank once trimmed.
+        (json!({"name": "ok", "sku": " ".repeat(101)}), "sku"),
     ] {
         let r = c.post("/api/item", body.clone());
         assert_eq!(r.status, 400, "{body}: {}", r.text);
@@ -540,7 +543,7 @@ fn stock_and_allocations_need_existing_rows() {
         ),
         (
             "/api/association",
-            json!({"item_id": it, "project_id": 1.0, "quantity": 1}),
+            json!({"item_id": it, "project_id": 1.5, "quantity": 1}),
             "project_id",
         ),
     ] {

@@ -387,3 +387,30 @@ fn a_stocktake_applies_its_differences_in_one_transaction() {
         Some(1)
     );
 }
+
+#[test]
+fn a_location_counted_empty_is_archived_not_a_server_error() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let drawer = location(&c, "Drawer");
+    // A stocktake that found the drawer empty writes no movement, but its
+    // record names the drawer: deleting it must keep the record (schemathesis
+    // found the 500 of the foreign key).
+    let r = c.post(
+        "/api/stocktakes",
+        json!({"location_id": drawer, "counts": []}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = c.delete(&format!("/api/location?id={drawer}"));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["archived"], true);
+    let listed = c.get("/api/stocktakes").json();
+    assert_eq!(listed[0]["location_id"], drawer);
+    // A location no stocktake names is still deleted outright.
+    let bin = location(&c, "Bin");
+    let r = c.delete(&format!("/api/location?id={bin}"));
+    assert_eq!(
+        (r.status, r.json()["archived"].clone()),
+        (200, json!(false))
+    );
+}

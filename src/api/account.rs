@@ -30,7 +30,7 @@ pub(crate) struct Credentials {
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewAccount {
     /// 3–32 of `a-z 0-9 . _ -` (trimmed, lowercased).
-    #[schemars(length(min = MIN_USERNAME_CHARS, max = MAX_USERNAME_CHARS))]
+    #[schemars(length(min = MIN_USERNAME_CHARS, max = MAX_USERNAME_CHARS), regex(pattern = USERNAME_PATTERN))]
     username: String,
     #[schemars(length(min = password::MIN_PASSWORD_CHARS, max = password::MAX_PASSWORD_BYTES))]
     password: String,
@@ -39,11 +39,19 @@ pub(crate) struct NewAccount {
 /// The shortest and longest username registration and renames accept.
 pub const MIN_USERNAME_CHARS: usize = 3;
 pub const MAX_USERNAME_CHARS: usize = 32;
+/// The API document's pattern for a new username: what [`normalize_username`]
+/// accepts before it trims and lowercases (whitespace as `char::is_whitespace`).
+pub const USERNAME_PATTERN: &str = concat!(
+    r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*",
+    r"[A-Za-z0-9._-]{3,32}",
+    r"[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+);
 
 /// Trims and lowercases a username and checks its shape: 3–32 of `a-z 0-9 . _ -`
 /// (at most 32 as given, before trimming: the limit the API document states).
+/// Only ASCII letters are lowercased: the Kelvin sign `K` is not a `k`.
 pub fn normalize_username(raw: &str) -> AppResult<String> {
-    let name = raw.trim().to_lowercase();
+    let name = raw.trim().to_ascii_lowercase();
     let len = name.chars().count();
     if !(MIN_USERNAME_CHARS..=MAX_USERNAME_CHARS).contains(&len)
         || crate::api::fields::over(raw, MAX_USERNAME_CHARS)
@@ -281,7 +289,7 @@ pub fn confirm_password(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UsernameChange {
-    #[schemars(length(min = MIN_USERNAME_CHARS, max = MAX_USERNAME_CHARS))]
+    #[schemars(length(min = MIN_USERNAME_CHARS, max = MAX_USERNAME_CHARS), regex(pattern = USERNAME_PATTERN))]
     username: String,
     password: String,
 }

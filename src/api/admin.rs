@@ -28,6 +28,7 @@ pub fn list_users(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1))]
 pub struct AccountChange {
     #[serde(default, deserialize_with = "crate::api::fields::present")]
     #[schemars(with = "Role")]

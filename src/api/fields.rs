@@ -20,10 +20,18 @@ pub const MAX_TEXT: usize = 10_000;
 /// sums over every item can never overflow a 64-bit integer.
 pub const MAX_QUANTITY: i64 = 1_000_000_000_000;
 
-/// A JSON integer in a request body. Floats (even `2.0`), strings and null are
-/// refused by serde with the field named; [`quantity`] and [`id`] check the range.
+/// A JSON integer in a request body. A whole number written with a fraction
+/// (`2.0`, `1e3`) is the same integer to JSON Schema, which the API document
+/// speaks, so it is taken too, as long as a float holds it exactly (up to
+/// 2^53). Other floats, strings and null are refused with the field named;
+/// [`quantity`] and [`id`] check the range.
 #[derive(Debug, Clone, Copy)]
 pub struct Whole(i128);
+
+/// The largest magnitude up to which every whole number is exactly a float:
+/// beyond it `9007199254740993.0` would already have been read as its
+/// neighbour, so such a spelling is refused rather than taken as another number.
+const EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
 
 impl<'de> Deserialize<'de> for Whole {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Whole, D::Error> {
@@ -39,6 +47,14 @@ impl<'de> Deserialize<'de> for Whole {
             // Kept beyond i64 so the range checks, not serde, refuse it.
             fn visit_u64<E: de::Error>(self, n: u64) -> Result<Whole, E> {
                 Ok(Whole(n.into()))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Whole, E> {
+                if n.fract() == 0.0 && n.abs() <= EXACT_FLOAT {
+                    // Exact: whole and within ±2^53, so the cast loses nothing.
+                    Ok(Whole(n as i128))
+                } else {
+                    Err(E::invalid_type(de::Unexpected::Float(n), &self))
+                }
             }
         }
         d.deserialize_i64(WholeVisitor)
@@ -78,8 +94,45 @@ impl<const MIN: i64, const MAX: i64> JsonSchema for WholeIn<MIN, MAX> {
 
 /// A quantity field ([`quantity`]).
 pub type Quantity = WholeIn<0, MAX_QUANTITY>;
+/// A quantity that must move something: what a consume or transfer takes.
+pub type Taken = WholeIn<1, MAX_QUANTITY>;
 /// An id field ([`id`]).
 pub type IdNumber = WholeIn<1, { i64::MAX }>;
+
+/// The API document's pattern for a name (and a tag): what [`name`] accepts.
+/// Whitespace around it is trimmed (control whitespace too: `\t` and `\n`
+/// around a name are dropped, inside it they are refused); what is left is not
+/// empty and holds no control character. The classes are spelled out (Rust's
+/// `char::is_control` and `char::is_whitespace`) because `\s` means a
+/// different set in each language a client may check it with.
+pub const NAME_PATTERN: &str = concat!(
+    r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*",
+    r"(?:[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+    r"(?:[^\u0000-\u001f\u007f-\u009f]*",
+    r"[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)",
+    r"[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+);
+
+/// [`NAME_PATTERN`], or only whitespace: an optional text (a sku) where blank
+/// means none.
+pub const BLANK_OR_NAME_PATTERN: &str = concat!(
+    r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*",
+    r"(?:[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+    r"(?:[^\u0000-\u001f\u007f-\u009f]*",
+    r"[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)?",
+    r"[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+);
+
+/// The API document's pattern for a search text ([`search_text`]): no
+/// control character anywhere.
+pub const NO_CONTROL_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f]*$";
+/// A search text that must not be blank (`GET /api/search`): no control
+/// character, and something besides whitespace.
+pub const SEARCH_PATTERN: &str = concat!(
+    r"^[^\u0000-\u001f\u007f-\u009f]*",
+    r"[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+    r"[^\u0000-\u001f\u007f-\u009f]*$",
+);
 
 /// For `#[serde(default, deserialize_with = "input::present")]` on an optional
 /// field: absent is `None`, but an explicit `null` is refused like any other

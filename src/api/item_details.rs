@@ -121,15 +121,16 @@ pub fn fields(value: &Value) -> AppResult<Fields> {
 /// A sku: trimmed, at most 100 characters, no control characters; blank is
 /// none.
 pub fn sku(raw: Option<&str>) -> AppResult<Option<String>> {
-    let Some(sku) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
+    // The limit is on the text as sent: 101 spaces are too long, not blank.
     if raw.is_some_and(|r| fields::over(r, MAX_SKU)) {
         return Err(AppError::invalid_field(
             "sku",
             format!("The sku must be at most {MAX_SKU} characters long."),
         ));
     }
+    let Some(sku) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
     if sku.chars().any(char::is_control) {
         return Err(AppError::invalid_field(
             "sku",
@@ -214,17 +215,22 @@ fn too_many(field: &str, given: usize, max: usize, what: &str) -> AppResult<()> 
 /// distinct ones.
 #[derive(JsonSchema)]
 #[allow(dead_code)] // never built: it only describes the JSON
-pub(crate) struct TagList(#[schemars(inner(length(max = MAX_TAG)))] Vec<String>);
+pub(crate) struct TagList(
+    #[schemars(inner(length(max = MAX_TAG), regex(pattern = fields::NAME_PATTERN)))] Vec<String>,
+);
 
 /// Custom fields: name → text.
 #[derive(JsonSchema)]
 #[allow(dead_code)] // never built: it only describes the JSON
 pub(crate) struct FieldMap(
-    #[schemars(extend("maxProperties" = MAX_FIELDS, "propertyNames" = {"maxLength": MAX_FIELD_NAME}, "additionalProperties" = {"type": "string", "maxLength": MAX_FIELD_VALUE}))]
+    #[schemars(extend("maxProperties" = MAX_FIELDS, "propertyNames" = {"maxLength": MAX_FIELD_NAME, "pattern": fields::NAME_PATTERN}, "additionalProperties" = {"type": "string", "maxLength": MAX_FIELD_VALUE}))]
      std::collections::BTreeMap<String, String>,
 );
 
 /// Barcodes, kept as scanned; duplicates collapse; at most 20 distinct ones.
 #[derive(JsonSchema)]
 #[allow(dead_code)] // never built: it only describes the JSON
-pub(crate) struct BarcodeList(#[schemars(inner(length(max = MAX_BARCODE)))] Vec<String>);
+pub(crate) struct BarcodeList(
+    #[schemars(inner(length(max = MAX_BARCODE), regex(pattern = fields::NAME_PATTERN)))]
+    Vec<String>,
+);

@@ -28,7 +28,7 @@ use serde_json::Value;
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewItemBody {
-    #[schemars(length(max = MAX_NAME))]
+    #[schemars(length(max = MAX_NAME), regex(pattern = fields::NAME_PATTERN))]
     name: String,
     #[schemars(length(max = MAX_CATEGORY))]
     category: Option<String>,
@@ -42,7 +42,7 @@ pub(crate) struct NewItemBody {
     #[schemars(length(max = MAX_TEXT))]
     note: Option<String>,
     /// Its own part number, unique ignoring case.
-    #[schemars(length(max = MAX_SKU))]
+    #[schemars(length(max = MAX_SKU), regex(pattern = fields::BLANK_OR_NAME_PATTERN))]
     sku: Option<String>,
     #[serde(default, deserialize_with = "fields::present")]
     #[schemars(with = "TagList")]
@@ -69,7 +69,7 @@ pub(crate) struct NewItemBody {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ItemChanges {
     #[serde(default, deserialize_with = "fields::present")]
-    #[schemars(with = "String", length(max = MAX_NAME))]
+    #[schemars(with = "String", length(max = MAX_NAME), regex(pattern = fields::NAME_PATTERN))]
     name: Option<String>,
     #[serde(default, deserialize_with = "fields::nullable")]
     #[schemars(length(max = MAX_CATEGORY))]
@@ -85,7 +85,7 @@ pub(crate) struct ItemChanges {
     #[schemars(length(max = MAX_TEXT))]
     note: Option<String>,
     #[serde(default, deserialize_with = "fields::nullable")]
-    #[schemars(length(max = MAX_SKU))]
+    #[schemars(length(max = MAX_SKU), regex(pattern = fields::BLANK_OR_NAME_PATTERN))]
     sku: Option<Option<String>>,
     #[serde(default, deserialize_with = "fields::present")]
     #[schemars(with = "TagList")]

@@ -26,7 +26,7 @@ use serde::Deserialize;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewLocation {
-    #[schemars(length(max = fields::MAX_NAME))]
+    #[schemars(length(max = fields::MAX_NAME), regex(pattern = fields::NAME_PATTERN))]
     name: String,
     #[serde(default)]
     #[schemars(with = "Option<fields::IdNumber>")]
@@ -37,9 +37,10 @@ pub(crate) struct NewLocation {
 /// what is left out stays.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1))]
 pub(crate) struct LocationChange {
     #[serde(default, deserialize_with = "fields::present")]
-    #[schemars(with = "String", length(max = fields::MAX_NAME))]
+    #[schemars(with = "String", length(max = fields::MAX_NAME), regex(pattern = fields::NAME_PATTERN))]
     name: Option<String>,
     #[serde(default, deserialize_with = "fields::nullable")]
     #[schemars(with = "Option<fields::IdNumber>")]

@@ -23,7 +23,7 @@ const RECENT: i64 = 50;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ChannelBody {
-    #[schemars(length(min = 1, max = fields::MAX_NAME))]
+    #[schemars(length(min = 1, max = fields::MAX_NAME), regex(pattern = fields::NAME_PATTERN))]
     name: Option<String>,
     /// Required to make a channel; a channel keeps its kind.
     #[schemars(with = "Option<ChannelKind>")]

@@ -21,7 +21,7 @@ use serde::Deserialize;
 pub struct InviteAcceptance {
     /// The `token` of the invitation link.
     token: String,
-    #[schemars(length(min = MIN_USERNAME_CHARS, max = MAX_USERNAME_CHARS))]
+    #[schemars(length(min = MIN_USERNAME_CHARS, max = MAX_USERNAME_CHARS), regex(pattern = crate::api::account::USERNAME_PATTERN))]
     username: String,
     #[schemars(length(min = password::MIN_PASSWORD_CHARS, max = password::MAX_PASSWORD_BYTES))]
     password: String,

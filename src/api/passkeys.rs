@@ -85,7 +85,7 @@ fn passkey_name(raw: &str) -> AppResult<String> {
 pub(crate) struct RegisterOptions {
     password: String,
     /// What the passkey is on ("Laptop", "Phone").
-    #[schemars(length(min = 1, max = MAX_PASSKEY_NAME))]
+    #[schemars(length(min = 1, max = MAX_PASSKEY_NAME), regex(pattern = crate::api::fields::NAME_PATTERN))]
     name: String,
 }
 

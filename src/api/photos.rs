@@ -46,6 +46,8 @@ pub(crate) struct PhotosOf {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PhotoChanges {
+    /// Only `true`: a photo stops being primary when another one becomes it.
+    #[schemars(extend("const" = true))]
     primary: bool,
 }
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewProjectBody {
-    #[schemars(length(max = fields::MAX_NAME))]
+    #[schemars(length(max = fields::MAX_NAME), regex(pattern = fields::NAME_PATTERN))]
     name: String,
     #[schemars(length(max = MAX_TEXT))]
     description: Option<String>,
@@ -25,7 +25,7 @@ pub(crate) struct NewProjectBody {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProjectChanges {
     #[serde(default, deserialize_with = "fields::present")]
-    #[schemars(with = "String", length(max = fields::MAX_NAME))]
+    #[schemars(with = "String", length(max = fields::MAX_NAME), regex(pattern = fields::NAME_PATTERN))]
     name: Option<String>,
     #[serde(default, deserialize_with = "fields::nullable")]
     #[schemars(length(max = MAX_TEXT))]

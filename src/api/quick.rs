@@ -27,7 +27,7 @@ pub(crate) struct Consume {
     item_id: Whole,
     #[schemars(with = "crate::api::fields::IdNumber")]
     location_id: Whole,
-    #[schemars(with = "crate::api::fields::Quantity")]
+    #[schemars(with = "crate::api::fields::Taken")]
     quantity: Whole,
     #[schemars(with = "Option<crate::api::fields::IdNumber>")]
     project_id: Option<Whole>,

@@ -38,7 +38,7 @@ pub(crate) struct Transfer {
     from_location_id: Whole,
     #[schemars(with = "crate::api::fields::IdNumber")]
     to_location_id: Whole,
-    #[schemars(with = "crate::api::fields::Quantity")]
+    #[schemars(with = "crate::api::fields::Taken")]
     quantity: Whole,
     #[schemars(length(max = crate::api::fields::MAX_TEXT))]
     note: Option<String>,

@@ -3,7 +3,7 @@
 //! to}`), which merges it into `to` when that tag exists already: in one
 //! transaction, every item that had either ends with `to`, once.
 
-use crate::api::item_details;
+use crate::api::item_details::{self, MAX_TAG};
 use crate::api::list;
 use crate::ctx::Ctx;
 use crate::db;
@@ -17,7 +17,10 @@ use serde::Deserialize;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Rename {
+    /// A tag some item carries (any case).
+    #[schemars(length(max = MAX_TAG), regex(pattern = crate::api::fields::NAME_PATTERN))]
     from: String,
+    #[schemars(length(max = MAX_TAG), regex(pattern = crate::api::fields::NAME_PATTERN))]
     to: String,
 }
 

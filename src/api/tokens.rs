@@ -21,7 +21,7 @@ const MAX_TOKENS: usize = 100;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
-    #[schemars(length(min = 1, max = MAX_NAME))]
+    #[schemars(length(min = 1, max = MAX_NAME), regex(pattern = crate::api::fields::NAME_PATTERN))]
     name: String,
     scope: Scope,
     /// Days until it stops working (default: until revoked).

@@ -20,8 +20,9 @@ pub struct Named {
     pub key: &'static str,
     /// "location_name": the key of such a row's name in the rows pointing at it.
     pub name_key: &'static str,
-    /// The condition on `movements` naming such a row (`?1`): its history.
-    pub in_history: &'static str,
+    /// Whether anything recorded names such a row (`?1`): its history, which
+    /// a delete must keep (the row is archived instead).
+    pub history: &'static str,
 }
 
 /// A named row as the API reads it: a location (it holds stock) or a project
@@ -84,7 +85,10 @@ pub static LOCATIONS: Named = Named {
     noun: Noun::Location,
     key: "location_id",
     name_key: "location_name",
-    in_history: "location_id = ?1 OR to_location_id = ?1",
+    // A stocktake names its location too, and one that found no difference
+    // wrote no movement.
+    history: "SELECT EXISTS (SELECT 1 FROM movements WHERE location_id = ?1 OR to_location_id = ?1)
+              OR EXISTS (SELECT 1 FROM stocktakes WHERE location_id = ?1)",
 };
 
 pub static PROJECTS: Named = Named {
@@ -92,7 +96,7 @@ pub static PROJECTS: Named = Named {
     noun: Noun::Project,
     key: "project_id",
     name_key: "project_name",
-    in_history: "project_id = ?1",
+    history: "SELECT EXISTS (SELECT 1 FROM movements WHERE project_id = ?1)",
 };
 
 /// No row of the kind has this id.
@@ -139,13 +143,10 @@ pub fn is_archived(conn: &Connection, kind: &Named, id: i64) -> AppResult<bool> 
     Ok(name_and_state(conn, kind, id)?.1)
 }
 
-/// Whether any movement names the row.
+/// Whether anything recorded names the row (`Named::history`).
 pub fn has_history(conn: &Connection, kind: &Named, id: i64) -> AppResult<bool> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT EXISTS (SELECT 1 FROM movements WHERE {})",
-            kind.in_history
-        ))?
+        .prepare_cached(kind.history)?
         .query_row([id], |r| r.get(0))?)
 }
 

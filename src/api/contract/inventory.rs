@@ -51,6 +51,11 @@ pub const OPS: &[Op] = &[
             link(Put, "/api/item", "id", "/id"),
             link(Delete, "/api/item", "id", "/id"),
             link(Get, "/api/item/history", "id", "/id"),
+            link(Post, "/api/stock/consume", "body.item_id", "/id"),
+            link(Post, "/api/stock/count", "body.item_id", "/id"),
+            link(Post, "/api/stock/transfer", "body.item_id", "/id"),
+            link(Post, "/api/item/photo", "id", "/id"),
+            link(Post, "/api/item/attachment", "id", "/id"),
         ])]),
     op(Put, "/api/item", "Change an item")
         .about("Any subset of the fields; `null` clears a text or the sku; `tags`, `fields` and `barcodes` replace what the item had. A lower total must still cover what is stocked and allocated (409 `total_below_usage`).")
@@ -60,7 +65,8 @@ pub const OPS: &[Op] = &[
     op(Delete, "/api/item", "Delete an item (archived when it has history)")
         .about("Refused while the item is stocked or allocated (409 `in_use`).")
         .params(&[ID])
-        .answers(&[answer(200, "Deleted, or archived.", DELETED)]),
+        .answers(&[answer(200, "Deleted, or archived.", DELETED)
+            .links(&[link(Post, "/api/item/restore", "id", "/id")])]),
     op(Post, "/api/item/restore", "Bring an archived item back")
         .params(&[ID])
         .answers(&[answer(200, "The item.", JSON_ITEM)]),
@@ -92,6 +98,7 @@ pub const OPS: &[Op] = &[
         .bytes(&["image/jpeg", "image/png", "image/webp"])
         .answers(&[answer(201, "The stored photo.", Content::Json(schema::<photos::Uploaded>)).links(&[
             link(Get, "/api/item/photo", "id", "/id"),
+            link(Put, "/api/item/photo", "id", "/id"),
             link(Delete, "/api/item/photo", "id", "/id"),
         ])]),
     op(Put, "/api/item/photo", "Make a photo its item's primary one")
@@ -117,7 +124,7 @@ pub const OPS: &[Op] = &[
         .answers(&[answer(200, "Deleted.", DELETED)]),
     op(Get, "/api/tags", "Every tag with its item count, in name order")
         .params(&[
-            query("q", Takes::Text { max: MAX_TAG }, "Keep the tags containing this text."),
+            query("q", Takes::Search { max: MAX_TAG }, "Keep the tags containing this text."),
             LIMIT,
         ])
         .answers(&[answer(200, "The tags.", Content::Json(schema::<Vec<tags_db::TagCount>>)).list()]),
@@ -140,7 +147,7 @@ pub const OPS: &[Op] = &[
     op(Get, "/api/search", "Quick-find over items, locations and projects")
         .about("Best matches first: an item whose sku or barcode is the text, then exact names, then names starting with it, then names containing it.")
         .params(&[
-            required("q", Takes::Text { max: MAX_NAME }, "The text to find."),
+            required("q", Takes::Search { max: MAX_NAME }, "The text to find (not blank)."),
             query("limit", Takes::Int { min: 1, max: search::MAX_LIMIT }, "At most this many (default 10)."),
         ])
         .answers(&[answer(200, "The suggestions.", Content::Json(schema::<Vec<search::Suggestion>>))]),

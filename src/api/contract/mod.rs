@@ -254,7 +254,7 @@ fn operation_json(
     if let Some(body) = op.body {
         o.insert(
             "requestBody".into(),
-            json!({"required": true, "content": content_json(body, reads)}),
+            json!({"required": true, "content": request_json(body, reads)}),
         );
     }
     let mut responses = Map::new();
@@ -385,6 +385,18 @@ fn content_json(content: Content, g: &mut SchemaGenerator) -> Value {
     }
 }
 
+/// A request body's content: as an answer's, but a body of bytes is never
+/// empty (a photo, a file or an import of nothing is refused).
+fn request_json(content: Content, g: &mut SchemaGenerator) -> Value {
+    let mut m = content_json(content, g);
+    for (media, about) in m.as_object_mut().into_iter().flatten() {
+        if media != "application/json" {
+            about["schema"]["minLength"] = json!(1);
+        }
+    }
+    m
+}
+
 fn bytes_json(types: &[&str]) -> Value {
     let mut m = Map::new();
     for t in types {
@@ -405,6 +417,14 @@ fn param_json(p: &Param) -> Value {
         // An empty text is read as absent (a form's empty search field).
         Takes::Text { max } => json!({"type": "string", "maxLength": max}),
         Takes::AnyText => json!({"type": "string"}),
+        // A required one must say something (`search` refuses a blank one);
+        // an optional blank one is read as absent.
+        Takes::Search { max } if p.required => {
+            json!({"type": "string", "maxLength": max, "pattern": crate::api::fields::SEARCH_PATTERN})
+        }
+        Takes::Search { max } => {
+            json!({"type": "string", "maxLength": max, "pattern": crate::api::fields::NO_CONTROL_PATTERN})
+        }
         Takes::OneOf(words) => json!({"type": "string", "enum": words}),
         Takes::Flag => json!({"type": "string", "enum": crate::http::FLAG_WORDS}),
         Takes::Sort(list, contents) => {
@@ -415,6 +435,11 @@ fn param_json(p: &Param) -> Value {
         }
         Takes::Token => json!({"type": "string", "minLength": 1, "maxLength": 1000}),
     };
+    // `Request::param` reads an empty value as absent: a required text
+    // parameter must have at least one character.
+    if p.required && schema["type"] == "string" && schema.get("enum").is_none() {
+        schema["minLength"] = json!(1);
+    }
     if p.repeated {
         schema = json!({"type": "array", "items": schema});
     }

@@ -28,6 +28,9 @@ pub enum Takes {
     Text { max: usize },
     /// Text of any length (an empty one is read as absent).
     AnyText,
+    /// A search text (`fields::search_text`): at most this many characters,
+    /// no control characters; a blank one is read as absent.
+    Search { max: usize },
     /// One of these words.
     OneOf(&'static [&'static str]),
     /// A yes/no flag (`Request::flag`): `true`, `false`, `1`, `0`, `yes` or `no`.
@@ -245,7 +248,7 @@ fn list_params(sorts: &'static [SortColumn], contents: &'static [SortColumn]) ->
     [
         query(
             "q",
-            Takes::Text { max: MAX_NAME },
+            Takes::Search { max: MAX_NAME },
             "Keep the rows whose name contains this text (ignoring case).",
         ),
         query(

@@ -75,7 +75,8 @@ pub const OPS: &[Op] = &[
     op(Delete, "/api/location", "Delete a location (archived when it has history)")
         .about("Refused while it, or a location inside it, holds stock (409 `in_use`).")
         .params(&[LOCATION_ID])
-        .answers(&[answer(200, "Deleted, or archived.", DELETED)]),
+        .answers(&[answer(200, "Deleted, or archived.", DELETED)
+            .links(&[link(Post, "/api/location/restore", "id", "/id")])]),
     op(Post, "/api/location/restore", "Bring an archived location back")
         .params(&[LOCATION_ID])
         .answers(&[answer(200, "The location.", LOCATION)]),
@@ -103,7 +104,8 @@ pub const OPS: &[Op] = &[
     op(Delete, "/api/project", "Delete a project (archived when it has history)")
         .about("Refused while it has allocations (409 `in_use`).")
         .params(&[PROJECT_ID])
-        .answers(&[answer(200, "Deleted, or archived.", DELETED)]),
+        .answers(&[answer(200, "Deleted, or archived.", DELETED)
+            .links(&[link(Post, "/api/project/restore", "id", "/id")])]),
     op(Post, "/api/project/restore", "Bring an archived project back")
         .params(&[PROJECT_ID])
         .answers(&[answer(200, "The project.", PROJECT)]),
@@ -132,7 +134,7 @@ pub const OPS: &[Op] = &[
         .params(&[ROW_ID])
         .answers(&[answer(200, "Deleted.", DELETED)]),
     op(Post, "/api/stock/transfer", "Move units between locations")
-        .about("Creates the target row if needed and removes an emptied source row, in one transaction.")
+        .about("Creates the target row if needed and removes an emptied source row, in one transaction. The two locations must differ (400 on `to_location_id`).")
         .body(schema::<stock::Transfer>)
         .answers(&[answer(200, "Both rows and the movement.", Content::Json(schema::<stock::Transferred>))]),
     op(Post, "/api/stock/consume", "Use up units at a location")
