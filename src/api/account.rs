@@ -42,9 +42,11 @@ pub const MAX_USERNAME_CHARS: usize = 32;
 /// The API document's pattern for a new username: what [`normalize_username`]
 /// accepts before it trims and lowercases (whitespace as `char::is_whitespace`).
 pub const USERNAME_PATTERN: &str = concat!(
-    r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*",
-    r"[A-Za-z0-9._-]{3,32}",
-    r"[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+    "^",
+    crate::api::fields::space!(),
+    "*[A-Za-z0-9._-]{3,32}",
+    crate::api::fields::space!(),
+    "*$"
 );
 
 /// Trims and lowercases a username and checks its shape: 3–32 of `a-z 0-9 . _ -`

@@ -99,40 +99,57 @@ pub type Taken = WholeIn<1, MAX_QUANTITY>;
 /// An id field ([`id`]).
 pub type IdNumber = WholeIn<1, { i64::MAX }>;
 
+// The character classes of the API document's patterns, spelled out once
+// (Rust's `char::is_whitespace` and `char::is_control`) because `\s` means a
+// different set in each language a client may check a pattern with. Macros,
+// not consts, so that `concat!` can build each pattern from them.
+/// Whitespace as `char::is_whitespace`.
+macro_rules! space {
+    () => {
+        r"[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    };
+}
+/// Anything but a control character (`char::is_control`).
+macro_rules! not_control {
+    () => {
+        r"[^\u0000-\u001f\u007f-\u009f]"
+    };
+}
+/// Neither a control character nor whitespace.
+macro_rules! visible {
+    () => {
+        r"[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    };
+}
+/// Text that is not blank once trimmed and holds no control character inside.
+macro_rules! trimmed_text {
+    () => {
+        concat!(visible!(), "(?:", not_control!(), "*", visible!(), ")?")
+    };
+}
+pub(crate) use space;
+
 /// The API document's pattern for a name (and a tag): what [`name`] accepts.
 /// Whitespace around it is trimmed (control whitespace too: `\t` and `\n`
 /// around a name are dropped, inside it they are refused); what is left is not
-/// empty and holds no control character. The classes are spelled out (Rust's
-/// `char::is_control` and `char::is_whitespace`) because `\s` means a
-/// different set in each language a client may check it with.
-pub const NAME_PATTERN: &str = concat!(
-    r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*",
-    r"(?:[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
-    r"(?:[^\u0000-\u001f\u007f-\u009f]*",
-    r"[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)",
-    r"[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
-);
+/// empty and holds no control character.
+pub const NAME_PATTERN: &str = concat!("^", space!(), "*", trimmed_text!(), space!(), "*$");
 
 /// [`NAME_PATTERN`], or only whitespace: an optional text (a sku) where blank
 /// means none.
-pub const BLANK_OR_NAME_PATTERN: &str = concat!(
-    r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*",
-    r"(?:[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
-    r"(?:[^\u0000-\u001f\u007f-\u009f]*",
-    r"[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)?",
-    r"[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
-);
+pub const BLANK_OR_NAME_PATTERN: &str =
+    concat!("^", space!(), "*(?:", trimmed_text!(), ")?", space!(), "*$");
+
+/// Only whitespace: an optional text left blank.
+pub const BLANK_PATTERN: &str = concat!("^", space!(), "*$");
 
 /// The API document's pattern for a search text ([`search_text`]): no
 /// control character anywhere.
-pub const NO_CONTROL_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f]*$";
+pub const NO_CONTROL_PATTERN: &str = concat!("^", not_control!(), "*$");
 /// A search text that must not be blank (`GET /api/search`): no control
 /// character, and something besides whitespace.
-pub const SEARCH_PATTERN: &str = concat!(
-    r"^[^\u0000-\u001f\u007f-\u009f]*",
-    r"[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
-    r"[^\u0000-\u001f\u007f-\u009f]*$",
-);
+pub const SEARCH_PATTERN: &str =
+    concat!("^", not_control!(), "*", visible!(), not_control!(), "*$");
 
 /// For `#[serde(default, deserialize_with = "input::present")]` on an optional
 /// field: absent is `None`, but an explicit `null` is refused like any other

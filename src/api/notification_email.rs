@@ -18,14 +18,12 @@ use serde_json::json;
 
 /// The longest address accepted (RFC 5321's limit on a path).
 const MAX_EMAIL: usize = 254;
-/// Only whitespace (`char::is_whitespace`): a blank address clears it.
-const BLANK: &str = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$";
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationEmailChange {
-    /// The address; `null` or `""` clears it.
-    #[schemars(length(max = MAX_EMAIL), extend("anyOf" = [{"format": "email"}, {"pattern": BLANK}]))]
+    /// The address; `null` or `""` (or only whitespace) clears it.
+    #[schemars(length(max = MAX_EMAIL), extend("anyOf" = [{"format": "email"}, {"pattern": crate::api::fields::BLANK_PATTERN}]))]
     pub email: Option<String>,
     pub password: String,
 }
