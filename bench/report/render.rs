@@ -135,6 +135,14 @@ pub fn render(r: &Results) -> String {
     }
 
     let _ = writeln!(o, "\n## Logins (bcrypt-bound)\n");
+    if let Some(first) = r.login.first() {
+        let _ = writeln!(
+            o,
+            "Each login row runs {:.0} s (at least 10 s in a full run: a login waits its turn \
+             for the bcrypt gate, ~250 ms per hash alone and seconds beside a full read load).\n",
+            first.seconds
+        );
+    }
     let _ = writeln!(
         o,
         "| Load | Conns | logins/s (200) | refused (503/429) | p50 ms | p99 ms |"
