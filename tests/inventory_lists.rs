@@ -578,16 +578,7 @@ fn contents_stay_in_item_name_order_across_renames_and_the_upgrade() {
         )
         .unwrap();
     }
-    let cfg = dir.path().join("config.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 4\n",
-            db_path.display()
-        ),
-    )
-    .unwrap();
-    let server = TestServer::start_at(dir, cfg);
+    let server = TestServer::start_on(dir, &db_path);
     let c = Client::signed_up(&server, "ann");
     let names = |c: &Client| -> Vec<String> {
         let r = c.get("/api/location?id=1&content=true&sort=item_name&limit=10");

@@ -490,16 +490,7 @@ fn upgraded_from(version: i64, archived: bool) -> TestServer {
             .unwrap();
         }
     }
-    let cfg = dir.path().join("config.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 4\n",
-            db_path.display()
-        ),
-    )
-    .unwrap();
-    TestServer::start_at(dir, cfg)
+    TestServer::start_on(dir, &db_path)
 }
 
 /// What every upgrade must keep: ids, names, stock; everything at top level;

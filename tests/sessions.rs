@@ -206,16 +206,7 @@ fn a_refresh_token_from_before_sessions_keeps_its_login_after_the_upgrade() {
         ))
         .unwrap();
     }
-    let cfg = dir.path().join("config.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 4\n",
-            db_path.display()
-        ),
-    )
-    .unwrap();
-    let s = TestServer::start_at(dir, cfg);
+    let s = TestServer::start_on(dir, &db_path);
     let c = s.client();
     let r = c.send_with(
         "POST",

@@ -132,7 +132,7 @@ impl TestServer {
         std::fs::write(
             &cfg,
             format!(
-                "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 2\n",
+                "port: 0\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 4\n",
                 db_path.display()
             ),
         )
