@@ -19,9 +19,13 @@ pub struct App {
     /// The longest username a login may name (`api::account::login_username`),
     /// read from the database at the first login.
     pub longest_username: std::sync::OnceLock<usize>,
-    /// Turns for decoding uploaded photos (`api::imaging`): one at a time, at
+    /// Turns for decoding uploaded photos (`rules::photo`): one at a time, at
     /// most half the workers in line.
     pub photo_decodes: Gate,
+    /// Turns for imports (`api::import`): one at a time, nobody in line (a
+    /// second import is answered 503 at once). Parsing a large document is
+    /// what costs memory, so one at a time bounds it however many arrive.
+    pub imports: Gate,
     /// When this server started (the admin's status shows the uptime).
     pub started: std::time::Instant,
     /// The last scheduled backup of this server (the admin's status).
@@ -39,6 +43,7 @@ impl App {
             webauthn: crate::auth::passkeys::webauthn(&config)?,
             longest_username: std::sync::OnceLock::new(),
             photo_decodes: Gate::new(1, (config.workers / 2).max(2)),
+            imports: Gate::new(1, 1),
             started: std::time::Instant::now(),
             last_backup: Default::default(),
             config,

@@ -21,5 +21,7 @@ pub mod memory;
 pub mod notify;
 pub mod pages;
 pub mod router;
+pub mod rules;
 pub mod server;
 pub mod templates;
+pub mod transfer;

@@ -272,6 +272,9 @@ fn connection<'c>(
     if conn.is_none() {
         let opened = db::open(&app.config.database_path)
             .map_err(|e| AppError::internal(format_args!("cannot open the database: {e}")))?;
+        // Half the workers may wait for the write lock; the others keep
+        // answering reads and /healthz behind a long import.
+        db::limit_writers(&opened, (app.config.workers / 2).max(1));
         *conn = Some(opened);
     }
     Ok(conn.as_mut().expect("opened above"))

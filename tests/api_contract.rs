@@ -269,7 +269,7 @@ fn the_document_states_the_rules_the_server_checks() {
     let schemas = &doc["components"]["schemas"];
     // Names, tags, barcodes: not blank, no control character.
     let name = &schemas["NewItemBody"]["properties"]["name"]["pattern"];
-    assert_eq!(name, &json!(miauinv::api::fields::NAME_PATTERN));
+    assert_eq!(name, &json!(miauinv::rules::fields::NAME_PATTERN));
     for (schema, field) in [
         ("Rename", "from"),
         ("Rename", "to"),
@@ -305,7 +305,7 @@ fn the_document_states_the_rules_the_server_checks() {
     // the search must say something.
     let search = &doc["paths"]["/api/search"]["get"]["parameters"][0]["schema"];
     assert_eq!(search["minLength"], 1);
-    assert_eq!(search["pattern"], miauinv::api::fields::SEARCH_PATTERN);
+    assert_eq!(search["pattern"], miauinv::rules::fields::SEARCH_PATTERN);
     assert_eq!(c.get("/api/search?q=%20").status, 400);
     let account = &doc["paths"]["/api/admin/users"]["delete"]["parameters"][0]["schema"];
     assert_eq!(account["minLength"], 1);

@@ -1,6 +1,6 @@
 //! The house rules of `src/`, checked on the source text so they cannot drift:
-//! imports run one way (front → http adapter → router → ctx → api | pages →
-//! app → auth → db → crypto/error), SQL lives only in `db/`, `auth/` and `db/`
+//! imports run one way (front → http adapter → router → api | pages →
+//! transfer → ctx | rules → app → auth → db → crypto/error), SQL lives only in `db/`, `auth/` and `db/`
 //! know nothing of HTTP, no file grows past ~500 lines, and no control flow
 //! branches on an error's code string.
 
@@ -16,13 +16,14 @@ fn layer(node: &str) -> u32 {
         "db" | "tls" | "assets" => 2,
         "auth" | "templates" | "notify" => 3,
         "app" => 4,
-        "ctx" => 5,
-        "api" | "pages" => 6,
-        "router" => 7,
-        "http::adapter" => 8,
-        "front" => 9,
-        "server" | "healthcheck" | "commands" => 10,
-        "lib" | "main" => 11,
+        "ctx" | "rules" => 5,
+        "transfer" => 6,
+        "api" | "pages" => 7,
+        "router" => 8,
+        "http::adapter" => 9,
+        "front" => 10,
+        "server" | "healthcheck" | "commands" => 11,
+        "lib" | "main" => 12,
         other => panic!("src/{other}: a module with no layer; add it to tests/architecture.rs"),
     }
 }

@@ -43,9 +43,9 @@ pub const MAX_USERNAME_CHARS: usize = 32;
 /// accepts before it trims and lowercases (whitespace as `char::is_whitespace`).
 pub const USERNAME_PATTERN: &str = concat!(
     "^",
-    crate::api::fields::space!(),
+    crate::rules::fields::space!(),
     "*[A-Za-z0-9._-]{3,32}",
-    crate::api::fields::space!(),
+    crate::rules::fields::space!(),
     "*$"
 );
 
@@ -56,7 +56,7 @@ pub fn normalize_username(raw: &str) -> AppResult<String> {
     let name = raw.trim().to_ascii_lowercase();
     let len = name.chars().count();
     if !(MIN_USERNAME_CHARS..=MAX_USERNAME_CHARS).contains(&len)
-        || crate::api::fields::over(raw, MAX_USERNAME_CHARS)
+        || crate::rules::fields::over(raw, MAX_USERNAME_CHARS)
     {
         return Err(AppError::invalid_field(
             "username",

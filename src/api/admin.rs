@@ -30,10 +30,10 @@ pub fn list_users(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 #[serde(deny_unknown_fields)]
 #[schemars(extend("minProperties" = 1))]
 pub struct AccountChange {
-    #[serde(default, deserialize_with = "crate::api::fields::present")]
+    #[serde(default, deserialize_with = "crate::rules::fields::present")]
     #[schemars(with = "Role")]
     role: Option<Role>,
-    #[serde(default, deserialize_with = "crate::api::fields::present")]
+    #[serde(default, deserialize_with = "crate::rules::fields::present")]
     #[schemars(with = "bool")]
     disabled: Option<bool>,
 }
@@ -145,9 +145,9 @@ pub fn list_invites(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 pub struct NewInvite {
     role: Role,
     /// Days the link stays open (default 7).
-    #[serde(default, deserialize_with = "crate::api::fields::present")]
-    #[schemars(with = "crate::api::fields::WholeIn<1, MAX_INVITE_DAYS>")]
-    expires_in_days: Option<crate::api::fields::Whole>,
+    #[serde(default, deserialize_with = "crate::rules::fields::present")]
+    #[schemars(with = "crate::rules::fields::WholeIn<1, MAX_INVITE_DAYS>")]
+    expires_in_days: Option<crate::rules::fields::Whole>,
 }
 
 /// A new invitation: its link, answered this once.

@@ -5,25 +5,25 @@
 //! steps are those of stock rows, in `placement.rs`, with the wording and
 //! tables of [`ALLOCATIONS`].
 
-use crate::api::fields::Whole;
 use crate::api::placement::{self, NewPlacement};
 use crate::ctx::Ctx;
 use crate::db::placement::ALLOCATIONS;
 use crate::error::AppResult;
 use crate::http::Reply;
+use crate::rules::fields::Whole;
 use serde::Deserialize;
 
 /// `POST /api/association`.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewAllocation {
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     item_id: Whole,
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     project_id: Whole,
-    #[schemars(with = "crate::api::fields::Quantity")]
+    #[schemars(with = "crate::rules::fields::Quantity")]
     quantity: Whole,
-    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
+    #[schemars(length(max = crate::rules::fields::MAX_TEXT))]
     note: Option<String>,
 }
 

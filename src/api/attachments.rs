@@ -18,10 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use crate::http::body::Spooled;
 
-/// Longest stored filename, in characters.
-pub const MAX_FILENAME: usize = 120;
-const FALLBACK_NAME: &str = "attachment";
-const BINARY: &str = "application/octet-stream";
+use crate::rules::attachment::{BINARY, sanitize_filename, stored_type};
 
 /// Types served as they were uploaded: none of them runs script in a page
 /// (PDFs open in the browser's own sandboxed viewer, if at all: the
@@ -130,70 +127,6 @@ fn missing(id: i64) -> AppError {
     AppError::not_found(format!("There is no attachment with id {id}.")).with("attachment_id", id)
 }
 
-/// A filename safe to store and to send back: its last path component, no
-/// control or reserved characters, no leading dots (hidden files), at most
-/// [`MAX_FILENAME`] characters with the extension kept.
-pub fn sanitize_filename(raw: &str) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control())
-        .map(|c| match c {
-            '<' | '>' | ':' | '"' | '|' | '?' | '*' | ';' => '_',
-            c => c,
-        })
-        .collect();
-    let trimmed = cleaned.trim().trim_start_matches('.').trim();
-    let name = if trimmed.chars().count() > MAX_FILENAME {
-        shorten(trimmed)
-    } else {
-        trimmed.to_string()
-    };
-    match name.is_empty() {
-        true => FALLBACK_NAME.to_string(),
-        false => name,
-    }
-}
-
-/// Cuts the stem so stem and extension fit [`MAX_FILENAME`]; an "extension"
-/// too long to be one is cut with the rest.
-fn shorten(name: &str) -> String {
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e)
-        .filter(|e| !e.is_empty() && e.chars().count() <= 16);
-    match ext {
-        Some(ext) => {
-            let keep = MAX_FILENAME - ext.chars().count() - 1;
-            let stem: String = name.chars().take(keep).collect();
-            format!("{}.{ext}", stem.trim_end())
-        }
-        None => name.chars().take(MAX_FILENAME).collect(),
-    }
-}
-
-/// The declared type as stored and listed: a plain `type/subtype`,
-/// lowercased, or `application/octet-stream` for anything else.
-pub fn stored_type(header: Option<&str>) -> String {
-    let mime = header
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let token = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 60
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
-    };
-    match mime.split_once('/') {
-        Some((t, sub)) if token(t) && token(sub) => mime,
-        _ => BINARY.to_string(),
-    }
-}
-
 /// The type a download is served with: the stored one only when a browser
 /// cannot run it.
 pub fn served_type(stored: &str) -> &str {
@@ -227,6 +160,7 @@ pub fn content_disposition(filename: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::attachment::MAX_FILENAME;
 
     #[test]
     fn filenames_lose_paths_controls_and_length_but_keep_the_extension() {

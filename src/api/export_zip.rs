@@ -23,7 +23,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 /// The document's name inside the archive; an import looks for it there.
-pub const DOCUMENT: &str = "export.json";
+use crate::transfer::zip::DOCUMENT;
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let now = db::now();

@@ -3,9 +3,6 @@
 //! (`/api/movements`). An item carries tags, custom fields, a sku and
 //! barcodes besides its stock (checked in `item_details.rs`).
 
-use crate::api::fields::{self, MAX_CATEGORY, MAX_NAME, MAX_TEXT, Quantity, Whole};
-use crate::api::item_details;
-use crate::api::item_details::{BarcodeList, FieldMap, MAX_SKU, TagList};
 use crate::api::list;
 use crate::api::words::plural;
 use crate::ctx::Ctx;
@@ -19,6 +16,9 @@ use crate::db::placement::{self, ALLOCATIONS, STOCK};
 use crate::db::tags;
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use crate::rules::fields::{self, MAX_CATEGORY, MAX_NAME, MAX_TEXT, Quantity, Whole};
+use crate::rules::item;
+use crate::rules::item::{BarcodeList, FieldMap, MAX_SKU, TagList};
 use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -118,9 +118,9 @@ impl Details {
         barcodes: Option<Value>,
     ) -> AppResult<Self> {
         Ok(Details {
-            tags: tags.as_ref().map(item_details::tags).transpose()?,
-            fields: fields.as_ref().map(item_details::fields).transpose()?,
-            barcodes: barcodes.as_ref().map(item_details::barcodes).transpose()?,
+            tags: tags.as_ref().map(item::tags).transpose()?,
+            fields: fields.as_ref().map(item::fields).transpose()?,
+            barcodes: barcodes.as_ref().map(item::barcodes).transpose()?,
         })
     }
 
@@ -154,13 +154,13 @@ fn lookup(req: &crate::http::Request) -> AppResult<Lookup> {
         tags: req
             .params("tag")
             .into_iter()
-            .map(|t| item_details::tag("tag", t))
+            .map(|t| item::tag("tag", t))
             .collect::<AppResult<_>>()?,
         barcode: req
             .param("barcode")
-            .map(|c| item_details::barcode("barcode", c))
+            .map(|c| item::barcode("barcode", c))
             .transpose()?,
-        sku: item_details::sku(req.param("sku"))?,
+        sku: item::sku(req.param("sku"))?,
         low: req.flag("low")?,
     })
 }
@@ -240,7 +240,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             Some(n) => fields::quantity("total_quantity", n)?,
             None => 0,
         },
-        sku: item_details::sku(body.sku.as_deref())?,
+        sku: item::sku(body.sku.as_deref())?,
         min_quantity: match body.min_quantity {
             Some(n) => fields::quantity("min_quantity", n)?,
             None => 0,
@@ -279,10 +279,7 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         .total_quantity
         .map(|n| fields::quantity("total_quantity", n))
         .transpose()?;
-    let sku = body
-        .sku
-        .map(|s| item_details::sku(s.as_deref()))
-        .transpose()?;
+    let sku = body.sku.map(|s| item::sku(s.as_deref())).transpose()?;
     let min = body
         .min_quantity
         .map(|n| fields::quantity("min_quantity", n))

@@ -2,9 +2,9 @@
 //! secrets they carry, the address a link is handed out at, and their lifetimes
 //! in whole days.
 
-use crate::api::fields::Whole;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::rules::fields::Whole;
 
 /// A link's secret: 32 random bytes, URL-safe.
 pub fn secret() -> String {
@@ -28,7 +28,7 @@ pub fn url(ctx: &Ctx<'_>, path: &str, secret: &str) -> String {
 
 /// A lifetime in whole days, 1 to `max`.
 pub fn days(field: &str, n: Whole, max: i64) -> AppResult<i64> {
-    let d = crate::api::fields::id(field, n)?;
+    let d = crate::rules::fields::id(field, n)?;
     if d > max {
         return Err(AppError::invalid_field(
             field,

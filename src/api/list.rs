@@ -2,10 +2,10 @@
 //! `offset`, `cursor`), the cursor token's format, and the list reply with
 //! `X-Total-Count` and `X-Next-Cursor`.
 
-use crate::api::fields::MAX_NAME;
 use crate::db::listing::{Cursor, ListQuery, Page, Search, SortColumn};
 use crate::error::{AppError, AppResult};
 use crate::http::{Reply, Request};
+use crate::rules::fields::MAX_NAME;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rusqlite::types::Value;
@@ -17,7 +17,7 @@ pub const MAX_LIMIT: i64 = 1000;
 /// Reads the list parameters against the resource's sortable columns.
 pub fn list_query(req: &Request, sorts: &'static [SortColumn]) -> AppResult<ListQuery> {
     let mut q = ListQuery::all();
-    if let Some(text) = crate::api::fields::search_text(req.param("q"), MAX_NAME)? {
+    if let Some(text) = crate::rules::fields::search_text(req.param("q"), MAX_NAME)? {
         q.search = Some(Search::new(text));
     }
     if let Some(c) = req.param("category") {

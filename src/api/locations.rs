@@ -5,7 +5,6 @@
 //! unique among siblings. A location with locations inside it in use cannot
 //! be deleted, and one inside an archived location is restored only after it.
 
-use crate::api::fields::{self, Whole};
 use crate::api::list;
 use crate::api::placement;
 use crate::api::words::plural;
@@ -18,6 +17,7 @@ use crate::db::placement::{self as placed, Placed, PlacedFilter, STOCK};
 use crate::db::{self, tree};
 use crate::error::{AppError, AppResult};
 use crate::http::{Reply, Request};
+use crate::rules::fields::{self, Whole};
 use rusqlite::Connection;
 use serde::Deserialize;
 

@@ -23,7 +23,7 @@ const MAX_EMAIL: usize = 254;
 #[serde(deny_unknown_fields)]
 pub struct NotificationEmailChange {
     /// The address; `null` or `""` (or only whitespace) clears it.
-    #[schemars(length(max = MAX_EMAIL), extend("anyOf" = [{"format": "email"}, {"pattern": crate::api::fields::BLANK_PATTERN}]))]
+    #[schemars(length(max = MAX_EMAIL), extend("anyOf" = [{"format": "email"}, {"pattern": crate::rules::fields::BLANK_PATTERN}]))]
     pub email: Option<String>,
     pub password: String,
 }
@@ -49,7 +49,7 @@ pub fn set(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 /// The address trimmed and checked, or none to clear it.
 fn checked(email: Option<&str>) -> AppResult<Option<String>> {
     // The limit is on the address as sent, as the API document states it.
-    let too_long = email.is_some_and(|e| crate::api::fields::over(e, MAX_EMAIL));
+    let too_long = email.is_some_and(|e| crate::rules::fields::over(e, MAX_EMAIL));
     let Some(email) = email.map(str::trim).filter(|e| !e.is_empty() || too_long) else {
         return Ok(None);
     };

@@ -4,12 +4,12 @@
 //! secret, the ntfy token, the SMTP password) are written, never answered:
 //! a channel says only whether it has one.
 
-use crate::api::fields;
 use crate::ctx::Ctx;
 use crate::db::notifications::{self, Channel};
 use crate::db::{self, alerts};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use crate::rules::fields;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 

@@ -62,7 +62,7 @@ const MAX_PASSKEY_NAME: usize = 100;
 fn passkey_name(raw: &str) -> AppResult<String> {
     let name = raw.trim();
     let len = name.chars().count();
-    if !(1..=MAX_PASSKEY_NAME).contains(&len) || crate::api::fields::over(raw, MAX_PASSKEY_NAME) {
+    if !(1..=MAX_PASSKEY_NAME).contains(&len) || crate::rules::fields::over(raw, MAX_PASSKEY_NAME) {
         return Err(AppError::invalid_field(
             "name",
             "Give the passkey a name of 1 to 100 characters (e.g. \"Laptop\" or \"Phone\").",
@@ -85,7 +85,7 @@ fn passkey_name(raw: &str) -> AppResult<String> {
 pub(crate) struct RegisterOptions {
     password: String,
     /// What the passkey is on ("Laptop", "Phone").
-    #[schemars(length(min = 1, max = MAX_PASSKEY_NAME), regex(pattern = crate::api::fields::NAME_PATTERN))]
+    #[schemars(length(min = 1, max = MAX_PASSKEY_NAME), regex(pattern = crate::rules::fields::NAME_PATTERN))]
     name: String,
 }
 

@@ -1,20 +1,20 @@
 //! `/api/item/photo`: an item's photos. The upload is the raw image as the
 //! body (at most `router::MAX_PHOTO`, spooled to a file by the front and the
 //! adapter); it is decoded and re-encoded outside any transaction
-//! (`imaging.rs`), then stored in one. The item's first photo is its primary
+//! (`rules/photo.rs`), then stored in one. The item's first photo is its primary
 //! one (the inventory list's thumbnail); deleting the primary photo promotes
 //! the oldest remaining one.
 //!
 //! A photo's bytes never change for its id (ids are never reused), so they
 //! are served with a long private cache lifetime and an ETag.
 
-use crate::api::imaging;
 use crate::ctx::Ctx;
 use crate::db;
 use crate::db::items;
 use crate::db::media::{self, NewPhoto, PhotoMeta};
 use crate::error::{AppError, AppResult};
 use crate::http::{Reply, Request};
+use crate::rules::photo as imaging;
 use serde::{Deserialize, Serialize};
 
 /// Headers every stored file is served with: never interpreted as anything

@@ -7,7 +7,6 @@
 //! deletion (locations, projects) are here too, and so are the sentences of
 //! every refusal about placed units.
 
-use crate::api::fields::{self, Whole};
 use crate::api::list;
 use crate::api::words::plural;
 use crate::ctx::Ctx;
@@ -20,6 +19,7 @@ use crate::db::placement::{self, Placed, PlacedFilter, Placement};
 use crate::db::{self, named};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use crate::rules::fields::{self, Whole};
 use serde::Deserialize;
 
 /// How the API words one kind of placement's refusals.
@@ -75,9 +75,9 @@ fn words(kind: &Placement) -> &'static Words {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct QuantityChange {
-    #[schemars(with = "crate::api::fields::Quantity")]
+    #[schemars(with = "crate::rules::fields::Quantity")]
     quantity: Whole,
-    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
+    #[schemars(length(max = crate::rules::fields::MAX_TEXT))]
     note: Option<String>,
 }
 

@@ -1,6 +1,5 @@
 //! `/api/project`: projects; `?details=true` adds their allocations.
 
-use crate::api::fields::{self, MAX_TEXT};
 use crate::api::placement;
 use crate::ctx::Ctx;
 use crate::db::named::{self, PROJECTS};
@@ -8,6 +7,7 @@ use crate::db::placement::ALLOCATIONS;
 use crate::db::projects::{self, Project};
 use crate::error::AppResult;
 use crate::http::Reply;
+use crate::rules::fields::{self, MAX_TEXT};
 use serde::Deserialize;
 
 /// `POST /api/project`.

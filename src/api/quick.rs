@@ -8,7 +8,6 @@
 //! projects never exceed the total; refusals are 409s with the numbers.
 //! [`count_at`] is shared with stocktakes, which apply many counts at once.
 
-use crate::api::fields::{self, Whole};
 use crate::ctx::Ctx;
 use crate::db::items::{self, Item};
 use crate::db::movements::{self, Actor, Change, KIND_CONSUME, KIND_COUNT};
@@ -16,6 +15,7 @@ use crate::db::named::{self, LOCATIONS, PROJECTS};
 use crate::db::placement::{self as rows, ALLOCATIONS, STOCK};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use crate::rules::fields::{self, Whole};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
@@ -23,15 +23,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Consume {
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     item_id: Whole,
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     location_id: Whole,
-    #[schemars(with = "crate::api::fields::Taken")]
+    #[schemars(with = "crate::rules::fields::Taken")]
     quantity: Whole,
-    #[schemars(with = "Option<crate::api::fields::IdNumber>")]
+    #[schemars(with = "Option<crate::rules::fields::IdNumber>")]
     project_id: Option<Whole>,
-    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
+    #[schemars(length(max = crate::rules::fields::MAX_TEXT))]
     note: Option<String>,
 }
 
@@ -39,13 +39,13 @@ pub(crate) struct Consume {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Count {
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     item_id: Whole,
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     location_id: Whole,
-    #[schemars(with = "crate::api::fields::Quantity")]
+    #[schemars(with = "crate::rules::fields::Quantity")]
     counted: Whole,
-    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
+    #[schemars(length(max = crate::rules::fields::MAX_TEXT))]
     note: Option<String>,
 }
 
@@ -204,6 +204,19 @@ pub fn count_at(
     let (row, held) = rows::find(tx, &STOCK, c.item_id, c.location_id)?.unwrap_or((0, 0));
     let difference = c.counted - held;
     let total = item.total_quantity + difference;
+    if total > fields::MAX_QUANTITY {
+        return Err(AppError::conflict(
+            "total_too_large",
+            format!(
+                "Counting {} of '{}' at '{location}' would make {total} in all; an item holds at most {}.",
+                c.counted,
+                item.name,
+                fields::MAX_QUANTITY
+            ),
+        )
+        .with("field", "counted")
+        .with("total_quantity", item.total_quantity));
+    }
     if total < item.allocated_quantity {
         return Err(AppError::conflict(
             "allocations_exceed_total",

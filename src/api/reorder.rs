@@ -2,9 +2,10 @@
 //! available than their minimum, with what to order (`db/alerts.rs`). The CSV
 //! is for a shopping trip or a distributor's cart.
 
+use crate::api::export_csv;
 use crate::ctx::Ctx;
 use crate::db::{self, alerts};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
@@ -14,50 +15,33 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 pub fn csv(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let rows = db::read(ctx.conn, |tx| alerts::reorder_list(tx, None))?;
-    let mut out = String::from("name,sku,available,min,order\r\n");
-    for r in &rows {
-        out.push_str(&format!(
-            "{},{},{},{},{}\r\n",
-            csv_field(&r.name),
-            csv_field(r.sku.as_deref().unwrap_or("")),
-            r.available_quantity,
-            r.min_quantity,
-            r.suggested_quantity
-        ));
-    }
     Ok(
-        Reply::new(200, "text/csv; charset=utf-8", out.into_bytes()).header(
+        Reply::new(200, "text/csv; charset=utf-8", table(&rows)?).header(
             "Content-Disposition",
             "attachment; filename=\"reorder.csv\"",
         ),
     )
 }
 
-/// One CSV field (RFC 4180): quoted when it holds a comma, quote or line
-/// break. A leading `=`, `+`, `-` or `@` gets a `'` so a spreadsheet shows the
-/// name instead of running it as a formula.
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
+/// The reorder list as CSV, through the one neutralising function every
+/// CSV the server writes uses ([`export_csv::safe`]).
+fn table(rows: &[crate::db::alerts::ReorderRow]) -> AppResult<Vec<u8>> {
+    let broken = |e: csv::Error| AppError::internal(format_args!("reorder csv: {e}"));
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    w.write_record(["name", "sku", "available", "min", "order"])
+        .map_err(broken)?;
+    for r in rows {
+        w.write_record([
+            export_csv::safe(&r.name).as_ref(),
+            export_csv::safe(r.sku.as_deref().unwrap_or("")).as_ref(),
+            &r.available_quantity.to_string(),
+            &r.min_quantity.to_string(),
+            &r.suggested_quantity.to_string(),
+        ])
+        .map_err(broken)?;
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_never_formulas() {
-        assert_eq!(csv_field("M3 screw"), "M3 screw");
-        assert_eq!(csv_field("a, b"), "\"a, b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=1+1"), "'=1+1");
-    }
+    w.into_inner()
+        .map_err(|e| AppError::internal(format_args!("reorder csv: {e}")))
 }

@@ -27,7 +27,7 @@ pub(crate) struct Suggestion {
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let Some(text) =
-        crate::api::fields::search_text(ctx.req.param("q"), crate::api::fields::MAX_NAME)?
+        crate::rules::fields::search_text(ctx.req.param("q"), crate::rules::fields::MAX_NAME)?
     else {
         return Err(AppError::invalid_field(
             "q",

@@ -3,7 +3,6 @@
 //! movement in the same transaction; stock over all locations never exceeds the
 //! item's total.
 
-use crate::api::fields::{self, Whole};
 use crate::api::placement::{self, NewPlacement};
 use crate::ctx::Ctx;
 use crate::db::movements::{self, Change, KIND_TRANSFER};
@@ -12,19 +11,20 @@ use crate::db::placement::{self as rows, Placed, STOCK};
 use crate::db::{self, items};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use crate::rules::fields::{self, Whole};
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/stock`.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewStock {
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     item_id: Whole,
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     location_id: Whole,
-    #[schemars(with = "crate::api::fields::Quantity")]
+    #[schemars(with = "crate::rules::fields::Quantity")]
     quantity: Whole,
-    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
+    #[schemars(length(max = crate::rules::fields::MAX_TEXT))]
     note: Option<String>,
 }
 
@@ -32,15 +32,15 @@ pub(crate) struct NewStock {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Transfer {
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     item_id: Whole,
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     from_location_id: Whole,
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     to_location_id: Whole,
-    #[schemars(with = "crate::api::fields::Taken")]
+    #[schemars(with = "crate::rules::fields::Taken")]
     quantity: Whole,
-    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
+    #[schemars(length(max = crate::rules::fields::MAX_TEXT))]
     note: Option<String>,
 }
 

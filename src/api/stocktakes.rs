@@ -7,7 +7,6 @@
 //! Counts that match what was recorded change nothing but are counted in the
 //! record. `GET` lists the record: who, when, where, how many differences.
 
-use crate::api::fields::{self, Whole};
 use crate::api::list;
 use crate::api::quick::{self, Counted};
 use crate::ctx::Ctx;
@@ -15,6 +14,7 @@ use crate::db::named::{self, LOCATIONS};
 use crate::db::{self, stocktakes};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use crate::rules::fields::{self, Whole};
 use serde::{Deserialize, Serialize};
 
 /// The most rows one stocktake applies.
@@ -23,11 +23,11 @@ const MAX_COUNTS: usize = 10_000;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewStocktake {
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     location_id: Whole,
     #[serde(default)]
     recursive: bool,
-    #[schemars(length(max = crate::api::fields::MAX_TEXT))]
+    #[schemars(length(max = crate::rules::fields::MAX_TEXT))]
     note: Option<String>,
     #[schemars(length(max = MAX_COUNTS))]
     counts: Vec<CountBody>,
@@ -36,11 +36,11 @@ pub(crate) struct NewStocktake {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CountBody {
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     item_id: Whole,
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     location_id: Whole,
-    #[schemars(with = "crate::api::fields::Quantity")]
+    #[schemars(with = "crate::rules::fields::Quantity")]
     counted: Whole,
 }
 

@@ -2,7 +2,6 @@
 //! through a login, never through another token (the routes are `Account`).
 //! A token is answered once, at creation; only its hash is kept.
 
-use crate::api::fields::{self, MAX_NAME, Whole, WholeIn};
 use crate::api::links;
 use crate::api::security_events::{Witness, who};
 use crate::ctx::{API_TOKEN_PREFIX, Ctx};
@@ -11,6 +10,7 @@ use crate::db::security_log::Kind;
 use crate::db::{self};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use crate::rules::fields::{self, MAX_NAME, Whole, WholeIn};
 use serde::{Deserialize, Serialize};
 
 /// Longest a token may live when it is given an expiry (none = until revoked).
@@ -21,11 +21,11 @@ const MAX_TOKENS: usize = 100;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
-    #[schemars(length(min = 1, max = MAX_NAME), regex(pattern = crate::api::fields::NAME_PATTERN))]
+    #[schemars(length(min = 1, max = MAX_NAME), regex(pattern = crate::rules::fields::NAME_PATTERN))]
     name: String,
     scope: Scope,
     /// Days until it stops working (default: until revoked).
-    #[serde(default, deserialize_with = "crate::api::fields::present")]
+    #[serde(default, deserialize_with = "crate::rules::fields::present")]
     #[schemars(with = "WholeIn<1, MAX_TOKEN_DAYS>")]
     expires_in_days: Option<Whole>,
 }

@@ -17,7 +17,6 @@
 //! refused with 409 `already_undone` naming the reversal; the reversal itself
 //! can be undone (a redo), newest first like everything else.
 
-use crate::api::fields::{self, Whole};
 use crate::api::placement::check_total;
 use crate::ctx::Ctx;
 use crate::db::movements::{
@@ -29,6 +28,7 @@ use crate::db::placement::{self as rows, ALLOCATIONS, Placement, STOCK};
 use crate::db::{self, items};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use crate::rules::fields::{self, Whole};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -36,7 +36,7 @@ use serde_json::json;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UndoBody {
-    #[schemars(with = "crate::api::fields::IdNumber")]
+    #[schemars(with = "crate::rules::fields::IdNumber")]
     movement_id: Whole,
 }
 

@@ -290,6 +290,15 @@ fn stage(from: &Path, staged: &Path, key: &crate::crypto::SecretKey) -> Result<i
         .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
     let version = check_restorable(staged)?;
     super::prepare(staged, key)?;
+    let conn = Connection::open(staged).map_err(|e| e.to_string())?;
+    let foreign = foreign_objects(&conn)?;
+    drop(conn);
+    if !foreign.is_empty() {
+        return Err(format!(
+            "the backup holds schema objects a MiauInv database does not have: {}; it was not restored",
+            foreign.join(", ")
+        ));
+    }
     let conn = super::open(staged).map_err(|e| e.to_string())?;
     conn.pragma_update(None, "journal_mode", "DELETE")
         .map_err(|e| e.to_string())?;
@@ -328,6 +337,63 @@ fn check_restorable(path: &Path) -> Result<i64, String> {
         ));
     }
     Ok(version)
+}
+
+/// The schema objects of a migrated database that a fresh migration to the
+/// same version does not make, as `trigger users_admin`. A backup is a whole
+/// database: a trigger it carries (say `AFTER INSERT ON users`, making every
+/// new account an admin) would run inside the server. Tables and indexes
+/// must be ours by name; triggers and views by their SQL too. Allowed
+/// besides: SQLite's own objects and the `legacy_*` tables (and their
+/// indexes) an upgrade from the original program keeps.
+pub fn foreign_objects(conn: &Connection) -> Result<Vec<String>, String> {
+    let mut fresh = Connection::open_in_memory().map_err(|e| e.to_string())?;
+    super::natural::register(&fresh).map_err(|e| e.to_string())?;
+    migrate::migrate(&mut fresh)?;
+    let ours = schema_objects(&fresh).map_err(|e| e.to_string())?;
+    let theirs =
+        schema_objects(conn).map_err(|e| format!("cannot read the backup's schema: {e}"))?;
+    Ok(theirs
+        .into_iter()
+        .filter(|o| !o.name.starts_with("sqlite_"))
+        .filter(|o| {
+            !(o.table.starts_with("legacy_") && matches!(o.kind.as_str(), "table" | "index"))
+        })
+        .filter(|o| !ours.iter().any(|m| m.same_as(o)))
+        .map(|o| format!("{} {}", o.kind, o.name))
+        .collect())
+}
+
+struct SchemaObject {
+    kind: String,
+    name: String,
+    table: String,
+    sql: String,
+}
+
+impl SchemaObject {
+    fn same_as(&self, other: &SchemaObject) -> bool {
+        self.kind == other.kind
+            && self.name == other.name
+            && self.table == other.table
+            && (matches!(self.kind.as_str(), "table" | "index") || self.sql == other.sql)
+    }
+}
+
+fn schema_objects(conn: &Connection) -> rusqlite::Result<Vec<SchemaObject>> {
+    let mut stmt =
+        conn.prepare("SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master")?;
+    let rows = stmt.query_map([], |r| {
+        let sql: String = r.get(3)?;
+        Ok(SchemaObject {
+            kind: r.get(0)?,
+            name: r.get(1)?,
+            table: r.get(2)?,
+            // Whitespace never changes what a statement does.
+            sql: sql.split_whitespace().collect::<Vec<_>>().join(" "),
+        })
+    })?;
+    rows.collect()
 }
 
 /// Moves the current database (all of it: its WAL is checkpointed into the

@@ -162,6 +162,13 @@ pub struct Movement {
     pub quantity_after: i64,
     #[serde(default)]
     pub note: Option<String>,
+    /// Set on history a non-admin imported from a file: the author and time
+    /// the file claimed (`username` and `created_at` are then the importing
+    /// account and the time of the import).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<i64>,
 }
 
 /// Reads the whole document; call inside one read transaction.
@@ -267,7 +274,7 @@ fn attachment(r: &Row<'_>) -> rusqlite::Result<Attachment> {
 
 const MOVEMENTS: &str = "SELECT id, created_at, username, item_id, item_name, kind,
         location_id, location_name, to_location_id, to_location_name, project_id,
-        project_name, delta, quantity_after, note
+        project_name, delta, quantity_after, note, claimed_username, claimed_at
     FROM movements ORDER BY id";
 
 fn movement(r: &Row<'_>) -> rusqlite::Result<Movement> {
@@ -287,6 +294,8 @@ fn movement(r: &Row<'_>) -> rusqlite::Result<Movement> {
         delta: r.get(12)?,
         quantity_after: r.get(13)?,
         note: r.get(14)?,
+        claimed_by: r.get(15)?,
+        claimed_at: r.get(16)?,
     })
 }
 

@@ -31,6 +31,9 @@ pub enum Refusal {
     OverTotal,
     /// A quantity below zero.
     Negative,
+    /// A quantity, text or id outside what every door keeps (the schema's
+    /// last-line triggers, migration 0022).
+    OutOfRange,
 }
 
 type Written = AppResult<Result<Outcome, Refusal>>;
@@ -52,10 +55,11 @@ fn refused(r: rusqlite::Result<usize>, taken: &'static str) -> AppResult<Option<
         Err(rusqlite::Error::SqliteFailure(f, Some(msg)))
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
-            match msg.contains("exceed") || msg.contains("below") {
-                true => Ok(Some(Refusal::OverTotal)),
-                false => Ok(Some(Refusal::Negative)),
-            }
+            Ok(Some(match () {
+                _ if msg.contains("out of range") => Refusal::OutOfRange,
+                _ if msg.contains("exceed") || msg.contains("below") => Refusal::OverTotal,
+                _ => Refusal::Negative,
+            }))
         }
         Err(e) => Err(e.into()),
     }
@@ -196,25 +200,63 @@ pub fn allocation(conn: &Connection, a: &Allocation) -> Written {
     })
 }
 
+/// Who a history row is recorded for: as the file says (an admin's import is
+/// a restore), or as imported by `by` now, the file's author and time kept
+/// as claims.
+#[derive(Debug, Clone, Copy)]
+pub enum Authorship<'a> {
+    AsInFile,
+    ImportedBy {
+        username: &'a str,
+        user_id: &'a str,
+        at: i64,
+    },
+}
+
 /// A history row, inserted once: one with the same id already there is kept.
-pub fn movement(conn: &Connection, m: &Movement) -> Written {
+pub fn movement(conn: &Connection, m: &Movement, authorship: Authorship<'_>) -> Written {
     if !exists(conn, "items", m.item_id)? {
         return Ok(Err(Refusal::Missing {
             what: "item",
             id: m.item_id,
         }));
     }
+    let (user_id, username, created_at, claimed_username, claimed_at) = match authorship {
+        Authorship::AsInFile => (
+            None,
+            m.username.as_deref(),
+            m.created_at,
+            m.claimed_by.as_deref(),
+            m.claimed_at,
+        ),
+        Authorship::ImportedBy {
+            username,
+            user_id,
+            at,
+        } => (
+            Some(user_id),
+            Some(username),
+            at,
+            Some(
+                m.claimed_by
+                    .as_deref()
+                    .or(m.username.as_deref())
+                    .unwrap_or(""),
+            ),
+            Some(m.claimed_at.unwrap_or(m.created_at)),
+        ),
+    };
     let added = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO movements (id, created_at, username, item_id, item_name, kind,
                 location_id, location_name, to_location_id, to_location_name, project_id,
-                project_name, delta, quantity_after, note)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                project_name, delta, quantity_after, note, user_id, claimed_username, claimed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         )?
         .execute(params![
             m.id,
-            m.created_at,
-            m.username,
+            created_at,
+            username,
             m.item_id,
             m.item_name,
             m.kind,
@@ -226,7 +268,10 @@ pub fn movement(conn: &Connection, m: &Movement) -> Written {
             m.project_name,
             m.delta,
             m.quantity_after,
-            m.note
+            m.note,
+            user_id,
+            claimed_username,
+            claimed_at
         ])?;
     Ok(Ok(match added {
         0 => Outcome::Kept,

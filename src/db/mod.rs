@@ -47,7 +47,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 /// SQLite's memory budget over all connections of the process, in bytes (see
@@ -118,11 +118,11 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
 /// (`BEGIN IMMEDIATE`), so reads inside it see data no other writer can change
 /// before we commit. Dropping without commit (an `Err`) rolls back.
 ///
-/// Writers of this process queue on an in-process lock first: SQLite's busy
-/// handler sleeps 1, 2, 5, 10 … ms between retries, so workers racing for the
-/// file lock slept far longer than the sub-millisecond transactions they waited
-/// for (transfers at 16 connections: p99 over 100 ms). Other processes (the
-/// admin commands) still meet the busy timeout.
+/// Writers of this process queue on an in-process gate first ([`WriterGate`]):
+/// SQLite's busy handler sleeps 1, 2, 5, 10 … ms between retries, so workers
+/// racing for the file lock slept far longer than the sub-millisecond
+/// transactions they waited for (transfers at 16 connections: p99 over
+/// 100 ms). Other processes (the admin commands) still meet the busy timeout.
 ///
 /// Before committing, the stock alerts the transaction caused are written to
 /// the notification outbox in it ([`alerts::settle`]): an event exists exactly
@@ -131,8 +131,8 @@ pub fn write<T>(
     conn: &mut Connection,
     f: impl FnOnce(&Transaction<'_>) -> AppResult<T>,
 ) -> AppResult<T> {
-    let lock = writer_lock(conn);
-    let _writing = lock.lock().unwrap_or_else(|p| p.into_inner());
+    let gate = writer_gate(conn);
+    let _writing = gate.enter()?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let value = f(&tx)?;
     alerts::settle(&tx)?;
@@ -142,35 +142,129 @@ pub fn write<T>(
 
 /// Like [`write`], but `f` decides: `Ok(true)` commits, `Ok(false)` rolls
 /// back (an import's dry run, or one with refused rows: all of its writes
-/// ran, none stays).
+/// ran, none stays). A commit settles alerts like every other write, so an
+/// import that makes an item low notifies as a stock edit does; a roll-back
+/// sends nothing.
 pub fn write_or_roll_back(
     conn: &mut Connection,
     f: impl FnOnce(&Transaction<'_>) -> AppResult<bool>,
 ) -> AppResult<bool> {
-    let lock = writer_lock(conn);
-    let _writing = lock.lock().unwrap_or_else(|p| p.into_inner());
+    let gate = writer_gate(conn);
+    let _writing = gate.enter()?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let keep = f(&tx)?;
     match keep {
-        true => tx.commit()?,
+        true => {
+            alerts::settle(&tx)?;
+            tx.commit()?
+        }
         false => tx.rollback()?,
     }
     Ok(keep)
 }
 
-/// The in-process writer lock of the database file `conn` is open on: one per
-/// file, so servers on different files (tests) never wait for each other.
-fn writer_lock(conn: &Connection) -> Arc<Mutex<()>> {
-    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = OnceLock::new();
-    let path = conn.path().unwrap_or_default();
-    let mut locks = LOCKS
+/// How long a writer waits for the write lock before it is answered 503
+/// `server_busy`: far beyond any ordinary write (well under a millisecond),
+/// short enough that a client stuck behind a long import hears back.
+pub const WRITER_WAIT: Duration = Duration::from_secs(10);
+
+/// The in-process write lock of one database file, with a bounded line.
+///
+/// Every waiting writer holds a worker thread. Without a bound, one long
+/// import left all 16 workers waiting here and even `GET /healthz` went
+/// unanswered for 30 s. So while the lock has been held longer than
+/// [`SLOW_HOLD`] (an import, never an ordinary write), at most `line` writers
+/// wait (the server sets half its workers, [`limit_writers`]) and the others
+/// are answered at once; ordinary bursts (16 clients writing at once, each
+/// write well under a millisecond) still queue as before. A writer that waited
+/// [`WRITER_WAIT`] gives up too. Both get 503 `server_busy` with `Retry-After`.
+pub struct WriterGate {
+    state: Mutex<GateState>,
+    freed: Condvar,
+    line: std::sync::atomic::AtomicUsize,
+}
+
+struct GateState {
+    held_since: Option<std::time::Instant>,
+    waiting: usize,
+}
+
+/// How long the lock may be held before the line is enforced.
+const SLOW_HOLD: Duration = Duration::from_millis(200);
+
+/// The write lock, given back on drop (also on error or panic).
+pub struct Writing<'a>(&'a WriterGate);
+
+impl WriterGate {
+    fn enter(&self) -> AppResult<Writing<'_>> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let line = self.line.load(std::sync::atomic::Ordering::Relaxed);
+        let deadline = std::time::Instant::now() + WRITER_WAIT;
+        state.waiting += 1;
+        while let Some(since) = state.held_since {
+            let now = std::time::Instant::now();
+            let slow = now.duration_since(since) > SLOW_HOLD;
+            if now >= deadline || (slow && state.waiting > line) {
+                state.waiting -= 1;
+                return Err(crate::error::AppError::busy());
+            }
+            // Woken when the lock is given back, or soon enough to notice
+            // that the holder has become slow.
+            let nap = deadline.saturating_duration_since(now).min(SLOW_HOLD / 2);
+            state = self
+                .freed
+                .wait_timeout(state, nap)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        state.waiting -= 1;
+        state.held_since = Some(std::time::Instant::now());
+        Ok(Writing(self))
+    }
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.held_since = None;
+        self.0.freed.notify_one();
+    }
+}
+
+/// The writer gate of the database file `conn` is open on: one per file, so
+/// servers on different files (tests) never wait for each other.
+fn writer_gate(conn: &Connection) -> Arc<WriterGate> {
+    gate_of(conn.path().unwrap_or_default())
+}
+
+fn gate_of(path: &str) -> Arc<WriterGate> {
+    static GATES: OnceLock<Mutex<HashMap<String, Arc<WriterGate>>>> = OnceLock::new();
+    let mut gates = GATES
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|p| p.into_inner());
-    match locks.get(path) {
-        Some(lock) => lock.clone(),
-        None => locks.entry(path.to_string()).or_default().clone(),
-    }
+    gates
+        .entry(path.to_string())
+        .or_insert_with(|| {
+            Arc::new(WriterGate {
+                state: Mutex::new(GateState {
+                    held_since: None,
+                    waiting: 0,
+                }),
+                freed: Condvar::new(),
+                line: usize::MAX.into(),
+            })
+        })
+        .clone()
+}
+
+/// Caps how many writers may wait for the write lock of the database a
+/// connection is open on (the server: half its workers, so the rest keep
+/// answering reads).
+pub fn limit_writers(conn: &Connection, line: usize) {
+    writer_gate(conn)
+        .line
+        .store(line.max(1), std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Runs `f` in a read transaction: one consistent snapshot for several queries.

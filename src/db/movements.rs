@@ -48,6 +48,13 @@ pub struct Movement {
     /// without a project; negative on the reversal that gave them back).
     /// Null on consumes recorded before it was kept (migration 0019).
     pub allocation_released: Option<i64>,
+    /// On history imported from a file by someone other than an admin: who
+    /// and when the file said (`username`/`created_at` are the importing
+    /// account and the import's time). The pages say "imported from a file".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<i64>,
 }
 
 /// What changed, as recorded by the handler that changed it.
@@ -130,7 +137,8 @@ const SELECT: &str = "SELECT m.id, m.created_at, m.user_id, m.username, m.item_i
         COALESCE(m.item_name, i.name), i.name, m.kind,
         m.location_id, m.location_name, l.name, m.to_location_id, m.to_location_name, tl.name,
         m.project_id, m.project_name, p.name,
-        m.delta, m.quantity_after, m.note, m.undoes, m.stocktake_id, m.allocation_released
+        m.delta, m.quantity_after, m.note, m.undoes, m.stocktake_id, m.allocation_released,
+        m.claimed_username, m.claimed_at
     FROM movements m
     LEFT JOIN items i ON i.id = m.item_id
     LEFT JOIN locations l ON l.id = m.location_id
@@ -162,6 +170,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Movement> {
         undoes: r.get(20)?,
         stocktake_id: r.get(21)?,
         allocation_released: r.get(22)?,
+        claimed_by: r.get(23)?,
+        claimed_at: r.get(24)?,
     })
 }
 

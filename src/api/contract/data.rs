@@ -3,9 +3,9 @@
 
 use super::op::*;
 use crate::api::health::Health;
-use crate::api::import::Report;
 use crate::db::export::Document;
 use crate::http::Method::{Get, Post};
+use crate::transfer::Report;
 
 pub const OPS: &[Op] = &[
     op(Get, "/healthz", "Whether the server and its database answer")

@@ -2,12 +2,12 @@
 //! history, and the reads over the whole inventory.
 
 use super::op::*;
-use crate::api::fields::MAX_NAME;
-use crate::api::item_details::{MAX_BARCODE, MAX_SKU, MAX_TAG};
 use crate::api::list::MAX_LIMIT;
 use crate::api::{Deleted, items, photos, search, tags, undo};
 use crate::db::{alerts, items as items_db, media, movements, stats, tags as tags_db};
 use crate::http::Method::{Delete, Get, Post, Put};
+use crate::rules::fields::MAX_NAME;
+use crate::rules::item::{MAX_BARCODE, MAX_SKU, MAX_TAG};
 
 pub const ID: Param = required("id", Takes::Id, "The item's id.");
 pub const LIMIT: Param = query(

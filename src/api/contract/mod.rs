@@ -420,10 +420,10 @@ fn param_json(p: &Param) -> Value {
         // A required one must say something (`search` refuses a blank one);
         // an optional blank one is read as absent.
         Takes::Search { max } if p.required => {
-            json!({"type": "string", "maxLength": max, "pattern": crate::api::fields::SEARCH_PATTERN})
+            json!({"type": "string", "maxLength": max, "pattern": crate::rules::fields::SEARCH_PATTERN})
         }
         Takes::Search { max } => {
-            json!({"type": "string", "maxLength": max, "pattern": crate::api::fields::NO_CONTROL_PATTERN})
+            json!({"type": "string", "maxLength": max, "pattern": crate::rules::fields::NO_CONTROL_PATTERN})
         }
         Takes::OneOf(words) => json!({"type": "string", "enum": words}),
         Takes::Flag => json!({"type": "string", "enum": crate::http::FLAG_WORDS}),

@@ -243,8 +243,8 @@ impl Op {
 
 /// The list parameters of a searchable, sortable, paged list (`api::list`).
 fn list_params(sorts: &'static [SortColumn], contents: &'static [SortColumn]) -> [Param; 8] {
-    use crate::api::fields::MAX_NAME;
     use crate::api::list::MAX_LIMIT;
+    use crate::rules::fields::MAX_NAME;
     [
         query(
             "q",

@@ -5,15 +5,15 @@
 //! number"); writing then runs row by row inside the import's transaction.
 //! Row numbers count the header as row 1, as a spreadsheet shows them.
 
-use crate::api::import::{Report, Where};
-use crate::ctx::Ctx;
+use super::{Importer, Report, Where};
 use crate::db::export::Item;
 use crate::db::import::{self as write, Outcome};
 use crate::db::import_rows::{self as rows, IMPORT_REF_FIELD};
 use crate::db::movements::Actor;
 use crate::error::{AppError, AppResult};
+use crate::rules::fields::{self as rule_fields, MAX_CATEGORY, MAX_TEXT};
+use crate::rules::{item, limits};
 use rusqlite::Transaction;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Homebox's standard item columns, kept as custom fields of the same name.
@@ -57,68 +57,39 @@ struct ItemRow {
 
 /// A file to import: read and written one row at a time inside the
 /// import's transaction, so memory holds the body and one row, not a parsed
-/// copy of every row (100 000 rows: README "Import").
+/// copy of every row (100 000 rows: README "Import"). It is read twice: once
+/// to check every cell before the write lock is taken, once to write.
 pub struct Rows<'a> {
-    text: Cow<'a, str>,
+    text: &'a str,
     homebox: bool,
-    user_id: String,
-    username: String,
-}
-
-pub fn parse<'a>(ctx: &Ctx<'a>, format: &str) -> AppResult<Rows<'a>> {
-    let req: &'a crate::http::Request = ctx.req;
-    if format == "csv" && req.typed_param("what").unwrap_or("items") != "items" {
-        return Err(AppError::invalid_field(
-            "what",
-            "Only items can be imported from CSV (what=items).",
-        ));
-    }
-    let user = ctx.user()?;
-    let text = match crate::api::import::body_bytes(req)? {
-        Cow::Borrowed(b) => std::str::from_utf8(b).ok().map(Cow::Borrowed),
-        Cow::Owned(b) => String::from_utf8(b).ok().map(Cow::Owned),
-    }
-    .ok_or_else(|| AppError::bad_request("invalid_csv", "The file must be UTF-8 text."))?;
-    Ok(Rows {
-        text: without_bom(text),
-        homebox: format == "homebox",
-        user_id: user.id.clone(),
-        username: user.username.clone(),
-    })
-}
-
-/// The text after a UTF-8 byte order mark (spreadsheets write one).
-fn without_bom(text: Cow<'_, str>) -> Cow<'_, str> {
-    match text {
-        Cow::Borrowed(t) => Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t)),
-        Cow::Owned(t) => match t.strip_prefix('\u{feff}') {
-            Some(rest) => Cow::Owned(rest.to_string()),
-            None => Cow::Owned(t),
-        },
-    }
+    by: &'a Importer,
 }
 
 impl<'a> Rows<'a> {
-    /// A whole file (the benchmark calls this directly); `user_*` is who the
+    /// A whole file (the benchmark calls this directly); `by` is who the
     /// stock changes are recorded for.
-    pub fn from_text(text: &'a str, homebox: bool, user_id: &str, username: &str) -> Rows<'a> {
+    pub fn from_text(text: &'a str, homebox: bool, by: &'a Importer) -> Rows<'a> {
         Rows {
-            text: without_bom(Cow::Borrowed(text)),
+            text: text.strip_prefix('\u{feff}').unwrap_or(text),
             homebox,
-            user_id: user_id.to_string(),
-            username: username.to_string(),
+            by,
         }
     }
 
-    /// Reads and writes every row. A row with a bad cell is reported and not
-    /// written; the others still are, so a dry run reports every problem
-    /// (the caller rolls back whenever there is one).
-    pub fn write(self, tx: &Transaction<'_>, report: &mut Report) -> AppResult<()> {
+    /// Reads every row and checks every cell, writing nothing: the problems
+    /// go to `report`. A file it refuses whole (unknown columns, not a
+    /// Homebox export) is an error.
+    pub fn check(&self, report: &mut Report) -> AppResult<()> {
+        read(self.text, self.homebox, report, &mut |_, _| Ok(()))
+    }
+
+    /// Reads and writes every row (after [`Rows::check`] found no problem).
+    pub fn write(&self, tx: &Transaction<'_>, report: &mut Report) -> AppResult<()> {
         let by = Actor {
-            user_id: &self.user_id,
-            username: &self.username,
+            user_id: &self.by.user_id,
+            username: &self.by.username,
         };
-        read(&self.text, self.homebox, report, &mut |row, report| {
+        read(self.text, self.homebox, report, &mut |row, report| {
             write_row(tx, by, row, report)
         })
     }
@@ -179,7 +150,7 @@ fn read(text: &str, homebox: bool, report: &mut Report, sink: &mut Sink<'_>) -> 
     }
     for (h, c) in headers.iter().zip(&columns) {
         match c {
-            Column::Unknown if homebox => report.skipped.push(crate::api::import::Problem {
+            Column::Unknown if homebox => report.skipped.push(super::Problem {
                 path: None,
                 row: None,
                 column: Some(h.clone()),
@@ -204,48 +175,77 @@ fn read(text: &str, homebox: bool, report: &mut Report, sink: &mut Sink<'_>) -> 
         };
         let mut place_path = None;
         let mut place_quantity = None;
+        let mut tags: Option<Vec<&str>> = None;
+        let mut fields: Vec<(&str, &str)> = Vec::new();
         for ((cell, col), header) in record.iter().zip(&columns).zip(&headers) {
             let cell = cell.trim();
-            let mut bad = |message: &str| report.at_cell(line, Some(header), message);
+            let mut bad = |e: AppError| report.refused_cell(line, Some(header), e);
             match col {
                 Column::Unknown => {}
                 Column::Id => match whole(cell) {
                     Ok(v) => row.id = v,
-                    Err(m) => bad(m),
+                    Err(e) => bad(e),
                 },
-                Column::ImportRef if cell.chars().count() > 100 => {
-                    bad("must be at most 100 characters")
-                }
-                Column::ImportRef => row.import_ref = text_or_none(cell),
-                Column::Name => row.name = text_or_none(cell),
-                Column::Category => row.category = text_or_none(cell),
-                Column::Description => row.description = text_or_none(cell),
+                Column::ImportRef => match import_ref(cell) {
+                    Ok(v) => row.import_ref = v,
+                    Err(e) => bad(e),
+                },
+                Column::Name if cell.is_empty() => {}
+                Column::Name => match rule_fields::name("name", cell) {
+                    Ok(v) => row.name = Some(v),
+                    Err(e) => bad(e),
+                },
+                Column::Category => match rule_fields::text("category", Some(cell), MAX_CATEGORY) {
+                    Ok(v) => row.category = v,
+                    Err(e) => bad(e),
+                },
+                Column::Description => match rule_fields::text("description", Some(cell), MAX_TEXT)
+                {
+                    Ok(v) => row.description = v,
+                    Err(e) => bad(e),
+                },
                 Column::Total => match whole(cell) {
                     Ok(v) => row.total_quantity = v,
-                    Err(m) => bad(m),
+                    Err(e) => bad(e),
                 },
-                Column::Sku => row.sku = text_or_none(cell),
-                Column::Barcodes => row.barcodes = Some(list(cell)),
-                Column::Tags => {
-                    let mut all = row.tags.take().unwrap_or_default();
-                    all.extend(list(cell));
-                    row.tags = Some(all);
-                }
-                Column::Location => place_path = text_or_none(cell),
+                Column::Sku => match item::sku(Some(cell)) {
+                    Ok(v) => row.sku = v,
+                    Err(e) => bad(e),
+                },
+                Column::Barcodes => match item::barcode_list(list(cell)) {
+                    Ok(v) => row.barcodes = Some(v),
+                    Err(e) => bad(e),
+                },
+                Column::Tags => tags.get_or_insert_with(Vec::new).extend(list(cell)),
+                Column::Location => match path(cell) {
+                    Ok(v) => place_path = v,
+                    Err(e) => bad(e),
+                },
                 Column::Quantity => match whole(cell) {
                     Ok(v) => place_quantity = v,
-                    Err(m) => bad(m),
+                    Err(e) => bad(e),
                 },
                 Column::Locations => match places(cell) {
                     Ok(p) => row.places = p,
-                    Err(m) => bad(m),
+                    Err(e) => bad(e),
                 },
                 Column::Field(name) => {
                     if !cell.is_empty() {
-                        row.fields.insert(name.clone(), cell.to_string());
+                        fields.push((name, cell));
                     }
                 }
             }
+        }
+        if let Some(tags) = tags {
+            // Lowercased and trimmed like every tag (Homebox's `L1` is `l1`).
+            match item::tag_list(tags) {
+                Ok(v) => row.tags = Some(v),
+                Err(e) => report.refused_cell(line, Some("tags"), e),
+            }
+        }
+        match item::field_pairs(fields) {
+            Ok(v) => row.fields = v,
+            Err(e) => report.refused_cell(line, None, e),
         }
         if let Some(path) = place_path {
             row.places.push((path, place_quantity.unwrap_or(0)));
@@ -315,46 +315,73 @@ fn column(h: &str, homebox: bool) -> Column {
     }
 }
 
-fn text_or_none(cell: &str) -> Option<String> {
-    (!cell.is_empty()).then(|| cell.to_string())
-}
-
-fn whole(cell: &str) -> Result<Option<i64>, &'static str> {
+/// A whole number of 0 to 10^12, or `None` for an empty cell.
+fn whole(cell: &str) -> AppResult<Option<i64>> {
     if cell.is_empty() {
         return Ok(None);
     }
-    match cell.parse::<i64>() {
-        Ok(n) if n >= 0 => Ok(Some(n)),
-        _ => Err("must be a whole number"),
+    match cell.parse::<i128>() {
+        Ok(n) => rule_fields::quantity_in("quantity", n).map(Some),
+        Err(_) => Err(AppError::invalid_field(
+            "quantity",
+            "must be a whole number",
+        )),
     }
 }
 
+/// A Homebox import ref: at most 100 characters, no control characters.
+fn import_ref(cell: &str) -> AppResult<Option<String>> {
+    if cell.chars().count() > 100 || cell.chars().any(char::is_control) {
+        return Err(AppError::invalid_field(
+            "import_ref",
+            "must be at most 100 characters, none of them control characters",
+        ));
+    }
+    Ok((!cell.is_empty()).then(|| cell.to_string()))
+}
+
 /// `a; b, c` → `[a, b, c]`.
-fn list(cell: &str) -> Vec<String> {
-    let mut out: Vec<String> = cell
-        .split([';', ','])
+fn list(cell: &str) -> Vec<&str> {
+    cell.split([';', ','])
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
+        .collect()
+}
+
+/// A location path `Garage / Shelf A`: each name as the API takes it, at most
+/// as deep as the API nests locations. `None` for an empty cell.
+fn path(cell: &str) -> AppResult<Option<String>> {
+    let names: Vec<&str> = cell
+        .split('/')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
         .collect();
-    out.sort();
-    out.dedup();
-    out
+    if names.is_empty() {
+        return Ok(None);
+    }
+    limits::depth("location", names.len() as i64 - 1)?;
+    let names = names
+        .into_iter()
+        .map(|n| rule_fields::name("location", n))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Some(names.join(" / ")))
 }
 
 /// `Garage / Shelf A:6; Van:4` → `[("Garage / Shelf A", 6), ("Van", 4)]`.
-fn places(cell: &str) -> Result<Vec<(String, i64)>, &'static str> {
+fn places(cell: &str) -> AppResult<Vec<(String, i64)>> {
+    let form = || {
+        AppError::invalid_field(
+            "locations",
+            "each place must read 'path:quantity' with a whole number",
+        )
+    };
     cell.split(';')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|p| {
-            let (path, q) = p
-                .rsplit_once(':')
-                .ok_or("each place must read 'path:quantity'")?;
-            match whole(q.trim()) {
-                Ok(Some(q)) => Ok((path.trim().to_string(), q)),
-                _ => Err("each place must read 'path:quantity' with a whole number"),
-            }
+            let (at, q) = p.rsplit_once(':').ok_or_else(form)?;
+            let q = whole(q.trim())?.ok_or_else(form)?;
+            Ok((path(at)?.ok_or_else(form)?, q))
         })
         .collect()
 }
@@ -400,6 +427,14 @@ fn write_row(
         }
     };
     let placed: i64 = row.places.iter().map(|(_, q)| q).sum();
+    if placed > rule_fields::MAX_QUANTITY {
+        report.refused_cell(
+            line,
+            Some("quantity"),
+            rule_fields::quantity_in("quantity", placed).expect_err("over the limit"),
+        );
+        return Ok(());
+    }
     item.name = row.name.unwrap_or(item.name);
     item.category = row.category.or(item.category);
     item.description = row.description.or(item.description);
@@ -414,6 +449,14 @@ fn write_row(
         item.tags = tags;
     }
     item.fields.extend(row.fields);
+    if item.fields.len() > item::MAX_FIELDS {
+        report.at_cell(
+            line,
+            None,
+            format!("an item has at most {} fields", item::MAX_FIELDS),
+        );
+        return Ok(());
+    }
     if let Some(r) = row.import_ref {
         item.fields.insert(IMPORT_REF_FIELD.to_string(), r);
     }
@@ -429,11 +472,7 @@ fn write_row(
             report.count("locations", Outcome::Created);
         }
         if let Err(refusal) = rows::set_stock(tx, by, item.id, location, quantity)? {
-            report.at_cell(
-                line,
-                Some("quantity"),
-                crate::api::import::refusal_words(&refusal),
-            );
+            report.at_cell(line, Some("quantity"), super::refusal_words(&refusal));
         }
     }
     Ok(())

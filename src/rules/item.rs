@@ -1,11 +1,11 @@
-//! The checks on what an item carries besides its stock: tags, custom fields,
+//! The rules for what an item carries besides its stock: tags, custom fields,
 //! sku and barcodes, as the item bodies and the list parameters give them.
 //! Bodies read them as raw JSON so that any wrong shape is refused naming the
 //! whole field (`tags`, `fields`, `barcodes`), not a position inside it.
 
-use crate::api::fields;
 use crate::db::item_details::Fields;
 use crate::error::{AppError, AppResult};
+use crate::rules::fields;
 use schemars::JsonSchema;
 use serde_json::Value;
 
@@ -61,33 +61,42 @@ fn strings<'a>(field: &str, value: &'a Value, what: &str) -> AppResult<Vec<&'a s
 /// An item's tags: each as [`tag`], duplicates collapsed, at most 32, in name
 /// order (as they are read back).
 pub fn tags(value: &Value) -> AppResult<Vec<String>> {
-    let mut tags = strings("tags", value, "texts (tags)")?
-        .into_iter()
-        .map(|t| tag("tags", t))
-        .collect::<AppResult<Vec<_>>>()?;
-    tags.sort();
-    tags.dedup();
     // Counted once duplicates collapse: ["bolt", "Bolt"] is one tag.
-    too_many("tags", tags.len(), MAX_TAGS, "tags")?;
-    Ok(tags)
+    tag_list(strings("tags", value, "texts (tags)")?)
 }
 
 /// An item's custom fields: an object of name → text. Names are trimmed,
 /// 1–60 characters, no control characters, distinct; values are trimmed, at
 /// most 2,000 characters; at most 50 fields.
 pub fn fields(value: &Value) -> AppResult<Fields> {
-    let bad = |message: String| AppError::invalid_field("fields", message);
     let object = value.as_object().ok_or_else(|| {
-        bad("The fields must be an object of names and texts, like {\"Voltage\": \"5 V\"}.".into())
+        AppError::invalid_field(
+            "fields",
+            "The fields must be an object of names and texts, like {\"Voltage\": \"5 V\"}.",
+        )
     })?;
-    if object.len() > MAX_FIELDS {
-        return Err(bad(format!(
-            "An item has at most {MAX_FIELDS} fields; {} were given.",
-            object.len()
-        )));
+    let mut pairs = Vec::with_capacity(object.len());
+    for (name, value) in object {
+        let Some(value) = value.as_str() else {
+            return Err(AppError::invalid_field(
+                "fields",
+                format!("The value of field '{}' must be a text.", name.trim()),
+            ));
+        };
+        pairs.push((name.as_str(), value));
     }
+    field_pairs(pairs)
+}
+
+/// Custom fields as (name, value) pairs, from a body or a file: the rules of
+/// [`fields`].
+pub fn field_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> AppResult<Fields> {
+    let bad = |message: String| AppError::invalid_field("fields", message);
     let mut out = Fields::new();
-    for (raw_name, value) in object {
+    for (raw_name, value) in pairs {
+        if out.len() == MAX_FIELDS {
+            return Err(bad(format!("An item has at most {MAX_FIELDS} fields.")));
+        }
         let name = raw_name.trim();
         let len = name.chars().count();
         if len == 0 || len > MAX_FIELD_NAME || fields::over(raw_name, MAX_FIELD_NAME) {
@@ -100,12 +109,14 @@ pub fn fields(value: &Value) -> AppResult<Fields> {
                 "A field name must not contain control characters.".into()
             ));
         }
-        let Some(value) = value.as_str() else {
-            return Err(bad(format!("The value of field '{name}' must be a text.")));
-        };
         if fields::over(value, MAX_FIELD_VALUE) {
             return Err(bad(format!(
                 "The value of field '{name}' must be at most {MAX_FIELD_VALUE} characters long."
+            )));
+        }
+        if value.contains('\0') {
+            return Err(bad(format!(
+                "The value of field '{name}' must not contain a NUL character."
             )));
         }
         if out
@@ -116,6 +127,32 @@ pub fn fields(value: &Value) -> AppResult<Fields> {
         }
     }
     Ok(out)
+}
+
+/// An item's tags from a file: each as [`tag`], duplicates collapsed, at most
+/// 32, in name order.
+pub fn tag_list<'a>(raw: impl IntoIterator<Item = &'a str>) -> AppResult<Vec<String>> {
+    let mut tags = raw
+        .into_iter()
+        .map(|t| tag("tags", t))
+        .collect::<AppResult<Vec<_>>>()?;
+    tags.sort();
+    tags.dedup();
+    too_many("tags", tags.len(), MAX_TAGS, "tags")?;
+    Ok(tags)
+}
+
+/// An item's barcodes from a file: each as [`barcode`], duplicates collapsed,
+/// at most 20.
+pub fn barcode_list<'a>(raw: impl IntoIterator<Item = &'a str>) -> AppResult<Vec<String>> {
+    let mut codes = raw
+        .into_iter()
+        .map(|c| barcode("barcodes", c))
+        .collect::<AppResult<Vec<_>>>()?;
+    codes.sort();
+    codes.dedup();
+    too_many("barcodes", codes.len(), MAX_BARCODES, "barcodes")?;
+    Ok(codes)
 }
 
 /// A sku: trimmed, at most 100 characters, no control characters; blank is
@@ -157,14 +194,7 @@ pub fn barcode(field: &str, raw: &str) -> AppResult<String> {
 
 /// An item's barcodes: each as [`barcode`], duplicates collapsed, at most 20.
 pub fn barcodes(value: &Value) -> AppResult<Vec<String>> {
-    let mut codes = strings("barcodes", value, "texts (codes)")?
-        .into_iter()
-        .map(|c| barcode("barcodes", c))
-        .collect::<AppResult<Vec<_>>>()?;
-    codes.sort();
-    codes.dedup();
-    too_many("barcodes", codes.len(), MAX_BARCODES, "barcodes")?;
-    Ok(codes)
+    barcode_list(strings("barcodes", value, "texts (codes)")?)
 }
 
 #[cfg(test)]

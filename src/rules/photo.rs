@@ -1,4 +1,5 @@
-//! Turning an uploaded photo into what we store (layer: api): decode it under
+//! Turning an uploaded photo into what we store (layer: rules; the upload
+//! route and the ZIP import both go through it): decode it under
 //! hard limits, turn it upright (EXIF orientation), scale it to at most
 //! 2,048 px on its long side plus a 256 px thumbnail, and re-encode both with
 //! the `image` crate. Re-encoding writes pixels only: EXIF (GPS position,
@@ -260,6 +261,84 @@ fn invalid_image() -> AppError {
         "invalid_image",
         "The photo could not be read: the file is damaged, truncated or not the type its Content-Type says.",
     )
+}
+
+/// Whether a stored photo from a file (a ZIP export) may keep its bytes: it
+/// decodes whole as the `format` it claims, at `width`×`height` within
+/// `max_side`, and holds nothing but pixels (what our own encoder writes: no
+/// EXIF, XMP, ICC, comments or text chunks, nothing after its end). A genuine
+/// export's photos, re-encoded at upload, pass and round-trip byte for byte;
+/// anything else goes through [`process`] like an upload.
+pub fn is_clean(bytes: &[u8], format: ImageFormat, size: (u32, u32), max_side: u32) -> bool {
+    let bare = match format {
+        ImageFormat::Jpeg => jpeg_is_bare(bytes),
+        ImageFormat::Png => png_is_bare(bytes),
+        _ => false,
+    };
+    if !bare || size.0.max(size.1) > max_side || size.0 == 0 || size.1 == 0 {
+        return false;
+    }
+    let mut reader = ImageReader::with_format(io::Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    matches!(reader.decode(), Ok(image) if (image.width(), image.height()) == size)
+}
+
+/// A JPEG of only the segments our encoder writes (JFIF, tables, frame,
+/// scans), ending at its end-of-image marker.
+fn jpeg_is_bare(b: &[u8]) -> bool {
+    if !b.starts_with(&[0xFF, 0xD8]) {
+        return false;
+    }
+    let mut i = 2;
+    while i + 1 < b.len() {
+        if b[i] != 0xFF {
+            return false;
+        }
+        let marker = b[i + 1];
+        i += 2;
+        match marker {
+            0xD9 => return i == b.len(),
+            0xE0 | 0xDB | 0xC0 | 0xC1 | 0xC2 | 0xC4 | 0xDD | 0xDA => {}
+            _ => return false,
+        }
+        let Some(len) = b
+            .get(i..i + 2)
+            .map(|l| u16::from_be_bytes([l[0], l[1]]) as usize)
+        else {
+            return false;
+        };
+        i += len;
+        if marker == 0xDA {
+            // Entropy-coded data: a data byte FF is followed by 00 or a
+            // restart marker; anything else is the next marker.
+            while i + 1 < b.len() && (b[i] != 0xFF || matches!(b[i + 1], 0x00 | 0xD0..=0xD7)) {
+                i += 1;
+            }
+        }
+    }
+    false
+}
+
+/// A PNG of only the chunks our encoder writes (header, palette,
+/// transparency, data, end), ending at its end chunk.
+fn png_is_bare(b: &[u8]) -> bool {
+    if !b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return false;
+    }
+    let mut i = 8;
+    while let Some(head) = b.get(i..i + 8) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let kind = &head[4..8];
+        i += 12 + len;
+        match kind {
+            b"IEND" => return i == b.len(),
+            b"IHDR" | b"PLTE" | b"tRNS" | b"IDAT" => {}
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Whether a JPEG stream reaches its end-of-image marker: its segments are

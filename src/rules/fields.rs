@@ -1,4 +1,5 @@
-//! Body fields of the inventory handlers: the checks on names, texts,
+//! The rules for names, texts, quantities and ids (layer: rules), and the
+//! body fields of the inventory handlers: the checks on names, texts,
 //! quantities and ids after `Request::json` has read them into typed structs,
 //! and the serde helpers those structs need (whole numbers, present-or-absent
 //! and nullable fields). List parameters are in `list.rs`.
@@ -265,7 +266,13 @@ pub fn note(note: Option<&str>) -> AppResult<Option<String>> {
 
 /// A quantity: from 0 to [`MAX_QUANTITY`].
 pub fn quantity(field: &str, n: Whole) -> AppResult<i64> {
-    match i64::try_from(n.0) {
+    quantity_in(field, n.0)
+}
+
+/// A quantity however it was read (a body, a CSV cell, a document): from 0
+/// to [`MAX_QUANTITY`].
+pub fn quantity_in(field: &str, n: impl Into<i128>) -> AppResult<i64> {
+    match i64::try_from(n.into()) {
         Ok(n) if n < 0 => Err(AppError::invalid_field(
             field,
             format!("The {field} must not be negative."),
