@@ -1,7 +1,7 @@
 // The dashboard: statistics, items short of stock and recent movements,
 // refreshed from the API when the page is shown again.
 import { api } from './api.js';
-import { $, el, when, describeMovement } from './ui.js';
+import { $, el, describeMovement, movementMeta } from './ui.js';
 
 // The figures and the short-of-stock table are rendered by the server (one
 // template, dashboard.html); to refresh them the page fetches itself again and
@@ -24,7 +24,7 @@ async function loadMovements() {
   $('#moves-list').replaceChildren(...moves.map((m) => el('li', { class: `move move-${m.kind}` },
     el('span', { class: 'move-text' }, describeMovement(m)),
     m.note ? el('span', { class: 'move-note' }, m.note) : null,
-    el('span', { class: 'move-meta' }, m.username ? `${m.username} · ` : '', when(m.created_at)))));
+    movementMeta(m))));
 }
 
 function refresh() {

@@ -6,7 +6,7 @@
 // and barcodes, and the form that edits those. Both carry the forms to put into stock, move and allocate, whose
 // item, location and project fields are type-to-search pickers.
 import { api } from './api.js';
-import { $, $$, el, toastAction, fmt, int, onSubmit, toast, when, describeMovement, confirmAction } from './ui.js';
+import { $, $$, el, toastAction, fmt, int, onSubmit, toast, describeMovement, movementMeta, confirmAction } from './ui.js';
 import { attachPickers, requireChoices, searchKind } from './picker.js';
 import { pagedTable } from './paged.js';
 import { itemExtras } from './item_form.js';
@@ -223,7 +223,7 @@ async function loadHistory() {
   $('[data-detail="history"]', detail).replaceChildren(...(moves.length ? moves.map((m, n) => el('li', { class: `move move-${m.kind}` },
     el('span', { class: 'move-text' }, describeMovement(m, false)),
     m.note ? el('span', { class: 'move-note' }, m.note) : null,
-    el('span', { class: 'move-meta' }, m.username ? `${m.username} · ` : '', when(m.created_at)),
+    movementMeta(m),
     historyPage === 0 && n === 0 && m.kind !== 'total' ? el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-write': true, 'data-undo': m.id, onclick: () => undoMovement(m.id) }, 'Undo') : null))
     : [el('li', { class: 'muted' }, 'Nothing has happened to this item yet.')]));
   const first = historyPage * HISTORY_PAGE;

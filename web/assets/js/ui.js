@@ -149,6 +149,20 @@ function thenAndNow(then, now) {
   return now && then && now !== then ? `${then} (now: ${now})` : then || now || '?';
 }
 
+/**
+ * Who made a movement and when. History a non-admin imported from a file is
+ * recorded as theirs at the time of the import; what the file claimed (its
+ * author and time) is shown beside it, never as fact.
+ */
+export function movementMeta(m) {
+  const claim = m.claimed_by != null || m.claimed_at != null
+    ? el('span', { class: 'move-claim' }, ' · imported from a file',
+      m.claimed_by ? ` (says ${m.claimed_by}` : ' (',
+      m.claimed_at != null ? [m.claimed_by ? ', ' : '', new Date(m.claimed_at * 1000).toLocaleDateString()] : '', ')')
+    : null;
+  return el('span', { class: 'move-meta' }, m.username ? `${m.username} · ` : '', when(m.created_at), claim);
+}
+
 /** Describes one movement (kinds: stock, transfer, allocation, total) in words. */
 export function describeMovement(m, withItem = true) {
   const item = withItem ? `${thenAndNow(m.item_name, m.item_name_now)}: ` : '';
