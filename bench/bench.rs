@@ -8,6 +8,7 @@
 //! loads and checks only that the harness works (servers start, requests
 //! succeed, totals add up); it never judges speed.
 
+mod doors;
 mod flood;
 mod hostile;
 mod import;
@@ -190,6 +191,7 @@ fn run(opts: &Opts) -> Result<Results, String> {
 
     floods(&bench, &mut results)?;
     uploads::run(&mut bench, &mut results)?;
+    doors::run(&mut bench, &mut results)?;
 
     // The static binary is what a container or a single-binary install runs:
     // its idle size too (no shared libc mapped beside it).

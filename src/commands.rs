@@ -247,8 +247,10 @@ pub fn export(app: &App, format: &str, what: &str) -> Result<(), String> {
     let now = db::now();
     if format == "zip" {
         let dir = &app.config.appdata_dir;
-        let (mut file, _) =
-            db::read(&mut conn, |tx| crate::api::export_zip::build(tx, now, dir)).map_err(said)?;
+        let (mut file, _) = db::read(&mut conn, |tx| {
+            crate::transfer::export_zip::build(tx, now, dir)
+        })
+        .map_err(said)?;
         let mut out = std::io::stdout().lock();
         return std::io::copy(&mut file, &mut out)
             .and_then(|_| out.flush())
@@ -257,7 +259,7 @@ pub fn export(app: &App, format: &str, what: &str) -> Result<(), String> {
     let doc = db::read(&mut conn, |tx| db::export::document(tx, now)).map_err(said)?;
     let bytes = match format {
         "json" => serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?,
-        "csv" => crate::api::export_csv::table(&doc, what).map_err(|e| e.to_string())?,
+        "csv" => crate::transfer::export_csv::table(&doc, what).map_err(|e| e.to_string())?,
         other => {
             return Err(format!(
                 "'{other}' is not an export format; use json, csv or zip"

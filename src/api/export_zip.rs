@@ -1,4 +1,5 @@
-//! `GET /api/export?format=zip` (viewer) and `miauinv export --format zip`:
+//! `GET /api/export?format=zip` (viewer): the archive `transfer/export_zip.rs`
+//! builds (as `miauinv export --format zip` does):
 //! the export document as `export.json` (the same document as
 //! `format=json`) plus every photo, thumbnail and attachment under the
 //! `file` names the document gives them.
@@ -11,19 +12,11 @@
 //! are; the document and attachments are deflated.
 
 use crate::ctx::Ctx;
-use crate::db::{self, export, media};
-use crate::error::{AppError, AppResult};
+use crate::db;
+use crate::error::AppResult;
 use crate::http::Reply;
 use crate::http::body::Spooled;
-use rusqlite::Connection;
-use std::fs::File;
-use std::io::{Seek, SeekFrom, Write};
-use std::path::Path;
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
-
-/// The document's name inside the archive; an import looks for it there.
-use crate::transfer::zip::DOCUMENT;
+use crate::transfer::export_zip::build;
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let now = db::now();
@@ -36,38 +29,4 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         &format!("{}.zip", crate::api::export::file_stem(now)),
     );
     Ok(reply.header("Cache-Control", "no-store"))
-}
-
-/// Writes the archive into a temporary file in `dir`; call inside one read
-/// transaction. Answers the file, positioned at its start, and its length.
-pub fn build(conn: &Connection, now: i64, dir: &Path) -> AppResult<(File, u64)> {
-    let doc = export::document(conn, now)?;
-    let mut zip = ZipWriter::new(tempfile::tempfile_in(dir)?);
-    let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
-    let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
-    zip.start_file(DOCUMENT, deflated).map_err(broken)?;
-    serde_json::to_writer(&mut zip, &doc)
-        .map_err(|e| AppError::internal(format_args!("export document: {e}")))?;
-    for photo in &doc.photos {
-        for (name, thumb) in [(&photo.file, false), (&photo.thumb_file, true)] {
-            // Read in the same transaction as the document: still there.
-            let bytes = media::photo_bytes(conn, photo.id, thumb)?
-                .ok_or_else(|| AppError::internal(format_args!("photo {} vanished", photo.id)))?;
-            zip.start_file(name.as_str(), stored).map_err(broken)?;
-            zip.write_all(&bytes)?;
-        }
-    }
-    for attachment in &doc.attachments {
-        zip.start_file(attachment.file.as_str(), deflated)
-            .map_err(broken)?;
-        media::copy_attachment(conn, attachment.id, &mut zip)?;
-    }
-    let mut file = zip.finish().map_err(broken)?;
-    let len = file.seek(SeekFrom::End(0))?;
-    file.seek(SeekFrom::Start(0))?;
-    Ok((file, len))
-}
-
-fn broken(e: zip::result::ZipError) -> AppError {
-    AppError::internal(format_args!("export archive: {e}"))
 }

@@ -2,11 +2,11 @@
 //! available than their minimum, with what to order (`db/alerts.rs`). The CSV
 //! is for a shopping trip or a distributor's cart.
 
-use crate::api::export_csv;
 use crate::ctx::Ctx;
 use crate::db::{self, alerts};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use crate::transfer::export_csv;
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let rows = db::read(ctx.conn, |tx| alerts::reorder_list(tx, None))?;

@@ -10,6 +10,8 @@
 
 pub mod csv;
 pub mod document;
+pub mod export_csv;
+pub mod export_zip;
 pub mod zip;
 
 use crate::db::export::{Document, VERSION};

@@ -15,7 +15,7 @@ pub const OPS: &[Op] = &[
         .about("`format=json` (default): everything as one versioned document, which `POST /api/import?format=json` takes back. `format=csv`: one table (`what`), UTF-8 with a header row; cells that a spreadsheet would run as a formula are prefixed with `'`.")
         .params(&[
             query("format", Takes::OneOf(&["json", "csv", "zip"]), "The file format (default json); zip is the JSON document with the photo and attachment files."),
-            query("what", Takes::OneOf(crate::api::export_csv::TABLES), "The table of a CSV export (default items)."),
+            query("what", Takes::OneOf(crate::transfer::export_csv::TABLES), "The table of a CSV export (default items)."),
         ])
         .answers(&[answer(200, "The export, as a download.", Content::JsonOr(schema::<Document>, &["text/csv", "application/zip"]))]),
     op(Post, "/api/import", "Import a MiauInv export, an items CSV or a Homebox CSV")
