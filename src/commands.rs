@@ -71,7 +71,7 @@ pub fn list(app: &App) -> Result<(), String> {
 
 /// Creates an account with `role`; the password is read from stdin.
 pub fn create(app: &App, username: &str, role: Role) -> Result<(), String> {
-    let name = crate::api::account::normalize_username(username).map_err(said)?;
+    let name = crate::rules::account::normalize_username(username).map_err(said)?;
     let hash = password_from_stdin(app)?;
     let mut conn = open(app)?;
     let user = db::write(&mut conn, |tx| {

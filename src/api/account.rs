@@ -13,6 +13,9 @@ use crate::db::security_log::{Kind, Who};
 use crate::db::{self, profile, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use crate::rules::account::{
+    MAX_USERNAME_CHARS, MIN_USERNAME_CHARS, USERNAME_PATTERN, normalize_username,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -34,45 +37,6 @@ pub(crate) struct NewAccount {
     username: String,
     #[schemars(length(min = password::MIN_PASSWORD_CHARS, max = password::MAX_PASSWORD_BYTES))]
     password: String,
-}
-
-/// The shortest and longest username registration and renames accept.
-pub const MIN_USERNAME_CHARS: usize = 3;
-pub const MAX_USERNAME_CHARS: usize = 32;
-/// The API document's pattern for a new username: what [`normalize_username`]
-/// accepts before it trims and lowercases (whitespace as `char::is_whitespace`).
-pub const USERNAME_PATTERN: &str = concat!(
-    "^",
-    crate::rules::fields::space!(),
-    "*[A-Za-z0-9._-]{3,32}",
-    crate::rules::fields::space!(),
-    "*$"
-);
-
-/// Trims and lowercases a username and checks its shape: 3–32 of `a-z 0-9 . _ -`
-/// (at most 32 as given, before trimming: the limit the API document states).
-/// Only ASCII letters are lowercased: the Kelvin sign `K` is not a `k`.
-pub fn normalize_username(raw: &str) -> AppResult<String> {
-    let name = raw.trim().to_ascii_lowercase();
-    let len = name.chars().count();
-    if !(MIN_USERNAME_CHARS..=MAX_USERNAME_CHARS).contains(&len)
-        || crate::rules::fields::over(raw, MAX_USERNAME_CHARS)
-    {
-        return Err(AppError::invalid_field(
-            "username",
-            "The username must be 3 to 32 characters long.",
-        ));
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
-    {
-        return Err(AppError::invalid_field(
-            "username",
-            "The username may only contain letters a-z, digits and . _ -",
-        ));
-    }
-    Ok(name)
 }
 
 pub fn register(ctx: &mut Ctx<'_>) -> AppResult<Reply> {

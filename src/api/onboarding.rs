@@ -3,7 +3,6 @@
 //! is how a household or a team grows without opening registration), and set a
 //! new password through a reset link (every session of the account ends).
 
-use crate::api::account::{MAX_USERNAME_CHARS, MIN_USERNAME_CHARS, normalize_username};
 use crate::api::security_events::{Witness, who_row};
 use crate::auth::password;
 use crate::auth::ratelimit::Action;
@@ -14,6 +13,7 @@ use crate::db::security_log::{Kind, Who};
 use crate::db::{self, invites, resets, users};
 use crate::error::AppResult;
 use crate::http::Reply;
+use crate::rules::account::{MAX_USERNAME_CHARS, MIN_USERNAME_CHARS, normalize_username};
 use serde::Deserialize;
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -21,7 +21,7 @@ use serde::Deserialize;
 pub struct InviteAcceptance {
     /// The `token` of the invitation link.
     token: String,
-    #[schemars(length(min = MIN_USERNAME_CHARS, max = MAX_USERNAME_CHARS), regex(pattern = crate::api::account::USERNAME_PATTERN))]
+    #[schemars(length(min = MIN_USERNAME_CHARS, max = MAX_USERNAME_CHARS), regex(pattern = crate::rules::account::USERNAME_PATTERN))]
     username: String,
     #[schemars(length(min = password::MIN_PASSWORD_CHARS, max = password::MAX_PASSWORD_BYTES))]
     password: String,

@@ -237,12 +237,7 @@ pub fn movement(conn: &Connection, m: &Movement, authorship: Authorship<'_>) -> 
             Some(user_id),
             Some(username),
             at,
-            Some(
-                m.claimed_by
-                    .as_deref()
-                    .or(m.username.as_deref())
-                    .unwrap_or(""),
-            ),
+            m.claimed_by.as_deref().or(m.username.as_deref()),
             Some(m.claimed_at.unwrap_or(m.created_at)),
         ),
     };

@@ -5,6 +5,7 @@
 //! their values through these functions, so a hostile file gets the same
 //! answer as a hostile request.
 
+pub mod account;
 pub mod attachment;
 pub mod fields;
 pub mod item;

@@ -39,8 +39,6 @@ pub struct Checked {
     /// document (0 for a top-level location or one whose parent exists
     /// outside the document).
     order: Vec<(usize, i64)>,
-    /// Per location, how many levels of the document hang below it.
-    heights: Vec<i64>,
 }
 
 /// Checks and normalises every value of `doc`, recording each problem by its
@@ -50,6 +48,9 @@ pub fn check(mut doc: Document, report: &mut Report) -> Checked {
     for (n, l) in doc.locations.iter_mut().enumerate() {
         let at = |f: &str| format!("locations[{n}].{f}");
         kept(report, at("id"), l.id);
+        if l.parent_id == Some(l.id) {
+            report.at_path(at("parent_id"), "a location cannot be its own parent");
+        }
         match fields::name("name", &l.name) {
             Ok(name) => l.name = name,
             Err(e) => report.refused_at(at("name"), e),
@@ -85,12 +86,7 @@ pub fn check(mut doc: Document, report: &mut Report) -> Checked {
         kept(report, format!("attachments[{n}].id"), a.id);
     }
     let order = parents_first(&doc.locations, report);
-    let heights = heights(&doc.locations, &order);
-    Checked {
-        doc,
-        order,
-        heights,
-    }
+    Checked { doc, order }
 }
 
 fn kept(report: &mut Report, path: String, id: i64) {
@@ -233,20 +229,12 @@ pub fn rows(
     report: &mut Report,
 ) -> AppResult<()> {
     let doc = &checked.doc;
-    for &(n, depth) in &checked.order {
-        let l = &doc.locations[n];
-        // A top location of the document may hang below an existing one.
-        if depth == 0
-            && let Some(parent) = l.parent_id.filter(|p| *p != l.id)
-        {
-            let below = crate::db::tree::depth(tx, parent).unwrap_or(0) + 1;
-            if let Err(e) = limits::depth("parent_id", below + checked.heights[n]) {
-                report.refused_at(format!("locations[{n}].parent_id"), e);
-                continue;
-            }
-        }
-        let r = import::location(tx, l)?;
+    for &(n, _) in &checked.order {
+        let r = import::location(tx, &doc.locations[n])?;
         report.written("locations", r, || Where::Path(format!("locations[{n}]")));
+    }
+    if report.errors.is_empty() {
+        placed_trees(tx, checked, report)?;
     }
     for (n, p) in doc.projects.iter().enumerate() {
         let r = import::project(tx, p)?;
@@ -295,20 +283,29 @@ pub fn rows(
     Ok(())
 }
 
-/// How many levels of the document's locations hang below each of them:
-/// one walk from the deepest up, linear like [`parents_first`].
-fn heights(all: &[Location], order: &[(usize, i64)]) -> Vec<i64> {
-    let index: HashMap<i64, usize> = all.iter().enumerate().map(|(n, l)| (l.id, n)).collect();
-    let mut height = vec![0; all.len()];
-    for &(n, depth) in order.iter().rev() {
-        if depth == 0 {
+/// Checks, once the locations are written, what only the database knows: a
+/// top location of the document hung below an existing one (or an existing
+/// tree moved by the document) must not end up inside itself, nor deeper than
+/// the API allows, counting the levels already below it. The walks are those
+/// the API's own checks use; a circle walks until the limit and is named so.
+fn placed_trees(tx: &Transaction<'_>, checked: &Checked, report: &mut Report) -> AppResult<()> {
+    for &(n, depth) in &checked.order {
+        if depth > 0 {
             continue;
         }
-        if let Some(&parent) = all[n].parent_id.and_then(|p| index.get(&p)) {
-            height[parent] = height[parent].max(height[n] + 1);
+        let id = checked.doc.locations[n].id;
+        let at = format!("locations[{n}].parent_id");
+        let above = crate::db::tree::depth(tx, id)?;
+        if above >= crate::db::tree::WALK_LIMIT {
+            report.at_path(at, "this would put the location inside itself (a circle)");
+            continue;
+        }
+        let deepest = above + crate::db::tree::height(tx, id)?;
+        if let Err(e) = limits::depth("parent_id", deepest) {
+            report.refused_at(at, e);
         }
     }
-    height
+    Ok(())
 }
 
 /// History that disagrees with the stock the document brings: for each item

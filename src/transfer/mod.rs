@@ -231,12 +231,15 @@ pub fn run(
 fn failed(report: Report) -> AppError {
     let n = report.errors.len();
     let body = serde_json::to_value(&report).expect("the report serialises");
-    AppError::bad_request(
+    let e = AppError::bad_request(
         "import_failed",
         format!("Nothing was imported: {n} problem(s) in the file."),
     )
     .with("created", body["created"].clone())
     .with("updated", body["updated"].clone())
-    .with("errors", body["errors"].clone())
-    .with("skipped", body["skipped"].clone())
+    .with("errors", body["errors"].clone());
+    match body.get("skipped") {
+        Some(skipped) => e.with("skipped", skipped.clone()),
+        None => e,
+    }
 }
