@@ -1007,3 +1007,62 @@ fn restore_refuses_a_backup_carrying_a_foreign_or_rewritten_trigger() {
         .unwrap();
     assert_eq!(triggers, 0);
 }
+
+// ── the writer line ─────────────────────────────────────────────────────────
+
+/// Behind a write held long (an import), at most the line of writers waits;
+/// the others are answered `server_busy` at once instead of holding a worker
+/// each, and the one waiting gets its turn when the lock is given back.
+#[test]
+fn behind_a_long_write_only_the_line_waits_and_the_rest_are_told_busy() {
+    use miauinv::db;
+    use std::sync::mpsc;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("line.db");
+    let key = miauinv::config::secret_key(dir.path()).unwrap();
+    db::prepare(&path, &key).unwrap();
+    let mut holder = db::open(&path).unwrap();
+    db::limit_writers(&holder, 1);
+    let (held_tx, held_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let long = std::thread::spawn(move || {
+        db::write(&mut holder, |_| {
+            held_tx.send(()).unwrap();
+            release_rx.recv().unwrap();
+            Ok(())
+        })
+    });
+    held_rx.recv().unwrap();
+    let (done_tx, done_rx) = mpsc::channel();
+    let writers: Vec<_> = (0..3)
+        .map(|_| {
+            let (path, done_tx) = (path.clone(), done_tx.clone());
+            std::thread::spawn(move || {
+                let mut conn = db::open(&path).unwrap();
+                let r = db::write(&mut conn, |_| Ok(()));
+                done_tx.send(r.map_err(|e| e.code)).unwrap();
+            })
+        })
+        .collect();
+    // Two of the three give up while the lock is still held.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut early = Vec::new();
+    while early.len() < 2 {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        early.push(
+            done_rx
+                .recv_timeout(left)
+                .expect("two writers were told busy"),
+        );
+    }
+    assert_eq!(early, vec![Err("server_busy"), Err("server_busy")]);
+    release_tx.send(()).unwrap();
+    assert!(long.join().unwrap().is_ok());
+    let last = done_rx
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(last, Ok(()), "the writer in line got its turn");
+    for w in writers {
+        w.join().unwrap();
+    }
+}
