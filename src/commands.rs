@@ -10,7 +10,7 @@ use crate::auth::password;
 use crate::db::backup;
 use crate::db::security_log::{self, Event, Kind, Who};
 use crate::db::users::Role;
-use crate::db::{self, accounts, two_factor, users};
+use crate::db::{self, accounts, security_notices, two_factor, users};
 use crate::error::AppError;
 use rusqlite::Connection;
 
@@ -111,7 +111,9 @@ fn log(
         device: "command line",
         details,
     };
-    security_log::record(tx, &event, app.config.security_log_days)
+    let new_device = security_notices::is_new_device_login(tx, &event)?;
+    security_log::record(tx, &event, app.config.security_log_days, new_device)?;
+    security_notices::queue_for(tx, &event, new_device)
 }
 
 pub fn set_role(app: &App, username: &str, role: Role) -> Result<(), String> {

@@ -195,3 +195,103 @@ fn control_flow_never_branches_on_error_code_strings() {
     }
     assert!(wrong.is_empty(), "branching on error codes: {wrong:#?}");
 }
+
+/// A file's module path: `db/mod` and `db` are `["db"]`, `lib` is `[]`.
+fn module_of(rel: &str) -> Vec<String> {
+    let mut parts: Vec<String> = rel.split('/').map(str::to_string).collect();
+    if parts.last().is_some_and(|p| p == "mod") {
+        parts.pop();
+    }
+    if parts == ["lib"] || parts == ["main"] {
+        parts.clear();
+    }
+    parts
+}
+
+/// The files a file names through `crate::…` or `super::…` paths (also in
+/// `{…}` groups): each path resolved to the longest module that is a file.
+fn file_imports(rel: &str, code: &str, files: &BTreeMap<Vec<String>, String>) -> Vec<String> {
+    let me = module_of(rel);
+    let mut found = Vec::new();
+    for (root, base) in [
+        ("crate::", Vec::new()),
+        ("super::", me[..me.len().saturating_sub(1)].to_vec()),
+    ] {
+        let mut rest = code;
+        while let Some(i) = rest.find(root) {
+            // `super::` inside `crate::a::super::` does not occur; a word
+            // ending just before (`xsuper::`) is not this root.
+            let before = rest[..i].chars().last();
+            rest = &rest[i + root.len()..];
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
+            }
+            let word = |s: &str| -> Vec<String> {
+                s.split("::")
+                    .map(|seg| {
+                        seg.chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                            .collect::<String>()
+                    })
+                    .take_while(|seg| !seg.is_empty())
+                    .collect()
+            };
+            let paths: Vec<Vec<String>> = match rest.strip_prefix('{') {
+                Some(group) => group[..group.find('}').unwrap_or(group.len())]
+                    .split(',')
+                    .map(|p| word(p.trim()))
+                    .collect(),
+                None => vec![word(rest)],
+            };
+            for path in paths {
+                let full: Vec<String> = base.iter().cloned().chain(path).collect();
+                if let Some(file) = (1..=full.len()).rev().find_map(|n| files.get(&full[..n]))
+                    && file != rel
+                {
+                    found.push(file.clone());
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_two_files_import_each_other_even_through_others() {
+    let sources = sources();
+    let files: BTreeMap<Vec<String>, String> = sources
+        .iter()
+        .map(|(rel, _)| (module_of(rel), rel.clone()))
+        .collect();
+    let graph: BTreeMap<&str, Vec<String>> = sources
+        .iter()
+        .map(|(rel, code)| (rel.as_str(), file_imports(rel, code, &files)))
+        .collect();
+    // A circle through `start`: a path from one of its imports back to it.
+    let mut circles = Vec::new();
+    for start in graph.keys() {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack: Vec<(String, Vec<String>)> = graph[start]
+            .iter()
+            .map(|n| (n.clone(), vec![start.to_string(), n.clone()]))
+            .collect();
+        while let Some((node, path)) = stack.pop() {
+            if node == *start {
+                circles.push(path.join(" → "));
+                break;
+            }
+            if !seen.insert(node.clone()) {
+                continue;
+            }
+            for next in graph.get(node.as_str()).into_iter().flatten() {
+                let mut longer = path.clone();
+                longer.push(next.clone());
+                stack.push((next.clone(), longer));
+            }
+        }
+    }
+    assert!(
+        circles.is_empty(),
+        "files that import each other: {circles:#?}"
+    );
+}

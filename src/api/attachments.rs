@@ -90,7 +90,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         },
     };
     let reply = reply
-        .header("Content-Disposition", content_disposition(&meta.filename))
+        .download(&meta.filename)
         .header("Cache-Control", "private, no-cache");
     Ok(stored_file_headers(reply))
 }
@@ -136,27 +136,6 @@ pub fn served_type(stored: &str) -> &str {
     }
 }
 
-/// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<encoded>`.
-pub fn content_disposition(filename: &str) -> String {
-    let ascii: String = filename
-        .chars()
-        .map(|c| match c {
-            ' '..='~' if c != '"' && c != '\\' => c,
-            _ => '_',
-        })
-        .collect();
-    let encoded: String = filename
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,13 +170,5 @@ mod tests {
         assert_eq!(stored_type(Some("Text/HTML; charset=utf-8")), "text/html");
         assert_eq!(stored_type(Some("nonsense")), BINARY);
         assert_eq!(stored_type(None), BINARY);
-    }
-
-    #[test]
-    fn the_disposition_is_always_a_download_with_an_encoded_name() {
-        assert_eq!(
-            content_disposition("Datenblatt ä.pdf"),
-            "attachment; filename=\"Datenblatt _.pdf\"; filename*=UTF-8''Datenblatt%20%C3%A4.pdf"
-        );
     }
 }

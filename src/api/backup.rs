@@ -28,14 +28,7 @@ pub fn download(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let name = backup::default_name(db::now());
     let mut reply = Reply::new(200, "application/vnd.sqlite3", Vec::new());
     reply.spooled = Some(Spooled::new(file, bytes));
-    reply.headers.push((
-        "Content-Disposition".into(),
-        format!("attachment; filename=\"{name}\""),
-    ));
-    reply
-        .headers
-        .push(("Cache-Control".into(), "no-store".into()));
-    Ok(reply)
+    Ok(reply.download(&name).header("Cache-Control", "no-store"))
 }
 
 /// The security log's entry for a backup download: who took a copy of every

@@ -7,6 +7,7 @@ use crate::ctx::Ctx;
 use crate::db::{self, export};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
+use crate::transfer;
 
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     // `what` names a CSV table; checked whatever the format, so that a
@@ -26,20 +27,5 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 fn json(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let now = db::now();
     let doc = db::read(ctx.conn, |tx| export::document(tx, now))?;
-    let mut reply = Reply::ok(&doc);
-    attachment(&mut reply, &format!("{}.json", file_stem(now)));
-    Ok(reply)
-}
-
-/// `miauinv-export-YYYYMMDD-HHMMSS` (UTC).
-pub fn file_stem(now: i64) -> String {
-    format!("miauinv-export-{}", db::backup::stamp(now))
-}
-
-/// Marks a reply as a download named `name`.
-pub fn attachment(reply: &mut Reply, name: &str) {
-    reply.headers.push((
-        "Content-Disposition".into(),
-        format!("attachment; filename=\"{name}\""),
-    ));
+    Ok(Reply::ok(&doc).download(&format!("{}.json", transfer::export_stem(now))))
 }

@@ -7,7 +7,6 @@
 //! The items table has one row per item, its places as
 //! `Garage / Shelf A:6; Van:4`, the columns `POST /api/import?format=csv` reads.
 
-use crate::api::export::{attachment, file_stem};
 use crate::ctx::Ctx;
 use crate::db::{self, export};
 use crate::error::{AppError, AppResult};
@@ -31,7 +30,6 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let now = db::now();
     let doc = db::read(ctx.conn, |tx| export::document(tx, now))?;
     let body = table(&doc, &what).map_err(AppError::internal)?;
-    let mut reply = Reply::new(200, "text/csv; charset=utf-8", body);
-    attachment(&mut reply, &format!("{}-{what}.csv", file_stem(now)));
-    Ok(reply)
+    Ok(Reply::new(200, "text/csv; charset=utf-8", body)
+        .download(&format!("{}-{what}.csv", crate::transfer::export_stem(now))))
 }

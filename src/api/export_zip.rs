@@ -24,9 +24,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let (file, len) = db::read(ctx.conn, |tx| build(tx, now, &dir))?;
     let mut reply = Reply::new(200, "application/zip", Vec::new());
     reply.spooled = Some(Spooled::new(file, len));
-    crate::api::export::attachment(
-        &mut reply,
-        &format!("{}.zip", crate::api::export::file_stem(now)),
-    );
-    Ok(reply.header("Cache-Control", "no-store"))
+    Ok(reply
+        .download(&format!("{}.zip", crate::transfer::export_stem(now)))
+        .header("Cache-Control", "no-store"))
 }

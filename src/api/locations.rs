@@ -12,8 +12,9 @@ use crate::ctx::Ctx;
 use crate::db::facts::Fact;
 use crate::db::listing::ListQuery;
 use crate::db::locations::{self, Level, Location};
-use crate::db::named::{self, LOCATIONS, Place};
+use crate::db::named::{self, LOCATIONS};
 use crate::db::placement::{self as placed, Placed, PlacedFilter, STOCK};
+use crate::db::places::{self, Place};
 use crate::db::{self, tree};
 use crate::error::{AppError, AppResult};
 use crate::http::{Reply, Request};
@@ -141,7 +142,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         }
         locations::ensure_name_free(tx, parent, &name, None)?;
         let id = locations::insert(tx, &name, parent)?;
-        named::get(tx, id)
+        places::get(tx, id)
     })?;
     Ok(Reply::created(&location))
 }
@@ -183,7 +184,7 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let name = new_name.unwrap_or(name);
         locations::ensure_name_free(tx, parent, &name, Some(id))?;
         locations::set_name_and_parent(tx, id, &name, parent)?;
-        named::get(tx, id)
+        places::get(tx, id)
     })?;
     Ok(Reply::ok(&location))
 }
@@ -273,7 +274,7 @@ pub fn restore(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             .into());
         }
         named::set_archived(tx, &LOCATIONS, id, false)?;
-        named::get(tx, id)
+        places::get(tx, id)
     })?;
     Ok(Reply::ok(&location))
 }

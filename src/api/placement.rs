@@ -14,8 +14,8 @@ use crate::db::facts::{Fact, Noun};
 use crate::db::items::{self, Item};
 use crate::db::listing::{ListQuery, Page};
 use crate::db::movements::{self, Change};
-use crate::db::named::Place;
 use crate::db::placement::{self, Placed, PlacedFilter, Placement};
+use crate::db::places::{self, Place};
 use crate::db::{self, named};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
@@ -208,7 +208,7 @@ pub fn get_place<P: Place>(ctx: &mut Ctx<'_>, flag: &str) -> AppResult<Reply> {
         // still refused rather than silently ignored.
         list::list_query(ctx.req, P::SORTS)?;
         let place = db::read(ctx.conn, |tx| {
-            let mut p: P = named::get(tx, id)?;
+            let mut p: P = places::get(tx, id)?;
             if with_held {
                 p.hold(placement::held_at(tx, kind, id)?);
             }
@@ -216,7 +216,7 @@ pub fn get_place<P: Place>(ctx: &mut Ctx<'_>, flag: &str) -> AppResult<Reply> {
         })?;
         return Ok(Reply::ok(&place));
     }
-    list_places::<P>(ctx, flag, named::list::<P>)
+    list_places::<P>(ctx, flag, places::list::<P>)
 }
 
 /// A list of places (the list parameters apply) read by `read`; with
@@ -256,7 +256,7 @@ fn get_place_paged<P: Place>(ctx: &mut Ctx<'_>, id: i64) -> AppResult<Reply> {
         within: false,
     };
     let (place, page) = db::read(ctx.conn, |tx| {
-        let place: P = named::get(tx, id)?;
+        let place: P = places::get(tx, id)?;
         Ok((place, placement::list(tx, kind, &q, by)?))
     })?;
     let mut place = place;
@@ -300,7 +300,7 @@ pub fn restore_place<P: Place>(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             .into());
         }
         named::set_archived(tx, named, id, false)?;
-        named::get(tx, id)
+        places::get(tx, id)
     })?;
     Ok(Reply::ok(&place))
 }

@@ -4,6 +4,7 @@ use crate::api::placement;
 use crate::ctx::Ctx;
 use crate::db::named::{self, PROJECTS};
 use crate::db::placement::ALLOCATIONS;
+use crate::db::places;
 use crate::db::projects::{self, Project};
 use crate::error::AppResult;
 use crate::http::Reply;
@@ -46,7 +47,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let project: Project = crate::db::write(ctx.conn, |tx| {
         named::ensure_name_free(tx, &PROJECTS, &name, None)?;
         let id = projects::insert(tx, &name, description.as_deref())?;
-        named::get(tx, id)
+        places::get(tx, id)
     })?;
     Ok(Reply::created(&project))
 }
@@ -59,12 +60,12 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let description = fields::text_change("description", body.description, MAX_TEXT)?;
     let project: Project = crate::db::write(ctx.conn, |tx| {
         named::name_of_active(tx, &PROJECTS, id)?;
-        let old: Project = named::get(tx, id)?;
+        let old: Project = places::get(tx, id)?;
         let name = name.unwrap_or(old.name);
         let description = description.unwrap_or(old.description);
         named::ensure_name_free(tx, &PROJECTS, &name, Some(id))?;
         projects::update(tx, id, &name, description.as_deref())?;
-        named::get(tx, id)
+        places::get(tx, id)
     })?;
     Ok(Reply::ok(&project))
 }

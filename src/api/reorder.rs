@@ -15,12 +15,7 @@ pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 pub fn csv(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let rows = db::read(ctx.conn, |tx| alerts::reorder_list(tx, None))?;
-    Ok(
-        Reply::new(200, "text/csv; charset=utf-8", table(&rows)?).header(
-            "Content-Disposition",
-            "attachment; filename=\"reorder.csv\"",
-        ),
-    )
+    Ok(Reply::new(200, "text/csv; charset=utf-8", table(&rows)?).download("reorder.csv"))
 }
 
 /// The reorder list as CSV, through the one neutralising function every

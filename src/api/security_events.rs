@@ -11,6 +11,7 @@ use crate::auth::devices;
 use crate::auth::session::CurrentUser;
 use crate::ctx::Ctx;
 use crate::db::security_log::{self, Event, Kind, Who};
+use crate::db::security_notices;
 use crate::db::{self, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
@@ -51,7 +52,9 @@ impl Witness {
             device: &self.device,
             details,
         };
-        security_log::record(conn, &event, self.keep_days)
+        let new_device = security_notices::is_new_device_login(conn, &event)?;
+        security_log::record(conn, &event, self.keep_days, new_device)?;
+        security_notices::queue_for(conn, &event, new_device)
     }
 
     /// Records an event a person did to their own account.

@@ -8,7 +8,6 @@
 //! the write lock from `BEGIN IMMEDIATE` to commit, the states of concurrent
 //! writers chain: each transition is seen by exactly one transaction.
 
-use crate::db::stats::{ShortItem, short_item};
 use crate::error::AppResult;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -141,4 +140,28 @@ pub fn last_digest_at(conn: &Connection) -> AppResult<Option<i64>> {
             "SELECT max(created_at) FROM notification_outbox WHERE event = '{EVENT_DIGEST}'"
         ))?
         .query_row([], |r| r.get(0))?)
+}
+
+/// An item with more units allocated than stocked.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ShortItem {
+    pub id: i64,
+    pub name: String,
+    pub stocked_quantity: i64,
+    pub allocated_quantity: i64,
+    pub missing: i64,
+}
+
+/// A short item from the columns `id, name, stocked_quantity,
+/// allocated_quantity` (the dashboard's list and the digest's read the same).
+pub fn short_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShortItem> {
+    let stocked: i64 = r.get(2)?;
+    let allocated: i64 = r.get(3)?;
+    Ok(ShortItem {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        stocked_quantity: stocked,
+        allocated_quantity: allocated,
+        missing: allocated - stocked,
+    })
 }

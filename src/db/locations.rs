@@ -5,8 +5,9 @@
 
 use crate::db::facts::Fact;
 use crate::db::listing::{Filter, ListQuery, Page, SortColumn, sort, sort_natural};
-use crate::db::named::{self, LOCATIONS, Named, Place};
+use crate::db::named::{self, LOCATIONS, Named};
 use crate::db::placement::{Held, Placement, STOCK};
+use crate::db::places::{self, Place};
 use crate::db::tree::{depth_of, path_of, subtree_of};
 use crate::error::{AppError, AppResult};
 use rusqlite::types::Value;
@@ -123,7 +124,7 @@ pub enum Level {
 /// One location; with `recursive` its totals count everything inside it.
 pub fn get(conn: &Connection, id: i64, recursive: bool) -> AppResult<Location> {
     if !recursive {
-        return named::get(conn, id);
+        return places::get(conn, id);
     }
     conn.prepare_cached(&format!("{ROWS_RECURSIVE} WHERE n.id = ?1"))?
         .query_row([id], Location::from_row)
@@ -150,7 +151,7 @@ pub fn list(
     } else {
         Location::ROWS
     };
-    named::list_where::<Location>(conn, q, rows, f)
+    places::list_where::<Location>(conn, q, rows, f)
 }
 
 /// Refuses `name` when a sibling under `parent` (`None`: the top level)

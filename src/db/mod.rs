@@ -26,6 +26,7 @@ pub mod natural;
 pub mod notifications;
 pub mod passkeys;
 pub mod placement;
+pub mod places;
 pub mod profile;
 pub mod projects;
 pub mod rate_limits;

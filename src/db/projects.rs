@@ -4,8 +4,9 @@
 //! are in `placement.rs`.
 
 use crate::db::listing::{SortColumn, sort, sort_natural};
-use crate::db::named::{self, Named, PROJECTS, Place};
+use crate::db::named::{self, Named, PROJECTS};
 use crate::db::placement::{ALLOCATIONS, Held, Placement};
+use crate::db::places::Place;
 use crate::error::AppResult;
 use rusqlite::{Connection, Row, params};
 use serde::Serialize;

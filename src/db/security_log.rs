@@ -4,7 +4,6 @@
 //! details as JSON. Rows older than the retention are pruned on insert, which
 //! costs one indexed probe when nothing is due.
 
-use crate::db::security_notices;
 use crate::error::AppResult;
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -81,19 +80,19 @@ pub struct Event<'a> {
     pub details: serde_json::Value,
 }
 
-/// Appends an event and prunes rows older than `keep_days`. A successful
-/// login from a device the account's log has not seen is marked
-/// `new_device: true`; that and two-factor authentication turned off queue a
-/// notice to the account's owner in the same transaction
-/// (`db::security_notices`), so the notice exists exactly when the event does.
-pub fn record(conn: &Connection, event: &Event<'_>, keep_days: u32) -> AppResult<()> {
-    let now = crate::db::now();
-    let new_device = match (event.kind, event.user.id) {
-        (Kind::LoginSucceeded, Some(id)) => {
-            security_notices::is_new_device(conn, id, event.device)?
-        }
-        _ => false,
-    };
+/// Appends an event and prunes rows older than `keep_days`. `new_device`
+/// (from [`crate::db::security_notices::is_new_device_login`], asked before
+/// the event is written) marks a successful login from a device the
+/// account's log has not seen. Queueing the notice the owner is sent is the
+/// caller's second call in the same transaction
+/// (`security_notices::queue_for`), so the notice exists exactly when the
+/// event does.
+pub fn record(
+    conn: &Connection,
+    event: &Event<'_>,
+    keep_days: u32,
+    new_device: bool,
+) -> AppResult<()> {
     let mut details = event.details.clone();
     if new_device && let Some(fields) = details.as_object_mut() {
         fields.insert("new_device".into(), true.into());
@@ -103,7 +102,7 @@ pub fn record(conn: &Connection, event: &Event<'_>, keep_days: u32) -> AppResult
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
-        now,
+        crate::db::now(),
         event.kind.as_str(),
         event.user.id,
         clip(event.user.name),
@@ -113,14 +112,6 @@ pub fn record(conn: &Connection, event: &Event<'_>, keep_days: u32) -> AppResult
         event.device,
         details.to_string()
     ])?;
-    let notice = match event.kind {
-        Kind::LoginSucceeded if new_device => Some(security_notices::NOTICE_NEW_DEVICE),
-        Kind::TwoFactorDisabled => Some(security_notices::NOTICE_TWO_FACTOR_DISABLED),
-        _ => None,
-    };
-    if let Some(notice) = notice {
-        security_notices::queue(conn, notice, event, now)?;
-    }
     prune(conn, keep_days)
 }
 

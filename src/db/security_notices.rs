@@ -56,6 +56,26 @@ pub fn is_new_device(conn: &Connection, user_id: &str, device: &str) -> AppResul
     Ok(!known)
 }
 
+/// Whether `event` is a successful login from a device the account's log
+/// has not seen (ask before the event is written).
+pub fn is_new_device_login(conn: &Connection, event: &Event<'_>) -> AppResult<bool> {
+    match (event.kind, event.user.id) {
+        (Kind::LoginSucceeded, Some(id)) => is_new_device(conn, id, event.device),
+        _ => Ok(false),
+    }
+}
+
+/// Queues the notice `event` sends its account's owner, if any: a login from
+/// a new device, or two-factor authentication turned off.
+pub fn queue_for(conn: &Connection, event: &Event<'_>, new_device: bool) -> AppResult<()> {
+    let notice = match event.kind {
+        Kind::LoginSucceeded if new_device => NOTICE_NEW_DEVICE,
+        Kind::TwoFactorDisabled => NOTICE_TWO_FACTOR_DISABLED,
+        _ => return Ok(()),
+    };
+    queue(conn, notice, event, crate::db::now())
+}
+
 /// Queues the notice `notice` about `event` for its account's owner, inside
 /// the caller's transaction. Nothing when the account has no notification
 /// email or no enabled email channel carries security notices.

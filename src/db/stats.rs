@@ -18,7 +18,7 @@ pub struct Stats {
     pub units_allocated: i64,
     pub units_available: i64,
     pub items_short: i64,
-    pub short_items: Vec<ShortItem>,
+    pub short_items: Vec<crate::db::alerts::ShortItem>,
     /// Items with fewer units available than their minimum (`db/alerts.rs`).
     pub items_low: i64,
     /// The first of them by name: the dashboard's "To reorder" card.
@@ -27,16 +27,6 @@ pub struct Stats {
 
 /// How many low items the dashboard lists (the CSV has them all).
 const REORDER_LISTED: i64 = 10;
-
-/// An item with more units allocated than stocked.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct ShortItem {
-    pub id: i64,
-    pub name: String,
-    pub stocked_quantity: i64,
-    pub allocated_quantity: i64,
-    pub missing: i64,
-}
 
 /// Every figure comes from a row or an index kept up to date by the schema's
 /// triggers (`inventory_totals`, `items.stocked_quantity`/`allocated_quantity`
@@ -60,7 +50,7 @@ pub fn load(conn: &Connection) -> AppResult<Stats> {
              WHERE allocated_quantity > stocked_quantity
              ORDER BY allocated_quantity - stocked_quantity DESC, id LIMIT {SHORT_LISTED}"
         ))?
-        .query_map([], short_item)?
+        .query_map([], crate::db::alerts::short_item)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Stats {
         items,
@@ -74,19 +64,5 @@ pub fn load(conn: &Connection) -> AppResult<Stats> {
         short_items,
         items_low: crate::db::alerts::low_count(conn)?,
         reorder: crate::db::alerts::reorder_list(conn, Some(REORDER_LISTED))?,
-    })
-}
-
-/// A short item from the columns `id, name, stocked_quantity,
-/// allocated_quantity` (the dashboard's list and the digest's read the same).
-pub fn short_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShortItem> {
-    let stocked: i64 = r.get(2)?;
-    let allocated: i64 = r.get(3)?;
-    Ok(ShortItem {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        stocked_quantity: stocked,
-        allocated_quantity: allocated,
-        missing: allocated - stocked,
     })
 }

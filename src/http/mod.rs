@@ -389,6 +389,32 @@ impl Reply {
         self
     }
 
+    /// Marks the reply as a download saved as `filename` (the one way every
+    /// download is named): an ASCII fallback any client reads, and the exact
+    /// name percent-encoded in UTF-8 (RFC 6266) for those that read it.
+    pub fn download(self, filename: &str) -> Reply {
+        let ascii: String = filename
+            .chars()
+            .map(|c| match c {
+                ' '..='~' if c != '"' && c != '\\' => c,
+                _ => '_',
+            })
+            .collect();
+        let encoded: String = filename
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        self.header(
+            "Content-Disposition",
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+        )
+    }
+
     pub fn has_header(&self, name: &str) -> bool {
         self.headers
             .iter()
@@ -409,6 +435,18 @@ impl Reply {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_download_is_named_with_an_ascii_fallback_and_the_encoded_name() {
+        let reply = super::Reply::new(200, "text/plain", Vec::new()).download("Datenblatt ä.pdf");
+        assert_eq!(
+            reply.headers.last().map(|(_, v)| v.as_str()),
+            Some(
+                "attachment; filename=\"Datenblatt _.pdf\"; filename*=UTF-8''Datenblatt%20%C3%A4.pdf"
+            )
+        );
+    }
+
     use super::login_location;
 
     #[test]

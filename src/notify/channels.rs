@@ -3,6 +3,7 @@
 //! secret); the sender decides about retries.
 
 use super::Settings;
+use super::message::Message;
 use crate::db::alerts::{EVENT_BACK, EVENT_DIGEST, EVENT_LOW, EVENT_SECURITY, EVENT_SHORT};
 use crate::db::notifications::{Channel, Due};
 use hmac::{Hmac, Mac};
@@ -134,15 +135,6 @@ fn answer(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resu
         Ok(r) => Err(format!("the receiver answered {}", r.status())),
         Err(e) => Err(e.to_string()),
     }
-}
-
-/// A notice in words: ntfy's title and message, an email's subject and body.
-pub struct Message {
-    pub subject: String,
-    pub body: String,
-    pub event_id: String,
-    /// Instead of the channel's recipients, this one address only.
-    pub recipient: Option<String>,
 }
 
 pub fn message(d: &Due, p: &Value) -> Message {

@@ -4,7 +4,7 @@
 //! and to; its secret is the password. A message with its own recipient (a
 //! security notice) goes to that address instead of the channel's `to`.
 
-use super::channels::Message;
+use super::message::Message;
 use crate::db::notifications::Channel;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;

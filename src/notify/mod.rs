@@ -15,6 +15,7 @@
 pub mod channels;
 pub mod digest;
 pub mod email;
+pub mod message;
 pub mod security;
 
 use crate::config::Config;

@@ -8,7 +8,7 @@
 
 use super::page;
 use crate::ctx::Ctx;
-use crate::db::{self, locations::Location, named, projects::Project};
+use crate::db::{self, locations::Location, places, projects::Project};
 use crate::error::AppResult;
 use crate::http::Reply;
 use minijinja::{Value, context};
@@ -53,7 +53,7 @@ pub fn locations(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         Some(id) => {
             let (place, ancestors) = db::read(ctx.conn, |tx| {
                 Ok((
-                    named::get::<Location>(tx, id)?,
+                    places::get::<Location>(tx, id)?,
                     db::tree::ancestors(tx, id)?,
                 ))
             })?;
@@ -73,7 +73,7 @@ pub fn projects(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     match ctx.req.opt_id_param("id")? {
         None => page(ctx, "projects.html", context! {}),
         Some(id) => {
-            let place = db::read(ctx.conn, |tx| named::get::<Project>(tx, id))?;
+            let place = db::read(ctx.conn, |tx| places::get::<Project>(tx, id))?;
             let place = Value::from(minijinja::value::Serde(&place));
             page(ctx, "place.html", context! { place, kind => "project" })
         }

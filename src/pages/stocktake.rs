@@ -6,7 +6,7 @@
 
 use super::page;
 use crate::ctx::Ctx;
-use crate::db::{self, locations::Location, named};
+use crate::db::{self, locations::Location, places};
 use crate::error::AppResult;
 use crate::http::Reply;
 use minijinja::{Value, context};
@@ -14,7 +14,7 @@ use minijinja::{Value, context};
 pub fn stocktake(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let place = match ctx.req.opt_id_param("location")? {
         None => None,
-        Some(id) => Some(db::read(ctx.conn, |tx| named::get::<Location>(tx, id))?),
+        Some(id) => Some(db::read(ctx.conn, |tx| places::get::<Location>(tx, id))?),
     };
     let place = place.map(|p| Value::from(minijinja::value::Serde(&p)));
     page(ctx, "stocktake.html", context! { place })

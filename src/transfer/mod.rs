@@ -21,6 +21,12 @@ use rusqlite::Transaction;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// An export's file name without its extension:
+/// `miauinv-export-YYYYMMDD-HHMMSS` (UTC).
+pub fn export_stem(now: i64) -> String {
+    format!("miauinv-export-{}", crate::db::backup::stamp(now))
+}
+
 /// Who imports: whose name the stock changes of a CSV file carry, and whether
 /// the file's history is taken as it is (an admin's import is a restore) or
 /// marked as imported by this account, the file's authors and times kept as
