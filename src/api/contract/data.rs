@@ -19,14 +19,15 @@ pub const OPS: &[Op] = &[
         ])
         .answers(&[answer(200, "The export, as a download.", Content::JsonOr(schema::<Document>, &["text/csv", "application/zip"]))]),
     op(Post, "/api/import", "Import a MiauInv export, an items CSV or a Homebox CSV")
-        .about("One transaction: all or nothing. `dry_run=true` answers what would happen and changes nothing. A real run with errors is a 400 `import_failed` with the same report. CSV columns: `name, category, description, total_quantity, sku, barcodes, tags, location, quantity, field:<Name>…` in any order; rows are matched by `sku`, else `id`.")
+        .about("One transaction: all or nothing. `dry_run=true` answers what would happen and changes nothing. A real run with errors is a 400 `import_failed` with the same report. Every value is checked by the rules the API applies (names, tags, skus, barcodes, fields, quantities up to 10^12, ids 1..2^40, 16 levels of locations) before the write lock is taken; a ZIP's photos and attachments may inflate to at most 64 MiB plus ten times the archive (400 `archive_too_large`). One import runs at a time: another meanwhile is a 503 `server_busy` with `Retry-After`. CSV columns: `name, category, description, total_quantity, sku, barcodes, tags, location, quantity, field:<Name>…` in any order; rows are matched by `sku`, else `id`.")
         .params(&[
             query("format", Takes::OneOf(&["json", "csv", "homebox", "zip"]), "What the body is (default json)."),
             query("what", Takes::OneOf(&["items"]), "The table a CSV holds (only items)."),
             query("dry_run", Takes::Flag, "Only say what would happen."),
         ])
         .body_of(Content::JsonOr(schema::<Document>, &["text/csv", "application/zip"]))
-        .answers(&[answer(200, "What was (or would be) created and updated.", Content::Json(schema::<Report>))]),
+        .answers(&[answer(200, "What was (or would be) created and updated.", Content::Json(schema::<Report>))])
+        .errors(&[503]),
     op(Get, "/api/docs", "This document as a browsable reference (an HTML page)")
         .answers(&[answer(200, "The reference page.", Content::Bytes(&["text/html"]))]),
     op(Get, "/api/openapi.json", "This document")
