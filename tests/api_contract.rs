@@ -327,5 +327,5 @@ fn the_document_states_the_rules_the_server_checks() {
     assert_eq!(email["anyOf"][0]["format"], "email");
     // Usernames: 3-32 of a-z 0-9 . _ - (any case, trimmed).
     let username = &schemas["NewAccount"]["properties"]["username"]["pattern"];
-    assert_eq!(username, &json!(miauinv::api::account::USERNAME_PATTERN));
+    assert_eq!(username, &json!(miauinv::rules::account::USERNAME_PATTERN));
 }

@@ -409,10 +409,13 @@ impl Reply {
                 _ => format!("%{b:02X}"),
             })
             .collect();
-        self.header(
-            "Content-Disposition",
-            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-        )
+        // A plain name is said once, as it always was; `filename*` only
+        // when the ASCII fallback had to change it.
+        let value = match encoded == filename {
+            true => format!("attachment; filename=\"{ascii}\""),
+            false => format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+        };
+        self.header("Content-Disposition", value)
     }
 
     pub fn has_header(&self, name: &str) -> bool {

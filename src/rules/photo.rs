@@ -263,6 +263,15 @@ fn invalid_image() -> AppError {
     )
 }
 
+/// Refuses, from its header alone, a photo no upload could be: longer than
+/// [`MAX_INPUT_SIDE`] on a side (a 30,000 px square PNG is a few KiB).
+pub fn within_input_side(width: u32, height: u32) -> AppResult<()> {
+    match width.max(height) > MAX_INPUT_SIDE {
+        true => Err(too_large()),
+        false => Ok(()),
+    }
+}
+
 /// Whether a stored photo from a file (a ZIP export) may keep its bytes: it
 /// decodes whole as the `format` it claims, at `width`×`height` within
 /// `max_side`, and holds nothing but pixels (what our own encoder writes: no

@@ -188,9 +188,41 @@ fn check_files<R: Read + Seek>(
             p.width.clamp(0, u32::MAX as i64) as u32,
             p.height.clamp(0, u32::MAX as i64) as u32,
         );
-        let thumb_size = ImageReader::with_format(Cursor::new(&thumb), format)
-            .into_dimensions()
-            .unwrap_or((0, 0));
+        // A file that is not an image of its type at all, or not of the size
+        // the document says, is a damaged or false archive: said, not fixed.
+        let header = |bytes: &[u8]| {
+            ImageReader::with_format(Cursor::new(bytes), format)
+                .into_dimensions()
+                .ok()
+        };
+        let Some(data_size) = header(&data) else {
+            report.at_path(
+                at("file"),
+                format!("{} is not a {} image", p.file, p.content_type),
+            );
+            continue;
+        };
+        if data_size != size {
+            report.at_path(
+                at("file"),
+                format!(
+                    "{} is {}×{} pixels, not {}×{}",
+                    p.file, data_size.0, data_size.1, p.width, p.height
+                ),
+            );
+            continue;
+        }
+        if let Err(e) = photo::within_input_side(data_size.0, data_size.1) {
+            report.at_path(at("file"), format!("{}: {}", p.file, e.message));
+            continue;
+        }
+        let Some(thumb_size) = header(&thumb) else {
+            report.at_path(
+                at("thumb_file"),
+                format!("{} is not a {} image", p.thumb_file, p.content_type),
+            );
+            continue;
+        };
         if photo::is_clean(&data, format, size, MAX_SIDE)
             && photo::is_clean(&thumb, format, thumb_size, THUMB_SIDE)
         {

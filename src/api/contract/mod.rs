@@ -345,7 +345,9 @@ fn error_about(status: u16) -> &'static str {
         413 => "The body is too large.",
         415 => "The body is not of the expected media type.",
         429 => "Too many attempts; `Retry-After` says when to try again.",
-        503 => "Busy (checking other passwords, or another import is running); `Retry-After` says when to try again.",
+        503 => {
+            "Busy (checking other passwords, or another import is running); `Retry-After` says when to try again."
+        }
         _ => "Refused.",
     }
 }
