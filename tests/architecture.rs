@@ -1,5 +1,5 @@
 //! The house rules of `src/`, checked on the source text so they cannot drift:
-//! imports run one way (front → http adapter → router → api | pages →
+//! imports run one way (server → front → router → api | pages →
 //! transfer → ctx | rules → app → auth → db → crypto/error), SQL lives only in `db/`, `auth/` and `db/`
 //! know nothing of HTTP, no file grows past ~500 lines, and no control flow
 //! branches on an error's code string.
@@ -20,7 +20,6 @@ fn layer(node: &str) -> u32 {
         "transfer" => 6,
         "api" | "pages" => 7,
         "router" => 8,
-        "http::adapter" => 9,
         "front" => 10,
         "server" | "healthcheck" | "commands" => 11,
         "lib" | "main" => 12,
@@ -66,12 +65,8 @@ fn sources() -> Vec<(String, String)> {
         .collect()
 }
 
-/// The module a file belongs to: its first path segment, except the request
-/// adapter, which sits above the router while the rest of `http/` is below.
+/// The module a file belongs to: its first path segment.
 fn node_of(rel: &str) -> String {
-    if rel == "http/adapter" {
-        return "http::adapter".into();
-    }
     rel.split('/').next().unwrap_or(rel).to_string()
 }
 
@@ -95,11 +90,7 @@ fn imports(code: &str) -> Vec<String> {
             if head.is_empty() {
                 continue;
             }
-            if head == "http" && name.starts_with("http::adapter") {
-                found.push("http::adapter".into());
-            } else {
-                found.push(head);
-            }
+            found.push(head);
         }
     }
     found

@@ -50,12 +50,9 @@ pub fn settle(conn: &Connection) -> rusqlite::Result<()> {
            JOIN (SELECT '{EVENT_LOW}' AS event UNION ALL SELECT '{EVENT_SHORT}'
                  UNION ALL SELECT '{EVENT_BACK}') e
           WHERE CASE e.event
-                WHEN '{EVENT_LOW}' THEN NOT w.was_low AND i.archived_at IS NULL
-                    AND i.min_quantity > i.total_quantity - i.allocated_quantity
-                WHEN '{EVENT_SHORT}' THEN NOT w.was_short AND i.archived_at IS NULL
-                    AND i.allocated_quantity > i.stocked_quantity
-                ELSE w.was_low AND i.archived_at IS NULL AND i.min_quantity > 0
-                    AND i.min_quantity <= i.total_quantity - i.allocated_quantity
+                WHEN '{EVENT_LOW}' THEN NOT w.was_low AND {ACTIVE} AND {LOW}
+                WHEN '{EVENT_SHORT}' THEN NOT w.was_short AND {ACTIVE} AND {SHORT}
+                ELSE w.was_low AND {ACTIVE} AND min_quantity > 0 AND NOT {LOW}
                 END
           ORDER BY i.id, e.event"
     ))?
@@ -84,12 +81,12 @@ pub struct ReorderRow {
 pub fn reorder_list(conn: &Connection, limit: Option<i64>) -> AppResult<Vec<ReorderRow>> {
     let limit = limit.unwrap_or(-1);
     let rows = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT id, name, sku, total_quantity - allocated_quantity, min_quantity, reorder_quantity
                FROM items INDEXED BY items_low
-              WHERE min_quantity > total_quantity - allocated_quantity AND archived_at IS NULL
-              ORDER BY name_key, id LIMIT ?1",
-        )?
+              WHERE {LOW} AND {ACTIVE}
+              ORDER BY name_key, id LIMIT ?1"
+        ))?
         .query_map([limit], |r| {
             let available: i64 = r.get(3)?;
             let min: i64 = r.get(4)?;
@@ -111,24 +108,36 @@ pub fn reorder_list(conn: &Connection, limit: Option<i64>) -> AppResult<Vec<Reor
 /// How many items are low (the partial index: as many rows read as low items).
 pub fn low_count(conn: &Connection) -> AppResult<i64> {
     Ok(conn
-        .prepare_cached(
-            "SELECT count(*) FROM items INDEXED BY items_low
-              WHERE min_quantity > total_quantity - allocated_quantity AND archived_at IS NULL",
-        )?
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM items INDEXED BY items_low WHERE {LOW} AND {ACTIVE}"
+        ))?
         .query_row([], |r| r.get(0))?)
 }
 
-/// The SQL condition of a low item, for the item list's `?low=` filter.
+/// The SQL condition of a low item: fewer units available (not promised to
+/// a project) than its minimum. The one spelling every query uses (the item
+/// list's `?low=` filter, the reorder list, the alerts); the partial index
+/// `items_low` (migration 0016) is on the same condition.
 pub const LOW: &str = "(min_quantity > total_quantity - allocated_quantity)";
+
+/// The SQL condition of a short item: more units promised to projects than
+/// stocked anywhere (the partial index `items_short`).
+pub const SHORT: &str = "(allocated_quantity > stocked_quantity)";
+
+/// Items that count for alerts and the dashboard's lists: not archived. An
+/// archived item is out of every list of what needs attention, short or low
+/// alike (decided once here; before, the dashboard's short list still showed
+/// archived items).
+pub const ACTIVE: &str = "archived_at IS NULL";
 
 /// Every short item, worst first (the partial index `items_short`).
 pub fn short_list(conn: &Connection) -> AppResult<Vec<ShortItem>> {
     Ok(conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT id, name, stocked_quantity, allocated_quantity FROM items
-              WHERE allocated_quantity > stocked_quantity AND archived_at IS NULL
-              ORDER BY allocated_quantity - stocked_quantity DESC, id",
-        )?
+              WHERE {SHORT} AND {ACTIVE}
+              ORDER BY allocated_quantity - stocked_quantity DESC, id"
+        ))?
         .query_map([], short_item)?
         .collect::<Result<Vec<_>, _>>()?)
 }

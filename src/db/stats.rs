@@ -41,13 +41,14 @@ pub fn load(conn: &Connection) -> AppResult<Stats> {
             "SELECT items, units_total, units_stocked, units_allocated FROM inventory_totals",
         )?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    use crate::db::alerts::{ACTIVE, SHORT};
     let items_short: i64 = conn
-        .prepare_cached("SELECT count(*) FROM items WHERE allocated_quantity > stocked_quantity")?
+        .prepare_cached(&format!("SELECT count(*) FROM items WHERE {SHORT} AND {ACTIVE}"))?
         .query_row([], |r| r.get(0))?;
     let short_items = conn
         .prepare_cached(&format!(
             "SELECT id, name, stocked_quantity, allocated_quantity FROM items
-             WHERE allocated_quantity > stocked_quantity
+             WHERE {SHORT} AND {ACTIVE}
              ORDER BY allocated_quantity - stocked_quantity DESC, id LIMIT {SHORT_LISTED}"
         ))?
         .query_map([], crate::db::alerts::short_item)?

@@ -13,7 +13,7 @@
 //!
 //! It deliberately does not interpret requests beyond their framing
 //! (`framing.rs`), nor answers at all: tiny_http and the adapter behind it
-//! (`http::adapter`) do that.
+//! (`server::adapter`) do that.
 //!
 //! The internal hop is a Unix socket, not loopback TCP: the same bytes cross
 //! it without the TCP stack. The real client address and TLS-ness travel in a

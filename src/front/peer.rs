@@ -2,12 +2,22 @@
 //! the client of a relayed request is. The header is the first of every
 //! relayed head, `X-Miauinv-Peer: <secret> <addr> <https|http>`, with a secret
 //! random per process, so nothing else that reaches the internal socket can
-//! claim an address or TLS. The adapter (`http::adapter`) reads it through
+//! claim an address or TLS. The adapter (`server::adapter`) reads it through
 //! [`PeerTag::read`]; the header's name and the [`Peer`] it yields are the
 //! adapter's, since the layers below the front must not import it.
 
-use crate::http::adapter::Peer;
 use std::net::SocketAddr;
+
+/// The header naming the client of a relayed request, always the first of its
+/// head (written and signed by the front's `PeerTag`).
+pub const PEER_HEADER: &str = "x-miauinv-peer";
+
+/// Who is behind a request that came through the front.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    pub addr: SocketAddr,
+    pub secure: bool,
+}
 
 /// Writes and checks the peer header. The secret never leaves this process.
 pub struct PeerTag {

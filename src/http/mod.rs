@@ -2,7 +2,6 @@
 //! a size limit, client address. Handlers only ever see these, never tiny_http, so
 //! the listener underneath (plain, TLS, behind a proxy) can change freely.
 
-pub mod adapter;
 pub mod body;
 pub mod cookies;
 

@@ -4,14 +4,15 @@
 //! workers, each with its own SQLite connection, that call `recv()`;
 //! `unblock()` wakes them for shutdown. What happens to one request (who the
 //! client is, the body, security headers, the access log) is in
-//! `http::adapter`; which handler answers it is `router::dispatch`.
+//! `server::adapter`; which handler answers it is `router::dispatch`.
+
+pub mod adapter;
 
 use crate::app::App;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::front::tls::Tls;
 use crate::front::{Front, Limits, PeerTag};
-use crate::http::adapter;
 use std::net::{SocketAddr, TcpListener};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;

@@ -3,24 +3,14 @@
 //! security headers every answer carries, and the access log line. It routes
 //! nothing and renders no pages: the server passes those in.
 
-use super::body::{SPOOL_ABOVE, Spooled, too_large};
-use super::{MAX_BODY, Method, Reply, Request, split_target};
+use crate::front::peer::{PEER_HEADER, Peer};
+use crate::http::body::{SPOOL_ABOVE, Spooled, too_large};
+use crate::http::{MAX_BODY, Method, Reply, Request, split_target};
 use crate::error::AppError;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Instant;
-
-/// The header naming the client of a relayed request, always the first of its
-/// head (written and signed by the front's `PeerTag`).
-pub const PEER_HEADER: &str = "x-miauinv-peer";
-
-/// Who is behind a request that came through the front.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Peer {
-    pub addr: SocketAddr,
-    pub secure: bool,
-}
 
 /// Builds our `Request` and reads the body (at most the route's limit, see
 /// `router::body_limit`; a large one is spooled to a file in `spool_dir`).
