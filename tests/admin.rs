@@ -4,10 +4,8 @@
 
 mod common;
 
-use common::{Client, PASSWORD, TestServer};
+use common::{Client, PASSWORD, TestServer, cli_with_input};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 fn id_of(admin: &Client, username: &str) -> String {
     let users = admin.get("/api/admin/users").json();
@@ -30,38 +28,12 @@ fn token_of(url: &str) -> String {
         .to_string()
 }
 
-/// Runs `miauinv --config … ARGS` with `stdin` and answers (success, stderr+stdout).
-fn cli(server: &TestServer, args: &[&str], stdin: &str) -> (bool, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_miauinv"))
-        .arg("--config")
-        .arg(server.dir.path().join("config.yaml"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 #[test]
 fn registration_closed_an_invitation_still_brings_a_person_in_once() {
     let server = TestServer::start_with("allow_registration: false\n");
     // With registration closed, the first admin comes from the command line.
-    let (ok, out) = cli(
-        &server,
+    let (ok, out) = cli_with_input(
+        server.dir.path(),
         &["user", "create", "boss", "--role", "admin"],
         &format!("{PASSWORD}\n"),
     );
@@ -376,8 +348,8 @@ fn personal_tokens_are_shown_once_stored_hashed_listed_and_revocable() {
 fn the_user_command_lists_creates_sets_roles_disables_enables_and_resets() {
     let server = TestServer::start();
     Client::signed_up(&server, "ada");
-    let (ok, out) = cli(
-        &server,
+    let (ok, out) = cli_with_input(
+        server.dir.path(),
         &["user", "create", "Carl", "--role", "viewer"],
         &format!("{PASSWORD}\n"),
     );
@@ -388,7 +360,7 @@ fn the_user_command_lists_creates_sets_roles_disables_enables_and_resets() {
         "viewer"
     );
 
-    let (ok, out) = cli(&server, &["user", "list"], "");
+    let (ok, out) = cli_with_input(server.dir.path(), &["user", "list"], "");
     assert!(ok, "{out}");
     assert!(
         out.contains("carl")
@@ -398,21 +370,36 @@ fn the_user_command_lists_creates_sets_roles_disables_enables_and_resets() {
         "{out}"
     );
 
-    assert!(cli(&server, &["user", "set-role", "carl", "editor"], "").0);
+    assert!(
+        cli_with_input(
+            server.dir.path(),
+            &["user", "set-role", "carl", "editor"],
+            ""
+        )
+        .0
+    );
     assert_eq!(carl.post("/api/item", json!({"name": "Fuse"})).status, 201);
-    let (ok, out) = cli(&server, &["user", "set-role", "carl", "owner"], "");
+    let (ok, out) = cli_with_input(
+        server.dir.path(),
+        &["user", "set-role", "carl", "owner"],
+        "",
+    );
     assert!(!ok && out.contains("not a role"), "{out}");
 
-    assert!(cli(&server, &["user", "disable", "carl"], "").0);
+    assert!(cli_with_input(server.dir.path(), &["user", "disable", "carl"], "").0);
     assert_eq!(carl.get("/api/item").status, 401);
     assert_eq!(server.client().login("carl", PASSWORD).status, 403);
-    assert!(cli(&server, &["user", "enable", "carl"], "").0);
+    assert!(cli_with_input(server.dir.path(), &["user", "enable", "carl"], "").0);
 
-    let (ok, out) = cli(&server, &["user", "reset-password", "carl"], "short\n");
+    let (ok, out) = cli_with_input(
+        server.dir.path(),
+        &["user", "reset-password", "carl"],
+        "short\n",
+    );
     assert!(!ok, "a weak password is refused: {out}");
     assert!(
-        cli(
-            &server,
+        cli_with_input(
+            server.dir.path(),
             &["user", "reset-password", "carl"],
             "a long new password\n"
         )
@@ -424,8 +411,12 @@ fn the_user_command_lists_creates_sets_roles_disables_enables_and_resets() {
     );
 
     // The same rules as the API: the last admin stays one.
-    let (ok, out) = cli(&server, &["user", "set-role", "ada", "viewer"], "");
+    let (ok, out) = cli_with_input(
+        server.dir.path(),
+        &["user", "set-role", "ada", "viewer"],
+        "",
+    );
     assert!(!ok && out.contains("last active admin"), "{out}");
-    let (ok, out) = cli(&server, &["user", "disable", "nobody"], "");
+    let (ok, out) = cli_with_input(server.dir.path(), &["user", "disable", "nobody"], "");
     assert!(!ok && out.contains("no account named"), "{out}");
 }

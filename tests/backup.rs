@@ -4,32 +4,15 @@
 //! identically).
 
 mod common;
-use common::{Client, PASSWORD, TestServer};
+use common::{Client, PASSWORD, TestServer, cli};
 use miauinv::db::{backup, backup_schedule};
 use miauinv::{app::App, config, server};
 use rusqlite::Connection;
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Runs `miauinv --config <dir>/config.yaml ARGS`: (success, stdout+stderr).
-fn cli(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_miauinv"))
-        .arg("--config")
-        .arg(dir.join("config.yaml"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
 
 /// A server on an existing appdata (after a restore), and its address.
 fn serve_again(dir: &Path) -> (server::Running, String) {

@@ -5,11 +5,10 @@
 mod common;
 mod media_support;
 
-use common::{Client, Resp, TestServer};
+use common::{Client, Resp, TestServer, cli, outbox};
 use media_support::{GPS_MARKER, jpeg, png_bomb, with_gps_exif};
 use serde_json::{Value, json};
 use std::io::{Cursor, Read, Write};
-use std::path::Path;
 
 /// The largest id a document may keep (2^40).
 const MAX_ID: i64 = 1 << 40;
@@ -103,20 +102,6 @@ fn database_bytes(s: &TestServer) -> u64 {
         .sum()
 }
 
-/// The events in the notification outbox, oldest first: (event, item id).
-fn outbox(s: &TestServer) -> Vec<(String, i64)> {
-    let conn = rusqlite::Connection::open(s.db_path()).unwrap();
-    let mut stmt = conn
-        .prepare(
-            "SELECT event, item_id FROM notification_outbox WHERE item_id IS NOT NULL ORDER BY id",
-        )
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
 /// Every entry of a ZIP archive: (name, bytes), in archive order.
 fn zip_entries(archive: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(Cursor::new(archive)).expect("a readable ZIP");
@@ -161,22 +146,6 @@ fn served(c: &Client, path: &str) -> Vec<u8> {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// Runs `miauinv --config <dir>/config.yaml ARGS`: (success, stdout+stderr).
-fn cli(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_miauinv"))
-        .arg("--config")
-        .arg(dir.join("config.yaml"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }
 
 // ── empty bodies ────────────────────────────────────────────────────────────

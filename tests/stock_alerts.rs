@@ -6,7 +6,7 @@
 mod common;
 mod notify_support;
 
-use common::{Client, TestServer};
+use common::{Client, TestServer, outbox};
 use notify_support::{Receiver, SmtpSink, hmac_sha256_hex};
 use serde_json::{Value, json};
 
@@ -46,20 +46,6 @@ fn webhook(c: &Client, url: &str, events: &[&str]) -> i64 {
         json!({"name": "hook", "kind": "webhook", "events": events,
                "settings": {"url": url}, "secret": SECRET}),
     )
-}
-
-/// The events in the outbox, oldest first: (event, item id).
-fn outbox(server: &TestServer) -> Vec<(String, i64)> {
-    let conn = rusqlite::Connection::open(server.db_path()).unwrap();
-    let mut stmt = conn
-        .prepare(
-            "SELECT event, item_id FROM notification_outbox WHERE item_id IS NOT NULL ORDER BY id",
-        )
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
 }
 
 #[test]

@@ -43,7 +43,9 @@ pub fn load(conn: &Connection) -> AppResult<Stats> {
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     use crate::db::alerts::{ACTIVE, SHORT};
     let items_short: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM items WHERE {SHORT} AND {ACTIVE}"))?
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM items WHERE {SHORT} AND {ACTIVE}"
+        ))?
         .query_row([], |r| r.get(0))?;
     let short_items = conn
         .prepare_cached(&format!(

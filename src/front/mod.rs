@@ -24,7 +24,7 @@ mod conn;
 mod event_loop;
 mod framing;
 mod outbox;
-mod peer;
+pub mod peer;
 mod relay;
 pub mod tls;
 mod transport;

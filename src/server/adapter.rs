@@ -3,12 +3,12 @@
 //! security headers every answer carries, and the access log line. It routes
 //! nothing and renders no pages: the server passes those in.
 
+use crate::error::AppError;
 use crate::front::peer::{PEER_HEADER, Peer};
 use crate::http::body::{SPOOL_ABOVE, Spooled, too_large};
 use crate::http::{MAX_BODY, Method, Reply, Request, split_target};
-use crate::error::AppError;
 use std::io::{Read, Write};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::Path;
 use std::time::Instant;
 

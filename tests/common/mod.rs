@@ -336,3 +336,51 @@ impl Client {
 }
 
 pub const PASSWORD: &str = "correct horse battery";
+
+/// Runs `miauinv --config <dir>/config.yaml ARGS` with `stdin` as its input:
+/// (success, stdout then stderr).
+pub fn cli_with_input(dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_miauinv"))
+        .arg("--config")
+        .arg(dir.join("config.yaml"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("the binary reads its input");
+    let out = child.wait_with_output().expect("the binary ends");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// [`cli_with_input`] with no input.
+pub fn cli(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    cli_with_input(dir, args, "")
+}
+
+/// The item events in the notification outbox, oldest first: (event, item id).
+pub fn outbox(server: &TestServer) -> Vec<(String, i64)> {
+    let conn = rusqlite::Connection::open(server.db_path()).expect("the database opens");
+    let mut stmt = conn
+        .prepare(
+            "SELECT event, item_id FROM notification_outbox WHERE item_id IS NOT NULL ORDER BY id",
+        )
+        .expect("the outbox is there");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("the outbox reads")
+        .collect::<Result<_, _>>()
+        .expect("the outbox rows read")
+}
