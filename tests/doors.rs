@@ -227,7 +227,7 @@ fn an_id_at_the_top_of_the_kept_range_imports_and_creates_still_work() {
     assert_eq!(r.status, 201, "{}", r.text);
 }
 
-/// The one edge of kept ids, decided and documented (README "Import"):
+/// The one edge of kept ids, decided and documented (docs/data.md, "Import"):
 /// creating never fails after an import, so a server that imported the top
 /// id makes ids above it, and its export is then refused by id, clearly and
 /// without writing anything, instead of quietly renumbering.

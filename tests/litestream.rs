@@ -1,4 +1,4 @@
-//! Continuous replication with Litestream (README "Continuous replication"):
+//! Continuous replication with Litestream (docs/data.md, "Continuous replication"):
 //! Litestream replicates a running MiauInv to a `file://` replica; 1,000
 //! movements are written; the server is killed (SIGKILL, no clean shutdown);
 //! `litestream restore` rebuilds the database in a fresh directory; MiauInv

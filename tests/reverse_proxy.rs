@@ -1,5 +1,6 @@
-//! The README's reverse-proxy examples, run for real so the documentation cannot
-//! drift: the nginx and Caddy configurations are taken from README.md (between
+//! The user guide's reverse-proxy examples, run for real so the documentation
+//! cannot drift: the nginx and Caddy configurations are taken from
+//! docs/reverse-proxies.md (between
 //! `<!-- reverse-proxy-example: … -->` markers), only names, ports and
 //! certificate paths replaced, and run as real servers on loopback in front of a
 //! real MiauInv. Through each, on a port other than 443: a login, a
@@ -24,14 +25,15 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The fenced block after `<!-- reverse-proxy-example: {name} -->` in README.md.
+/// The fenced block after `<!-- reverse-proxy-example: {name} -->` in
+/// docs/reverse-proxies.md.
 fn readme_example(name: &str) -> String {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reverse-proxies.md"))
+        .expect("docs/reverse-proxies.md");
     let marker = format!("<!-- reverse-proxy-example: {name} -->");
     let after = readme
         .split_once(&marker)
-        .unwrap_or_else(|| panic!("README.md has no {marker}"))
+        .unwrap_or_else(|| panic!("docs/reverse-proxies.md has no {marker}"))
         .1;
     let block = after.split_once("```").expect("a fenced block").1;
     let block = block.split_once('\n').expect("a fence line").1;

@@ -57,7 +57,7 @@ struct ItemRow {
 
 /// A file to import: read and written one row at a time inside the
 /// import's transaction, so memory holds the body and one row, not a parsed
-/// copy of every row (100 000 rows: README "Import"). It is read twice: once
+/// copy of every row (100 000 rows: docs/data.md, "Import"). It is read twice: once
 /// to check every cell before the write lock is taken, once to write.
 pub struct Rows<'a> {
     text: &'a str,
