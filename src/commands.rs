@@ -19,8 +19,13 @@ fn open(app: &App) -> Result<Connection, String> {
     db::open(&app.config.database_path).map_err(|e| e.to_string())
 }
 
+/// An error as the command line says it: its sentence, and what went wrong
+/// inside when there is more to say.
 fn said(e: AppError) -> String {
-    e.message
+    match e.detail {
+        Some(detail) => format!("{} ({detail})", e.message),
+        None => e.message,
+    }
 }
 
 /// A role as typed on the command line.

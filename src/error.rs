@@ -37,6 +37,8 @@ pub enum Kind {
     PayloadTooLarge,
     UnsupportedMediaType,
     TooManyRequests,
+    /// The request line and headers are larger than the front takes.
+    HeaderFieldsTooLarge,
     ServiceUnavailable,
     Internal,
 }
@@ -54,6 +56,11 @@ pub struct AppError {
     pub retry_after: Option<u64>,
     /// `Allow` header for 405.
     pub allow: Option<String>,
+    /// What went wrong inside, for the log only (never sent): logged once,
+    /// where the answer is written, with the request's method and path
+    /// (`server::adapter`), or by the command line or background task that
+    /// met it (shown by `Display`).
+    pub detail: Option<String>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -67,6 +74,7 @@ impl AppError {
             extra: Map::new(),
             retry_after: None,
             allow: None,
+            detail: None,
         }
     }
 
@@ -125,14 +133,16 @@ impl AppError {
         e
     }
 
-    /// An internal failure. `detail` is logged here and never sent to the client.
+    /// An internal failure. `detail` is kept for the log (logged once, where
+    /// the answer is written) and never sent to the client.
     pub fn internal(detail: impl fmt::Display) -> Self {
-        eprintln!("internal error: {detail}");
-        Self::new(
+        let mut e = Self::new(
             Kind::Internal,
             "internal_error",
             "Something went wrong on the server. The error has been logged.",
-        )
+        );
+        e.detail = Some(detail.to_string());
+        e
     }
 
     /// Adds a field to the JSON error body.
@@ -152,8 +162,28 @@ impl AppError {
             Kind::PayloadTooLarge => 413,
             Kind::UnsupportedMediaType => 415,
             Kind::TooManyRequests => 429,
+            Kind::HeaderFieldsTooLarge => 431,
             Kind::ServiceUnavailable => 503,
             Kind::Internal => 500,
+        }
+    }
+
+    /// The reason phrase of this error's status line (the front writes its
+    /// own status lines; tiny_http writes the others).
+    pub fn reason(&self) -> &'static str {
+        match self.kind {
+            Kind::BadRequest => "Bad Request",
+            Kind::Unauthorized => "Unauthorized",
+            Kind::Forbidden => "Forbidden",
+            Kind::NotFound => "Not Found",
+            Kind::MethodNotAllowed => "Method Not Allowed",
+            Kind::Conflict => "Conflict",
+            Kind::PayloadTooLarge => "Payload Too Large",
+            Kind::UnsupportedMediaType => "Unsupported Media Type",
+            Kind::TooManyRequests => "Too Many Requests",
+            Kind::HeaderFieldsTooLarge => "Request Header Fields Too Large",
+            Kind::ServiceUnavailable => "Service Unavailable",
+            Kind::Internal => "Internal Server Error",
         }
     }
 
@@ -175,7 +205,11 @@ impl AppError {
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.status(), self.code, self.message)
+        write!(f, "{} ({}): {}", self.status(), self.code, self.message)?;
+        match &self.detail {
+            Some(detail) => write!(f, " [{detail}]"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -61,8 +61,8 @@ fn error(answer: Answer) -> AppError {
             "malformed_request",
             "The request line and headers must be ASCII: percent-encode other characters in the URL.",
         ),
-        // error.rs has no kind for 431; `status` below gives it its number.
-        Answer::Refused(Refusal::HeadTooLarge) => AppError::bad_request(
+        Answer::Refused(Refusal::HeadTooLarge) => AppError::new(
+            Kind::HeaderFieldsTooLarge,
             "request_header_fields_too_large",
             format!("The request line and headers are larger than {MAX_HEAD} bytes."),
         ),
@@ -82,12 +82,9 @@ fn error(answer: Answer) -> AppError {
 }
 
 fn render(answer: Answer) -> Vec<u8> {
-    let reply = Reply::error_json(&error(answer));
-    let status = match answer {
-        Answer::Refused(Refusal::HeadTooLarge) => 431,
-        _ => reply.status,
-    };
-    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    let error = error(answer);
+    let reply = Reply::error_json(&error);
+    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, error.reason());
     for (name, value) in &reply.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -99,17 +96,6 @@ fn render(answer: Answer) -> Vec<u8> {
     let mut bytes = head.into_bytes();
     bytes.extend_from_slice(&reply.body);
     bytes
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        413 => "Payload Too Large",
-        431 => "Request Header Fields Too Large",
-        503 => "Service Unavailable",
-        _ => "Error",
-    }
 }
 
 #[cfg(test)]

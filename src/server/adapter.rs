@@ -164,6 +164,9 @@ pub fn render_error(
     err: &AppError,
     page: impl FnOnce(&Request, &AppError) -> Reply,
 ) -> Reply {
+    if let Some(detail) = &err.detail {
+        eprintln!("internal error: {} {}: {detail}", req.method.as_str(), req.path);
+    }
     if req.is_api() || req.path == "/healthz" {
         Reply::error_json(err)
     } else {
