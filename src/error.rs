@@ -55,12 +55,12 @@ pub struct AppError {
     /// `Retry-After` seconds for 429/503.
     pub retry_after: Option<u64>,
     /// `Allow` header for 405.
-    pub allow: Option<String>,
+    pub allow: Option<Box<str>>,
     /// What went wrong inside, for the log only (never sent): logged once,
     /// where the answer is written, with the request's method and path
     /// (`server::adapter`), or by the command line or background task that
     /// met it (shown by `Display`).
-    pub detail: Option<String>,
+    pub detail: Option<Box<str>>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -109,7 +109,7 @@ impl AppError {
             "method_not_allowed",
             format!("This endpoint only accepts {allow}."),
         );
-        e.allow = Some(allow);
+        e.allow = Some(allow.into());
         e
     }
 
@@ -141,7 +141,7 @@ impl AppError {
             "internal_error",
             "Something went wrong on the server. The error has been logged.",
         );
-        e.detail = Some(detail.to_string());
+        e.detail = Some(detail.to_string().into());
         e
     }
 

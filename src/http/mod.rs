@@ -429,7 +429,7 @@ impl Reply {
             reply = reply.header("Retry-After", s.to_string());
         }
         if let Some(allow) = &err.allow {
-            reply = reply.header("Allow", allow.clone());
+            reply = reply.header("Allow", allow.to_string());
         }
         reply
     }

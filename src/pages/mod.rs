@@ -82,7 +82,7 @@ pub fn error_page(app: &App, req: &Request, err: &AppError) -> Reply {
         reply = reply.header("Retry-After", s.to_string());
     }
     if let Some(allow) = &err.allow {
-        reply = reply.header("Allow", allow.clone());
+        reply = reply.header("Allow", allow.to_string());
     }
     reply
 }

@@ -165,7 +165,11 @@ pub fn render_error(
     page: impl FnOnce(&Request, &AppError) -> Reply,
 ) -> Reply {
     if let Some(detail) = &err.detail {
-        eprintln!("internal error: {} {}: {detail}", req.method.as_str(), req.path);
+        eprintln!(
+            "internal error: {} {}: {detail}",
+            req.method.as_str(),
+            req.path
+        );
     }
     if req.is_api() || req.path == "/healthz" {
         Reply::error_json(err)
