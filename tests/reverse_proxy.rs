@@ -28,8 +28,11 @@ use std::time::{Duration, Instant};
 /// The fenced block after `<!-- reverse-proxy-example: {name} -->` in
 /// docs/reverse-proxies.md.
 fn readme_example(name: &str) -> String {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reverse-proxies.md"))
-        .expect("docs/reverse-proxies.md");
+    let readme = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/reverse-proxies.md"
+    ))
+    .expect("docs/reverse-proxies.md");
     let marker = format!("<!-- reverse-proxy-example: {name} -->");
     let after = readme
         .split_once(&marker)
