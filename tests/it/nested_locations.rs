@@ -1,0 +1,571 @@
+//! Nested locations through the real server: a location is inside another
+//! (`parent_id`), answers its `path` and `depth`, never becomes its own
+//! ancestor, nests at most 16 levels deep, has a name unique among its
+//! siblings, lists one level at a time, and counts what lies inside it when
+//! asked to (`recursive=true`). Deleting and restoring respect the tree.
+
+use crate::common;
+use common::{Client, Resp, TestServer};
+use serde_json::{Value, json};
+
+fn location(c: &Client, name: &str, parent: Option<i64>) -> i64 {
+    c.created("/api/location", json!({"name": name, "parent_id": parent}))
+}
+
+fn item(c: &Client, name: &str, total: i64) -> i64 {
+    c.created("/api/item", json!({"name": name, "total_quantity": total}))
+}
+
+fn stock(c: &Client, item: i64, location: i64, quantity: i64) -> i64 {
+    c.created(
+        "/api/stock",
+        json!({"item_id": item, "location_id": location, "quantity": quantity}),
+    )
+}
+
+fn names(r: &Resp) -> Vec<String> {
+    r.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn move_to(c: &Client, id: i64, parent: Value) -> Resp {
+    c.put(
+        &format!("/api/location?id={id}"),
+        json!({"parent_id": parent}),
+    )
+}
+
+#[test]
+fn a_location_answers_its_parent_path_and_depth() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let garage = location(&c, "Garage", None);
+    let shelf = location(&c, "Shelf A", Some(garage));
+    let r = c.post(
+        "/api/location",
+        json!({"name": "Bin 3", "parent_id": shelf}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let bin = r.json()["id"].as_i64().unwrap();
+    assert_eq!(r.json()["parent_id"], shelf);
+    assert_eq!(r.json()["path"], "Garage / Shelf A / Bin 3");
+    assert_eq!(r.json()["depth"], 2);
+    let top = c.get(&format!("/api/location?id={garage}")).json();
+    assert_eq!(top["parent_id"], Value::Null);
+    assert_eq!(top["path"], "Garage");
+    assert_eq!(top["depth"], 0);
+    assert_eq!(top["child_locations"], 1);
+
+    // Renaming a location changes the paths of everything inside it.
+    let r = c.put(
+        &format!("/api/location?id={garage}"),
+        json!({"name": "Workshop"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = c.get(&format!("/api/location?id={bin}")).json();
+    assert_eq!(r["path"], "Workshop / Shelf A / Bin 3");
+
+    // Moving to the top level and back.
+    let r = move_to(&c, shelf, Value::Null);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["depth"], 0);
+    assert_eq!(r.json()["parent_id"], Value::Null);
+    let r = c.get(&format!("/api/location?id={bin}")).json();
+    assert_eq!(r["path"], "Shelf A / Bin 3");
+    let r = move_to(&c, shelf, json!(garage));
+    assert_eq!(r.json()["path"], "Workshop / Shelf A");
+    // A rename alone keeps the parent.
+    let r = c.put(
+        &format!("/api/location?id={shelf}"),
+        json!({"name": "Shelf 1"}),
+    );
+    assert_eq!(r.json()["parent_id"], garage);
+
+    // Bad parents: missing, archived, not a whole number.
+    let r = c.post("/api/location", json!({"name": "X", "parent_id": 999}));
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert_eq!(r.json()["field"], "parent_id");
+    let r = c.post("/api/location", json!({"name": "X", "parent_id": 0}));
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.json()["field"], "parent_id");
+    let r = c.post("/api/location", json!({"name": "X", "parent_id": "1"}));
+    assert_eq!(r.status, 400, "{}", r.text);
+    let old = location(&c, "Old", None);
+    let bolt = item(&c, "Bolt", 5);
+    let row = stock(&c, bolt, old, 1);
+    c.delete(&format!("/api/stock?id={row}"));
+    let r = c.delete(&format!("/api/location?id={old}"));
+    assert_eq!(r.json()["archived"], true, "{}", r.text);
+    let r = c.post("/api/location", json!({"name": "X", "parent_id": old}));
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(r.code(), "archived");
+    assert_eq!(r.json()["field"], "parent_id");
+    assert_eq!(move_to(&c, bin, json!(old)).code(), "archived");
+}
+
+#[test]
+fn a_move_that_would_make_a_location_its_own_ancestor_is_refused() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let garage = location(&c, "Garage", None);
+    let shelf = location(&c, "Shelf A", Some(garage));
+    let bin = location(&c, "Bin 3", Some(shelf));
+
+    let r = move_to(&c, garage, json!(garage));
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(r.code(), "location_cycle");
+    assert_eq!(r.json()["field"], "parent_id");
+    assert!(r.text.contains("cannot be inside itself"), "{}", r.text);
+
+    for inside in [shelf, bin] {
+        let r = move_to(&c, garage, json!(inside));
+        assert_eq!(r.status, 409, "{}", r.text);
+        assert_eq!(r.code(), "location_cycle");
+        assert_eq!(r.json()["parent_id"], inside);
+    }
+    let r = move_to(&c, garage, json!(bin));
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("'Garage' cannot be moved into 'Bin 3': 'Bin 3' is inside 'Garage'"),
+        "{}",
+        r.text
+    );
+    // Nothing moved.
+    assert_eq!(
+        c.get(&format!("/api/location?id={bin}")).json()["path"],
+        "Garage / Shelf A / Bin 3"
+    );
+    // Moving a location up inside its own subtree is fine.
+    let r = move_to(&c, bin, json!(garage));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["path"], "Garage / Bin 3");
+}
+
+#[test]
+fn locations_nest_at_most_sixteen_levels_below_the_top() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let mut chain = vec![location(&c, "L0", None)];
+    for depth in 1..=16 {
+        let id = location(&c, &format!("L{depth}"), chain.last().copied());
+        chain.push(id);
+    }
+    let deepest = c.get(&format!("/api/location?id={}", chain[16])).json();
+    assert_eq!(deepest["depth"], 16);
+    let r = c.post(
+        "/api/location",
+        json!({"name": "L17", "parent_id": chain[16]}),
+    );
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(r.code(), "too_deep");
+    assert_eq!(r.json()["field"], "parent_id");
+    assert_eq!(r.json()["max_depth"], 16);
+
+    // A move counts the levels inside the moved location too.
+    let other = location(&c, "Other", None);
+    let inner = location(&c, "Inner", Some(other));
+    let r = move_to(&c, other, json!(chain[15]));
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(r.code(), "too_deep");
+    assert_eq!(r.json()["depth"], 17);
+    let r = move_to(&c, other, json!(chain[14]));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        c.get(&format!("/api/location?id={inner}")).json()["depth"],
+        16
+    );
+}
+
+#[test]
+fn names_are_unique_among_siblings_ignoring_case() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let garage = location(&c, "Garage", None);
+    let basement = location(&c, "Basement", None);
+    let a = location(&c, "Shelf A", Some(garage));
+    // The same name under another parent, and at top level, is fine.
+    let b = location(&c, "Shelf A", Some(basement));
+    let top = location(&c, "Shelf A", None);
+    assert_ne!(a, b);
+
+    let r = c.post(
+        "/api/location",
+        json!({"name": "shelf a", "parent_id": garage}),
+    );
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(r.code(), "name_taken");
+    assert_eq!(r.json()["existing_id"], a);
+    assert_eq!(r.json()["parent_id"], garage);
+    assert_eq!(
+        r.json()["error"],
+        "'Garage' already has a location named 'shelf a'."
+    );
+    let r = c.post("/api/location", json!({"name": "SHELF A"}));
+    assert_eq!(r.code(), "name_taken");
+    assert_eq!(r.json()["existing_id"], top);
+    assert_eq!(r.json()["parent_id"], Value::Null);
+    assert!(r.text.contains("top-level"), "{}", r.text);
+
+    // Moving into a parent that has the name already is refused the same way.
+    let r = move_to(&c, b, json!(garage));
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(r.code(), "name_taken");
+    assert_eq!(r.json()["existing_id"], a);
+    assert_eq!(r.json()["field"], "name");
+    assert_eq!(move_to(&c, top, json!(basement)).code(), "name_taken");
+    // Moving with a new name that is free there works in one step.
+    let r = c.put(
+        &format!("/api/location?id={b}"),
+        json!({"name": "Shelf B", "parent_id": garage}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["path"], "Garage / Shelf B");
+    // A different case of its own name is fine.
+    let r = c.put(&format!("/api/location?id={a}"), json!({"name": "SHELF A"}));
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[test]
+fn one_level_is_listed_with_paging() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let garage = location(&c, "Garage", None);
+    location(&c, "Basement", None);
+    for n in [10, 2, 1, 3, 20] {
+        location(&c, &format!("Shelf {n}"), Some(garage));
+    }
+    let shelf1 = c
+        .get(&format!(
+            "/api/location?parent_id={garage}&q=Shelf%201&sort=name"
+        ))
+        .json()[0]["id"]
+        .as_i64()
+        .unwrap();
+    location(&c, "Bin", Some(shelf1));
+
+    let r = c.get("/api/location?top=true&sort=name");
+    assert_eq!(names(&r), ["Basement", "Garage"]);
+    assert_eq!(r.header("x-total-count"), Some("2"));
+
+    // One level, in natural order, paged with cursors.
+    let r = c.get(&format!(
+        "/api/location?parent_id={garage}&sort=name&limit=2"
+    ));
+    assert_eq!(names(&r), ["Shelf 1", "Shelf 2"]);
+    assert_eq!(r.header("x-total-count"), Some("5"));
+    let cursor = r.header("x-next-cursor").unwrap().to_string();
+    let r = c.get(&format!(
+        "/api/location?parent_id={garage}&sort=name&limit=2&cursor={cursor}"
+    ));
+    assert_eq!(names(&r), ["Shelf 3", "Shelf 10"]);
+    let cursor = r.header("x-next-cursor").unwrap().to_string();
+    let r = c.get(&format!(
+        "/api/location?parent_id={garage}&sort=name&limit=2&cursor={cursor}"
+    ));
+    assert_eq!(names(&r), ["Shelf 20"]);
+    assert_eq!(r.header("x-next-cursor"), None);
+    // Descending, searched, with offset.
+    let r = c.get(&format!(
+        "/api/location?parent_id={garage}&sort=name&order=desc&q=2&offset=0&limit=5"
+    ));
+    assert_eq!(names(&r), ["Shelf 20", "Shelf 2"]);
+    assert_eq!(r.header("x-total-count"), Some("2"));
+    // Without a level: every location, at any depth.
+    assert_eq!(c.get("/api/location").header("x-total-count"), Some("8"));
+
+    let r = c.get("/api/location?parent_id=999");
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert_eq!(r.json()["field"], "parent_id");
+    let r = c.get(&format!("/api/location?parent_id={garage}&top=true"));
+    assert_eq!(r.status, 400, "{}", r.text);
+    let r = c.get("/api/location?parent_id=x");
+    assert_eq!(r.status, 400, "{}", r.text);
+}
+
+#[test]
+fn recursive_content_and_totals_include_what_lies_inside() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let garage = location(&c, "Garage", None);
+    let shelf = location(&c, "Shelf A", Some(garage));
+    let bin = location(&c, "Bin 3", Some(shelf));
+    let elsewhere = location(&c, "Kitchen", None);
+    let bolt = item(&c, "Bolt", 100);
+    let nut = item(&c, "Nut", 100);
+    let washer = item(&c, "Washer", 100);
+    stock(&c, bolt, garage, 1);
+    stock(&c, bolt, bin, 10);
+    stock(&c, nut, shelf, 20);
+    stock(&c, washer, bin, 30);
+    stock(&c, washer, elsewhere, 40);
+
+    // Without recursive: only what is right there.
+    let r = c
+        .get(&format!("/api/location?id={garage}&content=true"))
+        .json();
+    assert_eq!(r["total_units"], 1);
+    assert_eq!(r["item_count"], 1);
+    assert_eq!(r["items"].as_array().unwrap().len(), 1);
+    assert!(r["items"][0].get("location_path").is_none());
+
+    let r = c
+        .get(&format!("/api/location?id={garage}&recursive=true"))
+        .json();
+    assert_eq!(r["total_units"], 61);
+    assert_eq!(r["item_count"], 3, "Bolt counts once");
+    assert!(r.get("items").is_none());
+
+    let r = c
+        .get(&format!(
+            "/api/location?id={garage}&content=true&recursive=true"
+        ))
+        .json();
+    let rows: Vec<(String, String, i64)> = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["item_name"].as_str().unwrap().to_string(),
+                x["location_path"].as_str().unwrap().to_string(),
+                x["quantity"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rows.len(), 4);
+    assert!(rows.contains(&("Bolt".into(), "Garage".into(), 1)));
+    assert!(rows.contains(&("Bolt".into(), "Garage / Shelf A / Bin 3".into(), 10)));
+    assert!(rows.contains(&("Nut".into(), "Garage / Shelf A".into(), 20)));
+    assert!(rows.contains(&("Washer".into(), "Garage / Shelf A / Bin 3".into(), 30)));
+    assert_eq!(r["items"][0]["item_name"], "Bolt");
+    assert!(r["items"][0]["location_id"].is_i64());
+
+    // Paged: the list parameters apply to the rows inside.
+    let r = c.get(&format!(
+        "/api/location?id={garage}&content=true&recursive=true&sort=quantity&order=desc&limit=2"
+    ));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("x-total-count"), Some("4"));
+    let page: Vec<i64> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["quantity"].as_i64().unwrap())
+        .collect();
+    assert_eq!(page, [30, 20]);
+    let cursor = r.header("x-next-cursor").unwrap().to_string();
+    let r = c.get(&format!(
+        "/api/location?id={garage}&content=true&recursive=true&sort=quantity&order=desc&limit=2&cursor={cursor}"
+    ));
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 2);
+    assert_eq!(r.json()["items"][1]["quantity"], 1);
+    assert_eq!(r.json()["total_units"], 61);
+    let r = c.get(&format!(
+        "/api/location?id={garage}&content=true&recursive=true&q=nut"
+    ));
+    assert_eq!(r.header("x-total-count"), Some("1"));
+
+    // A list of one level with recursive totals.
+    let r = c.get("/api/location?top=true&recursive=true&sort=total_units&order=desc");
+    assert_eq!(names(&r), ["Garage", "Kitchen"]);
+    assert_eq!(r.json()[0]["total_units"], 61);
+    assert_eq!(r.json()[1]["total_units"], 40);
+
+    // Content with what is inside is asked of one location, not of a list.
+    let r = c.get("/api/location?content=true&recursive=true");
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.json()["field"], "recursive");
+
+    // The item's stock rows carry their location's path.
+    let r = c.get(&format!("/api/item?id={bolt}&locations=true")).json();
+    let paths: Vec<&str> = r["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["location_path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["Garage / Shelf A / Bin 3", "Garage"]);
+
+    // Quick-find tells nested locations apart by their path.
+    let r = c.get("/api/search?q=Bin").json();
+    let bin_found = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["type"] == "location" && x["id"] == bin)
+        .unwrap();
+    assert_eq!(
+        bin_found["detail"],
+        "Location · 40 units · 2 items · Garage / Shelf A / Bin 3"
+    );
+}
+
+#[test]
+fn a_location_with_locations_inside_cannot_be_deleted_and_restores_after_its_parent() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    let garage = location(&c, "Garage", None);
+    let shelf = location(&c, "Shelf A", Some(garage));
+    location(&c, "Shelf B", Some(garage));
+    let bolt = item(&c, "Bolt", 10);
+    let row = stock(&c, bolt, garage, 2);
+
+    let r = c.delete(&format!("/api/location?id={garage}"));
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(r.code(), "in_use");
+    assert_eq!(r.json()["child_locations"], 2);
+    assert_eq!(r.json()["stock_rows"], 1);
+    assert_eq!(
+        r.json()["error"],
+        "Location 'Garage' cannot be deleted: it holds 1 stock row and 2 locations. Move or remove them first."
+    );
+
+    // Shelf A gets history, so deleting it archives it; Shelf B is deleted.
+    let on_shelf = stock(&c, bolt, shelf, 1);
+    c.delete(&format!("/api/stock?id={on_shelf}"));
+    assert_eq!(
+        c.delete(&format!("/api/location?id={shelf}")).json()["archived"],
+        true
+    );
+    let b = c
+        .get(&format!("/api/location?parent_id={garage}&q=B"))
+        .json()[0]["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        c.delete(&format!("/api/location?id={b}")).json()["archived"],
+        false
+    );
+    // Archived locations inside do not block; the parent is then archived
+    // (they keep pointing at it) rather than deleted.
+    c.delete(&format!("/api/stock?id={row}"));
+    let r = c.delete(&format!("/api/location?id={garage}"));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["archived"], true);
+
+    // A location inside an archived one is restored only after it.
+    let r = c.post(&format!("/api/location/restore?id={shelf}"), json!({}));
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(r.code(), "parent_archived");
+    assert_eq!(r.json()["parent_id"], garage);
+    assert!(r.text.contains("Restore 'Garage' first"), "{}", r.text);
+    let r = c.post(&format!("/api/location/restore?id={garage}"), json!({}));
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = c.post(&format!("/api/location/restore?id={shelf}"), json!({}));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["path"], "Garage / Shelf A");
+}
+
+/// A database file at schema `version` with locations written the way that
+/// version wrote them (ids 1 to 4; 5, the last, was deleted), one of them holding
+/// stock, then served by the current MiauInv (which migrates it).
+fn upgraded_from(version: i64, archived: bool) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("database.db");
+    {
+        let mut conn = miauinv::db::open(&db_path).unwrap();
+        miauinv::db::migrate::migrate_to(&mut conn, version).unwrap();
+        let at: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(at, version);
+        conn.execute_batch(
+            "INSERT INTO locations (name) VALUES ('Garage'), ('Shelf A'), ('shelf 10'), ('Shelf 9'), ('Gone');
+             DELETE FROM locations WHERE id = 5;
+             INSERT INTO items (name, total_quantity) VALUES ('Bolt', 10);
+             INSERT INTO stock (item_id, location_id, quantity) VALUES (1, 2, 7);",
+        )
+        .unwrap();
+        if archived {
+            conn.execute(
+                "UPDATE locations SET archived_at = 1700000000 WHERE id = 4",
+                [],
+            )
+            .unwrap();
+        }
+    }
+    TestServer::start_on(dir, &db_path)
+}
+
+/// What every upgrade must keep: ids, names, stock; everything at top level;
+/// names unique among siblings from now on; deleted ids never reused.
+fn check_upgraded(s: &TestServer, shelves: &[&str]) {
+    let c = Client::signed_up(s, "alice");
+    let r = c.get("/api/location?top=true&sort=id&archived=false");
+    let found: Vec<(i64, String, Value, i64, String)> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["id"].as_i64().unwrap(),
+                x["name"].as_str().unwrap().to_string(),
+                x["parent_id"].clone(),
+                x["depth"].as_i64().unwrap(),
+                x["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found[..3],
+        [
+            (1, "Garage".into(), Value::Null, 0, "Garage".into()),
+            (2, "Shelf A".into(), Value::Null, 0, "Shelf A".into()),
+            (3, "shelf 10".into(), Value::Null, 0, "shelf 10".into()),
+        ]
+    );
+    // Natural order by name still works on the rebuilt table.
+    assert_eq!(names(&c.get("/api/location?q=shelf&sort=name")), shelves);
+    let r = c.get("/api/location?id=2&content=true").json();
+    assert_eq!(r["items"][0]["quantity"], 7);
+    assert_eq!(r["total_units"], 7);
+
+    let r = c.post("/api/location", json!({"name": "SHELF A"}));
+    assert_eq!(r.code(), "name_taken");
+    assert_eq!(r.json()["existing_id"], 2);
+    let r = c.post("/api/location", json!({"name": "Shelf A", "parent_id": 1}));
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        r.json()["id"],
+        6,
+        "id 5 was deleted and is not handed out again"
+    );
+    assert_eq!(r.json()["path"], "Garage / Shelf A");
+
+    let db = rusqlite::Connection::open(s.db_path()).unwrap();
+    let one = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(one("PRAGMA user_version"), miauinv::db::migrate::LATEST);
+    assert_eq!(one("SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    assert_eq!(
+        one("SELECT count(*) FROM locations WHERE name_key IS NULL"),
+        0
+    );
+    assert_eq!(
+        one("SELECT count(*) FROM sqlite_master WHERE name = 'locations_nested'"),
+        0
+    );
+}
+
+#[test]
+fn a_version_3_database_keeps_its_locations_at_top_level() {
+    let s = upgraded_from(3, false);
+    check_upgraded(&s, &["Shelf 9", "shelf 10", "Shelf A"]);
+}
+
+#[test]
+fn a_database_of_the_previous_version_keeps_its_locations_and_archive() {
+    let s = upgraded_from(8, true);
+    check_upgraded(&s, &["shelf 10", "Shelf A"]);
+    let c = Client::signed_up(&s, "bob");
+    let r = c.get("/api/location?archived=true").json();
+    assert_eq!(r[0]["id"], 4);
+    assert_eq!(r[0]["name"], "Shelf 9");
+    assert!(r[0]["archived_at"].is_i64());
+}

@@ -1,0 +1,518 @@
+//! Issue 19: minimum quantities, the reorder list, transitions written to the
+//! outbox exactly once (also under 16 parallel writers), and their delivery
+//! to real receivers: a signed webhook, ntfy, email over SMTP, retries with
+//! backoff, a restart with undelivered events, the daily digest.
+
+use crate::common;
+use crate::notify_support;
+
+use common::{Client, TestServer, outbox};
+use notify_support::{Receiver, SmtpSink, hmac_sha256_hex};
+use serde_json::{Value, json};
+
+/// Fast retries for the tests (the default waits 30 s before the first).
+const FAST: &str = "notify_retry_base_ms: 50\n";
+const SECRET: &str = "a-secret-of-at-least-16-characters";
+
+fn item(c: &Client, name: &str, total: i64, min: i64) -> i64 {
+    c.created(
+        "/api/item",
+        json!({"name": name, "total_quantity": total, "min_quantity": min}),
+    )
+}
+
+fn project(c: &Client, name: &str) -> i64 {
+    c.created("/api/project", json!({"name": name}))
+}
+
+fn allocate(c: &Client, item: i64, project: i64, quantity: i64) -> i64 {
+    c.created(
+        "/api/association",
+        json!({"item_id": item, "project_id": project, "quantity": quantity}),
+    )
+}
+
+fn set_allocation(c: &Client, id: i64, quantity: i64) {
+    let r = c.put(
+        &format!("/api/association?id={id}"),
+        json!({"quantity": quantity}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+fn webhook(c: &Client, url: &str, events: &[&str]) -> i64 {
+    c.created(
+        "/api/admin/notifications",
+        json!({"name": "hook", "kind": "webhook", "events": events,
+               "settings": {"url": url}, "secret": SECRET}),
+    )
+}
+
+#[test]
+fn items_carry_their_minimum_and_low_items_are_listed_counted_and_exported() {
+    let server = TestServer::start();
+    let c = Client::signed_up(&server, "alice");
+    let created = c.post(
+        "/api/item",
+        json!({"name": "M3 screws", "total_quantity": 3, "min_quantity": 5, "reorder_quantity": 100}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let screws = created.json();
+    assert_eq!(screws["min_quantity"], 5);
+    assert_eq!(screws["reorder_quantity"], 100);
+    assert_eq!(screws["low"], true);
+    let plain = c.created("/api/item", json!({"name": "Glue", "total_quantity": 1}));
+    let r = c.get(&format!("/api/item?id={plain}")).json();
+    assert_eq!(
+        (r["min_quantity"].clone(), r["low"].clone()),
+        (json!(0), json!(false))
+    );
+    assert!(r["reorder_quantity"].is_null());
+    let nuts = item(&c, "=Nuts, \"hex\"", 10, 11);
+    for n in 0..5 {
+        item(&c, &format!("Fine {n}"), 10, 2);
+    }
+
+    // Bad values are refused with the field named.
+    for (body, field) in [
+        (json!({"name": "x", "min_quantity": -1}), "min_quantity"),
+        (json!({"name": "x", "min_quantity": 1.5}), "min_quantity"),
+        (
+            json!({"name": "x", "reorder_quantity": 0}),
+            "reorder_quantity",
+        ),
+    ] {
+        let r = c.post("/api/item", body);
+        assert_eq!(
+            (r.status, r.json()["field"].clone()),
+            (400, json!(field)),
+            "{}",
+            r.text
+        );
+    }
+
+    // The filter, paged with a cursor: exactly the two low items, once each.
+    let first = c.get("/api/item?low=true&limit=1&sort=name");
+    assert_eq!(first.header("X-Total-Count"), Some("2"));
+    let cursor = first
+        .header("X-Next-Cursor")
+        .expect("a full page has a cursor")
+        .to_string();
+    let second = c.get(&format!(
+        "/api/item?low=true&limit=1&sort=name&cursor={cursor}"
+    ));
+    let names: Vec<Value> = [first.json(), second.json()]
+        .iter()
+        .map(|p| p[0]["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("=Nuts, \"hex\""), json!("M3 screws")]);
+    assert!(second.json()[0]["low"].as_bool().unwrap());
+
+    let stats = c.get("/api/stats").json();
+    assert_eq!(stats["items_low"], 2);
+    assert_eq!(stats["reorder"].as_array().unwrap().len(), 2);
+
+    // Editing the minimum takes an item off the list; the reorder quantity
+    // can be cleared.
+    let r = c.put(&format!("/api/item?id={nuts}"), json!({"min_quantity": 0}));
+    assert_eq!((r.status, r.json()["low"].clone()), (200, json!(false)));
+    let r = c.put(
+        &format!("/api/item?id={}", screws["id"]),
+        json!({"reorder_quantity": null}),
+    );
+    assert!(r.json()["reorder_quantity"].is_null());
+    assert_eq!(c.get("/api/stats").json()["items_low"], 1);
+    c.put(&format!("/api/item?id={nuts}"), json!({"min_quantity": 11}));
+
+    let csv = c.get("/api/reorder.csv");
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("Content-Type").unwrap().starts_with("text/csv"));
+    assert_eq!(
+        csv.text,
+        "name,sku,available,min,order\r\n\"'=Nuts, \"\"hex\"\"\",,10,11,1\r\nM3 screws,,3,5,2\r\n"
+    );
+}
+
+#[test]
+fn each_transition_is_one_event_and_reaches_a_signed_webhook() {
+    let server = TestServer::start_with(FAST);
+    let c = Client::signed_up(&server, "admin");
+    let rx = Receiver::start();
+    webhook(
+        &c,
+        &rx.url,
+        &["item.low", "item.short", "item.back_above_min"],
+    );
+    let bolts = item(&c, "Bolts", 10, 4);
+    let p = project(&c, "Robot");
+    let a = allocate(&c, bolts, p, 5); // 5 available: fine
+    set_allocation(&c, a, 7); // 3 available: low
+    set_allocation(&c, a, 8); // still low: no event
+    set_allocation(&c, a, 9); // still low: no event
+    set_allocation(&c, a, 2); // back above
+    // Nothing stocked: any allocation is short.
+    assert_eq!(
+        outbox(&server),
+        [
+            ("item.short".to_string(), bolts),
+            ("item.low".to_string(), bolts),
+            ("item.back_above_min".to_string(), bolts)
+        ]
+    );
+
+    let got = rx.wait_for(3);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(rx.requests().len(), 3, "one delivery per event");
+    let events: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["event"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(events, ["item.short", "item.low", "item.back_above_min"]);
+    for r in &got {
+        assert_eq!(r.method, "POST");
+        let body = r.json();
+        assert_eq!(body["item"]["name"], "Bolts");
+        assert_eq!(r.header("X-MiauInv-Event-Id"), body["event_id"].as_str());
+        assert!(body["at"].as_i64().unwrap() > 0);
+        assert!(body["server"].is_string());
+        // Verified with an HMAC written out here, not the server's crate.
+        let expected = format!("sha256={}", hmac_sha256_hex(SECRET.as_bytes(), &r.body));
+        assert_eq!(r.header("X-MiauInv-Signature"), Some(expected.as_str()));
+    }
+    assert_eq!(got[1].json()["item"]["available_quantity"], 3);
+    assert_eq!(got[1].json()["item"]["min_quantity"], 4);
+
+    // The admin page's list shows them sent.
+    let list = c.get("/api/admin/notifications").json();
+    let deliveries = list["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 3);
+    assert!(deliveries.iter().all(|d| d["status"] == "sent"));
+}
+
+#[test]
+fn a_transfer_never_looks_short_halfway() {
+    let server = TestServer::start();
+    let c = Client::signed_up(&server, "admin");
+    let thing = item(&c, "Gears", 10, 0);
+    let a = c.created("/api/location", json!({"name": "A"}));
+    let b = c.created("/api/location", json!({"name": "B"}));
+    c.created(
+        "/api/stock",
+        json!({"item_id": thing, "location_id": a, "quantity": 5}),
+    );
+    allocate(&c, thing, project(&c, "Mill"), 5);
+    // The source row goes before the target fills: for a moment nothing is
+    // stocked, but the transaction as a whole changes nothing.
+    let r = c.post(
+        "/api/stock/transfer",
+        json!({"item_id": thing, "from_location_id": a, "to_location_id": b, "quantity": 5}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(outbox(&server), []);
+}
+
+#[test]
+fn sixteen_parallel_writers_make_one_event_per_transition() {
+    let server = TestServer::start();
+    let c = Client::signed_up(&server, "admin");
+    // 100 units, minimum 50: low once the 16 projects hold more than 50.
+    let thing = item(&c, "Contested", 100, 50);
+    // All of it on a shelf: never short, so only low and back are in play.
+    let shelf = c.created("/api/location", json!({"name": "Shelf"}));
+    c.created(
+        "/api/stock",
+        json!({"item_id": thing, "location_id": shelf, "quantity": 100}),
+    );
+    let rows: Vec<i64> = (0..16)
+        .map(|n| allocate(&c, thing, project(&c, &format!("P{n}")), 1))
+        .collect();
+    std::thread::scope(|s| {
+        for (n, row) in rows.iter().enumerate() {
+            let c = &c;
+            s.spawn(move || {
+                for round in 0..12 {
+                    let quantity = if (round + n) % 2 == 0 { 6 } else { 1 };
+                    set_allocation(c, *row, quantity);
+                }
+            });
+        }
+    });
+    let events: Vec<String> = outbox(&server).into_iter().map(|(e, _)| e).collect();
+    assert!(events.len() >= 2, "the threshold was crossed: {events:?}");
+    // Strictly alternating: a repeated event would be a transition counted
+    // twice, a missing one two of the same in a row.
+    for (n, e) in events.iter().enumerate() {
+        let expected = if n % 2 == 0 {
+            "item.low"
+        } else {
+            "item.back_above_min"
+        };
+        assert_eq!(e, expected, "event {n} of {events:?}");
+    }
+    let now_low = c.get(&format!("/api/item?id={thing}")).json()["low"]
+        .as_bool()
+        .unwrap();
+    assert_eq!(
+        now_low,
+        events.len() % 2 == 1,
+        "the last event matches the state"
+    );
+}
+
+#[test]
+fn ntfy_gets_title_priority_tags_and_the_token() {
+    let server = TestServer::start_with(FAST);
+    let c = Client::signed_up(&server, "admin");
+    let rx = Receiver::start();
+    let r = c.post(
+        "/api/admin/notifications",
+        json!({"name": "phone", "kind": "ntfy", "events": ["item.low"],
+               "settings": {"server": format!("{}/", rx.url), "topic": "shop-floor"},
+               "secret": "tk_secret_token"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert!(
+        !r.text.contains("tk_secret_token"),
+        "the token is never answered"
+    );
+    assert_eq!(r.json()["secret_set"], true);
+    item(&c, "Solder", 0, 2);
+    let got = rx.wait_for(1);
+    let m = &got[0];
+    assert_eq!(
+        (m.method.as_str(), m.path.as_str()),
+        ("POST", "/shop-floor")
+    );
+    assert_eq!(m.header("Title"), Some("Low: Solder"));
+    assert_eq!(m.header("Priority"), Some("default"));
+    assert_eq!(m.header("Tags"), Some("warning"));
+    assert_eq!(m.header("Authorization"), Some("Bearer tk_secret_token"));
+    assert!(m.text().contains("0 available, minimum 2"), "{}", m.text());
+    let listed = c.get("/api/admin/notifications");
+    assert!(!listed.text.contains("tk_secret_token"));
+}
+
+#[test]
+fn email_arrives_over_smtp_with_subject_and_body() {
+    let server = TestServer::start_with(FAST);
+    let c = Client::signed_up(&server, "admin");
+    let sink = SmtpSink::start();
+    let r = c.post(
+        "/api/admin/notifications",
+        json!({"name": "mail", "kind": "email", "events": ["item.low"],
+               "settings": {"host": "127.0.0.1", "port": sink.port, "security": "none",
+                            "from": "miauinv@example.org", "to": "shop@example.org, me@example.org"}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    item(&c, "Flux", 1, 3);
+    let mail = &sink.wait_for(1)[0];
+    assert!(mail.contains("Subject: Low: Flux"), "{mail}");
+    assert!(
+        mail.contains("To: shop@example.org, me@example.org"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Flux is below its minimum: 1 available, minimum 3."),
+        "{mail}"
+    );
+    // A bad address is refused before anything is stored.
+    let r = c.post(
+        "/api/admin/notifications",
+        json!({"name": "bad", "kind": "email", "events": [],
+               "settings": {"host": "h", "port": 25, "security": "none", "from": "nope", "to": "a@b.c"}}),
+    );
+    assert_eq!((r.status, r.json()["field"].clone()), (400, json!("from")));
+}
+
+#[test]
+fn a_receiver_failing_twice_gets_the_third_attempt_after_doubling_waits() {
+    let server = TestServer::start_with("notify_retry_base_ms: 400\n");
+    let c = Client::signed_up(&server, "admin");
+    let flaky = Receiver::answering(&[500, 503], 200);
+    webhook(&c, &flaky.url, &["item.low"]);
+    item(&c, "Tape", 0, 1);
+    let got = flaky.wait_for(3);
+    let ids: Vec<_> = got.iter().map(|r| r.json()["event_id"].clone()).collect();
+    assert!(
+        ids.iter().all(|i| *i == ids[0]),
+        "the same event id each time"
+    );
+    // The waits double: 400 ms, then 800 ms.
+    let ms = |d: std::time::Duration| d.as_millis();
+    let (first, second) = (ms(got[1].at - got[0].at), ms(got[2].at - got[1].at));
+    assert!((400..800).contains(&first), "first wait {first} ms");
+    assert!(second >= 800, "second wait {second} ms");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let list = c.get("/api/admin/notifications").json();
+    let row = &list["deliveries"][0];
+    assert_eq!(
+        (
+            row["status"].clone(),
+            row["attempts"].clone(),
+            row["item_name"].clone()
+        ),
+        (json!("sent"), json!(3), json!("Tape"))
+    );
+    // The last error stays for the admin to see.
+    assert!(row["last_error"].as_str().unwrap().contains("503"), "{row}");
+}
+
+#[test]
+fn a_receiver_that_never_accepts_is_given_up_with_its_error() {
+    let server = TestServer::start_with("notify_retry_base_ms: 50\nnotify_give_up_seconds: 2\n");
+    let c = Client::signed_up(&server, "admin");
+    let dead = Receiver::answering(&[], 502);
+    webhook(&c, &dead.url, &["item.low"]);
+    item(&c, "Wire", 0, 1);
+    let start = std::time::Instant::now();
+    let failed = loop {
+        let list = c.get("/api/admin/notifications").json();
+        let row = list["deliveries"][0].clone();
+        if row["status"] == "failed" {
+            break row;
+        }
+        assert!(start.elapsed().as_secs() < 10, "never gave up: {row}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(failed["attempts"].as_i64().unwrap() >= 3, "{failed}");
+    assert!(
+        failed["last_error"].as_str().unwrap().contains("502"),
+        "{failed}"
+    );
+    // Given up means no more attempts.
+    let tried = dead.requests().len();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(dead.requests().len(), tried);
+}
+
+#[test]
+fn an_event_written_before_a_stop_is_delivered_after_the_restart() {
+    let mut server = TestServer::start_with(FAST);
+    let c = Client::signed_up(&server, "admin");
+    let rx = Receiver::answering(&[], 503);
+    webhook(&c, &rx.url, &["item.low"]);
+    item(&c, "Batteries", 0, 4);
+    // Stopped without waiting for a delivery; the receiver refused meanwhile.
+    server.stop();
+    let refused = rx.requests().len();
+    rx.set_status(200);
+    let dir = std::mem::replace(&mut server.dir, tempfile::tempdir().unwrap());
+    let cfg = dir.path().join("config.yaml");
+    let _again = TestServer::start_at(dir, cfg);
+    let got = rx.wait_for(refused + 1);
+    let last = got.last().unwrap().json();
+    assert_eq!(
+        (last["event"].clone(), last["item"]["name"].clone()),
+        (json!("item.low"), json!("Batteries"))
+    );
+}
+
+#[test]
+fn the_daily_digest_lists_low_and_short_items_and_is_skipped_with_nothing_to_say() {
+    let now = miauinv::notify::digest::local_clock(miauinv::db::now()).1;
+    let at = format!("digest_time: \"{:02}:{:02}\"\n", now / 60, now % 60);
+    // Nothing to say: no digest.
+    let quiet = TestServer::start_with(&format!("{FAST}{at}"));
+    let c = Client::signed_up(&quiet, "admin");
+    let rx = Receiver::start();
+    webhook(&c, &rx.url, &["digest"]);
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert!(rx.requests().is_empty());
+    drop(quiet);
+
+    let mut server = TestServer::start_with(FAST);
+    let c = Client::signed_up(&server, "admin");
+    webhook(&c, &rx.url, &["digest"]);
+    item(&c, "Resistors", 2, 10);
+    let caps = item(&c, "Capacitors", 5, 0);
+    allocate(&c, caps, project(&c, "Amp"), 3);
+    server.stop();
+    let dir = std::mem::replace(&mut server.dir, tempfile::tempdir().unwrap());
+    let cfg = dir.path().join("config.yaml");
+    let yaml = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("{yaml}{at}")).unwrap();
+    let _again = TestServer::start_at(dir, cfg);
+    let got = rx.wait_for(1);
+    let body = got[0].json();
+    assert_eq!(body["event"], "digest");
+    assert_eq!(body["low"][0]["name"], "Resistors");
+    assert_eq!(body["low"][0]["suggested_quantity"], 8);
+    assert_eq!(body["short"][0]["name"], "Capacitors");
+    assert_eq!(body["short"][0]["missing"], 3);
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    assert_eq!(rx.requests().len(), 1, "one digest a day");
+}
+
+#[test]
+fn channels_are_checked_tested_and_only_admins_manage_them() {
+    let server = TestServer::start_with(FAST);
+    let admin = Client::signed_up(&server, "admin");
+    let rx = Receiver::start();
+    for (body, field) in [
+        (
+            json!({"name": "x", "kind": "webhook", "settings": {"url": "ftp://x"}, "secret": SECRET}),
+            "url",
+        ),
+        (
+            json!({"name": "x", "kind": "webhook", "settings": {"url": rx.url}, "secret": "short"}),
+            "secret",
+        ),
+        (
+            json!({"name": "x", "kind": "webhook", "events": ["item.gone"], "settings": {"url": rx.url}, "secret": SECRET}),
+            "events",
+        ),
+        (
+            json!({"name": "x", "kind": "ntfy", "settings": {"server": rx.url, "topic": "a/b"}}),
+            "topic",
+        ),
+        (
+            json!({"name": "x", "kind": "pigeon", "settings": {}}),
+            "kind",
+        ),
+    ] {
+        let r = admin.post("/api/admin/notifications", body);
+        assert_eq!(
+            (r.status, r.json()["field"].clone()),
+            (400, json!(field)),
+            "{}",
+            r.text
+        );
+    }
+    let id = webhook(&admin, &rx.url, &[]);
+    let listed = admin.get("/api/admin/notifications");
+    assert!(
+        !listed.text.contains(SECRET),
+        "the secret is never answered"
+    );
+    let r = admin.post(&format!("/api/admin/notifications/test?id={id}"), json!({}));
+    assert_eq!(r.status, 202, "{}", r.text);
+    let got = rx.wait_for(1);
+    assert_eq!(got[0].json()["event"], "test");
+    // Disabled channels get no events; changing the secret keeps the rest.
+    let r = admin.put(
+        &format!("/api/admin/notifications?id={id}"),
+        json!({"enabled": false, "events": ["item.low"], "secret": "another-secret-16-chars"}),
+    );
+    assert_eq!(
+        (r.status, r.json()["enabled"].clone()),
+        (200, json!(false)),
+        "{}",
+        r.text
+    );
+    item(&admin, "Quiet", 0, 1);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(rx.requests().len(), 1);
+
+    let editor = Client::signed_up(&server, "editor");
+    assert_eq!(editor.get("/api/admin/notifications").status, 403);
+    assert_eq!(editor.get("/admin/notifications").status, 403);
+    assert_eq!(admin.get("/admin/notifications").status, 200);
+    let r = admin.delete(&format!("/api/admin/notifications?id={id}"));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        admin
+            .delete(&format!("/api/admin/notifications?id={id}"))
+            .status,
+        404
+    );
+}
