@@ -228,7 +228,10 @@ impl Drop for Writing<'_> {
     fn drop(&mut self) {
         let mut state = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
         state.held_since = None;
-        self.0.freed.notify_one();
+        // Waking costs a system call; with nobody in line there is no one to wake.
+        if state.waiting > 0 {
+            self.0.freed.notify_one();
+        }
     }
 }
 
