@@ -440,3 +440,37 @@ fn an_items_history_pages_with_its_place_in_the_url() {
     page.js("history.back()");
     page.wait_text("#history-info", "1–20 of 26");
 }
+
+#[test]
+fn history_an_editor_imported_says_it_came_from_a_file_and_who_the_file_named() {
+    let server = TestServer::start();
+    Client::signed_up(&server, "hal");
+    let eve = Client::signed_up(&server, "eve");
+    let doc = json!({
+        "miauinv_export": 1, "exported_at": 0, "locations": [], "projects": [], "stock": [],
+        "allocations": [], "tags": [],
+        "items": [{"id": 1, "name": "Washer", "total_quantity": 5}],
+        "movements": [{"id": 1, "created_at": 946_684_800, "username": "admin1", "item_id": 1,
+                       "kind": "total", "delta": 5, "quantity_after": 5}]
+    });
+    let r = eve.send_raw(
+        "POST",
+        "/api/import?format=json",
+        "application/json",
+        doc.to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    let chrome = Chromium::launch();
+    let page = chrome.page(&server.base, "imported_history");
+    log_in(&page, "hal");
+    page.wait_text("#moves-list", "imported from a file");
+    let said = page.text("#moves-list");
+    assert!(said.contains("eve"), "the importing account: {said}");
+    assert!(said.contains("says admin1"), "the file's claim: {said}");
+    page.goto("/inventory?item=1");
+    page.wait_text(
+        "[data-detail=\"history\"]",
+        "imported from a file (says admin1",
+    );
+}
