@@ -121,6 +121,16 @@ impl Report {
             }
         }
     }
+
+    /// A refused value, worded by the rule that refused it, at `path`.
+    pub fn refused_at(&mut self, path: String, e: AppError) {
+        self.at_path(path, e.message);
+    }
+
+    /// A refused cell, worded by the rule that refused it.
+    pub fn refused_cell(&mut self, row: usize, column: Option<&str>, e: AppError) {
+        self.at_cell(row, column, e.message);
+    }
 }
 
 /// Where a refused row came from.
@@ -139,32 +149,16 @@ pub fn refusal_words(r: &Refusal) -> String {
     }
 }
 
-impl Report {
-    /// A refused value, worded by the rule that refused it, at `path`.
-    pub fn refused_at(&mut self, path: String, e: AppError) {
-        self.at_path(path, e.message);
-    }
-
-    /// A refused cell, worded by the rule that refused it.
-    pub fn refused_cell(&mut self, row: usize, column: Option<&str>, e: AppError) {
-        self.at_cell(row, column, e.message);
-    }
-}
-
-/// The whole request body as UTF-8 text (a CSV file), without a leading
-/// byte order mark (spreadsheets write one).
+/// The whole request body as UTF-8 text (a CSV file; `csv::Rows` skips the
+/// byte order mark spreadsheets write, without copying the text again).
 pub fn body_text(req: &crate::http::Request) -> AppResult<String> {
     use std::io::Read;
     let mut bytes = Vec::with_capacity(req.body_len() as usize);
     req.body_reader()
         .and_then(|mut r| r.read_to_end(&mut bytes))
         .map_err(|e| AppError::internal(format_args!("cannot read the import body: {e}")))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| AppError::bad_request("invalid_csv", "The file must be UTF-8 text."))?;
-    Ok(match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
-        None => text,
-    })
+    String::from_utf8(bytes)
+        .map_err(|_| AppError::bad_request("invalid_csv", "The file must be UTF-8 text."))
 }
 
 /// A MiauInv export read from `source` as it streams in: typed parsing into
