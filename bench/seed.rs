@@ -94,7 +94,7 @@ impl Rng {
 }
 
 fn err(e: miauinv::error::AppError) -> String {
-    e.message
+    e.to_string()
 }
 
 /// Creates the schema, the bench account (hashed with MiauInv's Hasher at the

@@ -16,13 +16,13 @@ pub struct App {
     pub templates: minijinja::Environment<'static>,
     /// The WebAuthn relying party (passkeys), from `rp_id`/`rp_origin`.
     pub webauthn: webauthn_rs::prelude::Webauthn,
-    /// The longest username a login may name (`api::account::login_username`),
+    /// The longest username a login may name (`api::accounts::account::login_username`),
     /// read from the database at the first login.
     pub longest_username: std::sync::OnceLock<usize>,
     /// Turns for decoding uploaded photos (`rules::photo`): one at a time, at
     /// most half the workers in line.
     pub photo_decodes: Gate,
-    /// Turns for imports (`api::import`): one at a time, nobody in line (a
+    /// Turns for imports (`api::data::import`): one at a time, nobody in line (a
     /// second import is answered 503 at once). Parsing a large document is
     /// what costs memory, so one at a time bounds it however many arrive.
     pub imports: Gate,

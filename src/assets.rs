@@ -4,7 +4,6 @@
 //! disk at run time. Layer: beside http (it knows requests and replies, not
 //! routes or handlers).
 
-use crate::error::{AppError, AppResult};
 use crate::http::{Reply, Request};
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -195,10 +194,11 @@ fn not_modified(req: &Request, digest: &str) -> bool {
     })
 }
 
-/// Answers `GET /assets/<path>` for the request.
-pub fn serve(req: &Request) -> AppResult<Reply> {
+/// Answers `GET /assets/<path>` for the request; `None` when there is no
+/// such file (the page handler says so).
+pub fn serve(req: &Request) -> Option<Reply> {
     let path = req.path.trim_start_matches("/assets/");
-    let entry = prepared(path).ok_or_else(|| AppError::not_found("No such asset."))?;
+    let entry = prepared(path)?;
     // A matching fingerprint names exactly this content forever; any other URL
     // (no or stale `v`) must be revalidated so a new release is picked up.
     let cache_control = if req.param("v") == Some(entry.fingerprint.as_str()) {
@@ -233,5 +233,5 @@ pub fn serve(req: &Request) -> AppResult<Reply> {
     if let Some(policy) = own_policy(path) {
         reply = reply.header("Content-Security-Policy", policy);
     }
-    Ok(reply)
+    Some(reply)
 }

@@ -6,7 +6,6 @@
 //! sessions, passwords are checked the same way.
 
 use crate::app::App;
-use crate::auth::password;
 use crate::db::backup;
 use crate::db::security_log::{self, Event, Kind, Who};
 use crate::db::users::Role;
@@ -22,9 +21,10 @@ fn open(app: &App) -> Result<Connection, String> {
 /// An error as the command line says it: its sentence, and what went wrong
 /// inside when there is more to say.
 fn said(e: AppError) -> String {
+    let e = crate::api::words::said(e);
     match e.detail {
         Some(detail) => format!("{} ({detail})", e.message),
-        None => e.message,
+        None => e.message.into(),
     }
 }
 
@@ -42,7 +42,7 @@ fn password_from_stdin(app: &App) -> Result<String, String> {
         .read_line(&mut line)
         .map_err(|e| e.to_string())?;
     let password = line.trim_end_matches(['\r', '\n']);
-    password::validate_new(password, "password").map_err(said)?;
+    crate::rules::account::new_password(password, "password").map_err(said)?;
     app.hasher.hash(password).map_err(said)
 }
 

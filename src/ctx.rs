@@ -8,7 +8,7 @@ use crate::auth::session::CurrentUser;
 use crate::db::api_tokens::{self, Scope};
 use crate::db::sessions::{self, Device};
 use crate::db::users;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Kind};
 use crate::http::Request;
 use rusqlite::Connection;
 
@@ -30,9 +30,13 @@ pub enum Access {
     Admin,
 }
 
-/// Why [`Access::admits`] refused a signed-in caller.
+/// Why a caller was turned away: [`Access::admits`] refusing a signed-in
+/// caller, or a handler asking for the user of a request that has none.
+/// `api::words` says each.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Refusal {
+    /// No session or token came with the request.
+    NotSignedIn,
     /// The role reads only and the route writes.
     ReadOnly,
     /// The route is for admins.
@@ -41,6 +45,21 @@ pub enum Refusal {
     TokenNotAllowed,
     /// A read-scoped API token on anything but GET/HEAD.
     ReadOnlyToken,
+}
+
+impl crate::error::Refusal for Refusal {}
+
+impl From<Refusal> for AppError {
+    fn from(r: Refusal) -> AppError {
+        let (kind, code) = match r {
+            Refusal::NotSignedIn => (Kind::Unauthorized, "unauthenticated"),
+            Refusal::ReadOnly => (Kind::Forbidden, "read_only"),
+            Refusal::AdminOnly => (Kind::Forbidden, "admin_only"),
+            Refusal::TokenNotAllowed => (Kind::Forbidden, "token_not_allowed"),
+            Refusal::ReadOnlyToken => (Kind::Forbidden, "read_only_token"),
+        };
+        AppError::refused(kind, code, r)
+    }
 }
 
 impl Access {
@@ -83,7 +102,7 @@ impl Ctx<'_> {
     pub fn user(&self) -> AppResult<&CurrentUser> {
         self.user
             .as_ref()
-            .ok_or_else(|| AppError::unauthorized("unauthenticated", "Log in first."))
+            .ok_or_else(|| Refusal::NotSignedIn.into())
     }
 
     /// Where the request comes from, as a session and the security log note it.

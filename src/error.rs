@@ -8,7 +8,29 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::any::Any;
 use std::fmt;
+
+/// A refusal made below the edge (`auth/`, `http/`, `db/`, `ctx`, this file)
+/// as a fact: which parameter, which limit, which step of a ceremony. It
+/// travels in an [`AppError`] with its status and code but no words;
+/// `api::words::say` words it where the answer is written (the request
+/// adapter, the front, the command line), so sentences live only at the edge.
+pub trait Refusal: Any + fmt::Debug + Send + Sync {}
+
+/// The refusals every layer may meet: a busy server, too many attempts, a
+/// failure inside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Common {
+    /// Waiting for the database, a bcrypt slot or the import gate took too long.
+    Busy,
+    /// Too many attempts; the next one is allowed after `seconds`.
+    RateLimited { seconds: u64 },
+    /// Something failed inside (the detail is in `AppError::detail`).
+    Internal,
+}
+
+impl Refusal for Common {}
 
 /// Every error answer's body: `{"error", "code", "field"?}` and, for some
 /// errors, more facts (`existing_id`, `later_changes`, numbers).
@@ -48,12 +70,15 @@ pub struct AppError {
     pub kind: Kind,
     /// Stable snake_case identifier clients can match on.
     pub code: &'static str,
-    /// A sentence a user can act on. Never contains internals.
-    pub message: String,
+    /// A sentence a user can act on. Never contains internals. Empty while a
+    /// [`Refusal`] made below the edge has not been said yet.
+    pub message: Box<str>,
+    /// What a layer below the edge refused, for `api::words` to say.
+    pub refusal: Option<Box<dyn Refusal>>,
     /// Extra JSON fields merged into the error body (e.g. `existing_id`, numbers).
     pub extra: Map<String, Value>,
     /// `Retry-After` seconds for 429/503.
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
     /// `Allow` header for 405.
     pub allow: Option<Box<str>>,
     /// What went wrong inside, for the log only (never sent): logged once,
@@ -70,12 +95,26 @@ impl AppError {
         AppError {
             kind,
             code,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
+            refusal: None,
             extra: Map::new(),
             retry_after: None,
             allow: None,
             detail: None,
         }
+    }
+
+    /// A refusal without words yet (see [`Refusal`]).
+    pub fn refused(kind: Kind, code: &'static str, refusal: impl Refusal) -> Self {
+        let mut e = Self::new(kind, code, String::new());
+        e.refusal = Some(Box::new(refusal));
+        e
+    }
+
+    /// The refusal this error carries, if it is an `R`.
+    pub fn refusal_as<R: Refusal>(&self) -> Option<&R> {
+        let any: &dyn Any = self.refusal.as_deref()?;
+        any.downcast_ref()
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -103,32 +142,20 @@ impl AppError {
         Self::new(Kind::Conflict, code, message)
     }
 
-    pub fn method_not_allowed(allow: String) -> Self {
-        let mut e = Self::new(
-            Kind::MethodNotAllowed,
-            "method_not_allowed",
-            format!("This endpoint only accepts {allow}."),
-        );
-        e.allow = Some(allow.into());
-        e
-    }
-
     pub fn too_many_requests(retry_after: u64) -> Self {
-        let mut e = Self::new(
+        let mut e = Self::refused(
             Kind::TooManyRequests,
             "rate_limited",
-            format!("Too many attempts. Try again in {retry_after} seconds."),
+            Common::RateLimited {
+                seconds: retry_after,
+            },
         );
-        e.retry_after = Some(retry_after);
+        e.retry_after = Some(u32::try_from(retry_after).unwrap_or(u32::MAX));
         e
     }
 
     pub fn busy() -> Self {
-        let mut e = Self::new(
-            Kind::ServiceUnavailable,
-            "server_busy",
-            "The server is busy. Try again in a moment.",
-        );
+        let mut e = Self::refused(Kind::ServiceUnavailable, "server_busy", Common::Busy);
         e.retry_after = Some(1);
         e
     }
@@ -136,11 +163,7 @@ impl AppError {
     /// An internal failure. `detail` is kept for the log (logged once, where
     /// the answer is written) and never sent to the client.
     pub fn internal(detail: impl fmt::Display) -> Self {
-        let mut e = Self::new(
-            Kind::Internal,
-            "internal_error",
-            "Something went wrong on the server. The error has been logged.",
-        );
+        let mut e = Self::refused(Kind::Internal, "internal_error", Common::Internal);
         e.detail = Some(detail.to_string().into());
         e
     }
@@ -195,7 +218,7 @@ impl AppError {
             _ => None,
         };
         ErrorBody {
-            error: self.message.clone(),
+            error: self.message.to_string(),
             code: self.code.to_string(),
             field,
             extra,
@@ -205,7 +228,11 @@ impl AppError {
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.status(), self.code, self.message)?;
+        write!(f, "{} ({})", self.status(), self.code)?;
+        match (&self.refusal, self.message.is_empty()) {
+            (Some(refusal), true) => write!(f, ": {refusal:?}")?,
+            _ => write!(f, ": {}", self.message)?,
+        }
         match &self.detail {
             Some(detail) => write!(f, " [{detail}]"),
             None => Ok(()),

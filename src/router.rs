@@ -4,8 +4,8 @@
 //! router; only the request adapter (`http/adapter.rs`) calls it.
 
 use crate::api;
+use crate::api::accounts::session_reply;
 use crate::api::contract::RouteInfo;
-use crate::api::session_reply;
 use crate::app::App;
 use crate::ctx::{self, Access, Auth, Ctx};
 use crate::error::{AppError, AppResult};
@@ -61,108 +61,108 @@ fn registration_open(app: &App) -> bool {
 #[rustfmt::skip]
 pub static ROUTES: &[Route] = &[
     // ── health ──────────────────────────────────────────────────────────────────────────
-    r(Get,    "/healthz",                            Public,  api::health::get),
+    r(Get,    "/healthz",                            Public,  api::admin::health::get),
     // ── accounts ────────────────────────────────────────────────────────────────────────
-    Route { only_if: registration_open, ..r(Post, "/api/register", Public, api::account::register) },
-    r(Post,   "/api/login",                          Public,  api::account::login),
-    r(Post,   "/api/refresh",                        Public,  api::account::refresh),
-    r(Post,   "/api/logout",                         Account, api::account::logout),
-    r(Get,    "/api/profile",                        Account, api::account::profile),
-    r(Get,    "/api/userinfo",                       Account, api::account::profile),
-    r(Post,   "/api/account/username",               Account, api::account::change_username),
-    r(Post,   "/api/account/password",               Account, api::account::change_password),
-    r(Post,   "/api/account/notification-email",     Account, api::notification_email::set),
+    Route { only_if: registration_open, ..r(Post, "/api/register", Public, api::accounts::account::register) },
+    r(Post,   "/api/login",                          Public,  api::accounts::account::login),
+    r(Post,   "/api/refresh",                        Public,  api::accounts::account::refresh),
+    r(Post,   "/api/logout",                         Account, api::accounts::account::logout),
+    r(Get,    "/api/profile",                        Account, api::accounts::account::profile),
+    r(Get,    "/api/userinfo",                       Account, api::accounts::account::profile),
+    r(Post,   "/api/account/username",               Account, api::accounts::account::change_username),
+    r(Post,   "/api/account/password",               Account, api::accounts::account::change_password),
+    r(Post,   "/api/account/notification-email",     Account, api::accounts::notification_email::set),
     // ── two-factor authentication ───────────────────────────────────────────────────────
-    r(Post,   "/api/login/2fa",                      Public,  api::two_factor::login),
-    r(Post,   "/api/2fa/setup",                      Account, api::two_factor::setup),
-    r(Post,   "/api/2fa/enable",                     Account, api::two_factor::enable),
-    r(Post,   "/api/2fa/disable",                    Account, api::two_factor::disable),
-    r(Post,   "/api/2fa/recovery-codes/regenerate",  Account, api::two_factor::regenerate_recovery_codes),
+    r(Post,   "/api/login/2fa",                      Public,  api::accounts::two_factor::login),
+    r(Post,   "/api/2fa/setup",                      Account, api::accounts::two_factor::setup),
+    r(Post,   "/api/2fa/enable",                     Account, api::accounts::two_factor::enable),
+    r(Post,   "/api/2fa/disable",                    Account, api::accounts::two_factor::disable),
+    r(Post,   "/api/2fa/recovery-codes/regenerate",  Account, api::accounts::two_factor::regenerate_recovery_codes),
     // ── passkeys ────────────────────────────────────────────────────────────────────────
-    r(Get,    "/api/passkeys",                       Account, api::passkeys::list),
-    r(Delete, "/api/passkeys",                       Account, api::passkeys::remove),
-    r(Post,   "/api/passkeys/register/options",      Account, api::passkeys::register_options),
-    r(Post,   "/api/passkeys/register/finish",       Account, api::passkeys::register_finish),
-    r(Post,   "/api/passkeys/disable",               Account, api::passkeys::disable),
-    r(Post,   "/api/passkeys/login/options",         Public,  api::passkeys::login_options),
-    r(Post,   "/api/passkeys/login/finish",          Public,  api::passkeys::login_finish),
+    r(Get,    "/api/passkeys",                       Account, api::accounts::passkeys::list),
+    r(Delete, "/api/passkeys",                       Account, api::accounts::passkeys::remove),
+    r(Post,   "/api/passkeys/register/options",      Account, api::accounts::passkeys::register_options),
+    r(Post,   "/api/passkeys/register/finish",       Account, api::accounts::passkeys::register_finish),
+    r(Post,   "/api/passkeys/disable",               Account, api::accounts::passkeys::disable),
+    r(Post,   "/api/passkeys/login/options",         Public,  api::accounts::passkeys::login_options),
+    r(Post,   "/api/passkeys/login/finish",          Public,  api::accounts::passkeys::login_finish),
     // ── sessions (devices) and the security log ─────────────────────────────────────────
-    r(Get,    "/api/sessions",                       Account, api::sessions::list),
-    r(Delete, "/api/sessions",                       Account, api::sessions::end),
-    r(Post,   "/api/sessions/revoke-others",         Account, api::sessions::revoke_others),
-    r(Get,    "/api/security-events",                Account, api::security_events::list),
+    r(Get,    "/api/sessions",                       Account, api::accounts::sessions::list),
+    r(Delete, "/api/sessions",                       Account, api::accounts::sessions::end),
+    r(Post,   "/api/sessions/revoke-others",         Account, api::accounts::sessions::revoke_others),
+    r(Get,    "/api/security-events",                Account, api::accounts::security_events::list),
     // ── personal API tokens, invitations and reset links ────────────────────────────────
-    r(Get,    "/api/tokens",                         Account, api::tokens::list),
-    r(Post,   "/api/tokens",                         Account, api::tokens::create),
-    r(Delete, "/api/tokens",                         Account, api::tokens::revoke),
-    r(Post,   "/api/invites/accept",                 Public,  api::onboarding::accept_invite),
-    r(Post,   "/api/password-reset",                 Public,  api::onboarding::reset_password),
+    r(Get,    "/api/tokens",                         Account, api::accounts::tokens::list),
+    r(Post,   "/api/tokens",                         Account, api::accounts::tokens::create),
+    r(Delete, "/api/tokens",                         Account, api::accounts::tokens::revoke),
+    r(Post,   "/api/invites/accept",                 Public,  api::accounts::onboarding::accept_invite),
+    r(Post,   "/api/password-reset",                 Public,  api::accounts::onboarding::reset_password),
     // ── administration ──────────────────────────────────────────────────────────────────
-    r(Get,    "/api/admin/users",                    Admin,   api::admin::list_users),
-    r(Put,    "/api/admin/users",                    Admin,   api::admin::update_user),
-    r(Delete, "/api/admin/users",                    Admin,   api::admin::delete_user),
-    r(Post,   "/api/admin/users/end-sessions",       Admin,   api::admin::end_sessions),
-    r(Post,   "/api/admin/users/reset-link",         Admin,   api::admin::reset_link),
-    r(Get,    "/api/admin/invites",                  Admin,   api::admin::list_invites),
-    r(Post,   "/api/admin/invites",                  Admin,   api::admin::create_invite),
-    r(Delete, "/api/admin/invites",                  Admin,   api::admin::revoke_invite),
-    r(Get,    "/api/admin/status",                   Admin,   api::admin::status),
-    r(Get,    "/api/admin/notifications",            Admin,   api::notifications::list),
-    r(Post,   "/api/admin/notifications",            Admin,   api::notifications::create),
-    r(Put,    "/api/admin/notifications",            Admin,   api::notifications::update),
-    r(Delete, "/api/admin/notifications",            Admin,   api::notifications::delete),
-    r(Post,   "/api/admin/notifications/test",       Admin,   api::notifications::test),
-    r(Get,    "/api/admin/backup",                   Admin,   api::backup::download),
+    r(Get,    "/api/admin/users",                    Admin,   api::admin::users::list_users),
+    r(Put,    "/api/admin/users",                    Admin,   api::admin::users::update_user),
+    r(Delete, "/api/admin/users",                    Admin,   api::admin::users::delete_user),
+    r(Post,   "/api/admin/users/end-sessions",       Admin,   api::admin::users::end_sessions),
+    r(Post,   "/api/admin/users/reset-link",         Admin,   api::admin::users::reset_link),
+    r(Get,    "/api/admin/invites",                  Admin,   api::admin::invites::list_invites),
+    r(Post,   "/api/admin/invites",                  Admin,   api::admin::invites::create_invite),
+    r(Delete, "/api/admin/invites",                  Admin,   api::admin::invites::revoke_invite),
+    r(Get,    "/api/admin/status",                   Admin,   api::admin::status::get),
+    r(Get,    "/api/admin/notifications",            Admin,   api::alerts::notifications::list),
+    r(Post,   "/api/admin/notifications",            Admin,   api::alerts::notifications::create),
+    r(Put,    "/api/admin/notifications",            Admin,   api::alerts::notifications::update),
+    r(Delete, "/api/admin/notifications",            Admin,   api::alerts::notifications::delete),
+    r(Post,   "/api/admin/notifications/test",       Admin,   api::alerts::notifications::test),
+    r(Get,    "/api/admin/backup",                   Admin,   api::data::backup::download),
     // ── inventory ───────────────────────────────────────────────────────────────────────
-    r(Get,    "/api/item",                           Viewer,  api::items::get),
-    r(Post,   "/api/item",                           Editor,  api::items::create),
-    r(Put,    "/api/item",                           Editor,  api::items::update),
-    r(Delete, "/api/item",                           Editor,  api::items::delete),
-    r(Post,   "/api/item/restore",                   Editor,  api::items::restore),
-    r(Get,    "/api/item/history",                   Viewer,  api::items::history),
-    r(Get,    "/api/item/photo",                     Viewer,  api::photos::get),
-    Route { max_body: MAX_PHOTO, ..r(Post, "/api/item/photo", Editor, api::photos::upload) },
-    r(Put,    "/api/item/photo",                     Editor,  api::photos::update),
-    r(Delete, "/api/item/photo",                     Editor,  api::photos::delete),
-    r(Get,    "/api/item/attachment",                Viewer,  api::attachments::get),
-    Route { max_body: MAX_ATTACHMENT, ..r(Post, "/api/item/attachment", Editor, api::attachments::upload) },
-    r(Delete, "/api/item/attachment",                Editor,  api::attachments::delete),
-    r(Get,    "/api/tags",                           Viewer,  api::tags::get),
-    r(Put,    "/api/tags",                           Editor,  api::tags::rename),
-    r(Get,    "/api/movements",                      Viewer,  api::items::recent_movements),
-    r(Post,   "/api/movements/undo",                 Editor,  api::undo::undo),
-    r(Get,    "/api/location",                       Viewer,  api::locations::get),
-    r(Post,   "/api/location",                       Editor,  api::locations::create),
-    r(Put,    "/api/location",                       Editor,  api::locations::update),
-    r(Delete, "/api/location",                       Editor,  api::locations::delete),
-    r(Post,   "/api/location/restore",               Editor,  api::locations::restore),
-    r(Get,    "/api/project",                        Viewer,  api::projects::get),
-    r(Post,   "/api/project",                        Editor,  api::projects::create),
-    r(Put,    "/api/project",                        Editor,  api::projects::update),
-    r(Delete, "/api/project",                        Editor,  api::projects::delete),
-    r(Post,   "/api/project/restore",                Editor,  api::projects::restore),
-    r(Get,    "/api/stock",                          Viewer,  api::stock::get),
-    r(Post,   "/api/stock",                          Editor,  api::stock::create),
-    r(Put,    "/api/stock",                          Editor,  api::stock::update),
-    r(Delete, "/api/stock",                          Editor,  api::stock::delete),
-    r(Post,   "/api/stock/transfer",                 Editor,  api::stock::transfer),
-    r(Post,   "/api/stock/consume",                  Editor,  api::quick::consume),
-    r(Post,   "/api/stock/count",                    Editor,  api::quick::count),
-    r(Get,    "/api/stocktakes",                     Viewer,  api::stocktakes::get),
-    r(Post,   "/api/stocktakes",                     Editor,  api::stocktakes::create),
-    r(Get,    "/api/association",                    Viewer,  api::allocations::get),
-    r(Post,   "/api/association",                    Editor,  api::allocations::create),
-    r(Put,    "/api/association",                    Editor,  api::allocations::update),
-    r(Delete, "/api/association",                    Editor,  api::allocations::delete),
-    r(Get,    "/api/stats",                          Viewer,  api::stats::get),
-    r(Get,    "/api/reorder",                        Viewer,  api::reorder::get),
-    r(Get,    "/api/reorder.csv",                    Viewer,  api::reorder::csv),
-    r(Get,    "/api/label.svg",                      Viewer,  api::labels::svg),
-    r(Get,    "/api/search",                         Viewer,  api::search::get),
+    r(Get,    "/api/item",                           Viewer,  api::inventory::items::get),
+    r(Post,   "/api/item",                           Editor,  api::inventory::items::create),
+    r(Put,    "/api/item",                           Editor,  api::inventory::items::update),
+    r(Delete, "/api/item",                           Editor,  api::inventory::items::delete),
+    r(Post,   "/api/item/restore",                   Editor,  api::inventory::items::restore),
+    r(Get,    "/api/item/history",                   Viewer,  api::inventory::items::history),
+    r(Get,    "/api/item/photo",                     Viewer,  api::media::photos::get),
+    Route { max_body: MAX_PHOTO, ..r(Post, "/api/item/photo", Editor, api::media::photos::upload) },
+    r(Put,    "/api/item/photo",                     Editor,  api::media::photos::update),
+    r(Delete, "/api/item/photo",                     Editor,  api::media::photos::delete),
+    r(Get,    "/api/item/attachment",                Viewer,  api::media::attachments::get),
+    Route { max_body: MAX_ATTACHMENT, ..r(Post, "/api/item/attachment", Editor, api::media::attachments::upload) },
+    r(Delete, "/api/item/attachment",                Editor,  api::media::attachments::delete),
+    r(Get,    "/api/tags",                           Viewer,  api::inventory::tags::get),
+    r(Put,    "/api/tags",                           Editor,  api::inventory::tags::rename),
+    r(Get,    "/api/movements",                      Viewer,  api::inventory::items::recent_movements),
+    r(Post,   "/api/movements/undo",                 Editor,  api::inventory::undo::undo),
+    r(Get,    "/api/location",                       Viewer,  api::places::locations::get),
+    r(Post,   "/api/location",                       Editor,  api::places::locations::create),
+    r(Put,    "/api/location",                       Editor,  api::places::locations::update),
+    r(Delete, "/api/location",                       Editor,  api::places::locations::delete),
+    r(Post,   "/api/location/restore",               Editor,  api::places::locations::restore),
+    r(Get,    "/api/project",                        Viewer,  api::places::projects::get),
+    r(Post,   "/api/project",                        Editor,  api::places::projects::create),
+    r(Put,    "/api/project",                        Editor,  api::places::projects::update),
+    r(Delete, "/api/project",                        Editor,  api::places::projects::delete),
+    r(Post,   "/api/project/restore",                Editor,  api::places::projects::restore),
+    r(Get,    "/api/stock",                          Viewer,  api::places::stock::get),
+    r(Post,   "/api/stock",                          Editor,  api::places::stock::create),
+    r(Put,    "/api/stock",                          Editor,  api::places::stock::update),
+    r(Delete, "/api/stock",                          Editor,  api::places::stock::delete),
+    r(Post,   "/api/stock/transfer",                 Editor,  api::places::stock::transfer),
+    r(Post,   "/api/stock/consume",                  Editor,  api::places::quick::consume),
+    r(Post,   "/api/stock/count",                    Editor,  api::places::quick::count),
+    r(Get,    "/api/stocktakes",                     Viewer,  api::places::stocktakes::get),
+    r(Post,   "/api/stocktakes",                     Editor,  api::places::stocktakes::create),
+    r(Get,    "/api/association",                    Viewer,  api::places::allocations::get),
+    r(Post,   "/api/association",                    Editor,  api::places::allocations::create),
+    r(Put,    "/api/association",                    Editor,  api::places::allocations::update),
+    r(Delete, "/api/association",                    Editor,  api::places::allocations::delete),
+    r(Get,    "/api/stats",                          Viewer,  api::inventory::stats::get),
+    r(Get,    "/api/reorder",                        Viewer,  api::alerts::reorder::get),
+    r(Get,    "/api/reorder.csv",                    Viewer,  api::alerts::reorder::csv),
+    r(Get,    "/api/label.svg",                      Viewer,  api::inventory::labels::svg),
+    r(Get,    "/api/search",                         Viewer,  api::inventory::search::get),
     // ── the API document ────────────────────────────────────────────────────────────────
     r(Get,    "/api/openapi.json",                   Public,  openapi),
-    r(Get,    "/api/export",                         Viewer,  api::export::get),
-    Route { max_body: MAX_IMPORT, ..r(Post, "/api/import", Editor, api::import::post) },
+    r(Get,    "/api/export",                         Viewer,  api::data::export::get),
+    Route { max_body: MAX_IMPORT, ..r(Post, "/api/import", Editor, api::data::import::post) },
     // ── pages ───────────────────────────────────────────────────────────────────────────
     r(Get,    "/",                                   Public,  pages::landing),
     r(Get,    "/login",                              Public,  pages::login),
@@ -236,7 +236,7 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
         .filter(|r| path_matches(r.path, &req.path) && (r.only_if)(app))
         .collect();
     if candidates.is_empty() {
-        return Err(AppError::not_found("There is nothing at this address."));
+        return Err(api::words::nothing_here());
     }
     // HEAD is answered by the GET handler; the server drops the body.
     let wanted = if req.method == Method::Head {
@@ -250,7 +250,7 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
             allow.push("HEAD");
         }
         allow.dedup();
-        return Err(AppError::method_not_allowed(allow.join(", ")));
+        return Err(api::words::method_not_allowed(allow.join(", ")));
     };
 
     if let Some(name) = api::contract::unknown_param(route.method, route.path, req.query.names()) {
@@ -268,10 +268,7 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
     };
     let writes = !matches!(req.method, Method::Get | Method::Head);
     if writes && !bearer && !ctx::same_origin(req, &app.config.rp_origin) {
-        return Err(AppError::forbidden(
-            "cross_origin",
-            "Cross-site requests are not allowed. Use the MiauInv pages or a Bearer token.",
-        ));
+        return Err(api::words::cross_origin());
     }
     if route.access != Public {
         match &user {
@@ -288,10 +285,7 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
             }
             // The one role check: the route's access column against the
             // caller's role and, for a personal API token, its scope.
-            Some(u) => route
-                .access
-                .admits(u, token, writes)
-                .map_err(api::words::refusal)?,
+            Some(u) => route.access.admits(u, token, writes)?,
         }
     }
     let mut ctx = Ctx {

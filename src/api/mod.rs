@@ -1,42 +1,18 @@
-//! JSON API handlers, one file per resource. Each handler parses (typed structs
+//! JSON API handlers, one folder per area (the areas of the routing table:
+//! accounts, inventory, places, media, data, alerts, admin), one file per
+//! resource; `words` says what lower layers report, `list` is every list's
+//! paging. Each handler parses (typed structs
 //! with `deny_unknown_fields`) → checks → acts in one transaction → responds.
 
-pub mod account;
+pub mod accounts;
 pub mod admin;
-pub mod allocations;
-pub mod attachments;
-pub mod backup;
+pub mod alerts;
 pub mod contract;
-pub mod export;
-pub mod export_csv;
-pub mod export_zip;
-pub mod health;
-pub mod import;
-pub mod items;
-pub mod labels;
-pub mod links;
+pub mod data;
+pub mod inventory;
 pub mod list;
-pub mod locations;
-pub mod notification_email;
-pub mod notifications;
-pub mod onboarding;
-pub mod passkeys;
-pub mod photos;
-pub mod placement;
-pub mod projects;
-pub mod quick;
-pub mod reorder;
-pub mod search;
-pub mod security_events;
-pub mod session_reply;
-pub mod sessions;
-pub mod stats;
-pub mod stock;
-pub mod stocktakes;
-pub mod tags;
-pub mod tokens;
-pub mod two_factor;
-pub mod undo;
+pub mod media;
+pub mod places;
 pub mod words;
 
 use crate::http::Reply;

@@ -13,7 +13,6 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 use std::time::Duration;
-use url::{Host, Url};
 use uuid::Uuid;
 use webauthn_rs::prelude::{Webauthn, WebauthnBuilder, WebauthnError};
 
@@ -55,79 +54,10 @@ pub fn client_group(ip: IpAddr) -> String {
     }
 }
 
-/// The relying party's origin and id as resolved from the config.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RelyingParty {
-    pub id: String,
-    pub origin: Url,
-}
-
-/// Resolves `rp_origin`/`rp_id` (empty = derived from `tls` and `port` for
-/// `localhost`) and checks them the way browsers will: a host name (never an IP
-/// address), HTTPS unless the host is localhost, and an rp_id that is the origin's
-/// host or a parent domain of it. A bad combination stops the server at start-up
-/// with a message naming the key, instead of failing every ceremony later.
-pub fn relying_party(config: &Config) -> Result<RelyingParty, String> {
-    let origin_text = match config.rp_origin.trim() {
-        "" => format!(
-            "{}://localhost:{}",
-            if config.tls { "https" } else { "http" },
-            config.port
-        ),
-        set => set.to_string(),
-    };
-    let bad_origin =
-        |why: &str| format!("config key 'rp_origin' has invalid value '{origin_text}': {why}");
-    let origin = Url::parse(&origin_text).map_err(|e| {
-        bad_origin(&format!(
-            "{e}; expected the address users open, e.g. https://inventory.example.com"
-        ))
-    })?;
-    if !matches!(origin.scheme(), "https" | "http") {
-        return Err(bad_origin(
-            "the scheme must be https:// (or http:// for localhost)",
-        ));
-    }
-    if origin.path() != "/"
-        || origin.query().is_some()
-        || origin.fragment().is_some()
-        || !origin.username().is_empty()
-    {
-        return Err(bad_origin(
-            "give only scheme://host[:port], without a path, query or user name",
-        ));
-    }
-    let host = match origin.host() {
-        Some(Host::Domain(d)) => d.to_string(),
-        Some(_) => {
-            return Err(bad_origin(
-                "WebAuthn does not allow IP addresses; use a host name (e.g. localhost or inventory.lan)",
-            ));
-        }
-        None => return Err(bad_origin("the host name is missing")),
-    };
-    let localhost = host == "localhost" || host.ends_with(".localhost");
-    if origin.scheme() == "http" && !localhost {
-        return Err(bad_origin(
-            "browsers only offer passkeys on https:// origins (http:// works for localhost only)",
-        ));
-    }
-    let id = match config.rp_id.trim() {
-        "" => host.clone(),
-        set => set.trim_end_matches('.').to_ascii_lowercase(),
-    };
-    if !(host == id || host.ends_with(&format!(".{id}"))) {
-        return Err(format!(
-            "config key 'rp_id' has invalid value '{id}': it must be the host of rp_origin ('{host}') or a parent domain of it"
-        ));
-    }
-    Ok(RelyingParty { id, origin })
-}
-
 /// The `Webauthn` instance for this server: one allowed origin, exact port, no
 /// subdomains, and the ceremony timeout offered to the browser.
 pub fn webauthn(config: &Config) -> Result<Webauthn, String> {
-    let rp = relying_party(config)?;
+    let rp = crate::config::relying_party(config)?;
     WebauthnBuilder::new(&rp.id, &rp.origin)
         .map(|b| {
             b.rp_name("MiauInv")
@@ -232,13 +162,7 @@ pub fn take_ceremony(
     token: &str,
     user_id: Option<&str>,
 ) -> AppResult<Ceremony> {
-    let unknown = || {
-        AppError::bad_request(
-            "invalid_challenge",
-            "This passkey request is unknown or was already used. Start again.",
-        )
-        .with("field", "challenge_token")
-    };
+    let unknown = || AppError::from(super::Refused::UnknownCeremony);
     if token.is_empty() || token.len() > 128 {
         return Err(unknown());
     }
@@ -250,11 +174,10 @@ pub fn take_ceremony(
     })?;
     match row {
         None => Err(unknown()),
-        Some(row) if row.expires_at <= now => Err(AppError::bad_request(
-            "ceremony_expired",
-            "This passkey request has expired (after 5 minutes). Start again.",
-        )
-        .with("field", "challenge_token")),
+        Some(row) if row.expires_at <= now => Err(super::Refused::CeremonyExpired {
+            minutes: CEREMONY_TTL / 60,
+        }
+        .into()),
         Some(row) => Ok(Ceremony {
             user_id: row.user_id,
             name: row.name,
@@ -269,83 +192,52 @@ pub fn take_ceremony(
 /// registration the server cannot accept, 401 for a login it cannot accept,
 /// never a 500. The library's detail is logged for the administrator.
 pub fn rejected(e: &WebauthnError, kind: CeremonyKind, webauthn: &Webauthn) -> AppError {
+    use super::Refused as R;
     use WebauthnError as W;
     eprintln!("passkey {} refused: {e}", kind.as_str());
-    let refused = |code: &'static str, message: &str| match kind {
-        CeremonyKind::Register => AppError::bad_request(code, message),
-        CeremonyKind::Login => AppError::unauthorized(code, message),
-    };
+    let login = kind == CeremonyKind::Login;
     let origin = webauthn
         .get_allowed_origins()
         .first()
         .map(|o| o.origin().ascii_serialization())
         .unwrap_or_default();
-    match e {
-        W::InvalidRPOrigin | W::CredentialCrossOrigin => AppError::bad_request(
-            "origin_mismatch",
-            format!("The passkey response was made for another web address; passkeys on this server work at {origin}."),
-        )
-        .with("expected_origin", origin),
-        W::InvalidRPIDHash => AppError::bad_request(
-            "rp_id_mismatch",
-            "The passkey belongs to another site (relying party id).",
-        ),
-        W::MismatchedChallenge | W::InvalidClientDataType => AppError::bad_request(
-            "challenge_mismatch",
-            "The passkey response does not answer this request. Start again.",
-        ),
-        W::UserNotVerified | W::InconsistentUserVerificationPolicy => refused(
-            "user_not_verified",
-            "The authenticator did not verify you (PIN, fingerprint or face). User verification is required for passkeys.",
-        ),
-        W::UserNotPresent => refused(
-            "user_not_present",
-            "The authenticator did not confirm your presence.",
-        ),
+    let refused = match e {
+        W::InvalidRPOrigin | W::CredentialCrossOrigin => R::OriginMismatch { origin },
+        W::InvalidRPIDHash => R::RpIdMismatch,
+        W::MismatchedChallenge | W::InvalidClientDataType => R::ChallengeMismatch,
+        W::UserNotVerified | W::InconsistentUserVerificationPolicy => R::UserNotVerified { login },
+        W::UserNotPresent => R::UserNotPresent { login },
         W::CredentialExcludedFromRequest | W::CredentialAlreadyExists => {
-            crate::db::facts::Fact::PasskeyExists.into()
+            return crate::db::facts::Fact::PasskeyExists.into();
         }
-        W::CredentialPossibleCompromise => cloned(),
-        W::CredentialNotFound => unknown_credential(),
-        W::CredentialBackupEligibilityInconsistent => refused(
-            "invalid_credential",
-            "This passkey's backup eligibility changed. Remove it in the account settings and add it again.",
-        ),
+        W::CredentialPossibleCompromise => R::CredentialCloned,
+        W::CredentialNotFound => R::UnknownCredential,
+        W::CredentialBackupEligibilityInconsistent => R::BackupEligibilityChanged { login },
         W::CredentialInsecureCryptography
         | W::CredentialAlteredAlgFromRequest
         | W::COSEKeyInvalidType
         | W::COSEKeyEDUnsupported
         | W::COSEKeyInvalidAlgorithm
         | W::COSEKeyECDSAInvalidCurve
-        | W::COSEKeyEDDSAInvalidCurve => refused(
-            "unsupported_algorithm",
-            "The authenticator uses a signature algorithm this server does not accept.",
-        ),
-        _ => refused(
-            "invalid_credential",
-            "The passkey response could not be verified.",
-        ),
-    }
+        | W::COSEKeyEDDSAInvalidCurve => R::UnsupportedAlgorithm { login },
+        _ => R::NotVerified { login },
+    };
+    refused.into()
 }
 
 /// A counter that went backwards: two copies of the private key may exist.
 pub fn cloned() -> AppError {
-    AppError::unauthorized(
-        "credential_cloned",
-        "This passkey's signature counter went backwards, so it may have been copied. The login was refused; remove this passkey and add a new one.",
-    )
+    super::Refused::CredentialCloned.into()
 }
 
 pub fn unknown_credential() -> AppError {
-    AppError::unauthorized(
-        "unknown_credential",
-        "This passkey is not registered on this server (it may have been removed).",
-    )
+    super::Refused::UnknownCredential.into()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::relying_party;
 
     fn config(rp_id: &str, rp_origin: &str, tls: bool, port: u16) -> Config {
         Config {

@@ -16,27 +16,6 @@ const SLOT_WAIT: Duration = Duration::from_secs(10);
 pub const MAX_PASSWORD_BYTES: usize = 72;
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
-pub fn validate_new(password: &str, field: &str) -> AppResult<()> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::invalid_field(
-            field,
-            format!("The password must be at least {MIN_PASSWORD_CHARS} characters long."),
-        ));
-    }
-    if password.len() > MAX_PASSWORD_BYTES {
-        return Err(too_long(field));
-    }
-    Ok(())
-}
-
-/// 400 for a password over bcrypt's 72 bytes, at registration and login alike.
-pub fn too_long(field: &str) -> AppError {
-    AppError::invalid_field(
-        field,
-        format!("The password must be at most {MAX_PASSWORD_BYTES} bytes long (bcrypt's limit)."),
-    )
-}
-
 pub struct Hasher {
     cost: u32,
     /// (hashing, waiting to hash)

@@ -130,7 +130,7 @@ pub fn reissue(
 }
 
 fn account_gone() -> AppError {
-    AppError::unauthorized("unauthenticated", "This account no longer exists.")
+    super::Refused::AccountGone.into()
 }
 
 /// Revokes every session of a user: refresh tokens and (via the token version)
@@ -150,12 +150,7 @@ pub fn rotate(
     token: &str,
     device: &Device,
 ) -> AppResult<Session> {
-    let invalid = || {
-        AppError::unauthorized(
-            "invalid_refresh_token",
-            "The session has expired or was revoked. Log in again.",
-        )
-    };
+    let invalid = || AppError::from(super::Refused::RefreshInvalid);
     let outcome = db::write(conn, |tx| match sessions::consume(tx, token)? {
         // A token of an ended session cannot be live (ending deletes its
         // live tokens); refused all the same if it ever were.
@@ -169,10 +164,7 @@ pub fn rotate(
             revoke_all(tx, &user_id)?;
             Ok(Err(user_id))
         }
-        sessions::Consumed::JustRotated => Err(AppError::unauthorized(
-            "refresh_superseded",
-            "This session was just renewed, for example in another tab. Use the new session.",
-        )),
+        sessions::Consumed::JustRotated => Err(super::Refused::RefreshSuperseded.into()),
         sessions::Consumed::Invalid => Err(invalid()),
     })?;
     outcome.map_err(|user_id| {

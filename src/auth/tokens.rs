@@ -121,12 +121,7 @@ impl Keys {
     pub fn verify_purpose(&self, token: &str, purpose: &str) -> AppResult<Claims> {
         self.decode(token)
             .filter(|c| c.purpose.as_deref() == Some(purpose))
-            .ok_or_else(|| {
-                AppError::unauthorized(
-                    "invalid_token",
-                    "The token is invalid, expired or meant for something else. Start again.",
-                )
-            })
+            .ok_or_else(|| super::Refused::InvalidToken.into())
     }
 }
 

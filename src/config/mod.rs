@@ -449,7 +449,9 @@ fn clock_time(v: &str) -> Result<Option<(u32, u32)>, &'static str> {
     }
 }
 
+mod relying_party;
 mod secrets;
+pub use relying_party::{RelyingParty, relying_party};
 pub use secrets::{jwt_secret, secret_key, write_private};
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! What the database layer finds that a client must hear about, as data: which
 //! row is missing, which name is taken. `db/` returns these facts and never a
-//! sentence; `api/words.rs` turns each into the error a client reads (its
-//! `From<Fact> for AppError`), so the wording lives with the API.
+//! sentence: a fact becomes an error with its status, code and numbers here,
+//! and `api/words/facts.rs` says it where the answer is written.
+
+use crate::error::{AppError, Kind};
 
 /// A kind of row, as facts name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,4 +89,90 @@ pub enum Fact {
     LinkInvalid,
     /// No personal API token of this account has this id.
     TokenNotFound { id: i64 },
+}
+
+impl crate::error::Refusal for Fact {}
+
+impl From<Fact> for AppError {
+    fn from(fact: Fact) -> AppError {
+        let mut extra: Vec<(&str, serde_json::Value)> = Vec::new();
+        let (kind, code) = match &fact {
+            Fact::NotFound { noun, id } => {
+                extra.push((noun.id_key(), (*id).into()));
+                (Kind::NotFound, "not_found")
+            }
+            Fact::NameTaken { existing_id, .. } => {
+                extra.push(("field", "name".into()));
+                if let Some(id) = existing_id {
+                    extra.push(("existing_id", (*id).into()));
+                }
+                (Kind::Conflict, "name_taken")
+            }
+            Fact::LocationNameTaken {
+                parent,
+                existing_id,
+                ..
+            } => {
+                extra.push(("field", "name".into()));
+                extra.push(("parent_id", parent.as_ref().map(|p| p.0).into()));
+                if let Some(id) = existing_id {
+                    extra.push(("existing_id", (*id).into()));
+                }
+                (Kind::Conflict, "name_taken")
+            }
+            Fact::LocationCycle { location, parent } => {
+                extra.push(("field", "parent_id".into()));
+                extra.push(("location_id", location.0.into()));
+                extra.push(("parent_id", parent.0.into()));
+                (Kind::Conflict, "location_cycle")
+            }
+            Fact::LocationTooDeep { depth, max } => {
+                extra.push(("field", "parent_id".into()));
+                extra.push(("max_depth", (*max).into()));
+                extra.push(("depth", (*depth).into()));
+                (Kind::Conflict, "too_deep")
+            }
+            Fact::ParentArchived { location, parent } => {
+                extra.push(("location_id", location.0.into()));
+                extra.push(("parent_id", parent.0.into()));
+                (Kind::Conflict, "parent_archived")
+            }
+            Fact::Archived { noun, id, .. } => {
+                extra.push((noun.id_key(), (*id).into()));
+                (Kind::Conflict, "archived")
+            }
+            Fact::NotArchived { noun, id } => {
+                extra.push((noun.id_key(), (*id).into()));
+                (Kind::Conflict, "not_archived")
+            }
+            Fact::Duplicate {
+                field,
+                value,
+                existing_id,
+            } => {
+                extra.push(("field", (*field).into()));
+                extra.push(("value", value.clone().into()));
+                extra.push(("existing_id", (*existing_id).into()));
+                (Kind::Conflict, "duplicate")
+            }
+            Fact::UsernameTaken => {
+                extra.push(("field", "username".into()));
+                (Kind::Conflict, "username_taken")
+            }
+            Fact::PasskeyExists => (Kind::Conflict, "passkey_exists"),
+            Fact::UserNotFound => (Kind::NotFound, "not_found"),
+            Fact::AccountDisabled => (Kind::Forbidden, "account_disabled"),
+            Fact::LastAdmin => (Kind::Conflict, "last_admin"),
+            Fact::LinkInvalid => (Kind::BadRequest, "link_invalid"),
+            Fact::TokenNotFound { id } => {
+                extra.push(("token_id", (*id).into()));
+                (Kind::NotFound, "not_found")
+            }
+        };
+        let mut e = AppError::refused(kind, code, fact);
+        for (key, value) in extra {
+            e = e.with(key, value);
+        }
+        e
+    }
 }

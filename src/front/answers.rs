@@ -4,7 +4,7 @@
 //! rendered once into complete HTTP/1.1 responses that close the connection.
 
 use super::framing::{MAX_HEAD, Refusal};
-use crate::error::{AppError, Kind};
+use crate::error::AppError;
 use crate::http::body::too_large;
 use crate::http::{MAX_BODY, Reply};
 use std::borrow::Cow;
@@ -53,31 +53,15 @@ pub fn bytes(answer: Answer) -> Cow<'static, [u8]> {
 }
 
 fn error(answer: Answer) -> AppError {
+    use crate::api::words::{self, front};
     match answer {
-        Answer::Refused(Refusal::Malformed) => {
-            AppError::bad_request("malformed_request", "The request is not valid HTTP/1.1.")
-        }
-        Answer::Refused(Refusal::NotAscii) => AppError::bad_request(
-            "malformed_request",
-            "The request line and headers must be ASCII: percent-encode other characters in the URL.",
-        ),
-        Answer::Refused(Refusal::HeadTooLarge) => AppError::new(
-            Kind::HeaderFieldsTooLarge,
-            "request_header_fields_too_large",
-            format!("The request line and headers are larger than {MAX_HEAD} bytes."),
-        ),
-        Answer::Refused(Refusal::BodyTooLarge(limit)) => too_large(limit),
-        Answer::Refused(Refusal::Unauthenticated) => crate::api::words::not_signed_in(),
-        Answer::Unavailable => AppError::new(
-            Kind::ServiceUnavailable,
-            "unavailable",
-            "The server cannot take the request right now.",
-        ),
-        Answer::OverCapacity => AppError::new(
-            Kind::ServiceUnavailable,
-            "too_many_connections",
-            "The server has too many open connections.",
-        ),
+        Answer::Refused(Refusal::Malformed) => front::malformed(),
+        Answer::Refused(Refusal::NotAscii) => front::not_ascii(),
+        Answer::Refused(Refusal::HeadTooLarge) => front::head_too_large(MAX_HEAD),
+        Answer::Refused(Refusal::BodyTooLarge(limit)) => words::said(too_large(limit)),
+        Answer::Refused(Refusal::Unauthenticated) => words::not_signed_in(),
+        Answer::Unavailable => front::unavailable(),
+        Answer::OverCapacity => front::too_many_connections(),
     }
 }
 

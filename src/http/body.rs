@@ -4,7 +4,7 @@
 //! read it from there, so five parallel 15 MiB uploads cost file space, not
 //! resident memory.
 
-use crate::error::{AppError, Kind};
+use crate::error::AppError;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
@@ -124,14 +124,5 @@ impl Seek for BodyReader<'_> {
 
 /// The 413 for a body over `limit` bytes (the adapter's and the front's).
 pub fn too_large(limit: usize) -> AppError {
-    let size = match limit % (1024 * 1024) {
-        0 => format!("{} MiB", limit / (1024 * 1024)),
-        _ => format!("{limit} bytes"),
-    };
-    AppError::new(
-        Kind::PayloadTooLarge,
-        "payload_too_large",
-        format!("The request body is larger than {size}, the most this address takes."),
-    )
-    .with("limit", limit)
+    super::Refused::TooLarge { limit }.into()
 }

@@ -5,7 +5,10 @@
 pub mod body;
 pub mod cookies;
 
-use crate::error::{AppError, AppResult, Kind};
+use crate::error::{AppError, AppResult};
+
+mod refused;
+pub use refused::Refused;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::net::IpAddr;
@@ -136,10 +139,7 @@ impl Request {
     /// A required positive integer id from the query string (`?id=`).
     pub fn id_param(&self, name: &str) -> AppResult<i64> {
         match self.param(name) {
-            None => Err(AppError::invalid_field(
-                name,
-                format!("The query parameter '{name}' is required."),
-            )),
+            None => Err(Refused::ParamRequired { name: name.into() }.into()),
             Some(_) => self
                 .opt_id_param(name)
                 .map(|v| v.expect("presence checked above")),
@@ -152,10 +152,7 @@ impl Request {
             None => Ok(None),
             Some(v) => match v.parse::<i64>() {
                 Ok(n) if n > 0 => Ok(Some(n)),
-                _ => Err(AppError::invalid_field(
-                    name,
-                    format!("The query parameter '{name}' must be a positive whole number."),
-                )),
+                _ => Err(Refused::ParamNotPositive { name: name.into() }.into()),
             },
         }
     }
@@ -176,10 +173,7 @@ impl Request {
             None => Ok(false),
             Some("true" | "1" | "yes") => Ok(true),
             Some("false" | "0" | "no") => Ok(false),
-            Some(_) => Err(AppError::invalid_field(
-                name,
-                format!("The query parameter '{name}' must be true or false."),
-            )),
+            Some(_) => Err(Refused::ParamNotFlag { name: name.into() }.into()),
         }
     }
 
@@ -190,25 +184,15 @@ impl Request {
         let ctype = self.header("content-type").unwrap_or("");
         let mime = ctype.split(';').next().unwrap_or("").trim();
         if !mime.eq_ignore_ascii_case("application/json") {
-            return Err(AppError::new(
-                Kind::UnsupportedMediaType,
-                "unsupported_media_type",
-                "Send the request body as JSON with 'Content-Type: application/json'.",
-            ));
+            return Err(Refused::NotJsonType.into());
         }
         if self.body.is_empty() {
-            return Err(AppError::bad_request(
-                "invalid_json",
-                "The request body is empty; a JSON object was expected.",
-            ));
+            return Err(Refused::EmptyBody.into());
         }
         // Every body we accept is an object. serde would also read a struct from
         // an array, field by field in declaration order, which no client means.
         if self.body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Err(AppError::bad_request(
-                "invalid_json",
-                "The request body must be a JSON object.",
-            ));
+            return Err(Refused::NotAnObject.into());
         }
         let mut de = serde_json::Deserializer::from_slice(&self.body);
         let value = serde_path_to_error::deserialize(&mut de)
@@ -219,54 +203,45 @@ impl Request {
 }
 
 /// Turns a serde_json error at `path` (`.` for the body itself) into a 400 that
-/// names the field and says what is wrong, without echoing internal type names.
+/// names the field and what is wrong, without echoing internal type names.
 fn json_error(e: &serde_json::Error, path: &str) -> AppError {
     use serde_json::error::Category;
     let text = e.to_string();
     let text = text.split(" at line ").next().unwrap_or(&text).to_string();
     if e.classify() != Category::Data {
-        return AppError::bad_request(
-            "invalid_json",
-            format!("The request body is not valid JSON ({text})."),
-        );
+        return Refused::NotJson { why: text }.into();
     }
     // serde names an unknown or missing field in backticks; the path already
     // ends in an unknown one, but stops at the object missing one.
     let named = text.split('`').nth(1).unwrap_or_default();
     if text.starts_with("unknown field") {
         let field = if path == "." { named } else { path };
-        return AppError::bad_request(
-            "unknown_field",
-            format!("The field '{field}' is not accepted by this endpoint."),
-        )
-        .with("field", field);
+        return Refused::UnknownField {
+            field: field.into(),
+        }
+        .into();
     }
     if text.starts_with("missing field") {
         let field = match path {
             "." => named.to_string(),
             _ => format!("{path}.{named}"),
         };
-        return AppError::bad_request("missing_field", format!("The field '{field}' is required."))
-            .with("field", field);
+        return Refused::MissingField { field }.into();
     }
     if path == "." {
-        return AppError::bad_request("invalid_field", format!("Invalid request: {text}."));
+        return Refused::Invalid { why: text }.into();
     }
-    let message = match text.split_once(", expected ") {
-        Some((_, expected)) => format!("The field '{path}' must be {}.", plain_type(expected)),
-        None => format!("The field '{path}' is not valid: {text}."),
+    let refused = match text.split_once(", expected ") {
+        Some((_, expected)) => Refused::WrongType {
+            field: path.into(),
+            expected: expected.into(),
+        },
+        None => Refused::NotValid {
+            field: path.into(),
+            why: text,
+        },
     };
-    AppError::invalid_field(path, message)
-}
-
-/// serde's name for an expected type in words a client understands.
-fn plain_type(expected: &str) -> &str {
-    match expected {
-        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" => "a whole number",
-        "f32" | "f64" => "a number",
-        _ if expected.starts_with("struct ") || expected == "a map" => "an object",
-        _ => expected,
-    }
+    refused.into()
 }
 
 /// A percent-decoded query string: its pairs in order. A parameter may repeat

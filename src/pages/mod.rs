@@ -74,7 +74,7 @@ pub fn error_page(app: &App, req: &Request, err: &AppError) -> Reply {
         None,
         &req.path,
         "error.html",
-        context! { status => err.status(), message => err.message.clone() },
+        context! { status => err.status(), message => &*err.message },
     )
     .unwrap_or_else(|_| format!("<!doctype html><title>Error</title><p>{}</p>", err.status()));
     let mut reply = Reply::html(err.status(), html);

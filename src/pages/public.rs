@@ -4,7 +4,7 @@
 use super::page;
 use crate::ctx::Ctx;
 use crate::db::{self, invites, resets, users};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use minijinja::context;
 
@@ -73,7 +73,11 @@ fn link_invalid(ctx: &Ctx<'_>) -> AppResult<Reply> {
 
 /// `GET /assets/*`: the embedded static files.
 pub fn asset(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    crate::assets::serve(ctx.req)
+    crate::assets::serve(ctx.req).ok_or_else(no_such_asset)
+}
+
+fn no_such_asset() -> AppError {
+    AppError::not_found("No such asset.")
 }
 
 /// `/sw.js`: the service worker (web/assets/js/sw.js) at the root, so its
@@ -83,5 +87,5 @@ pub fn service_worker(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let mut req = ctx.req.clone();
     req.path = "/assets/js/sw.js".into();
     req.query = Default::default();
-    crate::assets::serve(&req)
+    crate::assets::serve(&req).ok_or_else(no_such_asset)
 }

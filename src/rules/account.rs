@@ -1,5 +1,6 @@
-//! The rules for a username (layer: rules): registration, renames,
-//! invitations and `miauinv user create` take a name through the same check.
+//! The rules for a username and a new password (layer: rules): registration,
+//! renames, invitations, password changes and resets, and `miauinv user
+//! create` / `user password` take them through the same checks.
 
 use crate::error::{AppError, AppResult};
 
@@ -40,4 +41,31 @@ pub fn normalize_username(raw: &str) -> AppResult<String> {
         ));
     }
     Ok(name)
+}
+
+/// A new password: at least 8 characters, at most bcrypt's 72 bytes (a longer
+/// one is refused rather than silently truncated).
+pub fn new_password(password: &str, field: &str) -> AppResult<()> {
+    use crate::auth::password::MIN_PASSWORD_CHARS;
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::invalid_field(
+            field,
+            format!("The password must be at least {MIN_PASSWORD_CHARS} characters long."),
+        ));
+    }
+    if password.len() > crate::auth::password::MAX_PASSWORD_BYTES {
+        return Err(password_too_long(field));
+    }
+    Ok(())
+}
+
+/// 400 for a password over bcrypt's 72 bytes, at registration and login alike.
+pub fn password_too_long(field: &str) -> AppError {
+    AppError::invalid_field(
+        field,
+        format!(
+            "The password must be at most {} bytes long (bcrypt's limit).",
+            crate::auth::password::MAX_PASSWORD_BYTES
+        ),
+    )
 }

@@ -56,8 +56,7 @@ pub fn read_request(
     if front_peer.is_none() {
         // Only the front listener may talk to the internal socket: whatever
         // else does would skip every connection limit.
-        let refused = AppError::forbidden("not_via_listener", "Connect to MiauInv's public port.");
-        return (req, Some(refused));
+        return (req, Some(crate::api::words::not_via_listener()));
     }
     resolve_client(trusted_proxies, &mut req, peer_ip);
 
@@ -77,11 +76,7 @@ pub fn read_request(
             return (req, Some(failed));
         }
         Err(e) => {
-            let unreadable = AppError::bad_request(
-                "unreadable_body",
-                format!("The request body could not be read: {e}."),
-            );
-            return (req, Some(unreadable));
+            return (req, Some(crate::api::words::unreadable_body(e)));
         }
     }
     (req, None)
@@ -158,12 +153,13 @@ pub fn resolve_client(trusted: &[IpAddr], req: &mut Request, peer: IpAddr) {
 }
 
 /// Errors are JSON on the API and `/healthz`, and an HTML page (from `page`)
-/// everywhere else.
+/// everywhere else; a refusal made below the edge is said here, once.
 pub fn render_error(
     req: &Request,
-    err: &AppError,
+    mut err: AppError,
     page: impl FnOnce(&Request, &AppError) -> Reply,
 ) -> Reply {
+    crate::api::words::say(&mut err);
     if let Some(detail) = &err.detail {
         eprintln!(
             "internal error: {} {}: {detail}",
@@ -172,9 +168,9 @@ pub fn render_error(
         );
     }
     if req.is_api() || req.path == "/healthz" {
-        Reply::error_json(err)
+        Reply::error_json(&err)
     } else {
-        page(req, err)
+        page(req, &err)
     }
 }
 

@@ -295,14 +295,14 @@ fn handle(
         &app.config.appdata_dir,
         |v| tag.read(v),
     );
-    let error_reply = |err: &AppError| {
+    let error_reply = |err: AppError| {
         adapter::render_error(&req, err, |r, e| crate::pages::error_page(app, r, e))
     };
     let reply = match early_error.map_or_else(|| connection(app, conn), Err) {
-        Err(err) => error_reply(&err),
+        Err(err) => error_reply(err),
         Ok(c) => match catch_unwind(AssertUnwindSafe(|| crate::router::dispatch(app, c, &req))) {
             Ok(Ok(reply)) => reply,
-            Ok(Err(err)) => error_reply(&err),
+            Ok(Err(err)) => error_reply(err),
             Err(panic) => {
                 let what = panic
                     .downcast_ref::<&str>()
@@ -311,9 +311,7 @@ fn handle(
                     .unwrap_or_default();
                 // A fresh connection next time: this one may be mid-transaction.
                 *conn = None;
-                error_reply(&AppError::internal(format_args!(
-                    "handler panicked: {what}"
-                )))
+                error_reply(AppError::internal(format_args!("handler panicked: {what}")))
             }
         },
     };

@@ -61,6 +61,11 @@ pub struct Report {
     /// map to nothing here), per column.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Problem>,
+    /// A failure that is no fault of the file (a busy server, a failure
+    /// inside): it ends the import as that error, not as a problem row.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub trouble: Option<AppError>,
 }
 
 impl Report {
@@ -124,12 +129,34 @@ impl Report {
 
     /// A refused value, worded by the rule that refused it, at `path`.
     pub fn refused_at(&mut self, path: String, e: AppError) {
-        self.at_path(path, e.message);
+        if let Some(words) = self.rule_words(e) {
+            self.at_path(path, words);
+        }
+    }
+
+    /// A refused file of an archive (`file`, at `path`), worded by the rule
+    /// that refused it.
+    pub fn refused_file(&mut self, path: String, file: &str, e: AppError) {
+        if let Some(words) = self.rule_words(e) {
+            self.at_path(path, format!("{file}: {words}"));
+        }
     }
 
     /// A refused cell, worded by the rule that refused it.
     pub fn refused_cell(&mut self, row: usize, column: Option<&str>, e: AppError) {
-        self.at_cell(row, column, e.message);
+        if let Some(words) = self.rule_words(e) {
+            self.at_cell(row, column, words);
+        }
+    }
+
+    /// The words of a rule's refusal; an error made below the rules (a busy
+    /// server, a failure inside) is kept as the import's trouble instead.
+    fn rule_words(&mut self, e: AppError) -> Option<String> {
+        if e.refusal.is_none() {
+            return Some(e.message.into());
+        }
+        self.trouble.get_or_insert(e);
+        None
     }
 }
 
@@ -216,10 +243,16 @@ pub fn run(
     write: impl FnOnce(&Transaction<'_>, &mut Report) -> AppResult<()>,
 ) -> AppResult<Report> {
     let dry_run = report.dry_run;
+    if let Some(trouble) = report.trouble.take() {
+        return Err(trouble);
+    }
     if report.errors.is_empty() {
         crate::db::write_or_roll_back(conn, |tx| {
             write(tx, &mut report)?;
-            Ok(!dry_run && report.errors.is_empty())
+            match report.trouble.take() {
+                Some(trouble) => Err(trouble),
+                None => Ok(!dry_run && report.errors.is_empty()),
+            }
         })?;
     }
     match dry_run || report.errors.is_empty() {

@@ -213,7 +213,7 @@ fn check_files<R: Read + Seek>(
             continue;
         }
         if let Err(e) = photo::within_input_side(data_size.0, data_size.1) {
-            report.at_path(at("file"), format!("{}: {}", p.file, e.message));
+            report.refused_file(at("file"), &p.file, e);
             continue;
         }
         let Some(thumb_size) = header(&thumb) else {
@@ -249,7 +249,7 @@ fn check_files<R: Read + Seek>(
                     },
                 );
             }
-            Err(e) => report.at_path(at("file"), format!("{}: {}", p.file, e.message)),
+            Err(e) => report.refused_file(at("file"), &p.file, e),
         }
     }
     for (n, a) in doc.attachments.iter().enumerate() {

@@ -1,6 +1,8 @@
 //! The house rules of `src/`, checked on the source text so they cannot drift:
 //! imports run one way (server → front → router → api | pages →
-//! transfer → ctx | rules → app → auth → db → crypto/error), SQL lives only in `db/`, `auth/` and `db/`
+//! transfer → ctx | rules → app → auth → db → crypto/error) and no two files
+//! import each other, SQL lives only in `db/`, sentences only at the edge,
+//! conversions into `AppError` beside their type, `auth/` and `db/`
 //! know nothing of HTTP, no file grows past ~500 lines, and no control flow
 //! branches on an error's code string.
 
@@ -284,5 +286,137 @@ fn no_two_files_import_each_other_even_through_others() {
     assert!(
         circles.is_empty(),
         "files that import each other: {circles:#?}"
+    );
+}
+
+/// The string literals of `code`, as written (escapes kept), skipping char
+/// literals such as `'"'`.
+fn string_literals(code: &str) -> Vec<&str> {
+    let bytes = code.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' if bytes.get(i + 2) == Some(&b'\'') => i += 3,
+            b'\'' if bytes.get(i + 1) == Some(&b'\\') && bytes.get(i + 3) == Some(&b'\'') => i += 4,
+            b'"' => {
+                let start = i + 1;
+                i = start;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                found.push(&code[start..i.min(code.len())]);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    found
+}
+
+/// Whether a literal reads as a sentence to a person: it starts with a
+/// capital letter, has at least three words, and ends a sentence.
+fn is_sentence(text: &str) -> bool {
+    let text = text.trim_end_matches("\\n");
+    // SQL starts with a keyword in capitals (`SELECT …`, `WHERE …`).
+    let first = text.split_whitespace().next().unwrap_or("");
+    let keyword = first.len() > 1 && first.chars().all(|c| c.is_ascii_uppercase());
+    !keyword
+        && text.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && text.split_whitespace().count() >= 3
+        && (text.ends_with(['.', '?', '!']) || text.contains(". "))
+}
+
+/// Where words are made: the edge (`api/`, `pages/`), and what is words by
+/// nature: the notices and mail of `notify/`, the command line's own output
+/// (`commands`, `main`, `healthcheck`), the config loader's errors, and the
+/// rules every door shares (`rules/`, with the import engines of `transfer/`
+/// that report them row by row), which the HTTP answer, the import report
+/// and the command line must say alike.
+fn makes_words(rel: &str) -> bool {
+    [
+        "api/",
+        "pages/",
+        "notify/",
+        "config/",
+        "rules/",
+        "transfer/",
+    ]
+    .iter()
+    .any(|area| rel.starts_with(area))
+        || ["commands", "main", "healthcheck"].contains(&rel)
+}
+
+#[test]
+fn words_live_only_at_the_edge() {
+    let mut wrong = Vec::new();
+    for (rel, code) in sources() {
+        if makes_words(&rel) {
+            continue;
+        }
+        for line in code.lines() {
+            // A panic message or a log line is for the operator, not a
+            // person using MiauInv.
+            if ["expect(", "panic!(", "eprintln!(", "unreachable!("]
+                .iter()
+                .any(|m| line.contains(m))
+            {
+                continue;
+            }
+            for text in string_literals(line) {
+                if is_sentence(text) {
+                    wrong.push(format!("{rel}: \"{text}\""));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "sentences below the edge (return a typed refusal; api/words says it): {wrong:#?}"
+    );
+}
+
+#[test]
+fn an_error_conversion_lives_beside_what_it_converts() {
+    let sources = sources();
+    let mut wrong = Vec::new();
+    for (rel, code) in &sources {
+        let mut rest = code.as_str();
+        while let Some(i) = rest.find("impl From<") {
+            rest = &rest[i + "impl From<".len()..];
+            let Some(end) = rest.find('>') else { break };
+            let (ty, after) = rest.split_at(end);
+            if !after[1..].trim_start().starts_with("for AppError") {
+                continue;
+            }
+            let name = ty.rsplit("::").next().unwrap_or(ty).trim();
+            let defines = [format!("enum {name} "), format!("struct {name} ")]
+                .iter()
+                .any(|d| code.contains(d.as_str()));
+            if rel != "error" && !defines {
+                wrong.push(format!("{rel}: From<{ty}> for AppError"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "conversions into AppError belong in error.rs or beside the type they convert: {wrong:#?}"
+    );
+}
+
+#[test]
+fn the_command_line_uses_no_http_handler() {
+    let (_, code) = sources()
+        .into_iter()
+        .find(|(rel, _)| rel == "commands")
+        .expect("src/commands.rs exists");
+    let from_api: Vec<&str> = code
+        .match_indices("crate::api::")
+        .map(|(i, _)| code[i..].split([';', '(', ' ']).next().unwrap_or(""))
+        .filter(|path| !path.starts_with("crate::api::words::"))
+        .collect();
+    assert!(
+        from_api.is_empty(),
+        "commands.rs may take only the words of api/ (its engines are in transfer/, rules/, db/): {from_api:#?}"
     );
 }

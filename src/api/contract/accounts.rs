@@ -4,8 +4,11 @@
 //! redeems (invitations, password resets).
 
 use super::op::*;
-use crate::api::session_reply::{Issued, SessionWith};
-use crate::api::{account, onboarding, passkeys, security_events, sessions, tokens, two_factor};
+use crate::api::accounts::session_reply::{Issued, SessionWith};
+use crate::api::{
+    accounts::account, accounts::onboarding, accounts::passkeys, accounts::security_events,
+    accounts::sessions, accounts::tokens, accounts::two_factor,
+};
 use crate::db::{api_tokens, passkeys as passkeys_db, profile, users};
 use crate::http::Method::{Delete, Get, Post, Put};
 
@@ -68,7 +71,7 @@ pub const OPS: &[Op] = &[
         .errors(HASHES),
     op(Post, "/api/account/notification-email", "Set the address security notices go to")
         .about("Needs the current password. Notices (a login from a new device, two-factor authentication turned off) go by an admin's email channel that carries `account.security`, to this address only. `null` or `\"\"` clears it.")
-        .body(schema::<crate::api::notification_email::NotificationEmailChange>)
+        .body(schema::<crate::api::accounts::notification_email::NotificationEmailChange>)
         .answers(&[answer(200, "The account.", PROFILE)])
         .errors(HASHES),
     // ── two-factor authentication ───────────────────────────────────────────

@@ -3,7 +3,8 @@
 //! channels and the backup download.
 
 use super::op::*;
-use crate::api::{Deleted, admin, notifications};
+use crate::api::admin::{invites as admin_invites, users as admin};
+use crate::api::{Deleted, alerts::notifications};
 use crate::db::{accounts, invites, users};
 use crate::http::Method::{Delete, Get, Post, Put};
 
@@ -38,8 +39,8 @@ pub const OPS: &[Op] = &[
         .answers(&[answer(200, "The invitations with their state.", Content::Json(schema::<Vec<invites::Invite>>))]),
     op(Post, "/api/admin/invites", "Invite someone")
         .about("A one-time link to `/invite` that creates an account with `role`, open even while registration is closed. Answered this once; only its hash is kept.")
-        .body(schema::<admin::NewInvite>)
-        .answers(&[answer(201, "The invitation and its link.", Content::Json(schema::<admin::InviteCreated>))
+        .body(schema::<admin_invites::NewInvite>)
+        .answers(&[answer(201, "The invitation and its link.", Content::Json(schema::<admin_invites::InviteCreated>))
             .links(&[link(Delete, "/api/admin/invites", "id", "/id")])]),
     op(Delete, "/api/admin/invites", "Revoke a pending invitation")
         .params(&[required("id", Takes::Id, "The invitation's id.")])

@@ -2,7 +2,7 @@
 //! the document itself.
 
 use super::op::*;
-use crate::api::health::Health;
+use crate::api::admin::health::Health;
 use crate::db::export::Document;
 use crate::http::Method::{Get, Post};
 use crate::transfer::Report;

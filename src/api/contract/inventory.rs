@@ -3,7 +3,9 @@
 
 use super::op::*;
 use crate::api::list::MAX_LIMIT;
-use crate::api::{Deleted, items, photos, search, tags, undo};
+use crate::api::{
+    Deleted, inventory::items, inventory::search, inventory::tags, inventory::undo, media::photos,
+};
 use crate::db::{alerts, items as items_db, media, movements, stats, tags as tags_db};
 use crate::http::Method::{Delete, Get, Post, Put};
 use crate::rules::fields::MAX_NAME;

@@ -3,7 +3,10 @@
 
 use super::op::*;
 use crate::api::{Deleted, list::MAX_LIMIT};
-use crate::api::{allocations, locations, placement, projects, quick, stock, stocktakes};
+use crate::api::{
+    places::allocations, places::locations, places::placement, places::projects, places::quick,
+    places::stock, places::stocktakes,
+};
 use crate::db::locations::Location;
 use crate::db::placement::{ALLOCATIONS, Placed, STOCK};
 use crate::db::places::Place;

@@ -2,8 +2,8 @@
 //! through a login, never through another token (the routes are `Account`).
 //! A token is answered once, at creation; only its hash is kept.
 
-use crate::api::links;
-use crate::api::security_events::{Witness, who};
+use crate::api::accounts::links;
+use crate::api::accounts::security_events::{Witness, who};
 use crate::ctx::{API_TOKEN_PREFIX, Ctx};
 use crate::db::api_tokens::{self, Scope};
 use crate::db::security_log::Kind;

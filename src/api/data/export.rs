@@ -12,11 +12,11 @@ use crate::transfer;
 pub fn get(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     // `what` names a CSV table; checked whatever the format, so that a
     // misspelt one is never silently ignored.
-    crate::api::export_csv::table_param(ctx.req)?;
+    crate::api::data::export_csv::table_param(ctx.req)?;
     match ctx.req.typed_param("format").unwrap_or("json") {
         "json" => json(ctx),
-        "csv" => crate::api::export_csv::get(ctx),
-        "zip" => crate::api::export_zip::get(ctx),
+        "csv" => crate::api::data::export_csv::get(ctx),
+        "zip" => crate::api::data::export_zip::get(ctx),
         _ => Err(AppError::invalid_field(
             "format",
             "The query parameter 'format' must be json, csv or zip.",

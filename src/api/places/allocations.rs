@@ -5,7 +5,7 @@
 //! steps are those of stock rows, in `placement.rs`, with the wording and
 //! tables of [`ALLOCATIONS`].
 
-use crate::api::placement::{self, NewPlacement};
+use crate::api::places::placement::{self, NewPlacement};
 use crate::ctx::Ctx;
 use crate::db::placement::ALLOCATIONS;
 use crate::error::AppResult;

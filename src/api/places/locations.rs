@@ -6,7 +6,7 @@
 //! be deleted, and one inside an archived location is restored only after it.
 
 use crate::api::list;
-use crate::api::placement;
+use crate::api::places::placement;
 use crate::api::words::plural;
 use crate::ctx::Ctx;
 use crate::db::facts::Fact;

@@ -8,7 +8,7 @@
 //! record. `GET` lists the record: who, when, where, how many differences.
 
 use crate::api::list;
-use crate::api::quick::{self, Counted};
+use crate::api::places::quick::{self, Counted};
 use crate::ctx::Ctx;
 use crate::db::named::{self, LOCATIONS};
 use crate::db::{self, stocktakes};

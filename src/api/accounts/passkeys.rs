@@ -3,9 +3,9 @@
 //! the webauthn-rs state behind a one-time token; finish takes that row, verifies
 //! outside any write transaction, then acts in one transaction.
 
-use crate::api::account::confirm_password;
-use crate::api::security_events::{Witness, who, who_row};
-use crate::api::session_reply;
+use crate::api::accounts::account::confirm_password;
+use crate::api::accounts::security_events::{Witness, who, who_row};
+use crate::api::accounts::session_reply;
 use crate::auth::passkeys::{self as pk, CeremonyKind, Starter};
 use crate::auth::ratelimit::Action;
 use crate::auth::session;

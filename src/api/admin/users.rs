@@ -1,14 +1,13 @@
-//! The admin's API (`/api/admin/…`, every route admin-only in the table):
-//! accounts (role, disable/enable, reset link, end sessions, delete),
-//! invitations, and the server's state. Links are answered once; only their
-//! hashes are stored.
+//! `/api/admin/users` (admin only, like every `/api/admin/…` route in the
+//! table): accounts (role, disable/enable, reset link, end sessions, delete).
+//! A reset link is answered once; only its hash is stored.
 
-use crate::api::links;
-use crate::api::security_events::{Witness, who, who_row};
+use crate::api::accounts::links;
+use crate::api::accounts::security_events::{Witness, who, who_row};
 use crate::ctx::Ctx;
 use crate::db::security_log::Kind;
 use crate::db::users::Role;
-use crate::db::{self, accounts, invites, resets};
+use crate::db::{self, accounts, resets};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use serde::{Deserialize, Serialize};
@@ -133,68 +132,4 @@ pub fn reset_link(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         url: links::url(ctx, "/reset-password", &secret),
         expires_at,
     }))
-}
-
-pub fn list_invites(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let list = db::read(ctx.conn, |tx| invites::list(tx))?;
-    Ok(Reply::ok(&list))
-}
-
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewInvite {
-    role: Role,
-    /// Days the link stays open (default 7).
-    #[serde(default, deserialize_with = "crate::rules::fields::present")]
-    #[schemars(with = "crate::rules::fields::WholeIn<1, MAX_INVITE_DAYS>")]
-    expires_in_days: Option<crate::rules::fields::Whole>,
-}
-
-/// A new invitation: its link, answered this once.
-#[derive(Serialize, schemars::JsonSchema)]
-pub(crate) struct InviteCreated {
-    id: i64,
-    role: Role,
-    url: String,
-    expires_at: i64,
-}
-
-/// Longest an invitation may stay open.
-const MAX_INVITE_DAYS: i64 = 90;
-const DEFAULT_INVITE_DAYS: i64 = 7;
-
-pub fn create_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let body: NewInvite = ctx.req.json()?;
-    let days = match body.expires_in_days {
-        None => DEFAULT_INVITE_DAYS,
-        Some(d) => links::days("expires_in_days", d, MAX_INVITE_DAYS)?,
-    };
-    let secret = links::secret();
-    let admin = ctx.user()?.id.clone();
-    let expires_at = db::now() + days * 86_400;
-    let id = db::write(ctx.conn, |tx| {
-        invites::insert(tx, &secret, body.role, &admin, expires_at)
-    })?;
-    Ok(Reply::created(&InviteCreated {
-        id,
-        role: body.role,
-        url: links::url(ctx, "/invite", &secret),
-        expires_at,
-    }))
-}
-
-pub fn revoke_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let id = ctx.req.id_param("id")?;
-    if !db::write(ctx.conn, |tx| invites::revoke(tx, id))? {
-        return Err(AppError::not_found(format!(
-            "There is no pending invitation {id}."
-        )));
-    }
-    Ok(Reply::no_content())
-}
-
-/// The server at a glance: version, uptime, database size and counts.
-pub fn status(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let status = ctx.app.status(ctx.conn)?;
-    Ok(Reply::ok(&status))
 }

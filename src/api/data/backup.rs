@@ -3,7 +3,7 @@
 //! file in the backups directory and sent from that file in small pieces
 //! (`Reply.spooled`), so a large database never sits in memory whole.
 
-use crate::api::security_events::{Witness, who};
+use crate::api::accounts::security_events::{Witness, who};
 use crate::ctx::Ctx;
 use crate::db::security_log::Kind;
 use crate::db::{self, backup};

@@ -3,7 +3,7 @@
 //! movement in the same transaction; stock over all locations never exceeds the
 //! item's total.
 
-use crate::api::placement::{self, NewPlacement};
+use crate::api::places::placement::{self, NewPlacement};
 use crate::ctx::Ctx;
 use crate::db::movements::{self, Change, KIND_TRANSFER};
 use crate::db::named::{self, LOCATIONS};

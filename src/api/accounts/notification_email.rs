@@ -6,8 +6,8 @@
 //! silence or redirect the notices meant to warn the owner. The change is in
 //! the security log, without the address.
 
-use crate::api::account::confirm_password;
-use crate::api::security_events::{Witness, who_row};
+use crate::api::accounts::account::confirm_password;
+use crate::api::accounts::security_events::{Witness, who_row};
 use crate::ctx::Ctx;
 use crate::db::security_log::Kind;
 use crate::db::{self, profile, security_notices};

@@ -3,7 +3,7 @@
 //! is how a household or a team grows without opening registration), and set a
 //! new password through a reset link (every session of the account ends).
 
-use crate::api::security_events::{Witness, who_row};
+use crate::api::accounts::security_events::{Witness, who_row};
 use crate::auth::password;
 use crate::auth::ratelimit::Action;
 use crate::auth::session;
@@ -36,7 +36,7 @@ pub fn accept_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         .hit(Action::Register, &ctx.req.client.to_string())?;
     let body: InviteAcceptance = ctx.req.json()?;
     let username = normalize_username(&body.username)?;
-    password::validate_new(&body.password, "password")?;
+    crate::rules::account::new_password(&body.password, "password")?;
     // Checked before bcrypt so a dead link costs no hashing.
     db::read(ctx.conn, |tx| invites::peek(tx, &body.token))?.ok_or(Fact::LinkInvalid)?;
     if users::by_username(ctx.conn, &username)?.is_some() {
@@ -80,7 +80,7 @@ pub fn reset_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         .limiter
         .hit(Action::Register, &ctx.req.client.to_string())?;
     let body: PasswordReset = ctx.req.json()?;
-    password::validate_new(&body.password, "password")?;
+    crate::rules::account::new_password(&body.password, "password")?;
     db::read(ctx.conn, |tx| resets::peek(tx, &body.token))?.ok_or(Fact::LinkInvalid)?;
     let hash = ctx.app.hasher.hash(&body.password)?;
     let witness = Witness::of(ctx);

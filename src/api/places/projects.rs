@@ -1,6 +1,6 @@
 //! `/api/project`: projects; `?details=true` adds their allocations.
 
-use crate::api::placement;
+use crate::api::places::placement;
 use crate::ctx::Ctx;
 use crate::db::named::{self, PROJECTS};
 use crate::db::placement::ALLOCATIONS;

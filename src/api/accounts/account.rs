@@ -2,8 +2,8 @@
 //! changes. 2FA and passkeys have their own files; all of them issue sessions
 //! through `auth::session` and answer them through `session_reply`.
 
-use crate::api::security_events::{Witness, who, who_row};
-use crate::api::session_reply;
+use crate::api::accounts::security_events::{Witness, who, who_row};
+use crate::api::accounts::session_reply;
 use crate::auth::password;
 use crate::auth::ratelimit::{self, Action};
 use crate::auth::session::{self, CurrentUser};
@@ -45,7 +45,7 @@ pub fn register(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         .hit(Action::Register, &ctx.req.client.to_string())?;
     let body: NewAccount = ctx.req.json()?;
     let username = normalize_username(&body.username)?;
-    password::validate_new(&body.password, "password")?;
+    crate::rules::account::new_password(&body.password, "password")?;
     if users::by_username(ctx.conn, &username)?.is_some() {
         return Err(users::username_taken());
     }
@@ -100,7 +100,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let username = login_username(ctx, &body.username)?;
     if body.password.len() > password::MAX_PASSWORD_BYTES {
         // No password this long can have been set (bcrypt would truncate it).
-        return Err(password::too_long("password"));
+        return Err(crate::rules::account::password_too_long("password"));
     }
     let pair = ratelimit::pair(&username, &client);
     limiter.ensure(Action::LoginFailuresIp, &client)?;
@@ -289,7 +289,7 @@ pub(crate) struct PasswordChange {
 
 pub fn change_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: PasswordChange = ctx.req.json()?;
-    password::validate_new(&body.new_password, "new_password")?;
+    crate::rules::account::new_password(&body.new_password, "new_password")?;
     let user = confirm_password(ctx, &body.old_password, "old_password")?;
     let hash = ctx.app.hasher.hash(&body.new_password)?;
     let (keys, agent) = (&ctx.app.keys, ctx.device());

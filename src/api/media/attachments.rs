@@ -9,7 +9,7 @@
 //! type a browser could render as active content (HTML, SVG, XML, script) is
 //! served as `application/octet-stream`.
 
-use crate::api::photos::stored_file_headers;
+use crate::api::media::photos::stored_file_headers;
 use crate::ctx::Ctx;
 use crate::db;
 use crate::db::items;

@@ -8,9 +8,9 @@
 //! A TOTP code is accepted at most once: the accepted time step is stored by
 //! compare-and-set in the same transaction that acts on it.
 
-use crate::api::account::confirm_password;
-use crate::api::security_events::{Witness, who_row};
-use crate::api::session_reply;
+use crate::api::accounts::account::confirm_password;
+use crate::api::accounts::security_events::{Witness, who_row};
+use crate::api::accounts::session_reply;
 use crate::auth::ratelimit::{Action, RateLimiter};
 use crate::auth::tokens::{PURPOSE_2FA_LOGIN, PURPOSE_2FA_SETUP};
 use crate::auth::totp::{self, CodeCheck};

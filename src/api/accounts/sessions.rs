@@ -4,8 +4,8 @@
 //! once (`ctx::authenticate` looks the session up on every request). The
 //! routes are `Account`: a personal API token has no session to show.
 
-use crate::api::security_events::{Witness, who};
-use crate::api::session_reply;
+use crate::api::accounts::security_events::{Witness, who};
+use crate::api::accounts::session_reply;
 use crate::auth::devices;
 use crate::ctx::Ctx;
 use crate::db::security_log::Kind;

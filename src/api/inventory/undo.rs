@@ -17,7 +17,7 @@
 //! refused with 409 `already_undone` naming the reversal; the reversal itself
 //! can be undone (a redo), newest first like everything else.
 
-use crate::api::placement::check_total;
+use crate::api::places::placement::check_total;
 use crate::ctx::Ctx;
 use crate::db::movements::{
     self, Actor, Change, KIND_ALLOCATION, KIND_CONSUME, KIND_COUNT, KIND_STOCK, KIND_TOTAL,
@@ -201,7 +201,7 @@ fn transfer_back(tx: &Connection, m: &Movement) -> AppResult<Change<'static>> {
     if held < m.delta {
         return Err(cannot(m));
     }
-    // Source first, as in `api::stock::transfer`: the sum never passes the total.
+    // Source first, as in `api::places::stock::transfer`: the sum never passes the total.
     if held == m.delta {
         rows::delete(tx, &STOCK, held_id)?;
     } else {
