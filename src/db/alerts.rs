@@ -174,3 +174,33 @@ pub fn short_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShortItem> {
         missing: allocated - stocked,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ACTIVE, LOW, SHORT};
+
+    /// The partial indexes and the watch trigger are history (a migration is
+    /// never edited), so they cannot use the constants; this keeps them the
+    /// same conditions, archived filter included.
+    #[test]
+    fn the_indexes_and_the_trigger_say_low_and_short_as_this_file_does() {
+        let bare = |c: &str| c.trim_matches(['(', ')']).to_string();
+        let old = |c: &str| {
+            [
+                "min_quantity",
+                "total_quantity",
+                "allocated_quantity",
+                "stocked_quantity",
+                "archived_at",
+            ]
+            .iter()
+            .fold(bare(c), |s, col| s.replace(col, &format!("OLD.{col}")))
+        };
+        let alerts = include_str!("migrations/0016_stock_alerts.sql");
+        let schema = include_str!("../../schema.sql");
+        assert!(alerts.contains(&format!("WHERE {} AND {ACTIVE};", bare(LOW))));
+        assert!(schema.contains(&format!("WHERE {};", bare(SHORT))));
+        assert!(alerts.contains(&format!("{} AND {},", old(ACTIVE), old(LOW))));
+        assert!(alerts.contains(&format!("{} AND {}\n", old(ACTIVE), old(SHORT))));
+    }
+}
