@@ -44,13 +44,9 @@ const fn r(method: Method, path: &'static str, access: Access, handler: Handler)
     }
 }
 
-/// A photo upload: a phone camera's JPEG is a few MiB; 15 MiB leaves room for
-/// a large camera file while keeping the spooled upload and its decode bounded.
-pub const MAX_PHOTO: usize = 15 * 1024 * 1024;
-/// An import file (CSV, Homebox, a MiauInv export).
-pub const MAX_IMPORT: usize = 50 * 1024 * 1024;
-/// An attachment upload (datasheets, manuals, receipts).
-pub const MAX_ATTACHMENT: usize = 25 * 1024 * 1024;
+// The upload limits live with the request bodies (http::body), where the
+// pages that name them to the person can read them too.
+pub use crate::http::body::{MAX_ATTACHMENT, MAX_IMPORT, MAX_PHOTO};
 fn always(_: &App) -> bool {
     true
 }

@@ -14,6 +14,15 @@ use std::sync::Arc;
 /// adapter); every JSON body of the API is far below it.
 pub const SPOOL_ABOVE: usize = 64 * 1024;
 
+/// A photo upload: a phone camera's JPEG is a few MiB; 15 MiB leaves room for
+/// a large camera file while keeping the spooled upload and its decode bounded.
+/// The routes take it (`router`), and so do the pages, which show it.
+pub const MAX_PHOTO: usize = 15 * 1024 * 1024;
+/// An import file (CSV, Homebox, a MiauInv export).
+pub const MAX_IMPORT: usize = 50 * 1024 * 1024;
+/// An attachment upload (datasheets, manuals, receipts).
+pub const MAX_ATTACHMENT: usize = 25 * 1024 * 1024;
+
 /// A request body on disk.
 #[derive(Debug, Clone)]
 pub struct Spooled {

@@ -11,6 +11,7 @@ use crate::ctx::Ctx;
 use crate::db::{self, locations::Location, places, projects::Project};
 use crate::error::AppResult;
 use crate::http::Reply;
+use crate::http::body::{MAX_ATTACHMENT, MAX_IMPORT, MAX_PHOTO};
 use minijinja::{Value, context};
 
 /// The dashboard arrives with its numbers already in place; its script keeps
@@ -31,7 +32,13 @@ pub fn inventory(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         Some(id) => {
             let item = db::read(ctx.conn, |tx| db::items::get(tx, id))?;
             let item = Value::from(minijinja::value::Serde(&item));
-            page(ctx, "item.html", context! { item })
+            // The upload limits, so the page checks a file before sending it.
+            let (max_photo, max_attachment) = (MAX_PHOTO, MAX_ATTACHMENT);
+            page(
+                ctx,
+                "item.html",
+                context! { item, max_photo, max_attachment },
+            )
         }
     }
 }
@@ -40,9 +47,10 @@ pub fn items(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     page(ctx, "items.html", context! {})
 }
 
-/// `/import`: upload or paste a file, see the dry run, confirm.
+/// `/import`: upload or paste a file, see the dry run, confirm. The page is
+/// told the size limit, to check a file before sending it.
 pub fn import(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    page(ctx, "import.html", context! {})
+    page(ctx, "import.html", context! { max_import => MAX_IMPORT })
 }
 
 /// `/locations`: the tree; `/locations?id=N`: one location, the way to it

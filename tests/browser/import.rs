@@ -101,3 +101,64 @@ fn a_pasted_csv_is_checked_then_imported_and_the_exports_are_offered() {
     let r = viewer.send_raw("POST", "/api/import?format=csv", "text/csv", b"name\nX\n");
     assert_eq!(r.status, 403, "{}", r.text);
 }
+
+/// A pasted CSV outlives a session that cannot be renewed: the import page
+/// keeps the text, asks for the password in a dialog on the page (a wrong one
+/// answered there) and, signed in, finishes the import that was pressed.
+#[test]
+fn a_pasted_csv_survives_an_ended_session_and_is_imported_after_signing_in_on_the_page() {
+    let server = TestServer::start();
+    let api = Client::signed_up(&server, "kai");
+    let chrome = Chromium::launch();
+    let page = chrome.page(&server.base, "import_sign_in");
+    page.goto("/dashboard").wait_path("/login");
+    page.fill("#login-username", "kai")
+        .fill("#login-password", PASSWORD)
+        .press("Enter");
+    page.wait_path("/dashboard");
+
+    page.goto("/import");
+    // The limit the page checks a file against is the server's own.
+    assert_eq!(
+        page.js("document.getElementById('import-form').dataset.maxImport"),
+        json!(miauinv::router::MAX_IMPORT.to_string())
+    );
+    let csv = "name,total_quantity\nBolt,10\nNut,5\n";
+    page.fill("#import-text", csv);
+    page.click("#import-check");
+    page.wait_text("#import-summary", "would create 2 items");
+
+    // Every session of the account ends (a logout everywhere, from another
+    // device): neither the access token nor the refresh token works now.
+    assert_eq!(api.post("/api/logout", json!({})).status, 200);
+    page.click("#import-confirm");
+    page.wait_visible("#sign-in-dialog[open] #sign-in-password");
+    assert_eq!(page.path(), "/import", "the page stays");
+    assert_eq!(
+        page.js("document.getElementById('import-text').value"),
+        json!(csv)
+    );
+    assert_eq!(
+        page.js("document.getElementById('sign-in-username').value"),
+        json!("kai"),
+        "the page's own account is filled in"
+    );
+    page.fill("#sign-in-password", "not the password")
+        .click("#sign-in-form button[type=submit]");
+    page.wait_text("#sign-in-form [data-error]", "Wrong username or password");
+    page.fill("#sign-in-password", PASSWORD)
+        .click("#sign-in-form button[type=submit]");
+    page.wait_text("#import-summary", "created 2 items");
+    assert_eq!(
+        page.js("document.getElementById('sign-in-dialog').open"),
+        json!(false)
+    );
+    assert_eq!(
+        page.js("document.getElementById('import-error').hidden"),
+        json!(true)
+    );
+
+    assert_eq!(api.login("kai", PASSWORD).status, 200);
+    let items = api.get("/api/item?sort=name").json();
+    assert_eq!(items.as_array().map(Vec::len), Some(2), "{items}");
+}

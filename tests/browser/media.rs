@@ -211,3 +211,113 @@ fn uploaded_svg_and_html_never_run_script_in_our_origin() {
         .unwrap_or_default();
     assert!(rows.is_empty(), "a script ran and created {rows:?}");
 }
+
+/// Records, on the page, what an upload does: each XMLHttpRequest sent, each
+/// POST /api/refresh, and the upload bar's state at each change.
+const WATCH: &str = "window.__sent = []; window.__refreshes = 0; window.__bar = []; \
+    const open = XMLHttpRequest.prototype.open; \
+    XMLHttpRequest.prototype.open = function (method, url) { __sent.push(`${method} ${url}`); return open.apply(this, arguments); }; \
+    const fetched = window.fetch; \
+    window.fetch = function (url) { if (String(url).includes('/api/refresh')) __refreshes += 1; return fetched.apply(this, arguments); }; \
+    for (const bar of document.querySelectorAll('.upload-progress')) { \
+      new MutationObserver(() => __bar.push({ id: bar.id, hidden: bar.hidden, value: bar.value, max: bar.max })) \
+        .observe(bar, { attributes: true }); } \
+    true";
+
+#[test]
+fn an_upload_shows_progress_and_succeeds_after_the_access_token_is_renewed_once() {
+    let server = TestServer::start();
+    let api = Client::signed_up(&server, "alice");
+    let item = api.created("/api/item", json!({"name": "Lathe", "total_quantity": 1}));
+    let photo = server.dir.path().join("lathe.jpg");
+    let jpeg = media_support::jpeg(1600, 1200);
+    std::fs::write(&photo, &jpeg).unwrap();
+
+    let chromium = Chromium::launch();
+    let page = chromium.page(&server.base, "upload_after_refresh");
+    log_in(&page, "alice");
+    page.goto(&format!("/inventory?item={item}"));
+    page.wait_visible("[data-media='no-photos']");
+    page.js(WATCH);
+    // The access token has expired; the refresh cookie still holds the session.
+    page.delete_cookie("access_token", "/");
+    choose_file(&page, "#photo-input", &photo);
+    page.wait_for(
+        "the thumbnail loads",
+        "(() => { const i = document.querySelector('.gallery img'); \
+         return i && i.complete && i.naturalWidth === 256; })()",
+    );
+    let post = format!("POST /api/item/photo?id={item}");
+    assert_eq!(
+        page.js("JSON.stringify(__sent)"),
+        json!(json!([post, post]).to_string()),
+        "refused once (no access token), sent again after the refresh"
+    );
+    assert_eq!(page.js("__refreshes"), json!(1), "one refresh");
+    // The bar showed the upload going out, all of it, and is hidden again.
+    let full = format!(
+        "__bar.some((b) => b.id === 'photo-progress' && !b.hidden && b.max >= {} && b.value === b.max)",
+        jpeg.len()
+    );
+    assert_eq!(
+        page.js(&full),
+        json!(true),
+        "{}",
+        page.js("JSON.stringify(__bar)")
+    );
+    assert_eq!(
+        page.js("document.getElementById('photo-progress').hidden"),
+        json!(true)
+    );
+    assert_eq!(
+        page.js("document.getElementById('photo-error').hidden"),
+        json!(true)
+    );
+    let read = api.get(&format!("/api/item?id={item}")).json();
+    assert_eq!(read["photos"].as_array().map(Vec::len), Some(1), "{read}");
+}
+
+#[test]
+fn the_size_limits_come_from_the_page_and_a_file_over_one_is_not_sent() {
+    let server = TestServer::start();
+    let api = Client::signed_up(&server, "alice");
+    let item = api.created("/api/item", json!({"name": "Drill", "total_quantity": 1}));
+    let chromium = Chromium::launch();
+    let page = chromium.page(&server.base, "upload_limits");
+    log_in(&page, "alice");
+    page.goto(&format!("/inventory?item={item}"));
+    page.wait_visible("[data-media='no-photos']");
+    // (A list comes back over the driver as JSON text.)
+    let limits = page.js(
+        "(() => { const d = document.getElementById('item-media').dataset; \
+         return JSON.stringify([Number(d.maxPhoto), Number(d.maxAttachment)]); })()",
+    );
+    assert_eq!(
+        limits,
+        json!(json!([miauinv::router::MAX_PHOTO, miauinv::router::MAX_ATTACHMENT]).to_string())
+    );
+    page.js(WATCH);
+
+    // One byte over the server's photo limit: named, and nothing is sent.
+    let big = server.dir.path().join("huge.jpg");
+    std::fs::write(&big, vec![0u8; miauinv::router::MAX_PHOTO + 1]).unwrap();
+    choose_file(&page, "#photo-input", &big);
+    page.wait_text("#photo-error", "the most MiauInv takes is 15 MiB");
+
+    // The check reads the page's number: a page that said 1 KiB would refuse
+    // a 2 KiB file, and say so.
+    page.js("document.getElementById('item-media').dataset.maxAttachment = '1024'");
+    let manual = server.dir.path().join("manual.txt");
+    std::fs::write(&manual, "x".repeat(2048)).unwrap();
+    choose_file(&page, "#attachment-input", &manual);
+    page.wait_text(
+        "#attachment-error",
+        "This file is 2 KiB; the most MiauInv takes is 1 KiB.",
+    );
+    assert_eq!(page.js("__sent.length"), json!(0), "nothing was uploaded");
+    let read = api.get(&format!("/api/item?id={item}")).json();
+    assert!(
+        read.get("photos").is_none() && read.get("attachments").is_none(),
+        "{read}"
+    );
+}

@@ -2,12 +2,17 @@
 //! the real server: settings list the sessions with "this device", end another
 //! device's session (its access token refused at once) and show recent
 //! security activity; /admin shows every account's events, filtered by account.
+//! A session that ends while a stocktake is being counted is signed into again
+//! on the page, on a phone, with the second factor, and the counts are applied.
 
 use crate::browser_support;
 use crate::common;
+use crate::totp_support;
 
 use browser_support::{Chromium, Page};
 use common::{Client, PASSWORD, TestServer};
+use serde_json::json;
+use totp_support::Authenticator;
 
 fn log_in(page: &Page, username: &str) {
     page.goto("/dashboard").wait_path("/login");
@@ -94,5 +99,86 @@ fn settings_list_sessions_end_another_and_show_security_activity() {
     page.wait_for(
         "only ada's events",
         "(() => { const rows = [...document.querySelectorAll('#security-events [data-event]')]; return rows.length > 0 && rows.every((li) => li.textContent.startsWith('ada')); })()",
+    );
+}
+
+#[test]
+fn an_ended_session_is_signed_into_again_on_a_phone_with_2fa_and_the_counts_are_applied() {
+    let server = TestServer::start();
+    let api = Client::signed_up(&server, "eve");
+    let setup = api.post("/api/2fa/setup", json!({})).json();
+    let mut app = Authenticator::new(setup["secret"].as_str().unwrap());
+    let r = api.post(
+        "/api/2fa/enable",
+        json!({"setup_token": setup["setup_token"], "code": app.next_code()}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let bin = api.created("/api/location", json!({"name": "Bin 7"}));
+    let bolts = api.created("/api/item", json!({"name": "Bolts", "total_quantity": 9}));
+    let r = api.post(
+        "/api/stock",
+        json!({"item_id": bolts, "location_id": bin, "quantity": 9}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+
+    let chrome = Chromium::launch();
+    let page = chrome.page(&server.base, "sign_in_dialog_2fa");
+    page.viewport(390, 844, true);
+    page.goto("/dashboard").wait_path("/login");
+    page.fill("#login-username", "eve")
+        .fill("#login-password", PASSWORD)
+        .click("#login-form button[type=submit]");
+    page.wait_visible("#twofa-form");
+    page.fill("#twofa-code", &app.next_code())
+        .click("#twofa-form button[type=submit]");
+    page.wait_path("/dashboard");
+
+    page.goto(&format!("/stocktake?location={bin}"));
+    page.wait_for(
+        "the location is chosen",
+        "document.querySelector('#take-location').value === 'Bin 7'",
+    );
+    page.click("#start-form button[type=submit]");
+    page.fill("[aria-label='Counted Bolts']", "7");
+    page.wait_text("#take-summary", "1 of 1 counted · 1 difference");
+
+    // Every session ends; applying the counts asks to sign in, on the page.
+    assert_eq!(api.post("/api/logout", json!({})).status, 200);
+    page.click("#take-apply");
+    page.wait_visible("#sign-in-dialog[open] #sign-in-password");
+    let fits = page.js(
+        "(() => { const r = document.getElementById('sign-in-dialog').getBoundingClientRect(); \
+         const wide = [...document.querySelectorAll('#sign-in-dialog *')] \
+           .filter((e) => e.getBoundingClientRect().right > innerWidth); \
+         return r.left >= 0 && r.right <= innerWidth && wide.length === 0 \
+           && document.documentElement.scrollWidth <= innerWidth; })()",
+    );
+    assert_eq!(fits, json!(true), "the dialog fits a 390 px phone");
+    assert_eq!(
+        page.js("document.querySelector('#sign-in-dialog a[href=\"/login\"]').target"),
+        json!("_blank"),
+        "a passkey is used on the login page, in a new tab"
+    );
+    page.fill("#sign-in-password", PASSWORD)
+        .click("#sign-in-form button[type=submit]");
+    page.wait_visible("#sign-in-code-form");
+    assert_eq!(
+        page.js("document.getElementById('sign-in-form').hidden"),
+        json!(true)
+    );
+    page.fill("#sign-in-code", &app.wrong_code())
+        .click("#sign-in-code-form button[type=submit]");
+    page.wait_visible("#sign-in-code-form [data-error]");
+    page.fill("#sign-in-code", &app.next_code())
+        .click("#sign-in-code-form button[type=submit]");
+    page.wait_text("#result-title", "1 counted, 1 difference applied");
+    assert_eq!(page.path(), format!("/stocktake?location={bin}"));
+    let stocked = page.js(&format!(
+        "fetch('/api/item?id={bolts}').then((r) => r.json()).then((i) => i.stocked_quantity)"
+    ));
+    assert_eq!(
+        stocked,
+        json!(7),
+        "the counts were applied, signed in again"
     );
 }

@@ -2,7 +2,7 @@
 // and the recent deliveries, all through /api/admin/notifications. Secrets
 // are never shown: the server only says whether a channel has one.
 import { api } from './api.js';
-import { $, $$, el, onSubmit, toast, confirmAction, when, runAction } from './ui.js';
+import { $, $$, el, onSubmit, toast, confirmAction, when, runAction, showError } from './ui.js';
 
 const form = $('#channel-form');
 const SECRET_LABEL = { webhook: 'Signing secret', ntfy: 'Access token (optional)', email: 'Password' };
@@ -133,4 +133,4 @@ async function load() {
 
 $('[data-refresh]').addEventListener('click', () => load());
 showKind();
-load().catch((err) => { const box = $('#channels-error'); box.textContent = err.message; box.hidden = false; });
+load().catch((err) => showError('#channels-error', err));

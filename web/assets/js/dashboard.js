@@ -1,7 +1,7 @@
 // The dashboard: statistics, items short of stock and recent movements,
 // refreshed from the API when the page is shown again.
 import { api } from './api.js';
-import { $, el, describeMovement, movementMeta } from './ui.js';
+import { $, el, describeMovement, movementMeta, showError } from './ui.js';
 
 // The figures and the short-of-stock table are rendered by the server (one
 // template, dashboard.html); to refresh them the page fetches itself again and
@@ -32,11 +32,7 @@ function refresh() {
   loadMovements().catch((err) => showProblem(err));
 }
 
-function showProblem(err) {
-  const box = $('#moves-empty');
-  box.textContent = err.message;
-  box.hidden = false;
-}
+const showProblem = (err) => showError('#moves-empty', err);
 
 refresh();
 document.addEventListener('visibilitychange', () => {

@@ -1,9 +1,13 @@
 // The import page: a file (uploaded or pasted) is sent as a dry run first;
 // the answer's counts and per-row errors are shown, and only a clean dry run
 // enables the real import of the same text. A ZIP export is binary: it is
-// sent as the chosen file itself, never as text.
-import { el } from './ui.js';
-import { goToLogin } from './api.js';
+// sent as the chosen file itself, never as text. The pasted text is work the
+// person would lose, so an ended session is answered on the page (api.js:
+// signInHere) and the import goes on after signing in.
+import { el, showError, tooLarge } from './ui.js';
+import { request, signInHere } from './api.js';
+
+signInHere();
 
 const form = document.getElementById('import-form');
 const format = document.getElementById('import-format');
@@ -40,21 +44,22 @@ function counts(map) {
 
 const TYPES = { json: 'application/json', zip: 'application/zip' };
 
+/** Sends the file (or the text) to the import; resolves to its report. A
+ *  refused file answers with a report too (its `errors`), which is shown
+ *  like a dry run's; any other refusal is thrown. */
 async function send(dryRun) {
   const zip = format.value === 'zip';
-  if (zip && !archive) {
-    return { ok: false, body: { error: 'Choose the ZIP file the export wrote (it cannot be pasted).' } };
-  }
+  if (zip && !archive) throw new Error('Choose the ZIP file the export wrote (it cannot be pasted).');
+  const body = zip ? archive : text.value;
+  const big = tooLarge('file', zip ? archive.size : new Blob([body]).size, Number(form.dataset.maxImport));
+  if (big) throw big;
   const query = `format=${format.value}&what=items&dry_run=${dryRun}`;
-  const res = await fetch(`/api/import?${query}`, {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: { 'Content-Type': TYPES[format.value] || 'text/csv' },
-    body: zip ? archive : text.value,
-  });
-  if (res.status === 401) goToLogin();
-  const body = await res.json().catch(() => ({}));
-  return { ok: res.ok, body };
+  try {
+    return (await request('POST', `/api/import?${query}`, { body, type: TYPES[format.value] || 'text/csv' })).data;
+  } catch (err) {
+    if (err.body && err.body.errors) return err.body;
+    throw err;
+  }
 }
 
 function show(report, dryRun) {
@@ -75,15 +80,16 @@ function show(report, dryRun) {
 }
 
 async function run(dryRun) {
-  error.hidden = true;
+  showError(error, null);
   confirmButton.disabled = true;
-  const { ok, body } = await send(dryRun);
-  if (!ok && !body.errors) {
-    error.textContent = body.error || 'The import failed.';
-    error.hidden = false;
+  let report;
+  try {
+    report = await send(dryRun);
+  } catch (err) {
+    showError(error, err);
     return;
   }
-  const clean = show(body, dryRun);
+  const clean = show(report, dryRun);
   confirmButton.disabled = !(dryRun && clean);
 }
 

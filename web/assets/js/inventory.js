@@ -6,7 +6,7 @@
 // and barcodes, and the form that edits those. Both carry the forms to put into stock, move and allocate, whose
 // item, location and project fields are type-to-search pickers.
 import { api } from './api.js';
-import { $, $$, el, toastAction, fmt, int, onSubmit, toast, describeMovement, movementMeta, confirmAction } from './ui.js';
+import { $, $$, el, toastAction, fmt, int, onSubmit, toast, describeMovement, movementMeta, confirmAction, showError } from './ui.js';
 import { attachPickers, requireChoices, searchKind } from './picker.js';
 import { pagedTable } from './paged.js';
 import { itemExtras } from './item_form.js';
@@ -185,11 +185,7 @@ function allocationRow(a) {
     el('button', { 'data-write': true, type: 'button', class: 'btn btn-ghost btn-small danger', onclick: () => release(a) }, 'Release'));
 }
 
-function allocError(err) {
-  const box = $('#alloc-error');
-  box.textContent = err ? err.message : '';
-  box.hidden = !err;
-}
+const allocError = (err) => showError('#alloc-error', err);
 
 async function changeAllocation(a, input) {
   allocError(null);

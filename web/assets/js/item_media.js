@@ -1,15 +1,14 @@
 // The photos and attachments on an item's page (/inventory?item=N): a gallery
 // of thumbnails (tap to enlarge in a dialog, make primary, delete), photo
 // uploads from a file or a phone's camera, and the attachments list (upload,
-// download, delete). Uploads use XMLHttpRequest because fetch reports no
-// upload progress; they send what api.js sends (same-origin cookies, JSON
-// accepted) and renew an expired session once, as api.js does.
-import { api, ApiError, goToLogin } from './api.js';
-import { $, el, fmt, toast, when, confirmAction } from './ui.js';
+// download, delete). Uploads go through api.js with a progress bar; the size
+// limits are the server's, read from the page (data-max-photo,
+// data-max-attachment). A chosen file is work the person would lose, so an
+// ended session is answered on the page (api.js: signInHere).
+import { api, request, signInHere } from './api.js';
+import { $, el, toast, when, confirmAction, showError, fileSize, tooLarge } from './ui.js';
 
-const MiB = 1024 * 1024;
-const MAX_PHOTO = 15 * MiB;
-const MAX_ATTACHMENT = 25 * MiB;
+signInHere();
 
 const root = $('#item-media');
 const itemId = root ? Number(root.dataset.itemId) : null;
@@ -17,53 +16,16 @@ const dialog = $('#photo-dialog');
 /** The photo open in the dialog. */
 let shown = null;
 
-function showError(id, err) {
-  const box = $(id);
-  box.textContent = err ? err.message : '';
-  box.hidden = !err;
-}
-
-/** One POST of `file` as the raw body; resolves to { status, body }. */
-function post(path, file, type, bar) {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', path);
-    xhr.setRequestHeader('Content-Type', type || 'application/octet-stream');
-    xhr.setRequestHeader('Accept', 'application/json');
-    xhr.upload.addEventListener('progress', (event) => {
-      if (!event.lengthComputable) return;
-      bar.max = event.total;
-      bar.value = event.loaded;
-    });
-    xhr.addEventListener('load', () => {
-      let body = null;
-      try { body = JSON.parse(xhr.responseText); } catch { body = null; }
-      resolve({ status: xhr.status, body });
-    });
-    xhr.addEventListener('error', () => reject(new ApiError(0, {
-      error: 'The upload did not reach the server. Check your connection and try again.',
-    })));
-    xhr.send(file);
-  });
-}
-
 /** Uploads `file` with a progress bar; resolves to the answer's JSON. */
 async function upload(path, file, type, bar) {
   bar.hidden = false;
   bar.value = 0;
+  const onProgress = (loaded, total) => {
+    bar.max = total;
+    bar.value = loaded;
+  };
   try {
-    let answer = await post(path, file, type, bar);
-    if (answer.status === 401 && (!answer.body || answer.body.code === 'unauthenticated')) {
-      const renewed = await fetch('/api/refresh', { method: 'POST', credentials: 'same-origin' })
-        .then((res) => res.ok).catch(() => false);
-      if (!renewed) {
-        goToLogin();
-        throw new ApiError(401, { error: 'Your session has ended. Please log in again.' });
-      }
-      answer = await post(path, file, type, bar);
-    }
-    if (answer.status >= 400 || answer.status === 0) throw new ApiError(answer.status, answer.body);
-    return answer.body;
+    return (await request('POST', path, { body: file, type, onProgress })).data;
   } finally {
     bar.hidden = true;
   }
@@ -82,17 +44,11 @@ function photoTile(photo, index, count) {
 function attachmentRow(a) {
   return el('li', { dataset: { attachmentId: a.id } },
     el('a', { href: `/api/item/attachment?id=${a.id}`, download: a.filename }, a.filename),
-    el('span', { class: 'muted small' }, ` ${size(a.size)} · ${when(a.created_at)}`),
+    el('span', { class: 'muted small' }, ` ${fileSize(a.size)} · ${when(a.created_at)}`),
     el('button', {
       'data-write': true, type: 'button', class: 'btn btn-ghost btn-small danger', 'aria-label': `Delete ${a.filename}`,
       onclick: () => removeAttachment(a),
     }, 'Delete'));
-}
-
-function size(bytes) {
-  if (bytes >= MiB) return `${(bytes / MiB).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${fmt(Math.round(bytes / 1024))} KiB`;
-  return `${fmt(bytes)} bytes`;
 }
 
 async function load() {
@@ -158,8 +114,9 @@ async function addPhoto(input) {
   input.value = '';
   showError('#photo-error', null);
   if (!file) return;
-  if (file.size > MAX_PHOTO) {
-    showError('#photo-error', new Error(`This photo is ${size(file.size)}; the most MiauInv takes is 15 MiB.`));
+  const big = tooLarge('photo', file.size, Number(root.dataset.maxPhoto));
+  if (big) {
+    showError('#photo-error', big);
     return;
   }
   try {
@@ -176,8 +133,9 @@ async function addAttachment(input) {
   input.value = '';
   showError('#attachment-error', null);
   if (!file) return;
-  if (file.size > MAX_ATTACHMENT) {
-    showError('#attachment-error', new Error(`This file is ${size(file.size)}; the most MiauInv takes is 25 MiB.`));
+  const big = tooLarge('file', file.size, Number(root.dataset.maxAttachment));
+  if (big) {
+    showError('#attachment-error', big);
     return;
   }
   const path = `/api/item/attachment?id=${itemId}&filename=${encodeURIComponent(file.name)}`;

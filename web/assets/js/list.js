@@ -3,7 +3,7 @@
 // configure it with their columns and form. Search, sort, order and page live
 // in the URL (paged.js), so reload and back/forward keep your place.
 import { api } from './api.js';
-import { $, $$, el, onSubmit, confirmAction, toast, clearError } from './ui.js';
+import { $, $$, el, onSubmit, confirmAction, toast, clearError, showError } from './ui.js';
 import { readUrlState, writeUrlState, fillFilter } from './paged.js';
 
 /**
@@ -79,8 +79,7 @@ export function resourceList(config) {
     }
     toUrl(params, limit);
     rows.replaceChildren(...list.flatMap(renderRow));
-    const listError = $('[data-list-error]');
-    if (listError) listError.hidden = true;
+    showError('[data-list-error]', null);
     const filtered = params.has('q') || params.has('category');
     $('[data-empty]').hidden = list.length > 0;
     $('[data-empty-hint]').hidden = filtered;
@@ -162,13 +161,6 @@ export function resourceList(config) {
 
   const edit = (row) => openForm(row);
 
-  function showError(err) {
-    const box = $('[data-list-error]') || el('p', { class: 'form-error', role: 'alert', 'data-list-error': '' });
-    box.textContent = err.message;
-    box.hidden = false;
-    table.closest('.table-wrap').before(box);
-  }
-
   async function remove(row) {
     const question = `Delete ${config.noun} “${row.name}”? If it has history it is archived instead: `
       + 'hidden from this list, kept with its history, and restorable under “Archived”.';
@@ -178,7 +170,7 @@ export function resourceList(config) {
       toast(result.archived ? `Archived ${row.name}.` : `Deleted ${row.name}.`);
       await load();
     } catch (err) {
-      showError(err);
+      showError('[data-list-error]', err);
     }
   }
 
@@ -188,7 +180,7 @@ export function resourceList(config) {
       toast(`Restored ${row.name}.`);
       await load();
     } catch (err) {
-      showError(err);
+      showError('[data-list-error]', err);
     }
   }
 

@@ -4,7 +4,7 @@
 // level. A refused move (into itself or something inside it, too deep, a
 // sibling with the same name) shows the server's sentence in the dialog.
 import { api } from './api.js';
-import { $, el, fmt, onSubmit, toast, clearError } from './ui.js';
+import { $, el, fmt, onSubmit, toast, clearError, showError } from './ui.js';
 import { attachPicker, requireChoices } from './picker.js';
 
 const PAGE = 25;
@@ -100,9 +100,7 @@ export function moveDialog(id) {
     try {
       await move(null);
     } catch (err) {
-      const box = form.querySelector('[data-error]');
-      box.textContent = err.message;
-      box.hidden = false;
+      showError(form, err);
     }
   });
 }

@@ -1,7 +1,8 @@
 // The login page: password step, then (for accounts with 2FA) the code step;
 // or a passkey, which needs no username and is a complete login by itself.
-import { request } from './api.js';
-import { $, onSubmit, clearError } from './ui.js';
+import { request, renewSession } from './api.js';
+import { $, onSubmit, clearError, showError } from './ui.js';
+import { secondFactorCode } from './sign_in.js';
 import { passkeyProblem, requestOptions, assertionJSON, browserError } from './webauthn.js';
 
 const loginForm = $('#login-form');
@@ -35,17 +36,17 @@ function destination() {
 
 // Pages are reached with the short-lived access cookie only; when it has
 // expired, the refresh cookie (sent to /api only) may still hold a session.
-// Renew it quietly and go back to where the person was heading.
+// Renew it quietly (through api.js, the one place that renews sessions) and
+// go back to where the person was heading, without showing the form.
 async function resumeSession() {
-  const res = await fetch('/api/refresh', { method: 'POST', credentials: 'same-origin' }).catch(() => null);
-  if (res && res.ok) location.replace(destination());
+  if (await renewSession()) location.replace(destination());
 }
 
 onSubmit(loginForm, async (data) => {
   const { data: answer } = await request('POST', '/api/login', {
-    username: String(data.get('username')).trim(),
-    password: String(data.get('password')),
-  }, { session: false });
+    body: { username: String(data.get('username')).trim(), password: String(data.get('password')) },
+    session: false,
+  });
   if (answer && answer.requires_2fa) {
     twoFactorToken = answer.two_factor_token;
     loginForm.hidden = true;
@@ -58,11 +59,8 @@ onSubmit(loginForm, async (data) => {
 });
 
 onSubmit(codeForm, async (data) => {
-  const typed = String(data.get('code')).trim();
-  // "123 456" is a TOTP code typed in two groups; recovery codes keep their
-  // spelling (the server ignores spaces, hyphens and case in them).
-  const code = /^[\d\s]+$/.test(typed) ? typed.replace(/\s+/g, '') : typed;
-  await request('POST', '/api/login/2fa', { two_factor_token: twoFactorToken, code }, { session: false });
+  const code = secondFactorCode(data.get('code'));
+  await request('POST', '/api/login/2fa', { body: { two_factor_token: twoFactorToken, code }, session: false });
   location.assign(destination());
 });
 
@@ -80,13 +78,12 @@ $('#twofa-cancel').addEventListener('click', () => {
 // ── passkey ─────────────────────────────────────────────────────────────────
 
 function passkeyFailed(message) {
-  passkeyMessage.textContent = message;
-  passkeyMessage.hidden = false;
+  showError(passkeyMessage, message);
 }
 
 async function passkeyLogin() {
-  passkeyMessage.hidden = true;
-  const { data: started } = await request('POST', '/api/passkeys/login/options', undefined, { session: false });
+  showError(passkeyMessage, null);
+  const { data: started } = await request('POST', '/api/passkeys/login/options', { session: false });
   let credential;
   try {
     credential = await navigator.credentials.get(requestOptions(started.options));
@@ -95,9 +92,9 @@ async function passkeyLogin() {
     return;
   }
   await request('POST', '/api/passkeys/login/finish', {
-    challenge_token: started.challenge_token,
-    credential: assertionJSON(credential),
-  }, { session: false });
+    body: { challenge_token: started.challenge_token, credential: assertionJSON(credential) },
+    session: false,
+  });
   location.assign(destination());
 }
 

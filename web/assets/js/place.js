@@ -5,7 +5,7 @@
 // it, and its contents may include theirs ("Include what is inside", each row
 // then saying where it is).
 import { api } from './api.js';
-import { $, el, fmt, toast, toastAction, confirmAction } from './ui.js';
+import { $, el, fmt, toast, toastAction, confirmAction, showError } from './ui.js';
 import { pagedTable } from './paged.js';
 import { insideList, moveDialog, newInside } from './location_tree.js';
 
@@ -28,12 +28,6 @@ async function fetchPage(params) {
   return { data: result.data[rows] || [], total: result.total };
 }
 
-function showError(err) {
-  const box = $('[data-list-error]');
-  box.textContent = err.message;
-  box.hidden = false;
-}
-
 async function release(row, reload) {
   if (!(await confirmAction(`Release ${row.quantity} × ${row.item_name} from ${name}?`, 'Release'))) return;
   try {
@@ -41,7 +35,7 @@ async function release(row, reload) {
     toast(`Released ${row.item_name}.`);
     reload();
   } catch (err) {
-    showError(err);
+    showError('[data-list-error]', err);
   }
 }
 
@@ -58,7 +52,7 @@ async function step(row, by, reload) {
     }
     reload();
   } catch (err) {
-    showError(err);
+    showError('[data-list-error]', err);
   }
 }
 
@@ -67,7 +61,7 @@ async function undoTake(movement, reload) {
     await api.post('/api/movements/undo', { movement_id: movement });
     toast('Undone.');
   } catch (err) {
-    showError(err);
+    showError('[data-list-error]', err);
   }
   reload();
 }

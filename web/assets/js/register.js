@@ -14,10 +14,10 @@ onSubmit(form, async (data) => {
   }
   const invite = form.dataset.invite;
   if (invite) {
-    await request('POST', '/api/invites/accept', { token: invite, username, password }, { session: false });
+    await request('POST', '/api/invites/accept', { body: { token: invite, username, password }, session: false });
   } else {
-    await request('POST', '/api/register', { username, password }, { session: false });
+    await request('POST', '/api/register', { body: { username, password }, session: false });
   }
-  await request('POST', '/api/login', { username, password }, { session: false });
+  await request('POST', '/api/login', { body: { username, password }, session: false });
   location.assign('/dashboard');
 });

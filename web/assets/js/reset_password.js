@@ -10,7 +10,7 @@ onSubmit(form, async (data) => {
   if (password !== String(data.get('confirm'))) {
     throw new ApiError(400, { error: 'The two passwords are not the same.', field: 'confirm' });
   }
-  await request('POST', '/api/password-reset', { token: form.dataset.token, password }, { session: false });
-  await request('POST', '/api/login', { username: form.dataset.username, password }, { session: false });
+  await request('POST', '/api/password-reset', { body: { token: form.dataset.token, password }, session: false });
+  await request('POST', '/api/login', { body: { username: form.dataset.username, password }, session: false });
   location.assign('/dashboard');
 });

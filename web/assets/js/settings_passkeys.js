@@ -2,7 +2,7 @@
 // passkey dialog), removing one and removing all (each confirmed with the
 // password in a dialog).
 import { api, request } from './api.js';
-import { $, el, onSubmit, clearError, when } from './ui.js';
+import { $, el, onSubmit, clearError, showError, when } from './ui.js';
 import {
   passkeyProblem, creationOptions, registrationJSON, browserError,
 } from './webauthn.js';
@@ -45,7 +45,7 @@ function row(passkey) {
     `Remove the passkey “${passkey.name}”? It can no longer log in to this account. Every other device is logged out.`,
     'Remove passkey',
     async (password) => {
-      await request('DELETE', '/api/passkeys', { id: passkey.id, password });
+      await request('DELETE', '/api/passkeys', { body: { id: passkey.id, password } });
       await load();
     },
   ));
@@ -58,7 +58,7 @@ function row(passkey) {
 }
 
 async function load() {
-  listError.hidden = true;
+  showError(listError, null);
   try {
     const passkeys = await api.get('/api/passkeys');
     list.replaceChildren(...(passkeys.length
@@ -66,8 +66,7 @@ async function load() {
       : [el('li', { class: 'muted' }, 'No passkeys are registered for this account.')]));
     removeAll.hidden = passkeys.length === 0;
   } catch (err) {
-    listError.textContent = err.message;
-    listError.hidden = false;
+    showError(listError, err);
   }
 }
 

@@ -2,10 +2,14 @@
 // counts too), get what is recorded there, enter each count (typed, or one
 // more per scan of the item's barcode; unlisted items are added as found),
 // see the differences, and apply them as one stocktake (POST /api/stocktakes).
-// Rows left blank are not counted. Past stocktakes are listed below.
-import { api } from './api.js';
-import { $, el, fmt, int, toast, when } from './ui.js';
+// Rows left blank are not counted. Past stocktakes are listed below. The
+// counts typed are work the person would lose, so an ended session is
+// answered on the page (api.js: signInHere).
+import { api, signInHere } from './api.js';
+import { $, el, fmt, int, toast, when, showError } from './ui.js';
 import { attachPicker, requireChoices } from './picker.js';
+
+signInHere();
 
 const box = $('#stocktake');
 const startForm = $('#start-form');
@@ -15,12 +19,6 @@ const found = attachPicker($('[data-picker]', $('#found-form')));
 let take = null;
 
 const key = (itemId, locationId) => `${itemId}@${locationId}`;
-
-function showError(err) {
-  const p = $('#take-error');
-  p.textContent = err ? err.message : '';
-  p.hidden = !err;
-}
 
 function diffCell(row) {
   const counted = row.input.value === '' ? null : int(row.input.value);
@@ -59,7 +57,7 @@ function addRow({ item_id, item_name, location_id, location_path, quantity }, { 
 }
 
 async function start(location, recursive) {
-  showError(null);
+  showError('#take-error', null);
   const params = new URLSearchParams({ id: String(location.id), content: 'true', limit: '1000', sort: 'item_name', order: 'asc' });
   if (recursive) params.set('recursive', 'true');
   const answer = await api.get(`/api/location?${params}`);
@@ -98,11 +96,11 @@ async function scanned(code) {
 }
 
 async function apply() {
-  showError(null);
+  showError('#take-error', null);
   const counts = [...take.rows.values()].filter((r) => r.input.value !== '')
     .map((r) => ({ item_id: r.item_id, location_id: r.location_id, counted: int(r.input.value) }));
   if (!counts.length) {
-    showError(new Error('Nothing is counted yet.'));
+    showError('#take-error', new Error('Nothing is counted yet.'));
     return;
   }
   try {
@@ -118,7 +116,7 @@ async function apply() {
     take = null;
     loadPast();
   } catch (err) {
-    showError(err);
+    showError('#take-error', err);
   }
 }
 
@@ -137,9 +135,7 @@ startForm.addEventListener('submit', async (event) => {
     requireChoices(startForm);
     await start(where.chosen, $('#take-recursive').checked);
   } catch (err) {
-    const p = $('[data-error]', startForm);
-    p.textContent = err.message;
-    p.hidden = false;
+    showError(startForm, err);
   }
 });
 $('#found-form').addEventListener('picked', async (event) => {
@@ -153,13 +149,13 @@ $('#take-cancel').addEventListener('click', () => { take = null; $('#counting').
 $('#take-scan').addEventListener('click', async () => {
   const { scanOnce } = await import('./scanner.js');
   const code = await scanOnce('Scan an item');
-  if (code) scanned(code).catch((err) => showError(err));
+  if (code) scanned(code).catch((err) => showError('#take-error', err));
 });
 // A keyboard-wedge scanner counts here instead of opening the item.
 document.addEventListener('miauinv:scan', (event) => {
   if (!take) return;
   event.preventDefault();
-  scanned(event.detail).catch((err) => showError(err));
+  scanned(event.detail).catch((err) => showError('#take-error', err));
 });
 
 if (box.dataset.locationId) {

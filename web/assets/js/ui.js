@@ -21,14 +21,22 @@ export function el(tag, attrs = {}, ...children) {
 export const $ = (sel, root = document) => root.querySelector(sel);
 export const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
 
-/** Shows an API (or any) error next to the form that caused it. */
-export function showError(form, err) {
-  const box = form.querySelector('[data-error]');
-  const message = err instanceof Error ? err.message : String(err);
+/**
+ * The one way an error reaches the page: `err`'s message in its box, or the
+ * box emptied and hidden when `err` is null. `where` is the box (an element or
+ * a selector), or a form, whose `[data-error]` box is used and whose field the
+ * error names (`err.field`) is marked invalid and focused.
+ */
+export function showError(where, err) {
+  const target = typeof where === 'string' ? $(where) : where;
+  if (!target) return;
+  const form = target instanceof HTMLFormElement ? target : null;
+  const box = form ? form.querySelector('[data-error]') : target;
   if (box) {
-    box.textContent = message;
-    box.hidden = false;
+    box.textContent = !err ? '' : err instanceof Error ? err.message : String(err);
+    box.hidden = !err;
   }
+  if (!form) return;
   for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
   let field = err && err.field ? form.querySelector(`[name="${CSS.escape(err.field)}"]`) : null;
   // A picker's id travels in a hidden input; the field to mark is its combobox.
@@ -40,11 +48,30 @@ export function showError(form, err) {
 }
 
 export function clearError(form) {
-  const box = form.querySelector('[data-error]');
-  if (box) { box.textContent = ''; box.hidden = true; }
+  showError(form, null);
   const ok = form.querySelector('[data-ok]');
   if (ok) { ok.textContent = ''; ok.hidden = true; }
-  for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+}
+
+const MiB = 1024 * 1024;
+
+/** A size for people: "3.2 MiB", "140 KiB", "512 bytes". */
+export function fileSize(bytes) {
+  if (bytes >= MiB) return `${(bytes / MiB).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${fmt(Math.round(bytes / 1024))} KiB`;
+  return `${fmt(bytes)} bytes`;
+}
+
+/**
+ * The error for a file over the server's limit, or null when it fits. The
+ * limit (bytes) comes from the page (`data-max-*`, the server's own constant),
+ * so the check here only saves uploading a file the server would refuse; a
+ * missing limit leaves the decision to the server.
+ */
+export function tooLarge(what, bytes, limit) {
+  if (!(limit > 0) || bytes <= limit) return null;
+  const most = limit % MiB === 0 ? `${limit / MiB} MiB` : fileSize(limit);
+  return new Error(`This ${what} is ${fileSize(bytes)}; the most MiauInv takes is ${most}.`);
 }
 
 /** Runs `action` for a form submit with the submit button disabled meanwhile. */
@@ -101,13 +128,12 @@ export function toastAction(message, label, action, ms = 10000) {
  *  list is read again with `reload` either way, so it shows what the server
  *  holds. */
 export async function runAction(box, action, done, reload) {
-  box.hidden = true;
+  showError(box, null);
   try {
     await action();
     if (done) toast(done);
   } catch (err) {
-    box.textContent = err.message;
-    box.hidden = false;
+    showError(box, err);
   }
   await reload();
 }
