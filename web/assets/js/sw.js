@@ -33,17 +33,15 @@ self.addEventListener('fetch', (event) => {
   }
   if (!cacheable(url)) return;
   event.respondWith(caches.open(CACHE).then(async (cache) => {
-    const hit = await cache.match(request);
-    const fresh = fetch(request).then((response) => {
+    const fresh = () => fetch(request).then((response) => {
       if (response.ok) cache.put(request, response.clone());
       return response;
     });
-    // A fingerprinted asset from the cache is exactly right; anything else
-    // is answered from the cache while the network refreshes it.
-    if (hit) {
-      if (!url.searchParams.has('v')) fresh.catch(() => {});
-      return hit;
-    }
-    return fresh;
+    // A fingerprinted asset (`?v=`) from the cache is exactly right. Anything
+    // else (a module's own `import './api.js'`) comes from the network while
+    // there is one: answered from the cache, a new release's page script
+    // could meet last release's module once. The cache answers offline.
+    if (url.searchParams.has('v')) return (await cache.match(request)) || fresh();
+    return fresh().catch(async () => (await cache.match(request)) || Response.error());
   }));
 });
