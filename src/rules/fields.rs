@@ -116,16 +116,38 @@ macro_rules! not_control {
         r"[^\u0000-\u001f\u007f-\u009f]"
     };
 }
+/// What a name may hold: anything but a control character and the
+/// characters [`hides`] names (the bidirectional controls and the invisible
+/// ones; the zero-width joiner and non-joiner stay).
+macro_rules! name_char {
+    () => {
+        r"[^\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+    };
+}
+/// A [`name_char!`] that is not whitespace either.
+macro_rules! name_visible {
+    () => {
+        r"[^\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    };
+}
 /// Neither a control character nor whitespace.
 macro_rules! visible {
     () => {
         r"[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
     };
 }
-/// Text that is not blank once trimmed and holds no control character inside.
+/// Text that is not blank once trimmed and holds no control, bidirectional
+/// or invisible character inside ([`hides`]).
 macro_rules! trimmed_text {
     () => {
-        concat!(visible!(), "(?:", not_control!(), "*", visible!(), ")?")
+        concat!(
+            name_visible!(),
+            "(?:",
+            name_char!(),
+            "*",
+            name_visible!(),
+            ")?"
+        )
     };
 }
 pub(crate) use space;
@@ -133,7 +155,7 @@ pub(crate) use space;
 /// The API document's pattern for a name (and a tag): what [`name`] accepts.
 /// Whitespace around it is trimmed (control whitespace too: `\t` and `\n`
 /// around a name are dropped, inside it they are refused); what is left is not
-/// empty and holds no control character.
+/// empty and holds no character that [`hides`] what the name is.
 pub const NAME_PATTERN: &str = concat!("^", space!(), "*", trimmed_text!(), space!(), "*$");
 
 /// [`NAME_PATTERN`], or only whitespace: an optional text (a sku) where blank
@@ -200,8 +222,39 @@ pub fn search_text(raw: Option<&str>, max: usize) -> AppResult<Option<&str>> {
     Ok((!text.is_empty()).then_some(text))
 }
 
+/// Whether a character can hide what a name is: a control character (C0,
+/// C1), a bidirectional control that reorders what follows (U+202A–U+202E,
+/// U+2066–U+2069, U+200E, U+200F, U+061C), or an invisible one (zero-width
+/// space U+200B, word joiner U+2060, byte order mark U+FEFF). The zero-width
+/// joiner and non-joiner are not among them: emoji, Persian and Indic names
+/// need them.
+pub fn hides(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200b}' | '\u{200e}' | '\u{200f}' | '\u{2060}' | '\u{feff}'
+        )
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// 400 naming `field` when `text` holds a character that [`hides`] what it
+/// is; the character is named by its code point, since it cannot be seen.
+pub fn nothing_hidden(field: &str, what: &str, text: &str) -> AppResult<()> {
+    match text.chars().find(|c| hides(*c)) {
+        None => Ok(()),
+        Some(c) => Err(AppError::invalid_field(
+            field,
+            format!(
+                "{what} must not contain control, direction or invisible characters (it holds U+{:04X}).",
+                c as u32
+            ),
+        )),
+    }
+}
+
 /// A name: at most 200 characters as given, then trimmed, not empty, no
-/// control characters.
+/// character that [`hides`] what it is.
 pub fn name(field: &str, name: &str) -> AppResult<String> {
     let too_long = over(name, MAX_NAME);
     let name = name.trim();
@@ -218,12 +271,7 @@ pub fn name(field: &str, name: &str) -> AppResult<String> {
             format!("The {field} must be at most {MAX_NAME} characters long."),
         ));
     }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::invalid_field(
-            field,
-            format!("The {field} must not contain control characters."),
-        ));
-    }
+    nothing_hidden(field, &format!("The {field}"), name)?;
     Ok(name.to_string())
 }
 

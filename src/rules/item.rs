@@ -38,12 +38,7 @@ pub fn tag(field: &str, raw: &str) -> AppResult<String> {
             ),
         ));
     }
-    if tag.chars().any(char::is_control) {
-        return Err(AppError::invalid_field(
-            field,
-            "A tag must not contain control characters.",
-        ));
-    }
+    fields::nothing_hidden(field, "A tag", &tag)?;
     Ok(tag)
 }
 
@@ -104,10 +99,8 @@ pub fn field_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> A
                 "A field name must be 1 to {MAX_FIELD_NAME} characters long."
             )));
         }
-        if name.chars().any(char::is_control) {
-            return Err(bad(
-                "A field name must not contain control characters.".into()
-            ));
+        if let Err(e) = fields::nothing_hidden("fields", "A field name", name) {
+            return Err(bad(e.message.into()));
         }
         if fields::over(value, MAX_FIELD_VALUE) {
             return Err(bad(format!(
@@ -168,22 +161,17 @@ pub fn sku(raw: Option<&str>) -> AppResult<Option<String>> {
     let Some(sku) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    if sku.chars().any(char::is_control) {
-        return Err(AppError::invalid_field(
-            "sku",
-            "The sku must not contain control characters.",
-        ));
-    }
+    fields::nothing_hidden("sku", "The sku", sku)?;
     Ok(Some(sku.to_string()))
 }
 
 /// One barcode as a list parameter or body element: trimmed, 1–128
-/// characters, no control characters. Codes are kept as scanned (case and
-/// leading zeros matter).
+/// characters, none that hides what it is ([`fields::hides`]). Codes are
+/// kept as scanned (case and leading zeros matter).
 pub fn barcode(field: &str, raw: &str) -> AppResult<String> {
     let code = raw.trim();
     let len = code.chars().count();
-    if len == 0 || fields::over(raw, MAX_BARCODE) || code.chars().any(char::is_control) {
+    if len == 0 || fields::over(raw, MAX_BARCODE) || code.chars().any(fields::hides) {
         return Err(AppError::invalid_field(
             field,
             format!("A barcode must be 1 to {MAX_BARCODE} printable characters."),

@@ -68,12 +68,7 @@ fn passkey_name(raw: &str) -> AppResult<String> {
             "Give the passkey a name of 1 to 100 characters (e.g. \"Laptop\" or \"Phone\").",
         ));
     }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::invalid_field(
-            "name",
-            "The passkey name may not contain control characters.",
-        ));
-    }
+    crate::rules::fields::nothing_hidden("name", "The passkey name", name)?;
     Ok(name.to_string())
 }
 
