@@ -8,14 +8,8 @@ use crate::browser_support;
 use crate::common;
 
 use browser_support::{Chromium, Page};
-use common::{Client, PASSWORD, TestServer};
+use common::{Client, TestServer};
 use serde_json::{Value, json};
-
-fn create(c: &Client, path: &str, body: Value) -> i64 {
-    let r = c.post(path, body);
-    assert!(r.status == 201 || r.status == 200, "{path}: {}", r.text);
-    r.json()["id"].as_i64().expect("an id")
-}
 
 /// Evaluates `expr` (promises awaited) for a JSON value of any shape: objects
 /// cross as JSON text.
@@ -24,14 +18,6 @@ fn js_json(page: &Page, expr: &str) -> Value {
         "Promise.resolve({expr}).then((v) => JSON.stringify(v))"
     ));
     serde_json::from_str(text.as_str().unwrap_or("null")).unwrap_or(Value::Null)
-}
-
-fn log_in(page: &Page, username: &str) {
-    page.goto("/dashboard").wait_path("/login");
-    page.fill("#login-username", username)
-        .fill("#login-password", PASSWORD)
-        .press("Enter");
-    page.wait_path("/dashboard");
 }
 
 /// The item page's figure with this label ("Total", "Stocked", …).
@@ -71,21 +57,19 @@ fn newest_history(page: &Page, text: &str) {
 fn take_put_move_and_count_update_the_figures_and_the_history() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let it = create(
-        &c,
+    let it = c.created(
         "/api/item",
         json!({"name": "M3 screw", "total_quantity": 20}),
     );
-    let shelf = create(&c, "/api/location", json!({"name": "Shelf A"}));
-    create(&c, "/api/location", json!({"name": "Van"}));
-    create(
-        &c,
+    let shelf = c.created("/api/location", json!({"name": "Shelf A"}));
+    c.created("/api/location", json!({"name": "Van"}));
+    c.created(
         "/api/stock",
         json!({"item_id": it, "location_id": shelf, "quantity": 10}),
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "take_put_move_count");
-    log_in(&page, "alice");
+    page.log_in("alice");
     page.goto(&format!("/inventory?item={it}"));
     wait_figure(&page, "Stocked", "10");
 
@@ -155,20 +139,15 @@ fn take_put_move_and_count_update_the_figures_and_the_history() {
 fn a_location_page_takes_and_puts_one_per_row() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let it = create(
-        &c,
-        "/api/item",
-        json!({"name": "Fuse", "total_quantity": 10}),
-    );
-    let bin = create(&c, "/api/location", json!({"name": "Bin 7"}));
-    create(
-        &c,
+    let it = c.created("/api/item", json!({"name": "Fuse", "total_quantity": 10}));
+    let bin = c.created("/api/location", json!({"name": "Bin 7"}));
+    c.created(
         "/api/stock",
         json!({"item_id": it, "location_id": bin, "quantity": 5}),
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "location_steps");
-    log_in(&page, "alice");
+    page.log_in("alice");
     page.goto(&format!("/locations?id={bin}"));
     let qty = "document.querySelector('[data-rows] tr td.num')?.textContent";
     page.wait_for("the row shows 5", &format!("{qty} === '5'"));
@@ -205,8 +184,7 @@ fn printed_label_sheets_have_the_templates_sizes() {
     let c = Client::signed_up(&s, "alice");
     let ids: Vec<String> = (0..26)
         .map(|i| {
-            create(
-                &c,
+            c.created(
                 "/api/item",
                 json!({"name": format!("Resistor {i} kΩ"), "total_quantity": 1}),
             )
@@ -215,7 +193,7 @@ fn printed_label_sheets_have_the_templates_sizes() {
         .collect();
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "label_sheet_sizes");
-    log_in(&page, "alice");
+    page.log_in("alice");
     print_media(&page);
     // (layout, page w × h, label w × h, labels on the first sheet) in mm.
     let inch = 25.4;
@@ -271,14 +249,13 @@ fn printed_label_sheets_have_the_templates_sizes() {
 fn the_vendored_decoder_reads_a_printed_label_and_lands_on_the_item() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let it = create(
-        &c,
+    let it = c.created(
         "/api/item",
         json!({"name": "Hex key set", "total_quantity": 1}),
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "scan_label");
-    log_in(&page, "alice");
+    page.log_in("alice");
     // The label as it prints, rasterised the way a camera frame reaches the
     // decoder; this browser has no BarcodeDetector, so the fallback reads it.
     let read = js_json(
@@ -316,16 +293,16 @@ fn wedge(page: &Page, code: &str, gap_ms: u64) {
 fn a_keyboard_wedge_burst_opens_the_item_and_offers_unknown_codes() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let it = create(
-        &c,
+    let it = c.created(
         "/api/item",
         json!({"name": "Spray paint", "total_quantity": 3, "barcodes": ["4006381333931"]}),
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "wedge");
-    log_in(&page, "alice");
+    page.log_in("alice");
     // A person typing slowly is not a scanner.
     wedge(&page, "4006381333931", 120);
+    // A negative check, so a bounded wait: a burst would navigate at once.
     std::thread::sleep(std::time::Duration::from_millis(400));
     assert_eq!(page.path(), "/dashboard");
     // A scanner's burst opens the item.
@@ -333,7 +310,7 @@ fn a_keyboard_wedge_burst_opens_the_item_and_offers_unknown_codes() {
     page.wait_path("/inventory");
     assert_eq!(page.path(), format!("/inventory?item={it}"));
     // A label's URL (with its slashes) opens the location.
-    let loc = create(&c, "/api/location", json!({"name": "Cellar"}));
+    let loc = c.created("/api/location", json!({"name": "Cellar"}));
     wedge(&page, &format!("http://printed.example/l/l/{loc}"), 0);
     page.wait_path("/locations");
     assert_eq!(page.path(), format!("/locations?id={loc}"));
@@ -353,30 +330,23 @@ fn a_keyboard_wedge_burst_opens_the_item_and_offers_unknown_codes() {
 fn a_stocktake_with_one_difference_is_applied() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let bin = create(&c, "/api/location", json!({"name": "Bin 4"}));
-    let nails = create(
-        &c,
-        "/api/item",
-        json!({"name": "Nails", "total_quantity": 50}),
-    );
-    let pins = create(
-        &c,
+    let bin = c.created("/api/location", json!({"name": "Bin 4"}));
+    let nails = c.created("/api/item", json!({"name": "Nails", "total_quantity": 50}));
+    let pins = c.created(
         "/api/item",
         json!({"name": "Pins", "total_quantity": 20, "barcodes": ["4006381333931"]}),
     );
-    create(
-        &c,
+    c.created(
         "/api/stock",
         json!({"item_id": nails, "location_id": bin, "quantity": 40}),
     );
-    create(
-        &c,
+    c.created(
         "/api/stock",
         json!({"item_id": pins, "location_id": bin, "quantity": 2}),
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "stocktake");
-    log_in(&page, "alice");
+    page.log_in("alice");
     page.goto(&format!("/stocktake?location={bin}"));
     page.wait_for(
         "the location is chosen",
@@ -430,20 +400,17 @@ fn save_screenshot(page: &Page, name: &str) {
 fn phone_screenshots_of_the_item_page_and_the_scanner() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let it = create(
-        &c,
-        "/api/item",
+    let it = c.created("/api/item",
         json!({"name": "NEMA 17 stepper motor", "category": "Motion", "total_quantity": 12, "sku": "MOT-17", "barcodes": ["4006381333931"]}),
     );
-    let shelf = create(&c, "/api/location", json!({"name": "Shelf A"}));
-    create(
-        &c,
+    let shelf = c.created("/api/location", json!({"name": "Shelf A"}));
+    c.created(
         "/api/stock",
         json!({"item_id": it, "location_id": shelf, "quantity": 8}),
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "phone_screenshots");
-    log_in(&page, "alice");
+    page.log_in("alice");
     page.viewport(390, 844, true);
     page.goto(&format!("/inventory?item={it}"));
     wait_figure(&page, "Stocked", "8");
@@ -469,7 +436,7 @@ fn the_service_worker_keeps_the_shell_and_the_offline_page_but_no_data() {
     Client::signed_up(&s, "alice");
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "service_worker");
-    log_in(&page, "alice");
+    page.log_in("alice");
     page.wait_for(
         "the service worker is active",
         "navigator.serviceWorker.ready.then(() => true)",
@@ -499,14 +466,14 @@ fn the_service_worker_keeps_the_shell_and_the_offline_page_but_no_data() {
 fn rows_chosen_in_the_lists_open_their_label_sheet() {
     let server = TestServer::start();
     let api = Client::signed_up(&server, "lena");
-    let resistor = create(&api, "/api/item", json!({"name": "Resistor"}));
-    create(&api, "/api/item", json!({"name": "Capacitor"}));
-    let diode = create(&api, "/api/item", json!({"name": "Diode"}));
-    let shelf = create(&api, "/api/location", json!({"name": "Shelf"}));
+    let resistor = api.created("/api/item", json!({"name": "Resistor"}));
+    api.created("/api/item", json!({"name": "Capacitor"}));
+    let diode = api.created("/api/item", json!({"name": "Diode"}));
+    let shelf = api.created("/api/location", json!({"name": "Shelf"}));
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "labels_from_lists");
-    log_in(&page, "lena");
+    page.log_in("lena");
     page.goto("/items");
     page.wait_for(
         "three rows",

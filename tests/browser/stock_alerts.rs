@@ -7,7 +7,7 @@ use crate::common;
 use crate::notify_support;
 
 use browser_support::Chromium;
-use common::{Client, PASSWORD, TestServer};
+use common::{Client, TestServer};
 use notify_support::Receiver;
 use serde_json::json;
 
@@ -23,11 +23,7 @@ fn reorder_card_minimum_form_notifications_page_and_undo() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "stock_alerts");
-    page.goto("/dashboard").wait_path("/login");
-    page.fill("#login-username", "ada")
-        .fill("#login-password", PASSWORD)
-        .press("Enter");
-    page.wait_path("/dashboard");
+    page.log_in("ada");
     page.wait_text("#reorder-table", "M3 screws");
     assert!(
         page.text("#reorder-table").contains('2'),

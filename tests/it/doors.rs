@@ -6,7 +6,7 @@ use crate::common;
 use crate::media_support;
 
 use common::{Client, Resp, TestServer, cli, outbox};
-use media_support::{GPS_MARKER, jpeg, png_bomb, with_gps_exif};
+use media_support::{GPS_MARKER, contains, jpeg, png_bomb, with_gps_exif};
 use serde_json::{Value, json};
 use std::io::{Cursor, Read, Write};
 
@@ -43,15 +43,6 @@ fn import_csv(c: &Client, format: &str, dry_run: bool, text: &str) -> Resp {
         &format!("/api/import?format={format}&what=items&dry_run={dry_run}"),
         "text/csv",
         text.as_bytes(),
-    )
-}
-
-fn import_zip(c: &Client, dry_run: bool, archive: &[u8]) -> Resp {
-    c.send_raw(
-        "POST",
-        &format!("/api/import?format=zip&dry_run={dry_run}"),
-        "application/zip",
-        archive,
     )
 }
 
@@ -136,16 +127,6 @@ fn with_document(entries: &mut [(String, Vec<u8>)], edit: impl FnOnce(&mut Value
     let mut doc: Value = serde_json::from_slice(&slot.1).unwrap();
     edit(&mut doc);
     slot.1 = serde_json::to_vec(&doc).unwrap();
-}
-
-fn served(c: &Client, path: &str) -> Vec<u8> {
-    let r = c.send_bytes("GET", path, None, &[]);
-    assert_eq!(r.status, 200, "{path}");
-    r.body
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 // ── empty bodies ────────────────────────────────────────────────────────────
@@ -679,7 +660,7 @@ fn a_zip_bomb_is_refused_naming_the_cap_and_leaves_the_disk_alone() {
     let cb = Client::signed_up(&b, "bob");
     let before = database_bytes(&b);
     for dry_run in [true, false] {
-        let r = import_zip(&cb, dry_run, &bomb);
+        let r = cb.import_zip(dry_run, &bomb);
         assert_eq!(r.status, 400, "dry_run={dry_run}: {}", r.text);
         assert_eq!(r.code(), "archive_too_large", "{}", r.text);
         let cap = (64 * MIB + 10 * bomb.len() as u64) / MIB;
@@ -718,14 +699,11 @@ fn a_zip_photo_with_exif_and_a_script_is_re_encoded() {
 
     let b = TestServer::start();
     let cb = Client::signed_up(&b, "bob");
-    let r = import_zip(&cb, false, &zip_of(&entries));
+    let r = cb.import_zip(false, &zip_of(&entries));
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["created"]["photos"], 1, "{}", r.text);
     for size in ["full", "thumb"] {
-        let bytes = served(
-            &cb,
-            &format!("/api/item/photo?id={}&size={size}", photo["id"]),
-        );
+        let bytes = cb.served(&format!("/api/item/photo?id={}&size={size}", photo["id"]));
         assert!(bytes.starts_with(&[0xFF, 0xD8]), "{size}: a JPEG");
         for needle in [&b"<script>"[..], b"Exif", GPS_MARKER] {
             assert!(
@@ -756,7 +734,7 @@ fn a_zip_photo_of_thirty_thousand_pixels_a_side_is_refused() {
     let b = TestServer::start();
     let cb = Client::signed_up(&b, "bob");
     for dry_run in [true, false] {
-        let r = import_zip(&cb, dry_run, &zip_of(&entries));
+        let r = cb.import_zip(dry_run, &zip_of(&entries));
         let errors = match dry_run {
             true => {
                 assert_eq!(r.status, 200, "{}", r.text);

@@ -7,6 +7,7 @@
 use crate::common;
 
 use common::raw::*;
+use common::wait_until;
 use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -347,10 +348,15 @@ fn thousands_of_idle_and_trickling_clients_do_not_stop_the_server() {
                 if s.write_all(drip).is_err() {
                     break;
                 }
+                // Pacing the slow clients: a byte each 100 ms.
                 std::thread::sleep(Duration::from_millis(100));
             }
         }));
     }
+    // Not synchronisation but the attack itself: the slow clients are given a
+    // moment to connect and start trickling (nothing outside the server shows
+    // that they have). Too short a pause could only let the check below pass
+    // wrongly, never fail it.
     std::thread::sleep(Duration::from_millis(500));
     let started = Instant::now();
     for _ in 0..20 {
@@ -389,6 +395,7 @@ fn slow_heads_and_idle_connections_are_cut_off_by_the_timeouts() {
             if dripping.write_all(b"X").is_err() {
                 return true;
             }
+            // Pacing the dripping head: a byte each 200 ms.
             std::thread::sleep(Duration::from_millis(200));
         }
         // Closed by the server: later reads see the end.
@@ -471,6 +478,8 @@ fn connections_over_the_cap_are_refused_and_the_server_recovers() {
     // The front's event loops accept from one backlog concurrently; on a busy
     // machine a loop may reach the extra connection before the last idle one.
     // Let them take all ten first, so the one over the cap is the extra.
+    // A bounded pause, not a condition: which connection a loop accepted
+    // first is not visible outside the server.
     std::thread::sleep(Duration::from_millis(500));
     let mut extra = plain(running.addr());
     let _ = extra.write_all(&get("/healthz", ""));
@@ -482,16 +491,11 @@ fn connections_over_the_cap_are_refused_and_the_server_recovers() {
         }
     }
     drop(idle);
-    let deadline = Instant::now() + GENEROUS;
-    loop {
+    wait_until(GENEROUS, "the server recovers", || {
         let mut s = plain(running.addr());
         let _ = s.write_all(&get("/healthz", ""));
-        if read_answer(&mut s).is_some_and(|a| a.status == 200) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "server never recovered");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        read_answer(&mut s).is_some_and(|a| a.status == 200)
+    });
 }
 
 // ── the real binary ───────────────────────────────────────────────────────────
@@ -520,11 +524,7 @@ impl Binary {
             .spawn()
             .unwrap();
         let b = Binary { child, port, cfg };
-        let deadline = Instant::now() + GENEROUS;
-        while !b.healthcheck() {
-            assert!(Instant::now() < deadline, "binary never became healthy");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until(GENEROUS, "the binary is healthy", || b.healthcheck());
         b
     }
 
@@ -553,14 +553,17 @@ impl Binary {
     }
 
     fn wait(&mut self) -> std::process::ExitStatus {
-        let deadline = Instant::now() + GENEROUS;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "binary did not exit");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut status = None;
+        wait_until(GENEROUS, "the binary exits", || {
+            status = self.child.try_wait().unwrap();
+            status.is_some()
+        });
+        status.unwrap()
+    }
+
+    /// What the binary has logged so far.
+    fn log(&self, dir: &Path) -> String {
+        std::fs::read_to_string(dir.join("server.log")).unwrap()
     }
 }
 
@@ -580,18 +583,28 @@ fn sigterm_finishes_the_request_in_flight_and_exits_zero() {
     let (first, rest) = request.split_at(request.len() - 10);
     let mut s = plain(bin.addr());
     s.write_all(first).unwrap();
+    // A bounded pause, not a condition: that the server has read the first
+    // part, making the request one in flight, is not visible outside it.
     std::thread::sleep(Duration::from_millis(200));
     bin.signal(libc::SIGTERM);
-    std::thread::sleep(Duration::from_millis(300));
+    // Shutdown is under way once the idle connection is simply closed.
+    idle.set_read_timeout(Some(GENEROUS)).unwrap();
+    let mut b = [0u8; 8];
+    match idle.read(&mut b) {
+        Ok(0) => {}
+        Err(e)
+            if !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) => {}
+        other => panic!("the idle connection was not closed: {other:?}"),
+    }
     // The request that had started is still answered in full.
     s.write_all(rest).unwrap();
     let a = read_answer(&mut s).expect("in-flight request answered");
     assert_eq!(a.status, 401, "{}", a.body);
     let status = bin.wait();
     assert!(status.success(), "exit status {status:?}");
-    // The idle connection was simply closed.
-    let mut b = [0u8; 8];
-    assert!(matches!(idle.read(&mut b), Ok(0) | Err(_)));
     let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
     assert!(log.contains("stopped cleanly"), "{log}");
 }
@@ -618,16 +631,17 @@ fn healthcheck_speaks_tls_and_sighup_reloads_the_certificate() {
     write_pair(&cert, &key, &["localhost", "inventory.example"]);
     bin.signal(libc::SIGHUP);
     let fresh = CertificateDer::from_pem_file(&cert).unwrap();
-    let deadline = Instant::now() + GENEROUS;
-    while served(&cert).as_ref() != Some(&fresh) {
-        assert!(Instant::now() < deadline, "certificate not reloaded");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(GENEROUS, "the new certificate is served", || {
+        served(&cert).as_ref() == Some(&fresh)
+    });
     assert_ne!(before, fresh);
     // A broken file on SIGHUP keeps the working certificate.
     std::fs::write(&key, "garbage").unwrap();
     bin.signal(libc::SIGHUP);
-    std::thread::sleep(Duration::from_millis(300));
+    wait_until(GENEROUS, "the broken files are refused", || {
+        bin.log(dir.path())
+            .contains("keeping the old TLS certificate")
+    });
     assert_eq!(served(&cert), Some(fresh));
     assert!(bin.healthcheck(), "healthcheck over TLS");
     bin.signal(libc::SIGTERM);

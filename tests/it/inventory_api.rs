@@ -3,44 +3,9 @@
 //! 404/409 answers the contract promises.
 
 use crate::common;
+use common::create::{allocate, item, location, project, stock};
 use common::{Client, TestServer};
 use serde_json::{Value, json};
-
-fn item(c: &Client, name: &str, total: i64) -> i64 {
-    let r = c.post("/api/item", json!({"name": name, "total_quantity": total}));
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.json()["id"].as_i64().unwrap()
-}
-
-fn location(c: &Client, name: &str) -> i64 {
-    let r = c.post("/api/location", json!({"name": name}));
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.json()["id"].as_i64().unwrap()
-}
-
-fn project(c: &Client, name: &str) -> i64 {
-    let r = c.post("/api/project", json!({"name": name}));
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.json()["id"].as_i64().unwrap()
-}
-
-fn stock(c: &Client, item: i64, loc: i64, q: i64) -> i64 {
-    let r = c.post(
-        "/api/stock",
-        json!({"item_id": item, "location_id": loc, "quantity": q}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.json()["id"].as_i64().unwrap()
-}
-
-fn allocate(c: &Client, item: i64, proj: i64, q: i64) -> i64 {
-    let r = c.post(
-        "/api/association",
-        json!({"item_id": item, "project_id": proj, "quantity": q}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.json()["id"].as_i64().unwrap()
-}
 
 fn get_item(c: &Client, id: i64) -> Value {
     let r = c.get(&format!("/api/item?id={id}"));

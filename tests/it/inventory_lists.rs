@@ -2,6 +2,7 @@
 //! with the total in `X-Total-Count`, on every list and on 100 000 items.
 
 use crate::common;
+use common::create::ids;
 use common::{Client, TestServer};
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -358,14 +359,6 @@ fn a_hundred_thousand_items_page_correctly() {
     assert_eq!(top, [(99_990, 495), (98_990, 495), (97_990, 495)]);
     let stats = c.get("/api/stats").json();
     assert_eq!(stats["items"], N);
-}
-
-fn ids(v: &Value) -> Vec<i64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["id"].as_i64().unwrap())
-        .collect()
 }
 
 /// Walks a list with `cursor` (the `X-Next-Cursor` of each page) and returns

@@ -5,32 +5,9 @@
 //! asked to (`recursive=true`). Deleting and restoring respect the tree.
 
 use crate::common;
+use common::create::{item, location_in, names, stock};
 use common::{Client, Resp, TestServer};
 use serde_json::{Value, json};
-
-fn location(c: &Client, name: &str, parent: Option<i64>) -> i64 {
-    c.created("/api/location", json!({"name": name, "parent_id": parent}))
-}
-
-fn item(c: &Client, name: &str, total: i64) -> i64 {
-    c.created("/api/item", json!({"name": name, "total_quantity": total}))
-}
-
-fn stock(c: &Client, item: i64, location: i64, quantity: i64) -> i64 {
-    c.created(
-        "/api/stock",
-        json!({"item_id": item, "location_id": location, "quantity": quantity}),
-    )
-}
-
-fn names(r: &Resp) -> Vec<String> {
-    r.json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["name"].as_str().unwrap().to_string())
-        .collect()
-}
 
 fn move_to(c: &Client, id: i64, parent: Value) -> Resp {
     c.put(
@@ -43,8 +20,8 @@ fn move_to(c: &Client, id: i64, parent: Value) -> Resp {
 fn a_location_answers_its_parent_path_and_depth() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let garage = location(&c, "Garage", None);
-    let shelf = location(&c, "Shelf A", Some(garage));
+    let garage = location_in(&c, "Garage", None);
+    let shelf = location_in(&c, "Shelf A", Some(garage));
     let r = c.post(
         "/api/location",
         json!({"name": "Bin 3", "parent_id": shelf}),
@@ -94,7 +71,7 @@ fn a_location_answers_its_parent_path_and_depth() {
     assert_eq!(r.json()["field"], "parent_id");
     let r = c.post("/api/location", json!({"name": "X", "parent_id": "1"}));
     assert_eq!(r.status, 400, "{}", r.text);
-    let old = location(&c, "Old", None);
+    let old = location_in(&c, "Old", None);
     let bolt = item(&c, "Bolt", 5);
     let row = stock(&c, bolt, old, 1);
     c.delete(&format!("/api/stock?id={row}"));
@@ -111,9 +88,9 @@ fn a_location_answers_its_parent_path_and_depth() {
 fn a_move_that_would_make_a_location_its_own_ancestor_is_refused() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let garage = location(&c, "Garage", None);
-    let shelf = location(&c, "Shelf A", Some(garage));
-    let bin = location(&c, "Bin 3", Some(shelf));
+    let garage = location_in(&c, "Garage", None);
+    let shelf = location_in(&c, "Shelf A", Some(garage));
+    let bin = location_in(&c, "Bin 3", Some(shelf));
 
     let r = move_to(&c, garage, json!(garage));
     assert_eq!(r.status, 409, "{}", r.text);
@@ -151,9 +128,9 @@ fn a_move_that_would_make_a_location_its_own_ancestor_is_refused() {
 fn locations_nest_at_most_sixteen_levels_below_the_top() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let mut chain = vec![location(&c, "L0", None)];
+    let mut chain = vec![location_in(&c, "L0", None)];
     for depth in 1..=16 {
-        let id = location(&c, &format!("L{depth}"), chain.last().copied());
+        let id = location_in(&c, &format!("L{depth}"), chain.last().copied());
         chain.push(id);
     }
     let deepest = c.get(&format!("/api/location?id={}", chain[16])).json();
@@ -168,8 +145,8 @@ fn locations_nest_at_most_sixteen_levels_below_the_top() {
     assert_eq!(r.json()["max_depth"], 16);
 
     // A move counts the levels inside the moved location too.
-    let other = location(&c, "Other", None);
-    let inner = location(&c, "Inner", Some(other));
+    let other = location_in(&c, "Other", None);
+    let inner = location_in(&c, "Inner", Some(other));
     let r = move_to(&c, other, json!(chain[15]));
     assert_eq!(r.status, 409, "{}", r.text);
     assert_eq!(r.code(), "too_deep");
@@ -186,12 +163,12 @@ fn locations_nest_at_most_sixteen_levels_below_the_top() {
 fn names_are_unique_among_siblings_ignoring_case() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let garage = location(&c, "Garage", None);
-    let basement = location(&c, "Basement", None);
-    let a = location(&c, "Shelf A", Some(garage));
+    let garage = location_in(&c, "Garage", None);
+    let basement = location_in(&c, "Basement", None);
+    let a = location_in(&c, "Shelf A", Some(garage));
     // The same name under another parent, and at top level, is fine.
-    let b = location(&c, "Shelf A", Some(basement));
-    let top = location(&c, "Shelf A", None);
+    let b = location_in(&c, "Shelf A", Some(basement));
+    let top = location_in(&c, "Shelf A", None);
     assert_ne!(a, b);
 
     let r = c.post(
@@ -235,10 +212,10 @@ fn names_are_unique_among_siblings_ignoring_case() {
 fn one_level_is_listed_with_paging() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let garage = location(&c, "Garage", None);
-    location(&c, "Basement", None);
+    let garage = location_in(&c, "Garage", None);
+    location_in(&c, "Basement", None);
     for n in [10, 2, 1, 3, 20] {
-        location(&c, &format!("Shelf {n}"), Some(garage));
+        location_in(&c, &format!("Shelf {n}"), Some(garage));
     }
     let shelf1 = c
         .get(&format!(
@@ -247,34 +224,34 @@ fn one_level_is_listed_with_paging() {
         .json()[0]["id"]
         .as_i64()
         .unwrap();
-    location(&c, "Bin", Some(shelf1));
+    location_in(&c, "Bin", Some(shelf1));
 
     let r = c.get("/api/location?top=true&sort=name");
-    assert_eq!(names(&r), ["Basement", "Garage"]);
+    assert_eq!(names(&r.json()), ["Basement", "Garage"]);
     assert_eq!(r.header("x-total-count"), Some("2"));
 
     // One level, in natural order, paged with cursors.
     let r = c.get(&format!(
         "/api/location?parent_id={garage}&sort=name&limit=2"
     ));
-    assert_eq!(names(&r), ["Shelf 1", "Shelf 2"]);
+    assert_eq!(names(&r.json()), ["Shelf 1", "Shelf 2"]);
     assert_eq!(r.header("x-total-count"), Some("5"));
     let cursor = r.header("x-next-cursor").unwrap().to_string();
     let r = c.get(&format!(
         "/api/location?parent_id={garage}&sort=name&limit=2&cursor={cursor}"
     ));
-    assert_eq!(names(&r), ["Shelf 3", "Shelf 10"]);
+    assert_eq!(names(&r.json()), ["Shelf 3", "Shelf 10"]);
     let cursor = r.header("x-next-cursor").unwrap().to_string();
     let r = c.get(&format!(
         "/api/location?parent_id={garage}&sort=name&limit=2&cursor={cursor}"
     ));
-    assert_eq!(names(&r), ["Shelf 20"]);
+    assert_eq!(names(&r.json()), ["Shelf 20"]);
     assert_eq!(r.header("x-next-cursor"), None);
     // Descending, searched, with offset.
     let r = c.get(&format!(
         "/api/location?parent_id={garage}&sort=name&order=desc&q=2&offset=0&limit=5"
     ));
-    assert_eq!(names(&r), ["Shelf 20", "Shelf 2"]);
+    assert_eq!(names(&r.json()), ["Shelf 20", "Shelf 2"]);
     assert_eq!(r.header("x-total-count"), Some("2"));
     // Without a level: every location, at any depth.
     assert_eq!(c.get("/api/location").header("x-total-count"), Some("8"));
@@ -292,10 +269,10 @@ fn one_level_is_listed_with_paging() {
 fn recursive_content_and_totals_include_what_lies_inside() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let garage = location(&c, "Garage", None);
-    let shelf = location(&c, "Shelf A", Some(garage));
-    let bin = location(&c, "Bin 3", Some(shelf));
-    let elsewhere = location(&c, "Kitchen", None);
+    let garage = location_in(&c, "Garage", None);
+    let shelf = location_in(&c, "Shelf A", Some(garage));
+    let bin = location_in(&c, "Bin 3", Some(shelf));
+    let elsewhere = location_in(&c, "Kitchen", None);
     let bolt = item(&c, "Bolt", 100);
     let nut = item(&c, "Nut", 100);
     let washer = item(&c, "Washer", 100);
@@ -373,7 +350,7 @@ fn recursive_content_and_totals_include_what_lies_inside() {
 
     // A list of one level with recursive totals.
     let r = c.get("/api/location?top=true&recursive=true&sort=total_units&order=desc");
-    assert_eq!(names(&r), ["Garage", "Kitchen"]);
+    assert_eq!(names(&r.json()), ["Garage", "Kitchen"]);
     assert_eq!(r.json()[0]["total_units"], 61);
     assert_eq!(r.json()[1]["total_units"], 40);
 
@@ -410,9 +387,9 @@ fn recursive_content_and_totals_include_what_lies_inside() {
 fn a_location_with_locations_inside_cannot_be_deleted_and_restores_after_its_parent() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let garage = location(&c, "Garage", None);
-    let shelf = location(&c, "Shelf A", Some(garage));
-    location(&c, "Shelf B", Some(garage));
+    let garage = location_in(&c, "Garage", None);
+    let shelf = location_in(&c, "Shelf A", Some(garage));
+    location_in(&c, "Shelf B", Some(garage));
     let bolt = item(&c, "Bolt", 10);
     let row = stock(&c, bolt, garage, 2);
 
@@ -522,7 +499,10 @@ fn check_upgraded(s: &TestServer, shelves: &[&str]) {
         ]
     );
     // Natural order by name still works on the rebuilt table.
-    assert_eq!(names(&c.get("/api/location?q=shelf&sort=name")), shelves);
+    assert_eq!(
+        names(&c.get("/api/location?q=shelf&sort=name").json()),
+        shelves
+    );
     let r = c.get("/api/location?id=2&content=true").json();
     assert_eq!(r["items"][0]["quantity"], 7);
     assert_eq!(r["total_units"], 7);

@@ -184,12 +184,8 @@ fn login_finish(c: &Client, token: &Value, cred: Value) -> Resp {
     )
 }
 
-fn db(s: &TestServer) -> rusqlite::Connection {
-    rusqlite::Connection::open(s.db_path()).unwrap()
-}
-
 fn count(s: &TestServer, sql: &str) -> i64 {
-    db(s).query_row(sql, [], |r| r.get(0)).unwrap()
+    s.db().query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 #[test]
@@ -257,7 +253,7 @@ fn options_require_user_verification_and_a_discoverable_credential() {
     assert_eq!(pk["timeout"], 300_000);
     // Ceremony state is stored server-side, keyed by the token's hash only.
     let token = login["challenge_token"].as_str().unwrap();
-    let (kind, user, expires): (String, Option<String>, i64) = db(&s)
+    let (kind, user, expires): (String, Option<String>, i64) = s.db()
         .query_row(
             "SELECT kind, user_id, expires_at - unixepoch() FROM webauthn_ceremonies WHERE token_hash = ?1",
             [miauinv::crypto::sha256_hex(token)],
@@ -345,7 +341,8 @@ fn already_registered_credentials_are_excluded() {
     let mut key = Device::new();
     let first = key.register(&c, "Laptop");
     assert_eq!(first.status, 201, "{}", first.text);
-    let stored: String = db(&s)
+    let stored: String = s
+        .db()
         .query_row("SELECT credential_id FROM passkeys", [], |r| r.get(0))
         .unwrap();
 
@@ -403,7 +400,8 @@ fn list_shows_names_times_and_backup_flags_and_logins_update_counters() {
     for expected in 1..=2 {
         let r = laptop.login(&s.client());
         assert_eq!(r.status, 200, "{}", r.text);
-        let count: i64 = db(&s)
+        let count: i64 = s
+            .db()
             .query_row(
                 "SELECT sign_count FROM passkeys WHERE name = 'Laptop'",
                 [],
@@ -418,7 +416,8 @@ fn list_shows_names_times_and_backup_flags_and_logins_update_counters() {
     assert!(list[0]["last_used_at"].as_i64().unwrap() >= list[0]["created_at"].as_i64().unwrap());
     assert!(list[1]["last_used_at"].is_null());
     // The stored credential itself carries the counter too (used for the next check).
-    let cred: String = db(&s)
+    let cred: String = s
+        .db()
         .query_row(
             "SELECT credential FROM passkeys WHERE name = 'Laptop'",
             [],
@@ -578,7 +577,7 @@ fn an_expired_ceremony_is_refused_and_cleaned_up() {
 
     let started = login_options(&c);
     let assertion = key.get(&started["options"]);
-    db(&s)
+    s.db()
         .execute(
             "UPDATE webauthn_ceremonies SET expires_at = unixepoch() - 1",
             [],
@@ -591,7 +590,7 @@ fn an_expired_ceremony_is_refused_and_cleaned_up() {
 
     let started = register_options(&c, "Phone");
     let cred = Device::new().create(&started["options"]);
-    db(&s)
+    s.db()
         .execute(
             "UPDATE webauthn_ceremonies SET expires_at = unixepoch() - 1",
             [],
@@ -604,7 +603,7 @@ fn an_expired_ceremony_is_refused_and_cleaned_up() {
     assert_eq!(r.code(), "ceremony_expired", "{}", r.text);
     // Expired rows of others are swept when any ceremony starts.
     login_options(&c);
-    db(&s)
+    s.db()
         .execute(
             "UPDATE webauthn_ceremonies SET expires_at = unixepoch() - 1",
             [],
@@ -640,7 +639,7 @@ fn a_user_with_two_factor_gets_a_full_session_from_a_passkey() {
     let c = Client::signed_up(&s, "alice");
     let mut key = Device::new();
     assert_eq!(key.register(&c, "Laptop").status, 201);
-    db(&s)
+    s.db()
         .execute("UPDATE users SET two_factor_enabled = 1", [])
         .unwrap();
     // The password alone now only gets half-way.
@@ -679,7 +678,8 @@ fn a_counter_that_goes_backwards_is_refused_as_cloned() {
     let r = login_finish(&c, &first["challenge_token"], early);
     assert_eq!(r.status, 401, "{}", r.text);
     assert_eq!(r.code(), "credential_cloned");
-    let stored: i64 = db(&s)
+    let stored: i64 = s
+        .db()
         .query_row("SELECT sign_count FROM passkeys", [], |r| r.get(0))
         .unwrap();
     assert_eq!(stored, 2, "the refused login changes nothing");

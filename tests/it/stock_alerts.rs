@@ -6,9 +6,11 @@
 use crate::common;
 use crate::notify_support;
 
-use common::{Client, TestServer, outbox};
-use notify_support::{Receiver, SmtpSink, hmac_sha256_hex};
+use common::create::{allocate, project};
+use common::{Client, TestServer, outbox, wait_until};
+use notify_support::{Receiver, SmtpSink, hmac_sha256_hex, wait_all_delivered};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 /// Fast retries for the tests (the default waits 30 s before the first).
 const FAST: &str = "notify_retry_base_ms: 50\n";
@@ -18,17 +20,6 @@ fn item(c: &Client, name: &str, total: i64, min: i64) -> i64 {
     c.created(
         "/api/item",
         json!({"name": name, "total_quantity": total, "min_quantity": min}),
-    )
-}
-
-fn project(c: &Client, name: &str) -> i64 {
-    c.created("/api/project", json!({"name": name}))
-}
-
-fn allocate(c: &Client, item: i64, project: i64, quantity: i64) -> i64 {
-    c.created(
-        "/api/association",
-        json!({"item_id": item, "project_id": project, "quantity": quantity}),
     )
 }
 
@@ -161,7 +152,7 @@ fn each_transition_is_one_event_and_reaches_a_signed_webhook() {
     );
 
     let got = rx.wait_for(3);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    wait_all_delivered(&server);
     assert_eq!(rx.requests().len(), 3, "one delivery per event");
     let events: Vec<String> = got
         .iter()
@@ -342,7 +333,7 @@ fn a_receiver_failing_twice_gets_the_third_attempt_after_doubling_waits() {
     let (first, second) = (ms(got[1].at - got[0].at), ms(got[2].at - got[1].at));
     assert!((400..800).contains(&first), "first wait {first} ms");
     assert!(second >= 800, "second wait {second} ms");
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    wait_all_delivered(&server);
     let list = c.get("/api/admin/notifications").json();
     let row = &list["deliveries"][0];
     assert_eq!(
@@ -364,16 +355,11 @@ fn a_receiver_that_never_accepts_is_given_up_with_its_error() {
     let dead = Receiver::answering(&[], 502);
     webhook(&c, &dead.url, &["item.low"]);
     item(&c, "Wire", 0, 1);
-    let start = std::time::Instant::now();
-    let failed = loop {
-        let list = c.get("/api/admin/notifications").json();
-        let row = list["deliveries"][0].clone();
-        if row["status"] == "failed" {
-            break row;
-        }
-        assert!(start.elapsed().as_secs() < 10, "never gave up: {row}");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    let delivery = || c.get("/api/admin/notifications").json()["deliveries"][0].clone();
+    wait_until(Duration::from_secs(10), "the delivery is given up", || {
+        delivery()["status"] == "failed"
+    });
+    let failed = delivery();
     assert!(failed["attempts"].as_i64().unwrap() >= 3, "{failed}");
     assert!(
         failed["last_error"].as_str().unwrap().contains("502"),
@@ -381,7 +367,9 @@ fn a_receiver_that_never_accepts_is_given_up_with_its_error() {
     );
     // Given up means no more attempts.
     let tried = dead.requests().len();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // A negative check, so a bounded wait: the sender, polling every few
+    // milliseconds here, has had time to try again if it were going to.
+    std::thread::sleep(Duration::from_millis(500));
     assert_eq!(dead.requests().len(), tried);
 }
 
@@ -416,7 +404,10 @@ fn the_daily_digest_lists_low_and_short_items_and_is_skipped_with_nothing_to_say
     let c = Client::signed_up(&quiet, "admin");
     let rx = Receiver::start();
     webhook(&c, &rx.url, &["digest"]);
-    std::thread::sleep(std::time::Duration::from_millis(800));
+    // A negative check, so a bounded wait: the digest is due at once (its
+    // time is now) and the sender looks many times a second; nothing shows
+    // that it looked and found nothing to say.
+    std::thread::sleep(Duration::from_millis(800));
     assert!(rx.requests().is_empty());
     drop(quiet);
 
@@ -439,7 +430,9 @@ fn the_daily_digest_lists_low_and_short_items_and_is_skipped_with_nothing_to_say
     assert_eq!(body["low"][0]["suggested_quantity"], 8);
     assert_eq!(body["short"][0]["name"], "Capacitors");
     assert_eq!(body["short"][0]["missing"], 3);
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    // A negative check, so a bounded wait: a second digest would be queued
+    // on the sender's next look, many times a second.
+    std::thread::sleep(Duration::from_millis(600));
     assert_eq!(rx.requests().len(), 1, "one digest a day");
 }
 
@@ -500,7 +493,7 @@ fn channels_are_checked_tested_and_only_admins_manage_them() {
         r.text
     );
     item(&admin, "Quiet", 0, 1);
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    wait_all_delivered(&server);
     assert_eq!(rx.requests().len(), 1);
 
     let editor = Client::signed_up(&server, "editor");

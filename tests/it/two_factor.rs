@@ -7,9 +7,9 @@
 use crate::common;
 use crate::totp_support;
 use common::{Client, PASSWORD, TestServer};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashSet;
-use totp_support::{Authenticator, base32_decode, hotp, now};
+use totp_support::{Authenticator, Enabled, base32_decode, enable, hotp, now, setup};
 
 #[test]
 fn the_test_authenticator_matches_the_rfc_6238_sha1_vectors() {
@@ -29,14 +29,11 @@ fn the_test_authenticator_matches_the_rfc_6238_sha1_vectors() {
 
 // ── helpers ────────────────────────────────────────────────────────────────────
 
-fn db(s: &TestServer) -> rusqlite::Connection {
-    rusqlite::Connection::open(s.db_path()).unwrap()
-}
-
 /// (enabled, secret, last_step, token_version) of a user row; the secret as
 /// opened with the server's key (it is stored sealed, `tests/secrets_at_rest.rs`).
 fn user_row(s: &TestServer, username: &str) -> (i64, String, i64, i64) {
-    let (id, enabled, sealed, step, version): (String, i64, String, i64, i64) = db(s)
+    let (id, enabled, sealed, step, version): (String, i64, String, i64, i64) = s
+        .db()
         .query_row(
             "SELECT id, two_factor_enabled, two_factor_secret, two_factor_last_step, token_version
              FROM users WHERE username = ?1",
@@ -56,7 +53,7 @@ fn user_row(s: &TestServer, username: &str) -> (i64, String, i64, i64) {
 }
 
 fn recovery_rows(s: &TestServer) -> Vec<(String, Option<i64>)> {
-    let conn = db(s);
+    let conn = s.db();
     let mut stmt = conn
         .prepare("SELECT code_hash, used_at FROM two_factor_recovery_codes")
         .unwrap();
@@ -71,36 +68,6 @@ fn user_id(c: &Client) -> String {
         .as_str()
         .unwrap()
         .to_string()
-}
-
-fn setup(c: &Client) -> (String, String) {
-    let r = c.post("/api/2fa/setup", json!({}));
-    assert_eq!(r.status, 200, "{}", r.text);
-    let b = r.json();
-    (
-        b["secret"].as_str().unwrap().to_string(),
-        b["setup_token"].as_str().unwrap().to_string(),
-    )
-}
-
-/// Turns 2FA on for the client's account; returns its authenticator, the
-/// recovery codes and the enable response.
-fn enable(c: &Client) -> (Authenticator, Vec<String>, Value) {
-    let (secret, token) = setup(c);
-    let mut app = Authenticator::new(&secret);
-    let r = c.post(
-        "/api/2fa/enable",
-        json!({"setup_token": token, "code": app.next_code()}),
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
-    let body = r.json();
-    let codes = body["recovery_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_string())
-        .collect();
-    (app, codes, body)
 }
 
 /// The first login step; returns the challenge token.
@@ -374,7 +341,7 @@ fn enabling_twice_is_a_conflict() {
 fn login_takes_two_steps_and_a_totp_code_is_accepted_only_once() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let (mut app, _, _) = enable(&c);
+    let mut app = enable(&c).app;
     let enable_code = app.code_at(app.last_step);
 
     // Step one: the right password yields a challenge and no session.
@@ -424,7 +391,11 @@ fn login_takes_two_steps_and_a_totp_code_is_accepted_only_once() {
 fn second_step_refuses_wrong_expired_and_wrong_purpose_tokens() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let (app, _, enabled) = enable(&c);
+    let Enabled {
+        app,
+        answer: enabled,
+        ..
+    } = enable(&c);
     let id = enabled["user"]["id"].as_str().unwrap().to_string();
     let (_, secret, _, version) = user_row(&s, "alice");
     let keys = &s.app.keys;
@@ -476,7 +447,7 @@ fn second_step_refuses_wrong_expired_and_wrong_purpose_tokens() {
 fn a_password_change_kills_a_pending_login_challenge() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let (mut app, _, _) = enable(&c);
+    let mut app = enable(&c).app;
     let token = challenge(&s, "alice");
     let r = c.post(
         "/api/account/password",
@@ -496,7 +467,7 @@ fn a_password_change_kills_a_pending_login_challenge() {
 fn parallel_logins_with_one_totp_code_let_exactly_one_in() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let (mut app, _, _) = enable(&c);
+    let mut app = enable(&c).app;
     let tokens: Vec<String> = (0..3).map(|_| challenge(&s, "alice")).collect();
     let code = app.next_code();
     let barrier = std::sync::Barrier::new(tokens.len());
@@ -538,7 +509,7 @@ fn parallel_logins_with_one_totp_code_let_exactly_one_in() {
 fn a_recovery_code_logs_in_once_in_any_spelling() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let (_, codes, _) = enable(&c);
+    let codes = enable(&c).recovery_codes;
 
     // Uppercase, spaces instead of hyphens.
     let spelled = codes[0].to_uppercase().replace('-', " ");
@@ -583,7 +554,7 @@ fn a_recovery_code_logs_in_once_in_any_spelling() {
 fn two_parallel_logins_racing_for_one_recovery_code_exactly_one_wins() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let (_, codes, _) = enable(&c);
+    let codes = enable(&c).recovery_codes;
     for (round, racers) in [(0usize, 2usize), (1, 4)] {
         let tokens: Vec<String> = (0..racers).map(|_| challenge(&s, "alice")).collect();
         let barrier = std::sync::Barrier::new(racers);
@@ -617,7 +588,7 @@ fn two_parallel_logins_racing_for_one_recovery_code_exactly_one_wins() {
 fn disable_needs_password_and_a_current_code_and_ends_every_session() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let (mut app, _, _) = enable(&c);
+    let mut app = enable(&c).app;
     let enable_code = app.code_at(app.last_step);
     let other = s.client();
     let r = second_step(&other, &challenge(&s, "alice"), &app.next_code());
@@ -685,7 +656,11 @@ fn disable_needs_password_and_a_current_code_and_ends_every_session() {
 fn regenerating_recovery_codes_needs_password_and_code_and_voids_the_old_set() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let (mut app, old_codes, _) = enable(&c);
+    let Enabled {
+        mut app,
+        recovery_codes: old_codes,
+        ..
+    } = enable(&c);
     let regenerate = |password: &str, code: &str| {
         c.post(
             "/api/2fa/recovery-codes/regenerate",
@@ -750,7 +725,11 @@ fn regenerating_recovery_codes_needs_password_and_code_and_voids_the_old_set() {
 fn wrong_codes_are_limited_per_account_and_then_even_a_right_code_waits() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let (mut app, codes, _) = enable(&c);
+    let Enabled {
+        mut app,
+        recovery_codes: codes,
+        ..
+    } = enable(&c);
     let token = challenge(&s, "alice");
     let web = s.client();
     for i in 0..5 {
@@ -792,7 +771,7 @@ fn wrong_codes_are_limited_per_account_and_then_even_a_right_code_waits() {
 fn successful_codes_do_not_count_toward_the_limit() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let (_, codes, _) = enable(&c);
+    let codes = enable(&c).recovery_codes;
     // Six recovery-code logins in a row (more than the five failures allowed).
     for code in &codes[..6] {
         let r = second_step(&s.client(), &challenge(&s, "alice"), code);
