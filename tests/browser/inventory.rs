@@ -6,7 +6,7 @@ use crate::browser_support;
 use crate::common;
 
 use browser_support::{Chromium, Page};
-use common::{Client, TestServer};
+use common::{Client, PASSWORD, TestServer};
 use serde_json::{Value, json};
 
 /// Waits until the combobox shows suggestions and returns their names.
@@ -107,7 +107,7 @@ fn a_picker_finds_an_item_from_three_letters_and_a_move_is_done_by_keyboard_alon
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "picker_keyboard_move");
-    page.log_in("kai");
+    page.log_in("kai", PASSWORD);
     page.goto("/inventory");
     // No select anywhere on the page lists items, locations or projects.
     assert_eq!(
@@ -178,7 +178,7 @@ fn quick_find_with_slash_jumps_to_a_location_page() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "quick_find");
-    page.log_in("lea");
+    page.log_in("lea", PASSWORD);
     page.goto("/items");
 
     // `/` typed into a field is just a character.
@@ -232,7 +232,7 @@ fn the_inventory_list_pages_forward_and_back_and_the_url_keeps_its_place() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "inventory_paging");
-    page.log_in("max");
+    page.log_in("max", PASSWORD);
     page.goto("/inventory");
     page.wait_text("[data-pager-info]", "1–50 of 60");
     let first = rows(&page);
@@ -294,7 +294,7 @@ fn names_are_in_natural_order_on_a_page_and_in_pickers() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "natural_order");
-    page.log_in("noa");
+    page.log_in("noa", PASSWORD);
     page.goto("/inventory");
     page.wait_for(
         "four rows",
@@ -333,7 +333,7 @@ fn a_picker_asks_at_the_first_key_keeps_one_question_in_flight_and_shows_the_lat
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "picker_in_flight");
-    page.log_in("ida");
+    page.log_in("ida", PASSWORD);
     page.goto("/inventory");
     // Every item search the page makes: when it was asked (relative to the
     // first key), and how many were in flight at once. Each answer is held back
@@ -403,7 +403,7 @@ fn an_items_history_pages_with_its_place_in_the_url() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "history_paging");
-    page.log_in("hal");
+    page.log_in("hal", PASSWORD);
     page.goto(&format!("/inventory?item={item}"));
     page.wait_text("#history-info", "1–20 of 26");
     page.click("#history-next");
@@ -438,7 +438,7 @@ fn history_an_editor_imported_says_it_came_from_a_file_and_who_the_file_named() 
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "imported_history");
-    page.log_in("hal");
+    page.log_in("hal", PASSWORD);
     page.wait_text("#moves-list", "imported from a file");
     let said = page.text("#moves-list");
     assert!(said.contains("eve"), "the importing account: {said}");

@@ -9,7 +9,7 @@ use crate::common;
 
 use browser_support::Chromium;
 use common::create::location_in;
-use common::{Client, TestServer};
+use common::{Client, PASSWORD, TestServer};
 use serde_json::json;
 
 fn row_shown(id: i64) -> String {
@@ -32,7 +32,7 @@ fn the_tree_expands_and_a_location_is_moved_with_the_picker() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "locations_tree");
-    page.log_in("noa");
+    page.log_in("noa", PASSWORD);
 
     // The top level only; Garage can be opened, Basement (empty) cannot.
     page.goto("/locations");

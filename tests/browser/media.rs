@@ -8,7 +8,7 @@ use crate::common;
 use crate::media_support;
 
 use browser_support::{Chromium, Page};
-use common::{Client, TestServer};
+use common::{Client, PASSWORD, TestServer};
 use headless_chrome::protocol::cdp::{DOM, Page as Cdp};
 use serde_json::json;
 
@@ -42,7 +42,7 @@ fn a_photo_uploaded_through_the_item_page_shows_in_the_gallery_and_the_list() {
 
     let chromium = Chromium::launch();
     let page = chromium.page(&server.base, "gallery");
-    page.log_in("alice");
+    page.log_in("alice", PASSWORD);
     page.goto(&format!("/inventory?item={item}"));
     page.wait_visible("[data-media='no-photos']");
     choose_file(&page, "#photo-input", &photo);
@@ -106,7 +106,7 @@ fn an_attachment_uploaded_through_the_item_page_is_listed_for_download() {
 
     let chromium = Chromium::launch();
     let page = chromium.page(&server.base, "attachments");
-    page.log_in("alice");
+    page.log_in("alice", PASSWORD);
     page.goto(&format!("/inventory?item={item}"));
     page.wait_visible("[data-media='no-attachments']");
     choose_file(&page, "#attachment-input", &manual);
@@ -169,7 +169,7 @@ fn uploaded_svg_and_html_never_run_script_in_our_origin() {
 
     let chromium = Chromium::launch();
     let page = chromium.page(&server.base, "hostile_attachments");
-    page.log_in("alice");
+    page.log_in("alice", PASSWORD);
     for id in &ids {
         let url = format!("{}/api/item/attachment?id={id}", server.base);
         // A download is not a document: Chromium may report the navigation

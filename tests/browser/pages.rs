@@ -39,7 +39,7 @@ fn main_journey_from_registration_to_logout() {
     // Log out and back in.
     page.click("#logout").wait_path("/login");
     assert!(!page.cookie_names().iter().any(|c| c == "access_token"));
-    page.submit_login("alice");
+    page.submit_login("alice", PASSWORD);
     page.wait_path("/dashboard");
 
     // A location, a second location and an item.
@@ -167,7 +167,7 @@ fn pages_send_a_stranger_to_login_and_back_afterwards() {
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "login_redirect");
     page.goto("/projects").wait_path("/login");
-    page.submit_login("bob");
+    page.submit_login("bob", PASSWORD);
     page.wait_path("/projects");
 
     // A wrong password is answered next to the form, not with a redirect.

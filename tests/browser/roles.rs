@@ -69,7 +69,7 @@ fn a_viewer_sees_no_write_controls_and_an_editor_does() {
         "/projects".to_string(),
     ];
     let viewer = chrome.page(&server.base, "roles_viewer");
-    viewer.log_in("vera");
+    viewer.log_in("vera", PASSWORD);
     for path in &pages {
         viewer.goto(path);
         viewer.wait_for(
@@ -92,7 +92,7 @@ fn a_viewer_sees_no_write_controls_and_an_editor_does() {
     assert_eq!(viewer.js("document.body.dataset.canEdit"), "false");
 
     let editor = chrome.page(&server.base, "roles_editor");
-    editor.log_in("eddie");
+    editor.log_in("eddie", PASSWORD);
     editor.goto("/items");
     editor.wait_for(
         "a row with its actions",
@@ -118,7 +118,7 @@ fn the_admin_panel_invites_and_changes_a_role_and_settings_make_a_token_once() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "roles_admin");
-    page.log_in("ada");
+    page.log_in("ada", PASSWORD);
     page.click("a[href=\"/admin\"]").wait_path("/admin");
     page.wait_for(
         "the people",

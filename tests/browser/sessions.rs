@@ -27,7 +27,7 @@ fn settings_list_sessions_end_another_and_show_security_activity() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "sessions_settings");
-    page.log_in("ada");
+    page.log_in("ada", PASSWORD);
     page.goto("/profile/settings");
     page.wait_for(
         "the sessions",

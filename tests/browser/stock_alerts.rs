@@ -7,7 +7,7 @@ use crate::common;
 use crate::notify_support;
 
 use browser_support::Chromium;
-use common::{Client, TestServer};
+use common::{Client, PASSWORD, TestServer};
 use notify_support::Receiver;
 use serde_json::json;
 
@@ -23,7 +23,7 @@ fn reorder_card_minimum_form_notifications_page_and_undo() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "stock_alerts");
-    page.log_in("ada");
+    page.log_in("ada", PASSWORD);
     page.wait_text("#reorder-table", "M3 screws");
     assert!(
         page.text("#reorder-table").contains('2'),

@@ -8,7 +8,7 @@ use crate::browser_support;
 use crate::common;
 
 use browser_support::Chromium;
-use common::{Client, TestServer};
+use common::{Client, PASSWORD, TestServer};
 use serde_json::json;
 
 #[test]
@@ -33,7 +33,7 @@ fn a_tag_and_a_field_added_on_the_item_page_show_and_the_chip_filters_the_list()
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "tags_and_fields");
-    page.log_in("kai");
+    page.log_in("kai", PASSWORD);
 
     page.goto(&format!("/inventory?item={regulator}"));
     page.wait_text("[data-detail=tags]", "power")

@@ -4,7 +4,6 @@
 //! under `tests/screenshots/failures/` before the test panics.
 #![allow(dead_code)]
 
-use crate::common::PASSWORD;
 use headless_chrome::protocol::cdp::{Emulation, Network, Page as Cdp, WebAuthn};
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use serde_json::{Value, json};
@@ -340,19 +339,19 @@ impl Page {
             .wait_path("/dashboard")
     }
 
-    /// Fills the login form on this page with `username` and the tests'
-    /// password ([`PASSWORD`]) and submits it.
-    pub fn submit_login(&self, username: &str) -> &Self {
+    /// Fills the login form on this page and submits it.
+    pub fn submit_login(&self, username: &str, password: &str) -> &Self {
         self.fill("#login-username", username)
-            .fill("#login-password", PASSWORD)
+            .fill("#login-password", password)
             .press("Enter")
     }
 
     /// Logs `username` in as a person would: the dashboard sends a stranger
     /// to /login, and the login leads back to the dashboard.
-    pub fn log_in(&self, username: &str) -> &Self {
+    pub fn log_in(&self, username: &str, password: &str) -> &Self {
         self.goto("/dashboard").wait_path("/login");
-        self.submit_login(username).wait_path("/dashboard")
+        self.submit_login(username, password)
+            .wait_path("/dashboard")
     }
 
     /// Waits for a navigation to land on `path` (query ignored).

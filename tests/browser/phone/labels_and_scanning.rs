@@ -2,6 +2,7 @@
 //! and the service worker.
 
 use super::*;
+use crate::common::PASSWORD;
 
 /// Emulates print media (what the sheet looks like on paper).
 fn print_media(page: &Page) {
@@ -27,7 +28,7 @@ fn printed_label_sheets_have_the_templates_sizes() {
         .collect();
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "label_sheet_sizes");
-    page.log_in("alice");
+    page.log_in("alice", PASSWORD);
     print_media(&page);
     // (layout, page w × h, label w × h, labels on the first sheet) in mm.
     let inch = 25.4;
@@ -89,7 +90,7 @@ fn the_vendored_decoder_reads_a_printed_label_and_lands_on_the_item() {
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "scan_label");
-    page.log_in("alice");
+    page.log_in("alice", PASSWORD);
     // The label as it prints, rasterised the way a camera frame reaches the
     // decoder; this browser has no BarcodeDetector, so the fallback reads it.
     let read = js_json(
@@ -124,7 +125,7 @@ fn a_keyboard_wedge_burst_opens_the_item_and_offers_unknown_codes() {
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "wedge");
-    page.log_in("alice");
+    page.log_in("alice", PASSWORD);
     // A person typing slowly is not a scanner.
     wedge(&page, "4006381333931", 120);
     // A negative check, so a bounded wait: a burst would navigate at once.
@@ -165,7 +166,7 @@ fn phone_screenshots_of_the_item_page_and_the_scanner() {
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "phone_screenshots");
-    page.log_in("alice");
+    page.log_in("alice", PASSWORD);
     page.viewport(390, 844, true);
     page.goto(&format!("/inventory?item={it}"));
     wait_figure(&page, "Stocked", "8");
@@ -191,7 +192,7 @@ fn the_service_worker_keeps_the_shell_and_the_offline_page_but_no_data() {
     Client::signed_up(&s, "alice");
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "service_worker");
-    page.log_in("alice");
+    page.log_in("alice", PASSWORD);
     page.wait_for(
         "the service worker is active",
         "navigator.serviceWorker.ready.then(() => true)",
@@ -228,7 +229,7 @@ fn rows_chosen_in_the_lists_open_their_label_sheet() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "labels_from_lists");
-    page.log_in("lena");
+    page.log_in("lena", PASSWORD);
     page.goto("/items");
     page.wait_for(
         "three rows",

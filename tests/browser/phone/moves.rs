@@ -1,6 +1,7 @@
 //! Take, put, move and count on the item page, −/+ on a location's page, and a stocktake.
 
 use super::*;
+use crate::common::PASSWORD;
 
 #[test]
 fn take_put_move_and_count_update_the_figures_and_the_history() {
@@ -18,7 +19,7 @@ fn take_put_move_and_count_update_the_figures_and_the_history() {
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "take_put_move_count");
-    page.log_in("alice");
+    page.log_in("alice", PASSWORD);
     page.goto(&format!("/inventory?item={it}"));
     wait_figure(&page, "Stocked", "10");
 
@@ -96,7 +97,7 @@ fn a_location_page_takes_and_puts_one_per_row() {
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "location_steps");
-    page.log_in("alice");
+    page.log_in("alice", PASSWORD);
     page.goto(&format!("/locations?id={bin}"));
     let qty = "document.querySelector('[data-rows] tr td.num')?.textContent";
     page.wait_for("the row shows 5", &format!("{qty} === '5'"));
@@ -138,7 +139,7 @@ fn a_stocktake_with_one_difference_is_applied() {
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "stocktake");
-    page.log_in("alice");
+    page.log_in("alice", PASSWORD);
     page.goto(&format!("/stocktake?location={bin}"));
     page.wait_for(
         "the location is chosen",
