@@ -187,7 +187,8 @@ fn api_reference_renders_every_operation_offline_under_the_site_policy() {
     page.click("[data-path='/api/item']");
     page.wait_visible(".opblock.is-open .responses-wrapper");
 
-    // Late requests and errors count: give the page a moment to settle.
+    // Late requests and errors count: give the page a moment to settle (a
+    // negative check, so a bounded wait: nothing shows that none will come).
     std::thread::sleep(Duration::from_millis(500));
     let violations = page.js("JSON.stringify(window.__csp)");
     assert_eq!(violations, json!("[]"), "CSP violations");

@@ -16,11 +16,7 @@ fn a_pasted_csv_is_checked_then_imported_and_the_exports_are_offered() {
     let api = Client::signed_up(&server, "kai");
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "import");
-    page.goto("/dashboard").wait_path("/login");
-    page.fill("#login-username", "kai")
-        .fill("#login-password", PASSWORD)
-        .press("Enter");
-    page.wait_path("/dashboard");
+    page.log_in("kai", PASSWORD);
 
     page.goto("/items");
     page.wait_for(

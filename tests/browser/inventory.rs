@@ -9,24 +9,6 @@ use browser_support::{Chromium, Page};
 use common::{Client, PASSWORD, TestServer};
 use serde_json::{Value, json};
 
-fn id(v: Value) -> i64 {
-    v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
-}
-
-fn create(c: &Client, path: &str, body: Value) -> i64 {
-    let r = c.post(path, body);
-    assert!(r.status == 201 || r.status == 200, "{path}: {}", r.text);
-    id(r.json())
-}
-
-fn log_in(page: &Page, username: &str) {
-    page.goto("/dashboard").wait_path("/login");
-    page.fill("#login-username", username)
-        .fill("#login-password", PASSWORD)
-        .press("Enter");
-    page.wait_path("/dashboard");
-}
-
 /// Waits until the combobox shows suggestions and returns their names.
 fn suggestions(page: &Page, combobox: &str) -> Vec<String> {
     let sel = json!(combobox);
@@ -108,27 +90,24 @@ fn rows(page: &Page) -> Vec<String> {
 fn a_picker_finds_an_item_from_three_letters_and_a_move_is_done_by_keyboard_alone() {
     let server = TestServer::start();
     let api = Client::signed_up(&server, "kai");
-    let resistor = create(
-        &api,
+    let resistor = api.created(
         "/api/item",
         json!({"name": "Resistor 10k", "category": "Passives", "total_quantity": 100}),
     );
-    create(
-        &api,
+    api.created(
         "/api/item",
         json!({"name": "Relay 5 V", "category": "Switching", "total_quantity": 3}),
     );
-    let shelf = create(&api, "/api/location", json!({"name": "Shelf A"}));
-    let van = create(&api, "/api/location", json!({"name": "Van"}));
-    create(
-        &api,
+    let shelf = api.created("/api/location", json!({"name": "Shelf A"}));
+    let van = api.created("/api/location", json!({"name": "Van"}));
+    api.created(
         "/api/stock",
         json!({"item_id": resistor, "location_id": shelf, "quantity": 60}),
     );
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "picker_keyboard_move");
-    log_in(&page, "kai");
+    page.log_in("kai", PASSWORD);
     page.goto("/inventory");
     // No select anywhere on the page lists items, locations or projects.
     assert_eq!(
@@ -187,21 +166,19 @@ fn a_picker_finds_an_item_from_three_letters_and_a_move_is_done_by_keyboard_alon
 fn quick_find_with_slash_jumps_to_a_location_page() {
     let server = TestServer::start();
     let api = Client::signed_up(&server, "lea");
-    let hose = create(
-        &api,
+    let hose = api.created(
         "/api/item",
         json!({"name": "Garden hose", "total_quantity": 2}),
     );
-    let garage = create(&api, "/api/location", json!({"name": "Garage shelf"}));
-    create(
-        &api,
+    let garage = api.created("/api/location", json!({"name": "Garage shelf"}));
+    api.created(
         "/api/stock",
         json!({"item_id": hose, "location_id": garage, "quantity": 2}),
     );
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "quick_find");
-    log_in(&page, "lea");
+    page.log_in("lea", PASSWORD);
     page.goto("/items");
 
     // `/` typed into a field is just a character.
@@ -250,12 +227,12 @@ fn the_inventory_list_pages_forward_and_back_and_the_url_keeps_its_place() {
     let server = TestServer::start();
     let api = Client::signed_up(&server, "max");
     for n in 1..=60 {
-        create(&api, "/api/item", json!({"name": format!("Part {n}")}));
+        api.created("/api/item", json!({"name": format!("Part {n}")}));
     }
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "inventory_paging");
-    log_in(&page, "max");
+    page.log_in("max", PASSWORD);
     page.goto("/inventory");
     page.wait_text("[data-pager-info]", "1–50 of 60");
     let first = rows(&page);
@@ -309,15 +286,15 @@ fn names_are_in_natural_order_on_a_page_and_in_pickers() {
     let server = TestServer::start();
     let api = Client::signed_up(&server, "noa");
     for name in ["Part 10", "Part 2", "part 1", "Part 100"] {
-        create(&api, "/api/item", json!({"name": name}));
+        api.created("/api/item", json!({"name": name}));
     }
     for name in ["Bin 10", "Bin 9"] {
-        create(&api, "/api/location", json!({"name": name}));
+        api.created("/api/location", json!({"name": name}));
     }
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "natural_order");
-    log_in(&page, "noa");
+    page.log_in("noa", PASSWORD);
     page.goto("/inventory");
     page.wait_for(
         "four rows",
@@ -351,12 +328,12 @@ fn a_picker_asks_at_the_first_key_keeps_one_question_in_flight_and_shows_the_lat
     let server = TestServer::start();
     let api = Client::signed_up(&server, "ida");
     for name in ["Capacitor", "Cable", "Cat tray"] {
-        create(&api, "/api/item", json!({"name": name}));
+        api.created("/api/item", json!({"name": name}));
     }
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "picker_in_flight");
-    log_in(&page, "ida");
+    page.log_in("ida", PASSWORD);
     page.goto("/inventory");
     // Every item search the page makes: when it was asked (relative to the
     // first key), and how many were in flight at once. Each answer is held back
@@ -408,16 +385,14 @@ fn a_picker_asks_at_the_first_key_keeps_one_question_in_flight_and_shows_the_lat
 fn an_items_history_pages_with_its_place_in_the_url() {
     let server = TestServer::start();
     let api = Client::signed_up(&server, "hal");
-    let item = create(
-        &api,
+    let item = api.created(
         "/api/item",
         json!({"name": "Washer", "total_quantity": 100}),
     );
-    let shelf = create(&api, "/api/location", json!({"name": "Shelf"}));
+    let shelf = api.created("/api/location", json!({"name": "Shelf"}));
     // 26 movements (the total set at creation, then 25 stock changes): a
     // first page of 20 and a second of 6.
-    let row = create(
-        &api,
+    let row = api.created(
         "/api/stock",
         json!({"item_id": item, "location_id": shelf, "quantity": 1}),
     );
@@ -428,7 +403,7 @@ fn an_items_history_pages_with_its_place_in_the_url() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "history_paging");
-    log_in(&page, "hal");
+    page.log_in("hal", PASSWORD);
     page.goto(&format!("/inventory?item={item}"));
     page.wait_text("#history-info", "1–20 of 26");
     page.click("#history-next");
@@ -463,7 +438,7 @@ fn history_an_editor_imported_says_it_came_from_a_file_and_who_the_file_named() 
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "imported_history");
-    log_in(&page, "hal");
+    page.log_in("hal", PASSWORD);
     page.wait_text("#moves-list", "imported from a file");
     let said = page.text("#moves-list");
     assert!(said.contains("eve"), "the importing account: {said}");

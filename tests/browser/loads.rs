@@ -150,6 +150,8 @@ impl Load<'_> {
                     format!("after {SETTLE:?}, still pending: {left:?} (document at {landed:?})"),
                 );
             }
+            // The polling step of this wait (it fails with the page's
+            // state, so it is not `wait_until`).
             std::thread::sleep(Duration::from_millis(25));
         };
         assert_eq!(landed, path, "{label}: landed elsewhere");

@@ -7,21 +7,10 @@
 use crate::browser_support;
 use crate::common;
 
-use browser_support::{Chromium, Page};
-use common::{Client, TestServer};
+use browser_support::Chromium;
+use common::create::location_in;
+use common::{Client, PASSWORD, TestServer};
 use serde_json::json;
-
-fn log_in(page: &Page, username: &str) {
-    page.goto("/dashboard").wait_path("/login");
-    page.fill("#login-username", username)
-        .fill("#login-password", "correct horse battery")
-        .press("Enter");
-    page.wait_path("/dashboard");
-}
-
-fn location(c: &Client, name: &str, parent: Option<i64>) -> i64 {
-    c.created("/api/location", json!({"name": name, "parent_id": parent}))
-}
 
 fn row_shown(id: i64) -> String {
     format!("!!document.querySelector('[data-rows] tr[data-id=\"{id}\"]')")
@@ -31,10 +20,10 @@ fn row_shown(id: i64) -> String {
 fn the_tree_expands_and_a_location_is_moved_with_the_picker() {
     let server = TestServer::start();
     let api = Client::signed_up(&server, "noa");
-    let garage = location(&api, "Garage", None);
-    let basement = location(&api, "Basement", None);
-    let shelf = location(&api, "Shelf A", Some(garage));
-    let bin = location(&api, "Bin 3", Some(shelf));
+    let garage = location_in(&api, "Garage", None);
+    let basement = location_in(&api, "Basement", None);
+    let shelf = location_in(&api, "Shelf A", Some(garage));
+    let bin = location_in(&api, "Bin 3", Some(shelf));
     let bolt = api.created("/api/item", json!({"name": "Bolt", "total_quantity": 9}));
     api.created(
         "/api/stock",
@@ -43,7 +32,7 @@ fn the_tree_expands_and_a_location_is_moved_with_the_picker() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "locations_tree");
-    log_in(&page, "noa");
+    page.log_in("noa", PASSWORD);
 
     // The top level only; Garage can be opened, Basement (empty) cannot.
     page.goto("/locations");

@@ -12,14 +12,6 @@ use common::{Client, PASSWORD, TestServer};
 use headless_chrome::protocol::cdp::{DOM, Page as Cdp};
 use serde_json::json;
 
-fn log_in(page: &Page, username: &str) {
-    page.goto("/dashboard").wait_path("/login");
-    page.fill("#login-username", username)
-        .fill("#login-password", PASSWORD)
-        .press("Enter");
-    page.wait_path("/dashboard");
-}
-
 /// Chooses `path` in the file input `selector`, as the file chooser would.
 fn choose_file(page: &Page, selector: &str, path: &std::path::Path) {
     let input = page
@@ -50,7 +42,7 @@ fn a_photo_uploaded_through_the_item_page_shows_in_the_gallery_and_the_list() {
 
     let chromium = Chromium::launch();
     let page = chromium.page(&server.base, "gallery");
-    log_in(&page, "alice");
+    page.log_in("alice", PASSWORD);
     page.goto(&format!("/inventory?item={item}"));
     page.wait_visible("[data-media='no-photos']");
     choose_file(&page, "#photo-input", &photo);
@@ -114,7 +106,7 @@ fn an_attachment_uploaded_through_the_item_page_is_listed_for_download() {
 
     let chromium = Chromium::launch();
     let page = chromium.page(&server.base, "attachments");
-    log_in(&page, "alice");
+    page.log_in("alice", PASSWORD);
     page.goto(&format!("/inventory?item={item}"));
     page.wait_visible("[data-media='no-attachments']");
     choose_file(&page, "#attachment-input", &manual);
@@ -177,13 +169,15 @@ fn uploaded_svg_and_html_never_run_script_in_our_origin() {
 
     let chromium = Chromium::launch();
     let page = chromium.page(&server.base, "hostile_attachments");
-    log_in(&page, "alice");
+    page.log_in("alice", PASSWORD);
     for id in &ids {
         let url = format!("{}/api/item/attachment?id={id}", server.base);
         // A download is not a document: Chromium may report the navigation
         // as aborted, which is the point.
         let nav: Cdp::Navigate = serde_json::from_value(json!({ "url": url })).unwrap();
         let _ = page.tab.call_method(nav);
+        // A negative check, so a bounded wait: a script that ran would have
+        // written its mark by now; nothing shows that none will.
         std::thread::sleep(std::time::Duration::from_millis(1500));
     }
     // Also as a frame and as an object in a page of ours: refused, or inert.
@@ -195,6 +189,7 @@ fn uploaded_svg_and_html_never_run_script_in_our_origin() {
            const i = document.createElement('img'); i.src = '/api/item/attachment?id=' + id; document.body.append(i); }} \
          return true; }})()"
     ));
+    // A negative check, as above: time for anything that would run to run.
     std::thread::sleep(std::time::Duration::from_millis(1500));
 
     page.goto("/dashboard");

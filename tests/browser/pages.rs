@@ -6,19 +6,7 @@ use crate::browser_support;
 use crate::common;
 
 use browser_support::{Chromium, Page};
-use common::TestServer;
-
-const PASSWORD: &str = "correct horse battery";
-
-fn register(page: &Page, username: &str) {
-    page.register(username, PASSWORD);
-}
-
-fn log_in(page: &Page, username: &str) {
-    page.fill("#login-username", username)
-        .fill("#login-password", PASSWORD)
-        .press("Enter");
-}
+use common::{PASSWORD, TestServer};
 
 /// Sets the value of a number field (typing into type=number is fiddly over CDP
 /// and adds nothing to what is being tested).
@@ -41,7 +29,7 @@ fn main_journey_from_registration_to_logout() {
     page.wait_text("h1", "Know where every part is");
     page.click_text(".hero", "Create an account");
     page.wait_path("/register");
-    register(&page, "alice");
+    page.register("alice", PASSWORD);
     page.wait_text(".user-name", "alice");
     page.wait_for(
         "stats are loaded",
@@ -51,7 +39,7 @@ fn main_journey_from_registration_to_logout() {
     // Log out and back in.
     page.click("#logout").wait_path("/login");
     assert!(!page.cookie_names().iter().any(|c| c == "access_token"));
-    log_in(&page, "alice");
+    page.submit_login("alice", PASSWORD);
     page.wait_path("/dashboard");
 
     // A location, a second location and an item.
@@ -179,7 +167,7 @@ fn pages_send_a_stranger_to_login_and_back_afterwards() {
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "login_redirect");
     page.goto("/projects").wait_path("/login");
-    log_in(&page, "bob");
+    page.submit_login("bob", PASSWORD);
     page.wait_path("/projects");
 
     // A wrong password is answered next to the form, not with a redirect.
@@ -198,7 +186,7 @@ fn an_expired_access_token_is_renewed_with_the_refresh_cookie() {
     let server = TestServer::start();
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "refresh_on_401");
-    register(&page, "carol");
+    page.register("carol", PASSWORD);
 
     // The API client: a 401 triggers one refresh and the action still succeeds.
     page.goto("/profile/settings");
@@ -231,7 +219,7 @@ fn settings_change_the_password_and_keep_this_browser_logged_in() {
     let server = TestServer::start();
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "change_password");
-    register(&page, "dave");
+    page.register("dave", PASSWORD);
     page.goto("/profile/settings");
     page.wait_text("#two-factor", "Two-factor authentication is off");
     page.wait_text("#passkeys", "No passkeys are registered");

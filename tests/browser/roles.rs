@@ -10,14 +10,6 @@ use browser_support::{Chromium, Page};
 use common::{Client, PASSWORD, TestServer};
 use serde_json::json;
 
-fn log_in(page: &Page, username: &str) {
-    page.goto("/dashboard").wait_path("/login");
-    page.fill("#login-username", username)
-        .fill("#login-password", PASSWORD)
-        .press("Enter");
-    page.wait_path("/dashboard");
-}
-
 /// Controls that would change something and that a person can see.
 fn visible_write_controls(page: &Page) -> i64 {
     page.js("[...document.querySelectorAll('[data-write]')].filter((e) => e.offsetParent !== null).length")
@@ -77,13 +69,15 @@ fn a_viewer_sees_no_write_controls_and_an_editor_does() {
         "/projects".to_string(),
     ];
     let viewer = chrome.page(&server.base, "roles_viewer");
-    log_in(&viewer, "vera");
+    viewer.log_in("vera", PASSWORD);
     for path in &pages {
         viewer.goto(path);
         viewer.wait_for(
             "the page's rows",
             "!document.querySelector('[aria-busy=true]')",
         );
+        // A negative check, so a bounded wait: a control drawn late by the
+        // page's scripts would show by now.
         std::thread::sleep(std::time::Duration::from_millis(300));
         assert_eq!(
             visible_write_controls(&viewer),
@@ -98,7 +92,7 @@ fn a_viewer_sees_no_write_controls_and_an_editor_does() {
     assert_eq!(viewer.js("document.body.dataset.canEdit"), "false");
 
     let editor = chrome.page(&server.base, "roles_editor");
-    log_in(&editor, "eddie");
+    editor.log_in("eddie", PASSWORD);
     editor.goto("/items");
     editor.wait_for(
         "a row with its actions",
@@ -124,7 +118,7 @@ fn the_admin_panel_invites_and_changes_a_role_and_settings_make_a_token_once() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "roles_admin");
-    log_in(&page, "ada");
+    page.log_in("ada", PASSWORD);
     page.click("a[href=\"/admin\"]").wait_path("/admin");
     page.wait_for(
         "the people",

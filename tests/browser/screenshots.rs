@@ -145,7 +145,10 @@ fn shoot(page: &Page, name: &str) {
             "fonts and layout settle",
             "document.fonts.ready.then(() => true)",
         );
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        page.wait_for(
+            "two frames are drawn",
+            "new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))",
+        );
         let png = page.screenshot_full(height);
         std::fs::write(dir.join(format!("{name}-{size}-{scheme}.png")), png).expect("write png");
     }

@@ -17,10 +17,6 @@ use totp_support::Authenticator;
 
 // ── steps ──────────────────────────────────────────────────────────────────────
 
-fn register(page: &Page, username: &str) {
-    page.register(username, PASSWORD);
-}
-
 fn log_out(page: &Page) {
     page.click("#logout").wait_path("/login");
 }
@@ -64,7 +60,7 @@ fn two_factor_journey_setup_code_login_recovery_code_and_disable() {
     let server = TestServer::start();
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "two_factor_journey");
-    register(&page, "dora");
+    page.register("dora", PASSWORD);
 
     // Settings: 2FA is off; setting it up shows a QR code and the manual key.
     page.goto("/profile/settings");
@@ -167,7 +163,7 @@ fn few_recovery_codes_left_show_a_warning_and_regenerating_shows_new_ones() {
     let server = TestServer::start();
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "two_factor_regenerate");
-    register(&page, "emil");
+    page.register("emil", PASSWORD);
     page.goto("/profile/settings");
     page.click("#twofa-start-form button[type=submit]");
     page.wait_visible("#twofa-secret");
@@ -216,7 +212,7 @@ fn passkey_journey_add_in_settings_log_in_without_a_username_and_remove() {
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "passkey_journey");
     page.virtual_authenticator();
-    register(&page, "fritz");
+    page.register("fritz", PASSWORD);
     assert_eq!(page.js("window.isSecureContext"), true);
 
     page.goto("/profile/settings");
@@ -284,7 +280,7 @@ fn remove_all_passkeys_and_a_page_that_cannot_use_them_says_why() {
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "passkeys_remove_all");
     page.virtual_authenticator();
-    register(&page, "greta");
+    page.register("greta", PASSWORD);
     page.goto("/profile/settings");
     page.fill("#passkey-name", "Phone")
         .fill("#passkey-password", PASSWORD)
@@ -308,7 +304,7 @@ fn remove_all_passkeys_and_a_page_that_cannot_use_them_says_why() {
         other.js("document.querySelector('#passkey-login-button').disabled"),
         true
     );
-    register(&other, "hanna");
+    other.register("hanna", PASSWORD);
     other.goto("/profile/settings");
     other.wait_text("#passkeys-unsupported", "does not support passkeys");
     assert_eq!(
@@ -322,7 +318,7 @@ fn the_notification_email_is_saved_and_cleared_on_the_settings_page() {
     let server = TestServer::start();
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "notification_email");
-    register(&page, "nora");
+    page.register("nora", PASSWORD);
     page.goto("/profile/settings");
     page.fill("#notification-email-address", "nora@example.org")
         .fill("#notification-email-password", PASSWORD)

@@ -9,18 +9,10 @@ use crate::browser_support;
 use crate::common;
 use crate::totp_support;
 
-use browser_support::{Chromium, Page};
+use browser_support::Chromium;
 use common::{Client, PASSWORD, TestServer};
 use serde_json::json;
 use totp_support::Authenticator;
-
-fn log_in(page: &Page, username: &str) {
-    page.goto("/dashboard").wait_path("/login");
-    page.fill("#login-username", username)
-        .fill("#login-password", PASSWORD)
-        .press("Enter");
-    page.wait_path("/dashboard");
-}
 
 #[test]
 fn settings_list_sessions_end_another_and_show_security_activity() {
@@ -40,7 +32,7 @@ fn settings_list_sessions_end_another_and_show_security_activity() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "sessions_settings");
-    log_in(&page, "ada");
+    page.log_in("ada", PASSWORD);
     page.goto("/profile/settings");
     page.wait_for(
         "the sessions",

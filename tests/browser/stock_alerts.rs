@@ -23,11 +23,7 @@ fn reorder_card_minimum_form_notifications_page_and_undo() {
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "stock_alerts");
-    page.goto("/dashboard").wait_path("/login");
-    page.fill("#login-username", "ada")
-        .fill("#login-password", PASSWORD)
-        .press("Enter");
-    page.wait_path("/dashboard");
+    page.log_in("ada", PASSWORD);
     page.wait_text("#reorder-table", "M3 screws");
     assert!(
         page.text("#reorder-table").contains('2'),

@@ -33,11 +33,7 @@ fn a_tag_and_a_field_added_on_the_item_page_show_and_the_chip_filters_the_list()
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "tags_and_fields");
-    page.goto("/dashboard").wait_path("/login");
-    page.fill("#login-username", "kai")
-        .fill("#login-password", PASSWORD)
-        .press("Enter");
-    page.wait_path("/dashboard");
+    page.log_in("kai", PASSWORD);
 
     page.goto(&format!("/inventory?item={regulator}"));
     page.wait_text("[data-detail=tags]", "power")

@@ -188,6 +188,8 @@ impl Page {
             if start.elapsed() > WAIT {
                 self.fail(what, format!("`{expr}` did not become true"));
             }
+            // The polling step of this wait (it fails with a screenshot, so
+            // it is not `common::wait_until`).
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -327,7 +329,6 @@ impl Page {
         self
     }
 
-    /// Waits for a navigation to land on `path` (query ignored).
     /// Creates an account on /register (which logs it in) and waits for the dashboard.
     pub fn register(&self, username: &str, password: &str) -> &Self {
         self.goto("/register");
@@ -338,6 +339,22 @@ impl Page {
             .wait_path("/dashboard")
     }
 
+    /// Fills the login form on this page and submits it.
+    pub fn submit_login(&self, username: &str, password: &str) -> &Self {
+        self.fill("#login-username", username)
+            .fill("#login-password", password)
+            .press("Enter")
+    }
+
+    /// Logs `username` in as a person would: the dashboard sends a stranger
+    /// to /login, and the login leads back to the dashboard.
+    pub fn log_in(&self, username: &str, password: &str) -> &Self {
+        self.goto("/dashboard").wait_path("/login");
+        self.submit_login(username, password)
+            .wait_path("/dashboard")
+    }
+
+    /// Waits for a navigation to land on `path` (query ignored).
     pub fn wait_path(&self, path: &str) -> &Self {
         let p = json!(path);
         self.wait_for(

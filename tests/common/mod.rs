@@ -3,12 +3,30 @@
 //! and a real HTTP client (cookies on, redirects off, statuses not errors).
 #![allow(dead_code)]
 
+pub mod create;
 pub mod raw;
 
 use miauinv::{app::App, config, server};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Waits until `condition` holds, checking every 20 ms; fails the test,
+/// naming `what`, when `timeout` passes first. This, never a bare sleep, is
+/// how a test waits for something that happens on another thread or in
+/// another process: it goes on the moment the thing happened, and a slow
+/// machine only makes it wait longer, up to a generous deadline.
+pub fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !condition() {
+        assert!(
+            Instant::now() < deadline,
+            "waited {timeout:?} and still not: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
 
 pub struct TestServer {
     pub base: String,
@@ -171,6 +189,21 @@ impl TestServer {
             r.shutdown();
         }
     }
+
+    /// Stops this server and starts another on the same appdata (config,
+    /// database, keys).
+    pub fn restart(mut self) -> TestServer {
+        self.stop();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        drop(self);
+        let cfg = dir.path().join("config.yaml");
+        TestServer::start_at(dir, cfg)
+    }
+
+    /// A connection of its own to the server's database file.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.db_path()).expect("the database opens")
+    }
 }
 
 impl Drop for TestServer {
@@ -303,6 +336,21 @@ impl Client {
         assert_eq!(r.status, 201, "{path}: {}", r.text);
         r.json()["id"].as_i64().unwrap()
     }
+    /// A GET that must answer 200; the body's bytes (downloads, served files).
+    pub fn served(&self, path: &str) -> Vec<u8> {
+        let r = self.send_bytes("GET", path, None, &[]);
+        assert_eq!(r.status, 200, "{path}");
+        r.body
+    }
+    /// Imports a ZIP archive (`dry_run`: checked, nothing written).
+    pub fn import_zip(&self, dry_run: bool, archive: &[u8]) -> Resp {
+        self.send_raw(
+            "POST",
+            &format!("/api/import?format=zip&dry_run={dry_run}"),
+            "application/zip",
+            archive,
+        )
+    }
     pub fn put(&self, path: &str, body: Value) -> Resp {
         self.send("PUT", path, Some(body))
     }
@@ -371,9 +419,23 @@ pub fn cli(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
     cli_with_input(dir, args, "")
 }
 
+/// A port free on 127.0.0.1 a moment ago, for a process that binds its own.
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+    l.local_addr().expect("bound address").port()
+}
+
+/// The token at the end of an invitation or reset link (`…?token=T`).
+pub fn token_of(url: &str) -> String {
+    url.split("token=")
+        .nth(1)
+        .expect("a token in the link")
+        .to_string()
+}
+
 /// The item events in the notification outbox, oldest first: (event, item id).
 pub fn outbox(server: &TestServer) -> Vec<(String, i64)> {
-    let conn = rusqlite::Connection::open(server.db_path()).expect("the database opens");
+    let conn = server.db();
     let mut stmt = conn
         .prepare(
             "SELECT event, item_id FROM notification_outbox WHERE item_id IS NOT NULL ORDER BY id",

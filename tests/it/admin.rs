@@ -3,6 +3,7 @@
 //! tokens, and the `miauinv user …` command line against a real database.
 
 use crate::common;
+use common::token_of;
 
 use common::{Client, PASSWORD, TestServer, cli_with_input};
 use serde_json::{Value, json};
@@ -17,14 +18,6 @@ fn id_of(admin: &Client, username: &str) -> String {
         .unwrap_or_else(|| panic!("no {username} in {users}"))["id"]
         .as_str()
         .unwrap()
-        .to_string()
-}
-
-/// The query string's `token` of a one-time link.
-fn token_of(url: &str) -> String {
-    url.split("token=")
-        .nth(1)
-        .expect("a token in the link")
         .to_string()
 }
 

@@ -4,16 +4,9 @@
 //! history.
 
 use crate::common;
+use common::create::ids;
 use common::{Client, TestServer};
 use serde_json::{Value, json};
-
-fn ids(list: &Value) -> Vec<i64> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_i64().unwrap())
-        .collect()
-}
 
 #[test]
 fn an_item_with_history_is_archived_kept_and_restored() {

@@ -4,7 +4,8 @@
 //! identically).
 
 use crate::common;
-use common::{Client, PASSWORD, TestServer, cli};
+use common::raw::GENEROUS;
+use common::{Client, PASSWORD, TestServer, cli, wait_until};
 use miauinv::db::{backup, backup_schedule};
 use miauinv::{app::App, config, server};
 use rusqlite::Connection;
@@ -62,10 +63,11 @@ fn a_backup_taken_while_sixteen_clients_write_is_sound_and_matches_its_history()
         ));
     }
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let written = Arc::new(std::sync::atomic::AtomicI64::new(0));
     let writers: Vec<_> = rows
         .into_iter()
         .map(|row| {
-            let (stop, base) = (stop.clone(), s.base.clone());
+            let (stop, written, base) = (stop.clone(), written.clone(), s.base.clone());
             let c = Client::new(&base);
             assert_eq!(c.login("alice", PASSWORD).status, 200);
             std::thread::spawn(move || {
@@ -74,17 +76,23 @@ fn a_backup_taken_while_sixteen_clients_write_is_sound_and_matches_its_history()
                     q += 1;
                     let r = c.put(&format!("/api/stock?id={row}"), json!({"quantity": q}));
                     assert_eq!(r.status, 200, "{}", r.text);
+                    written.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
                 q
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(300));
+    let writes = || written.load(std::sync::atomic::Ordering::SeqCst);
+    wait_until(GENEROUS, "the clients are writing", || writes() >= 16 * 5);
+    let before = writes();
     let (ok, said) = cli(s.dir.path(), &["backup"]);
+    let during = writes() - before;
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let writes: i64 = writers.into_iter().map(|w| w.join().unwrap()).sum();
+    for w in writers {
+        w.join().unwrap();
+    }
     assert!(ok, "{said}");
-    assert!(writes > 16 * 5, "the clients kept writing ({writes})");
+    assert!(during > 0, "the clients kept writing during the backup");
     let written = backup::backups_in(&s.dir.path().join("backups")).unwrap();
     assert_eq!(written.len(), 1, "{said}");
     let name = written[0]
@@ -163,7 +171,14 @@ fn scheduled_backups_run_prune_the_oldest_and_report_the_last() {
         last.clone(),
     )
     .unwrap();
-    std::thread::sleep(Duration::from_millis(2500));
+    // Three backups, so the oldest was pruned at least once.
+    let mut seen = std::collections::HashSet::new();
+    wait_until(GENEROUS, "three scheduled backups ran", || {
+        if let Some(b) = last.lock().unwrap().as_ref() {
+            seen.insert(b.file.clone());
+        }
+        seen.len() >= 3
+    });
     schedule.stop();
     let kept = backup::backups_in(&dir).unwrap();
     assert_eq!(kept.len(), 2, "pruned to backup_keep: {kept:?}");

@@ -74,12 +74,6 @@ fn entry(zip: &mut zip::ZipArchive<Cursor<Vec<u8>>>, name: &str) -> Vec<u8> {
     bytes
 }
 
-fn served(c: &Client, path: &str) -> Vec<u8> {
-    let r = c.send_bytes("GET", path, None, &[]);
-    assert_eq!(r.status, 200, "{path}");
-    r.body
-}
-
 #[test]
 fn the_zip_export_holds_the_json_document_and_the_served_files() {
     let server = TestServer::start();
@@ -105,12 +99,12 @@ fn the_zip_export_holds_the_json_document_and_the_served_files() {
     for p in photos {
         let id = &p["id"];
         let full = entry(&mut zip, p["file"].as_str().unwrap());
-        assert_eq!(full, served(&c, &format!("/api/item/photo?id={id}")));
+        assert_eq!(full, c.served(&format!("/api/item/photo?id={id}")));
         assert_eq!(full.len() as i64, p["size"].as_i64().unwrap());
         let thumb = entry(&mut zip, p["thumb_file"].as_str().unwrap());
         assert_eq!(
             thumb,
-            served(&c, &format!("/api/item/photo?id={id}&size=thumb"))
+            c.served(&format!("/api/item/photo?id={id}&size=thumb"))
         );
     }
     let attachments = doc["attachments"].as_array().unwrap();
@@ -122,7 +116,7 @@ fn the_zip_export_holds_the_json_document_and_the_served_files() {
     for a in attachments {
         let bytes = entry(&mut zip, a["file"].as_str().unwrap());
         let url = format!("/api/item/attachment?id={}", a["id"]);
-        assert_eq!(bytes, served(&c, &url));
+        assert_eq!(bytes, c.served(&url));
     }
     // Nothing else: the document, two photos with thumbnails, two files.
     assert_eq!(zip.len(), 1 + 4 + 2);
@@ -141,15 +135,6 @@ fn an_inventory_without_media_exports_the_document_as_before() {
     assert_eq!(without_time(inside), doc);
 }
 
-fn import_zip(c: &Client, dry_run: bool, body: &[u8]) -> common::Resp {
-    c.send_raw(
-        "POST",
-        &format!("/api/import?format=zip&dry_run={dry_run}"),
-        "application/zip",
-        body,
-    )
-}
-
 #[test]
 fn a_zip_export_imported_into_an_empty_server_restores_photos_and_files() {
     let a = TestServer::start();
@@ -161,26 +146,26 @@ fn a_zip_export_imported_into_an_empty_server_restores_photos_and_files() {
     let b = TestServer::start();
     let cb = Client::signed_up(&b, "bob");
     let empty = json_export(&cb);
-    let dry = import_zip(&cb, true, &archive);
+    let dry = cb.import_zip(true, &archive);
     assert_eq!(dry.status, 200, "{}", dry.text);
     let dry = dry.json();
     assert_eq!(dry["created"]["photos"], 2, "{dry}");
     assert_eq!(dry["created"]["attachments"], 2, "{dry}");
     assert_eq!(json_export(&cb), empty, "a dry run changes nothing");
 
-    let r = import_zip(&cb, false, &archive);
+    let r = cb.import_zip(false, &archive);
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(json_export(&cb), before, "the same document");
     // The same bytes, served the same way.
     for p in before["photos"].as_array().unwrap() {
         for size in ["full", "thumb"] {
             let url = format!("/api/item/photo?id={}&size={size}", p["id"]);
-            assert_eq!(served(&cb, &url), served(&ca, &url), "{url}");
+            assert_eq!(cb.served(&url), ca.served(&url), "{url}");
         }
     }
     for at in before["attachments"].as_array().unwrap() {
         let url = format!("/api/item/attachment?id={}", at["id"]);
-        assert_eq!(served(&cb, &url), served(&ca, &url), "{url}");
+        assert_eq!(cb.served(&url), ca.served(&url), "{url}");
     }
     // New uploads take fresh ids after the imported ones.
     let item = before["items"][0]["id"].as_i64().unwrap();
@@ -230,7 +215,7 @@ fn a_zip_missing_a_file_or_with_a_false_photo_imports_nothing_and_says_where() {
     let cb = Client::signed_up(&b, "bob");
     let empty = json_export(&cb);
     let broken = rewritten(&archive, manual, (thumb, b"not a png"));
-    let r = import_zip(&cb, false, &broken);
+    let r = cb.import_zip(false, &broken);
     assert_eq!(r.status, 400, "{}", r.text);
     assert_eq!(r.code(), "import_failed");
     let errors = r.json()["errors"].clone();
@@ -249,14 +234,14 @@ fn a_zip_missing_a_file_or_with_a_false_photo_imports_nothing_and_says_where() {
 
     // A photo the size of another than the document says.
     let small = jpeg(10, 10);
-    let r = import_zip(&cb, false, &rewritten(&archive, "", (photo, &small)));
+    let r = cb.import_zip(false, &rewritten(&archive, "", (photo, &small)));
     assert_eq!(r.status, 400, "{}", r.text);
     assert!(r.text.contains("10×10 pixels"), "{}", r.text);
 
     // Not a ZIP, or a ZIP without the document.
-    let r = import_zip(&cb, false, b"PK but not really");
+    let r = cb.import_zip(false, b"PK but not really");
     assert_eq!((r.status, r.code().as_str()), (400, "invalid_archive"));
-    let r = import_zip(&cb, false, &rewritten(&archive, "export.json", ("", b"")));
+    let r = cb.import_zip(false, &rewritten(&archive, "export.json", ("", b"")));
     assert_eq!((r.status, r.code().as_str()), (400, "invalid_archive"));
     assert_eq!(json_export(&cb), empty);
 }

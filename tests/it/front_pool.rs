@@ -130,6 +130,10 @@ fn stalled_large_bodies_hold_no_worker() {
         s.write_all(head.as_bytes()).unwrap();
         s.write_all(&[b' '; 65_537]).unwrap();
     });
+    // Not synchronisation but the attack itself: the stalled bodies are given
+    // a moment to reach the server and take hold (nothing outside the server
+    // shows that they have). Too short a pause could only let the check
+    // below pass wrongly, never fail it.
     std::thread::sleep(Duration::from_millis(200));
     others_are_served_within(running.addr(), Duration::from_secs(1), "stalled bodies");
 }
@@ -152,6 +156,10 @@ fn pipelining_clients_that_never_read_hold_no_worker() {
     let _hostile = twenty_hostile_connections(running.addr(), |s| {
         s.write_all(&requests).unwrap();
     });
+    // Not synchronisation but the attack itself: the pipelines are given a
+    // moment to fill the buffers on the way (nothing outside the server shows
+    // that they have). Too short a pause could only let the check below pass
+    // wrongly, never fail it.
     std::thread::sleep(Duration::from_millis(500));
     others_are_served_within(running.addr(), Duration::from_secs(1), "unread pipelines");
 }
@@ -167,6 +175,9 @@ fn a_client_that_never_reads_its_pipelined_answers_is_disconnected() {
     let mut s = connect_from(Ipv4Addr::new(127, 0, 0, 1), running.addr());
     s.write_all(&get("/assets/css/app.css", "").repeat(count))
         .unwrap();
+    // Not synchronisation but what is tested: a client that does not read for
+    // two seconds while its answers pile up. (Reading sooner would drain the
+    // buffers the front is meant to cap.)
     std::thread::sleep(Duration::from_secs(2));
     // Reading now finds the end (or a reset) well before all the answers.
     s.set_read_timeout(Some(GENEROUS)).unwrap();
@@ -217,10 +228,14 @@ fn one_address_with_1500_sockets_leaves_room_for_others() {
                 for s in tricklers.iter_mut() {
                     let _ = s.write_all(b"a");
                 }
+                // Pacing the slow clients: a byte each 100 ms.
                 std::thread::sleep(Duration::from_millis(100));
             }
         })
     };
+    // Not synchronisation but the attack itself: the tricklers are given a
+    // moment to start trickling (nothing outside the server shows that they
+    // have). Too short a pause could only let the check below pass wrongly.
     std::thread::sleep(Duration::from_millis(300));
     others_are_served_within(
         addr,

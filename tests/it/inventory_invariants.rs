@@ -4,25 +4,10 @@
 //! movement history of every change.
 
 use crate::common;
+use common::create::{item, item_json, location, project};
 use common::{Client, TestServer};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-fn item(c: &Client, name: &str, total: i64) -> i64 {
-    c.created("/api/item", json!({"name": name, "total_quantity": total}))
-}
-
-fn location(c: &Client, name: &str) -> i64 {
-    c.created("/api/location", json!({"name": name}))
-}
-
-fn project(c: &Client, name: &str) -> i64 {
-    c.created("/api/project", json!({"name": name}))
-}
-
-fn item_json(c: &Client, id: i64) -> Value {
-    c.get(&format!("/api/item?id={id}")).json()
-}
 
 #[test]
 fn over_allocation_is_refused_with_numbers() {

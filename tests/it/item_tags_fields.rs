@@ -5,16 +5,9 @@
 //! database whose items stay searchable.
 
 use crate::common;
+use common::create::names;
 use common::{Client, TestServer};
 use serde_json::{Value, json};
-
-fn names(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["name"].as_str().unwrap().to_string())
-        .collect()
-}
 
 fn item(c: &Client, body: Value) -> i64 {
     c.created("/api/item", body)

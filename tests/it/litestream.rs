@@ -9,11 +9,11 @@
 //! `LITESTREAM` to a binary). Skipped, with a message, when it is missing.
 
 use crate::common;
-use common::{Client, PASSWORD};
+use common::{Client, PASSWORD, free_port, wait_until};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn litestream() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("LITESTREAM") {
@@ -24,12 +24,58 @@ fn litestream() -> Option<PathBuf> {
     venv.exists().then_some(venv)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// The guide's `docs/litestream.yml` (also shown in docs/data.md), with the
+/// container's paths replaced by this test's: the database in `live`, the
+/// directory replica in `replica`.
+fn guide_config(live: &Path, replica: &Path) -> String {
+    let guide =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/litestream.yml"))
+            .expect("docs/litestream.yml is there");
+    for path in ["path: /appdata/database.db", "url: file:///replica/miauinv"] {
+        assert!(
+            guide.contains(path),
+            "docs/litestream.yml no longer has `{path}`"
+        );
+    }
+    guide
+        .replace(
+            "path: /appdata/database.db",
+            &format!("path: {}", live.join("database.db").display()),
+        )
+        .replace(
+            "url: file:///replica/miauinv",
+            &format!("url: file://{}", replica.display()),
+        )
+}
+
+/// `litestream restore` of the database in `live` into `out`.
+fn restore(litestream: &Path, config: &Path, live: &Path, out: &Path) -> Result<(), String> {
+    let done = Command::new(litestream)
+        .args(["restore", "-config"])
+        .arg(config)
+        .arg("-o")
+        .arg(out)
+        .arg(live.join("database.db"))
+        .output()
+        .unwrap();
+    if done.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&done.stderr).into_owned())
+    }
+}
+
+/// (count, sum of deltas) of the stock movements of `item` in the database `db`.
+fn movements(db: &Path, item: i64) -> (i64, i64) {
+    rusqlite::Connection::open(db)
+        .and_then(|c| {
+            c.query_row(
+                "SELECT count(*), coalesce(sum(delta), 0) FROM movements WHERE kind = 'stock' AND item_id = ?1",
+                [item],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .unwrap_or((0, 0))
 }
 
 /// Starts `miauinv serve` on `dir` and waits until it answers.
@@ -52,14 +98,9 @@ fn serve(dir: &Path) -> (Child, String) {
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(Duration::from_secs(20), "the server listens", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
     (child, base)
 }
 
@@ -75,15 +116,7 @@ fn a_litestream_replica_restores_every_committed_movement() {
     std::fs::create_dir_all(&fresh).unwrap();
     let (mut server, base) = serve(&live);
     let config = root.path().join("litestream.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "dbs:\n  - path: {}\n    replicas:\n      - url: file://{}\n",
-            live.join("database.db").display(),
-            root.path().join("replica").display()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&config, guide_config(&live, &root.path().join("replica"))).unwrap();
     let mut replicate = Command::new(&litestream)
         .args(["replicate", "-config"])
         .arg(&config)
@@ -108,39 +141,30 @@ fn a_litestream_replica_restores_every_committed_movement() {
         let r = c.put(&format!("/api/stock?id={row}"), json!({"quantity": q}));
         assert_eq!(r.status, 200, "{}", r.text);
     }
-    // Litestream ships the WAL every second; give it a few.
-    std::thread::sleep(Duration::from_secs(4));
+    // Litestream ships the WAL every second: wait until a restore of the
+    // replica holds the last change.
+    let probe = root.path().join("probe.db");
+    wait_until(
+        Duration::from_secs(30),
+        "the replica has every movement",
+        || {
+            let _ = std::fs::remove_file(&probe);
+            restore(&litestream, &config, &live, &probe).is_ok()
+                && movements(&probe, item) == (1001, 1001)
+        },
+    );
     server.kill().unwrap();
     server.wait().unwrap();
     replicate.kill().unwrap();
     replicate.wait().unwrap();
 
-    let out = Command::new(&litestream)
-        .args(["restore", "-config"])
-        .arg(&config)
-        .arg("-o")
-        .arg(fresh.join("database.db"))
-        .arg(live.join("database.db"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    restore(&litestream, &config, &live, &fresh.join("database.db")).unwrap();
     let (mut restored, base) = serve(&fresh);
     let c = Client::new(&base);
     assert_eq!(c.login("alice", PASSWORD).status, 200);
     let stock = c.get(&format!("/api/stock?item_id={item}")).json();
     assert_eq!(stock[0]["quantity"], 1001, "{stock}");
-    let db = rusqlite::Connection::open(fresh.join("database.db")).unwrap();
-    let (movements, sum): (i64, i64) = db
-        .query_row(
-            "SELECT count(*), sum(delta) FROM movements WHERE kind = 'stock' AND item_id = ?1",
-            [item],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let (movements, sum) = movements(&fresh.join("database.db"), item);
     assert_eq!(movements, 1001, "the first stock and 1,000 changes");
     assert_eq!(sum, 1001);
     restored.kill().unwrap();

@@ -21,6 +21,7 @@ mod doors;
 mod export_import;
 mod export_zip;
 mod front_pool;
+mod guide;
 mod hardening;
 mod installable;
 mod inventory_api;

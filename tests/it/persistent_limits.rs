@@ -7,16 +7,6 @@ use crate::common;
 use crate::totp_support;
 use common::{Client, PASSWORD, TestServer};
 use serde_json::json;
-use totp_support::Authenticator;
-
-/// Stops a server and starts another on the same appdata.
-fn restart(mut s: TestServer) -> TestServer {
-    s.stop();
-    let dir = std::mem::replace(&mut s.dir, tempfile::tempdir().unwrap());
-    drop(s);
-    let cfg = dir.path().join("config.yaml");
-    TestServer::start_at(dir, cfg)
-}
 
 fn saved_rows(s: &TestServer) -> i64 {
     rusqlite::Connection::open(s.db_path())
@@ -35,7 +25,7 @@ fn a_locked_pair_stays_locked_after_a_restart() {
     let r = s.client().login("alice", PASSWORD);
     assert_eq!(r.status, 429, "{}", r.text);
 
-    let s = restart(s);
+    let s = s.restart();
     assert!(saved_rows(&s) >= 2, "the pair and the address are saved");
     let r = s.client().login("alice", PASSWORD);
     assert_eq!(r.status, 429, "still locked: {}", r.text);
@@ -48,13 +38,7 @@ fn a_locked_pair_stays_locked_after_a_restart() {
 fn second_factor_attempts_are_still_counted_after_a_restart() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let r = c.post("/api/2fa/setup", json!({}));
-    let mut app = Authenticator::new(r.json()["secret"].as_str().unwrap());
-    let r = c.post(
-        "/api/2fa/enable",
-        json!({"setup_token": r.json()["setup_token"], "code": app.next_code()}),
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
+    let mut app = totp_support::enable(&c).app;
     let challenge = |s: &TestServer| {
         let r = s.client().login("alice", PASSWORD);
         r.json()["two_factor_token"].as_str().unwrap().to_string()
@@ -68,7 +52,7 @@ fn second_factor_attempts_are_still_counted_after_a_restart() {
         assert_eq!(r.status, 401, "{}", r.text);
     }
 
-    let s = restart(s);
+    let s = s.restart();
     let token = challenge(&s);
     let r = s.client().post(
         "/api/login/2fa",
@@ -84,7 +68,7 @@ fn the_saved_counters_are_only_the_live_slots() {
     assert_eq!(s.client().login("alice", "wrong password!").status, 401);
     // A success forgets the pair's failures; the saved table follows.
     assert_eq!(c.login("alice", PASSWORD).status, 200);
-    let s = restart(s);
+    let s = s.restart();
     let conn = rusqlite::Connection::open(s.db_path()).unwrap();
     let actions: Vec<String> = conn
         .prepare("SELECT action FROM rate_limits ORDER BY action")

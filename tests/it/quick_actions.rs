@@ -3,27 +3,9 @@
 //! 409s with numbers and the history they write.
 
 use crate::common;
+use common::create::{item, item_json, location, stock};
 use common::{Client, TestServer};
 use serde_json::{Value, json};
-
-fn item(c: &Client, name: &str, total: i64) -> i64 {
-    c.created("/api/item", json!({"name": name, "total_quantity": total}))
-}
-
-fn location(c: &Client, name: &str) -> i64 {
-    c.created("/api/location", json!({"name": name}))
-}
-
-fn stock(c: &Client, item_id: i64, location_id: i64, quantity: i64) {
-    c.created(
-        "/api/stock",
-        json!({"item_id": item_id, "location_id": location_id, "quantity": quantity}),
-    );
-}
-
-fn item_json(c: &Client, id: i64) -> Value {
-    c.get(&format!("/api/item?id={id}")).json()
-}
 
 fn latest_movement(c: &Client, id: i64) -> Value {
     c.get(&format!("/api/item/history?id={id}&limit=1")).json()[0].clone()

@@ -13,6 +13,7 @@
 //! (`scripts/test-deps` installs both).
 
 use crate::common;
+use common::free_port;
 
 use common::raw::connect_from;
 use common::{PASSWORD, TestServer};
@@ -64,11 +65,6 @@ fn installed(program: &str) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 /// A proxy process, killed when dropped.
 struct Proxy {
     child: Child,
@@ -100,6 +96,8 @@ fn wait_listening(proxy: &mut Proxy, port: u16) {
             "the proxy does not listen:\n{}",
             proxy.log()
         );
+        // The polling step of this wait (it fails with the proxy's log, so it
+        // is not `wait_until`).
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -173,6 +171,8 @@ impl Browser {
                 "no TLS handshake with the proxy:\n{}",
                 proxy.log()
             );
+            // The polling step of this wait (it fails with the proxy's log, so it
+            // is not `wait_until`).
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -412,6 +412,8 @@ fn the_readme_caddy_example_works_on_another_port() {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !root.exists() {
         assert!(Instant::now() < deadline, "no Caddy root:\n{}", proxy.log());
+        // The polling step of this wait (it fails with the proxy's log, so it
+        // is not `wait_until`).
         std::thread::sleep(Duration::from_millis(50));
     }
     // Caddy issues its leaf certificate just after it listens: until then

@@ -5,20 +5,12 @@
 //! start-up, and its 2FA logins and old recovery codes keep working.
 
 use crate::common;
+use crate::media_support::contains;
 use crate::totp_support;
 use common::{Client, PASSWORD, TestServer};
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
-use totp_support::Authenticator;
-
-/// Stops a server and starts another on the same appdata (database, key).
-fn restart(mut s: TestServer) -> TestServer {
-    s.stop();
-    let dir = std::mem::replace(&mut s.dir, tempfile::tempdir().unwrap());
-    drop(s);
-    let cfg = dir.path().join("config.yaml");
-    TestServer::start_at(dir, cfg)
-}
+use totp_support::{Enabled, enable};
 
 /// Every byte of the database: the file and its write-ahead log.
 fn database_bytes(s: &TestServer) -> Vec<u8> {
@@ -27,31 +19,6 @@ fn database_bytes(s: &TestServer) -> Vec<u8> {
     wal.push("-wal");
     bytes.extend(std::fs::read(wal).unwrap_or_default());
     bytes
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
-}
-
-/// Turns 2FA on; returns the authenticator, its secret and the recovery codes.
-fn enable(c: &Client) -> (Authenticator, String, Vec<String>) {
-    let r = c.post("/api/2fa/setup", json!({}));
-    let secret = r.json()["secret"].as_str().unwrap().to_string();
-    let mut app = Authenticator::new(&secret);
-    let r = c.post(
-        "/api/2fa/enable",
-        json!({"setup_token": r.json()["setup_token"], "code": app.next_code()}),
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
-    let codes = r.json()["recovery_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_string())
-        .collect();
-    (app, secret, codes)
 }
 
 fn login_with(s: &TestServer, code: &str) -> u16 {
@@ -74,7 +41,12 @@ fn the_key_file_is_private_and_the_database_holds_no_totp_secret() {
     let before = std::fs::read_to_string(&key).unwrap();
 
     let c = Client::signed_up(&s, "alice");
-    let (mut app, secret, codes) = enable(&c);
+    let Enabled {
+        mut app,
+        secret,
+        recovery_codes: codes,
+        ..
+    } = enable(&c);
     let stored: String = rusqlite::Connection::open(s.db_path())
         .unwrap()
         .query_row(
@@ -85,16 +57,19 @@ fn the_key_file_is_private_and_the_database_holds_no_totp_secret() {
         .unwrap();
     assert!(stored.starts_with("enc1:"), "{stored}");
     assert!(
-        !contains(&database_bytes(&s), &secret),
+        !contains(&database_bytes(&s), secret.as_bytes()),
         "the secret in clear in the file"
     );
     for code in &codes {
-        assert!(!contains(&database_bytes(&s), &code.replace('-', "")));
+        assert!(!contains(
+            &database_bytes(&s),
+            code.replace('-', "").as_bytes()
+        ));
     }
     assert_eq!(login_with(&s, &app.next_code()), 200);
 
     // The same key after a restart: 2FA and recovery codes still work.
-    let s = restart(s);
+    let s = s.restart();
     assert_eq!(
         std::fs::read_to_string(&key).unwrap(),
         before,
@@ -109,7 +84,9 @@ fn the_key_file_is_private_and_the_database_holds_no_totp_secret() {
 fn plain_secrets_and_bare_hashes_of_an_older_database_are_converted_at_start() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let (mut app, secret, _) = enable(&c);
+    let Enabled {
+        mut app, secret, ..
+    } = enable(&c);
     let id = c.get("/api/profile").json()["id"]
         .as_str()
         .unwrap()
@@ -132,7 +109,7 @@ fn plain_secrets_and_bare_hashes_of_an_older_database_are_converted_at_start() {
         )
         .unwrap();
     }
-    let s = restart(s);
+    let s = s.restart();
     let conn = rusqlite::Connection::open(s.db_path()).unwrap();
     let (stored, hash): (String, String) = conn
         .query_row(
@@ -147,10 +124,10 @@ fn plain_secrets_and_bare_hashes_of_an_older_database_are_converted_at_start() {
     );
     assert!(hash.starts_with("k1:"), "{hash}");
     drop(conn);
-    assert!(!contains(&database_bytes(&s), &secret));
+    assert!(!contains(&database_bytes(&s), secret.as_bytes()));
 
     // Converting again changes nothing (it is idempotent).
-    let s = restart(s);
+    let s = s.restart();
     let conn = rusqlite::Connection::open(s.db_path()).unwrap();
     let again: String = conn
         .query_row("SELECT code_hash FROM two_factor_recovery_codes", [], |r| {

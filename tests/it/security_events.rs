@@ -4,9 +4,10 @@
 
 use crate::common;
 use crate::totp_support;
+use common::token_of;
 use common::{Client, PASSWORD, TestServer};
 use serde_json::{Value, json};
-use totp_support::Authenticator;
+use totp_support::{Enabled, enable};
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
@@ -20,10 +21,6 @@ fn kinds(list: &[Value]) -> Vec<String> {
     list.iter()
         .map(|e| e["kind"].as_str().unwrap().to_string())
         .collect()
-}
-
-fn token_of(url: &str) -> String {
-    url.split("token=").nth(1).unwrap().to_string()
 }
 
 #[test]
@@ -74,21 +71,13 @@ fn every_kind_is_recorded_and_none_holds_a_secret() {
     );
 
     // 2FA on, a recovery code login, a wrong code, regenerate, off.
-    let r = alice.post("/api/2fa/setup", json!({}));
-    let secret = r.json()["secret"].as_str().unwrap().to_string();
+    let Enabled {
+        mut app,
+        secret,
+        recovery_codes: codes,
+        ..
+    } = enable(&alice);
     secrets.push(secret.clone());
-    let mut app = Authenticator::new(&secret);
-    let r = alice.post(
-        "/api/2fa/enable",
-        json!({"setup_token": r.json()["setup_token"], "code": app.next_code()}),
-    );
-    assert_eq!(r.status, 200, "{}", r.text);
-    let codes: Vec<String> = r.json()["recovery_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_string())
-        .collect();
     secrets.extend(codes.iter().cloned());
     let challenge = |c: &Client| {
         let r = c.login("alice2", "a new long password");

@@ -9,10 +9,9 @@ use crate::notify_support;
 use crate::totp_support;
 
 use common::{Client, PASSWORD, TestServer};
-use notify_support::SmtpSink;
+use notify_support::{SmtpSink, wait_all_delivered};
 use serde_json::{Value, json};
-use std::time::Duration;
-use totp_support::Authenticator;
+use totp_support::{Enabled, enable};
 
 const FAST: &str = "notify_retry_base_ms: 50\n";
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -52,11 +51,6 @@ fn login_from(s: &TestServer, user: &str, agent: &str) -> Client {
     c
 }
 
-/// Gives the sender time to deliver anything else that was queued.
-fn settle() {
-    std::thread::sleep(Duration::from_millis(1500));
-}
-
 #[test]
 fn a_login_from_a_new_device_is_mailed_to_its_owner_alone_once() {
     let (s, _admin, sink) = setup();
@@ -77,7 +71,7 @@ fn a_login_from_a_new_device_is_mailed_to_its_owner_alone_once() {
     login_from(&s, "alice", FIREFOX);
 
     let mail = sink.wait_for(1)[0].clone();
-    settle();
+    wait_all_delivered(&s);
     assert_eq!(sink.messages().len(), 1, "{:#?}", sink.messages());
     assert_eq!(sink.envelopes()[0], vec!["alice@example.org".to_string()]);
     assert!(
@@ -122,14 +116,9 @@ fn turning_two_factor_off_is_mailed_and_only_to_an_account_with_an_address() {
 
     let mut secrets = vec![PASSWORD.to_string()];
     for c in [&bob, &alice] {
-        let r = c.post("/api/2fa/setup", json!({}));
-        let secret = r.json()["secret"].as_str().unwrap().to_string();
-        let mut app = Authenticator::new(&secret);
-        let r = c.post(
-            "/api/2fa/enable",
-            json!({"setup_token": r.json()["setup_token"], "code": app.next_code()}),
-        );
-        assert_eq!(r.status, 200, "{}", r.text);
+        let Enabled {
+            mut app, secret, ..
+        } = enable(c);
         secrets.push(secret);
         let code = app.next_code();
         let r = c.post(
@@ -141,7 +130,7 @@ fn turning_two_factor_off_is_mailed_and_only_to_an_account_with_an_address() {
     }
     // Bob (no address) was first: the one message is Alice's.
     let mail = sink.wait_for(1)[0].clone();
-    settle();
+    wait_all_delivered(&s);
     assert_eq!(sink.messages().len(), 1, "{:#?}", sink.messages());
     assert_eq!(sink.envelopes()[0], vec!["alice@example.org".to_string()]);
     assert!(

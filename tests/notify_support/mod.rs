@@ -3,6 +3,7 @@
 //! it is told to, and an SMTP sink that keeps every message.
 #![allow(dead_code)]
 
+use crate::common::{TestServer, wait_until};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -85,19 +86,12 @@ impl Receiver {
 
     /// Waits until `n` requests arrived (at most 10 s) and returns them all.
     pub fn wait_for(&self, n: usize) -> Vec<Recorded> {
-        let start = Instant::now();
-        loop {
-            let got = self.requests();
-            if got.len() >= n {
-                return got;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "waited for {n} requests, got {}: {got:#?}",
-                got.len()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_until(
+            Duration::from_secs(10),
+            &format!("{n} requests arrived"),
+            || self.requests().len() >= n,
+        );
+        self.requests()
     }
 }
 
@@ -185,16 +179,14 @@ impl SmtpSink {
         self.envelopes.lock().unwrap().clone()
     }
 
+    /// Waits until `n` messages arrived (at most 10 s) and returns them all.
     pub fn wait_for(&self, n: usize) -> Vec<String> {
-        let start = Instant::now();
-        loop {
-            let got = self.messages.lock().unwrap().clone();
-            if got.len() >= n {
-                return got;
-            }
-            assert!(start.elapsed() < Duration::from_secs(10), "no mail arrived");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_until(
+            Duration::from_secs(10),
+            &format!("{n} mails arrived"),
+            || self.messages.lock().unwrap().len() >= n,
+        );
+        self.messages()
     }
 }
 
@@ -266,4 +258,28 @@ pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
         .chain_update(inner)
         .finalize();
     outer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether the sender has nothing left to do: no delivery is pending (each
+/// is sent or given up). Events are queued in the transaction of what caused
+/// them, so once this holds every request or mail they cause has arrived.
+pub fn nothing_pending(server: &TestServer) -> bool {
+    let pending: i64 = server
+        .db()
+        .query_row(
+            "SELECT count(*) FROM notification_deliveries WHERE status = 'pending'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the deliveries read");
+    pending == 0
+}
+
+/// Waits until the sender has nothing left to do ([`nothing_pending`]).
+pub fn wait_all_delivered(server: &TestServer) {
+    wait_until(
+        Duration::from_secs(20),
+        "every delivery is sent or given up",
+        || nothing_pending(server),
+    );
 }

@@ -1,9 +1,12 @@
 //! An authenticator app of the browser tests' own: RFC 6238 TOTP (HMAC-SHA-1
 //! from the `hmac` and `sha1` crates), independent of the server's code. Its
 //! RFC test vectors are checked in `two_factor.rs`.
+//! And the one way a test turns 2FA on through the API: [`setup`], [`enable`].
 #![allow(dead_code)]
 
+use crate::common::Client;
 use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
 use sha1::Sha1;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -88,6 +91,7 @@ impl Authenticator {
                 self.last_step = step;
                 return hotp(&self.key, step as u64, 6);
             }
+            // Time itself: the next 30-second step is what the code needs.
             std::thread::sleep(Duration::from_millis(((30 - into) * 1000 + 200) as u64));
         }
     }
@@ -103,5 +107,52 @@ impl Authenticator {
             .find(|c| !valid.iter().any(|v| v == c))
             .expect("four codes cannot all be valid")
             .to_string()
+    }
+}
+
+/// Starts turning 2FA on for the client's account (`POST /api/2fa/setup`,
+/// 200 insisted on): (secret, setup token).
+pub fn setup(c: &Client) -> (String, String) {
+    let r = c.post("/api/2fa/setup", json!({}));
+    assert_eq!(r.status, 200, "{}", r.text);
+    let b = r.json();
+    (
+        b["secret"].as_str().unwrap().to_string(),
+        b["setup_token"].as_str().unwrap().to_string(),
+    )
+}
+
+/// What turning 2FA on gives a test.
+pub struct Enabled {
+    /// The authenticator, its first code used.
+    pub app: Authenticator,
+    pub secret: String,
+    pub recovery_codes: Vec<String>,
+    /// The answer to `POST /api/2fa/enable`.
+    pub answer: Value,
+}
+
+/// Turns 2FA on for the client's account: setup, then enable with the
+/// authenticator's first code (200 insisted on).
+pub fn enable(c: &Client) -> Enabled {
+    let (secret, token) = setup(c);
+    let mut app = Authenticator::new(&secret);
+    let r = c.post(
+        "/api/2fa/enable",
+        json!({"setup_token": token, "code": app.next_code()}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let answer = r.json();
+    let recovery_codes = answer["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    Enabled {
+        app,
+        secret,
+        recovery_codes,
+        answer,
     }
 }

@@ -1,194 +1,8 @@
-//! The phone at the shelf, in real headless Chromium against the real server:
-//! the item page's Take/Put/Move/Count updating the figures and the history,
-//! −/+ on a location's page, scanning a label (the vendored decoder reading a
-//! generated label image), a keyboard-wedge burst, a stocktake with one
-//! difference applied, and the label sheet's printed sizes.
+//! Label sheets at their printed sizes, scanning a label, a keyboard-wedge burst, screenshots,
+//! and the service worker.
 
-use crate::browser_support;
-use crate::common;
-
-use browser_support::{Chromium, Page};
-use common::{Client, PASSWORD, TestServer};
-use serde_json::{Value, json};
-
-fn create(c: &Client, path: &str, body: Value) -> i64 {
-    let r = c.post(path, body);
-    assert!(r.status == 201 || r.status == 200, "{path}: {}", r.text);
-    r.json()["id"].as_i64().expect("an id")
-}
-
-/// Evaluates `expr` (promises awaited) for a JSON value of any shape: objects
-/// cross as JSON text.
-fn js_json(page: &Page, expr: &str) -> Value {
-    let text = page.js(&format!(
-        "Promise.resolve({expr}).then((v) => JSON.stringify(v))"
-    ));
-    serde_json::from_str(text.as_str().unwrap_or("null")).unwrap_or(Value::Null)
-}
-
-fn log_in(page: &Page, username: &str) {
-    page.goto("/dashboard").wait_path("/login");
-    page.fill("#login-username", username)
-        .fill("#login-password", PASSWORD)
-        .press("Enter");
-    page.wait_path("/dashboard");
-}
-
-/// The item page's figure with this label ("Total", "Stocked", …).
-fn figure(page: &Page, label: &str) -> String {
-    let l = json!(label);
-    page.js(&format!(
-        "[...document.querySelectorAll('[data-detail=numbers] .chip')]\
-         .find(c => c.querySelector('.chip-label').textContent === {l})?.lastChild.textContent ?? ''"
-    ))
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
-}
-
-fn wait_figure(page: &Page, label: &str, value: &str) {
-    let (l, v) = (json!(label), json!(value));
-    page.wait_for(
-        &format!("{label} shows {value}"),
-        &format!(
-            "[...document.querySelectorAll('[data-detail=numbers] .chip')]\
-             .find(c => c.querySelector('.chip-label').textContent === {l})?.lastChild.textContent === {v}"
-        ),
-    );
-}
-
-fn newest_history(page: &Page, text: &str) {
-    let t = json!(text);
-    page.wait_for(
-        &format!("history starts with {text:?}"),
-        &format!(
-            "document.querySelector('[data-detail=history] .move-text')?.textContent.includes({t})"
-        ),
-    );
-}
-
-#[test]
-fn take_put_move_and_count_update_the_figures_and_the_history() {
-    let s = TestServer::start();
-    let c = Client::signed_up(&s, "alice");
-    let it = create(
-        &c,
-        "/api/item",
-        json!({"name": "M3 screw", "total_quantity": 20}),
-    );
-    let shelf = create(&c, "/api/location", json!({"name": "Shelf A"}));
-    create(&c, "/api/location", json!({"name": "Van"}));
-    create(
-        &c,
-        "/api/stock",
-        json!({"item_id": it, "location_id": shelf, "quantity": 10}),
-    );
-    let browser = Chromium::launch();
-    let page = browser.page(&s.url(""), "take_put_move_count");
-    log_in(&page, "alice");
-    page.goto(&format!("/inventory?item={it}"));
-    wait_figure(&page, "Stocked", "10");
-
-    // Take 3 from Shelf A.
-    page.click("[data-shelf=take]")
-        .wait_visible("#shelf-dialog[open]");
-    page.wait_for(
-        "From lists Shelf A",
-        "document.querySelector('#shelf-from').options.length === 1",
-    );
-    page.fill("#shelf-quantity", "3").click("#shelf-submit");
-    wait_figure(&page, "Total", "17");
-    wait_figure(&page, "Stocked", "7");
-    newest_history(&page, "3 used up from Shelf A");
-
-    // Put 2 more (of the unstocked units) into Shelf A.
-    page.click("[data-shelf=put]")
-        .wait_visible("#shelf-dialog[open]");
-    page.wait_for(
-        "Shelf A is chosen",
-        "document.querySelector('#shelf-place').value === 'Shelf A'",
-    );
-    page.fill("#shelf-quantity", "2").click("#shelf-submit");
-    wait_figure(&page, "Stocked", "9");
-    wait_figure(&page, "Total", "17");
-    newest_history(&page, "put into Shelf A (now 9)");
-
-    // Move 4 to the van.
-    page.click("[data-shelf=move]")
-        .wait_visible("#shelf-dialog[open]");
-    page.pick("#shelf-place", "Van");
-    page.fill("#shelf-quantity", "4").click("#shelf-submit");
-    newest_history(&page, "moved 4 from Shelf A to Van");
-    page.wait_text("[data-detail=locations]", "Van");
-
-    // Count Shelf A: 5 were expected, 4 are there.
-    page.click("[data-shelf=count]")
-        .wait_visible("#shelf-dialog[open]");
-    page.pick("#shelf-place", "Shelf A");
-    page.wait_for(
-        "the count starts at what is recorded",
-        "document.querySelector('#shelf-quantity').value === '5'",
-    );
-    page.click("[data-step='-1']").click("#shelf-submit");
-    wait_figure(&page, "Total", "16");
-    wait_figure(&page, "Stocked", "8");
-    newest_history(&page, "counted 4 at Shelf A (1 missing)");
-    assert_eq!(figure(&page, "Unstocked"), "8");
-    // The count's toast offers Undo: the missing unit is back.
-    page.click("#toast [data-toast-action]");
-    page.wait_text("#toast", "Undone.");
-    wait_figure(&page, "Total", "17");
-    wait_figure(&page, "Stocked", "9");
-
-    // Taking more than is there answers with the numbers, in the dialog.
-    page.click("[data-shelf=take]")
-        .wait_visible("#shelf-dialog[open]");
-    page.choose("#shelf-from", "Van (4)");
-    page.fill("#shelf-quantity", "9").click("#shelf-submit");
-    page.wait_text(
-        "#shelf-form [data-error]",
-        "'Van' holds only 4 of 'M3 screw'; cannot take 9.",
-    );
-}
-
-#[test]
-fn a_location_page_takes_and_puts_one_per_row() {
-    let s = TestServer::start();
-    let c = Client::signed_up(&s, "alice");
-    let it = create(
-        &c,
-        "/api/item",
-        json!({"name": "Fuse", "total_quantity": 10}),
-    );
-    let bin = create(&c, "/api/location", json!({"name": "Bin 7"}));
-    create(
-        &c,
-        "/api/stock",
-        json!({"item_id": it, "location_id": bin, "quantity": 5}),
-    );
-    let browser = Chromium::launch();
-    let page = browser.page(&s.url(""), "location_steps");
-    log_in(&page, "alice");
-    page.goto(&format!("/locations?id={bin}"));
-    let qty = "document.querySelector('[data-rows] tr td.num')?.textContent";
-    page.wait_for("the row shows 5", &format!("{qty} === '5'"));
-    page.click("[aria-label='Take one Fuse']");
-    page.wait_for("the row shows 4", &format!("{qty} === '4'"));
-    // Its toast's Undo puts the unit back, into the total too.
-    page.click("#toast [data-toast-action]");
-    page.wait_for("the row shows 5 again", &format!("{qty} === '5'"));
-    assert_eq!(
-        c.get(&format!("/api/item?id={it}")).json()["total_quantity"],
-        10
-    );
-    page.click("[aria-label='Take one Fuse']");
-    page.wait_for("the row shows 4", &format!("{qty} === '4'"));
-    page.click("[aria-label='Put one more Fuse']");
-    page.wait_for("the row shows 5 again", &format!("{qty} === '5'"));
-    let item = c.get(&format!("/api/item?id={it}")).json();
-    assert_eq!(item["total_quantity"], 9);
-    assert_eq!(item["stocked_quantity"], 5);
-}
+use super::*;
+use crate::common::PASSWORD;
 
 /// Emulates print media (what the sheet looks like on paper).
 fn print_media(page: &Page) {
@@ -205,8 +19,7 @@ fn printed_label_sheets_have_the_templates_sizes() {
     let c = Client::signed_up(&s, "alice");
     let ids: Vec<String> = (0..26)
         .map(|i| {
-            create(
-                &c,
+            c.created(
                 "/api/item",
                 json!({"name": format!("Resistor {i} kΩ"), "total_quantity": 1}),
             )
@@ -215,7 +28,7 @@ fn printed_label_sheets_have_the_templates_sizes() {
         .collect();
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "label_sheet_sizes");
-    log_in(&page, "alice");
+    page.log_in("alice", PASSWORD);
     print_media(&page);
     // (layout, page w × h, label w × h, labels on the first sheet) in mm.
     let inch = 25.4;
@@ -271,14 +84,13 @@ fn printed_label_sheets_have_the_templates_sizes() {
 fn the_vendored_decoder_reads_a_printed_label_and_lands_on_the_item() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let it = create(
-        &c,
+    let it = c.created(
         "/api/item",
         json!({"name": "Hex key set", "total_quantity": 1}),
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "scan_label");
-    log_in(&page, "alice");
+    page.log_in("alice", PASSWORD);
     // The label as it prints, rasterised the way a camera frame reaches the
     // decoder; this browser has no BarcodeDetector, so the fallback reads it.
     let read = js_json(
@@ -303,29 +115,20 @@ fn the_vendored_decoder_reads_a_printed_label_and_lands_on_the_item() {
     assert_eq!(page.path(), format!("/inventory?item={it}"));
 }
 
-/// Types `code` and Enter as keydown events, `gap_ms` apart.
-fn wedge(page: &Page, code: &str, gap_ms: u64) {
-    let c = json!(code);
-    page.js(&format!(
-        "(async () => {{ const key = (k) => document.body.dispatchEvent(new KeyboardEvent('keydown', {{ key: k, bubbles: true, cancelable: true }})); \
-           for (const ch of {c}) {{ key(ch); if ({gap_ms}) await new Promise((r) => setTimeout(r, {gap_ms})); }} key('Enter'); }})()"
-    ));
-}
-
 #[test]
 fn a_keyboard_wedge_burst_opens_the_item_and_offers_unknown_codes() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let it = create(
-        &c,
+    let it = c.created(
         "/api/item",
         json!({"name": "Spray paint", "total_quantity": 3, "barcodes": ["4006381333931"]}),
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "wedge");
-    log_in(&page, "alice");
+    page.log_in("alice", PASSWORD);
     // A person typing slowly is not a scanner.
     wedge(&page, "4006381333931", 120);
+    // A negative check, so a bounded wait: a burst would navigate at once.
     std::thread::sleep(std::time::Duration::from_millis(400));
     assert_eq!(page.path(), "/dashboard");
     // A scanner's burst opens the item.
@@ -333,7 +136,7 @@ fn a_keyboard_wedge_burst_opens_the_item_and_offers_unknown_codes() {
     page.wait_path("/inventory");
     assert_eq!(page.path(), format!("/inventory?item={it}"));
     // A label's URL (with its slashes) opens the location.
-    let loc = create(&c, "/api/location", json!({"name": "Cellar"}));
+    let loc = c.created("/api/location", json!({"name": "Cellar"}));
     wedge(&page, &format!("http://printed.example/l/l/{loc}"), 0);
     page.wait_path("/locations");
     assert_eq!(page.path(), format!("/locations?id={loc}"));
@@ -350,100 +153,20 @@ fn a_keyboard_wedge_burst_opens_the_item_and_offers_unknown_codes() {
 }
 
 #[test]
-fn a_stocktake_with_one_difference_is_applied() {
-    let s = TestServer::start();
-    let c = Client::signed_up(&s, "alice");
-    let bin = create(&c, "/api/location", json!({"name": "Bin 4"}));
-    let nails = create(
-        &c,
-        "/api/item",
-        json!({"name": "Nails", "total_quantity": 50}),
-    );
-    let pins = create(
-        &c,
-        "/api/item",
-        json!({"name": "Pins", "total_quantity": 20, "barcodes": ["4006381333931"]}),
-    );
-    create(
-        &c,
-        "/api/stock",
-        json!({"item_id": nails, "location_id": bin, "quantity": 40}),
-    );
-    create(
-        &c,
-        "/api/stock",
-        json!({"item_id": pins, "location_id": bin, "quantity": 2}),
-    );
-    let browser = Chromium::launch();
-    let page = browser.page(&s.url(""), "stocktake");
-    log_in(&page, "alice");
-    page.goto(&format!("/stocktake?location={bin}"));
-    page.wait_for(
-        "the location is chosen",
-        "document.querySelector('#take-location').value === 'Bin 4'",
-    );
-    page.click("#start-form button[type=submit]");
-    page.wait_visible("#counting");
-    page.wait_for(
-        "two rows",
-        "document.querySelectorAll('#count-rows tr').length === 2",
-    );
-    page.fill("[aria-label='Counted Nails']", "40");
-    // The pins are counted by scanning: a keyboard-wedge burst, twice, plus one more.
-    wedge(&page, "4006381333931", 0);
-    page.wait_for(
-        "one pin",
-        "document.querySelector(\"[aria-label='Counted Pins']\").value === '1'",
-    );
-    wedge(&page, "4006381333931", 0);
-    page.wait_for(
-        "two pins",
-        "document.querySelector(\"[aria-label='Counted Pins']\").value === '2'",
-    );
-    assert_eq!(
-        page.path(),
-        format!("/stocktake?location={bin}"),
-        "the scan stayed on the page"
-    );
-    page.fill("[aria-label='Counted Pins']", "3");
-    page.wait_text("#take-summary", "2 of 2 counted · 1 difference");
-    page.viewport(390, 844, true);
-    save_screenshot(&page, "phone-stocktake.png");
-    page.click("#take-apply");
-    page.wait_text("#result-title", "2 counted, 1 difference applied");
-    page.wait_text("#result-list", "2 → 3 (+1)");
-    page.wait_text("#past-list", "1 of 2 differed");
-    let item = c.get(&format!("/api/item?id={pins}")).json();
-    assert_eq!(item["stocked_quantity"], 3);
-    assert_eq!(item["total_quantity"], 21);
-}
-
-/// Saves a screenshot under docs/screenshots/ (they are looked at, not compared).
-fn save_screenshot(page: &Page, name: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
-    let _ = std::fs::create_dir_all(&dir);
-    let png = page.screenshot_full(844);
-    std::fs::write(dir.join(name), png).expect("screenshot saved");
-}
-
-#[test]
 fn phone_screenshots_of_the_item_page_and_the_scanner() {
     let s = TestServer::start();
     let c = Client::signed_up(&s, "alice");
-    let it = create(
-        &c,
-        "/api/item",
+    let it = c.created("/api/item",
         json!({"name": "NEMA 17 stepper motor", "category": "Motion", "total_quantity": 12, "sku": "MOT-17", "barcodes": ["4006381333931"]}),
     );
-    let shelf = create(&c, "/api/location", json!({"name": "Shelf A"}));
-    create(
-        &c,
+    let shelf = c.created("/api/location", json!({"name": "Shelf A"}));
+    c.created(
         "/api/stock",
         json!({"item_id": it, "location_id": shelf, "quantity": 8}),
     );
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "phone_screenshots");
-    log_in(&page, "alice");
+    page.log_in("alice", PASSWORD);
     page.viewport(390, 844, true);
     page.goto(&format!("/inventory?item={it}"));
     wait_figure(&page, "Stocked", "8");
@@ -469,7 +192,7 @@ fn the_service_worker_keeps_the_shell_and_the_offline_page_but_no_data() {
     Client::signed_up(&s, "alice");
     let browser = Chromium::launch();
     let page = browser.page(&s.url(""), "service_worker");
-    log_in(&page, "alice");
+    page.log_in("alice", PASSWORD);
     page.wait_for(
         "the service worker is active",
         "navigator.serviceWorker.ready.then(() => true)",
@@ -499,14 +222,14 @@ fn the_service_worker_keeps_the_shell_and_the_offline_page_but_no_data() {
 fn rows_chosen_in_the_lists_open_their_label_sheet() {
     let server = TestServer::start();
     let api = Client::signed_up(&server, "lena");
-    let resistor = create(&api, "/api/item", json!({"name": "Resistor"}));
-    create(&api, "/api/item", json!({"name": "Capacitor"}));
-    let diode = create(&api, "/api/item", json!({"name": "Diode"}));
-    let shelf = create(&api, "/api/location", json!({"name": "Shelf"}));
+    let resistor = api.created("/api/item", json!({"name": "Resistor"}));
+    api.created("/api/item", json!({"name": "Capacitor"}));
+    let diode = api.created("/api/item", json!({"name": "Diode"}));
+    let shelf = api.created("/api/location", json!({"name": "Shelf"}));
 
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "labels_from_lists");
-    log_in(&page, "lena");
+    page.log_in("lena", PASSWORD);
     page.goto("/items");
     page.wait_for(
         "three rows",
