@@ -230,7 +230,7 @@ fn an_upload_shows_progress_and_succeeds_after_the_access_token_is_renewed_once(
 
     let chromium = Chromium::launch();
     let page = chromium.page(&server.base, "upload_after_refresh");
-    log_in(&page, "alice");
+    page.log_in("alice", PASSWORD);
     page.goto(&format!("/inventory?item={item}"));
     page.wait_visible("[data-media='no-photos']");
     page.js(WATCH);
@@ -279,7 +279,7 @@ fn the_size_limits_come_from_the_page_and_a_file_over_one_is_not_sent() {
     let item = api.created("/api/item", json!({"name": "Drill", "total_quantity": 1}));
     let chromium = Chromium::launch();
     let page = chromium.page(&server.base, "upload_limits");
-    log_in(&page, "alice");
+    page.log_in("alice", PASSWORD);
     page.goto(&format!("/inventory?item={item}"));
     page.wait_visible("[data-media='no-photos']");
     // (A list comes back over the driver as JSON text.)
