@@ -35,6 +35,7 @@ mod labels;
 mod litestream;
 mod location_totals;
 mod login_limits;
+mod names;
 mod nested_locations;
 mod pages;
 mod passkeys;
