@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod ctx;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod front;
 pub mod healthcheck;
 pub mod http;

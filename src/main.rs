@@ -87,6 +87,12 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
+    // Everything this process creates is private whatever the umask it was
+    // started with (`files` also fixes what exists already).
+    // SAFETY: umask only sets the process's file mode creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = Cli::parse();
     let path = cli
         .config

@@ -191,13 +191,15 @@ pub fn config_path(env: &dyn Env) -> PathBuf {
 /// environment overrides and validates every value.
 pub fn load(path: &Path, env: &dyn Env) -> Result<Config, String> {
     let created = if path.exists() {
+        // It may name SMTP or TLS key paths and secrets: an earlier version
+        // wrote it readable by everyone.
+        crate::files::private_file(path);
         false
     } else {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create directory {}: {e}", dir.display()))?;
+        if let Some(dir) = path.parent() {
+            crate::files::private_dir(dir)?;
         }
-        std::fs::write(path, DEFAULT_CONFIG)
+        write_private(path, DEFAULT_CONFIG)
             .map_err(|e| format!("cannot write default config {}: {e}", path.display()))?;
         true
     };

@@ -69,9 +69,8 @@ pub fn secret_key(appdata_dir: &Path) -> Result<crate::crypto::SecretKey, String
 pub fn write_private(path: &Path, contents: &str) -> Result<(), String> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    if let Some(dir) = path.parent() {
+        crate::files::private_dir(dir)?;
     }
     let mut f = std::fs::OpenOptions::new()
         .write(true)

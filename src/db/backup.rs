@@ -84,9 +84,9 @@ fn sequence(path: &Path) -> Option<(String, u64)> {
 /// `dest` under a temporary name and renamed when complete, so `dest` is
 /// either absent or a whole, checked backup.
 pub fn snapshot(src: &Connection, dest: &Path) -> Result<Snapshot, String> {
-    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    // A directory made here is private; one the admin chose is theirs.
+    if let Some(dir) = dest.parent().filter(|d| !d.exists()) {
+        crate::files::private_dir(dir)?;
     }
     let partial = with_suffix(dest, ".partial");
     remove_with_journals(&partial);

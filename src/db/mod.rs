@@ -59,9 +59,16 @@ pub const SOFT_HEAP_LIMIT: i64 = 8 * 1024 * 1024;
 /// seals secrets still stored in clear under `key` (at start-up, and
 /// `miauinv migrate`).
 pub fn prepare(path: &Path, key: &crate::crypto::SecretKey) -> Result<(), String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    if let Some(dir) = path.parent() {
+        crate::files::private_dir(dir)?;
+    }
+    // SQLite gives the WAL and SHM the database file's mode: a private
+    // database file makes all three private.
+    crate::files::create_private(path)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        crate::files::private_file(Path::new(&side));
     }
     let mut conn =
         open(path).map_err(|e| format!("cannot open database {}: {e}", path.display()))?;

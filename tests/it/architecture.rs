@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// own module). Equal layers are siblings that must not import each other.
 fn layer(node: &str) -> u32 {
     match node {
-        "error" | "crypto" | "memory" => 0,
+        "error" | "crypto" | "memory" | "files" => 0,
         "config" | "http" | "labels" => 1,
         "db" | "tls" | "assets" => 2,
         "auth" | "templates" | "notify" => 3,

@@ -20,6 +20,7 @@ mod backup;
 mod doors;
 mod export_import;
 mod export_zip;
+mod file_modes;
 mod front_pool;
 mod guide;
 mod hardening;
