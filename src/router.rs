@@ -31,6 +31,11 @@ pub struct Route {
     /// the upload routes. The front reads it from the request head, before the
     /// body arrives (`body_limit`).
     pub max_body: usize,
+    /// A POST that changes nothing and keeps nothing may come from any page,
+    /// even one that sends no origin (`/no-script`, reached from a one-time
+    /// link's page, whose `no-referrer` policy makes the origin `null`).
+    /// Every other write must come from our own origin.
+    pub changes_nothing: bool,
 }
 
 const fn r(method: Method, path: &'static str, access: Access, handler: Handler) -> Route {
@@ -41,6 +46,7 @@ const fn r(method: Method, path: &'static str, access: Access, handler: Handler)
         handler,
         only_if: always,
         max_body: MAX_BODY,
+        changes_nothing: false,
     }
 }
 
@@ -165,6 +171,7 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/register",                           Public,  pages::register),
     r(Get,    "/invite",                             Public,  pages::invite),
     r(Get,    "/reset-password",                     Public,  pages::reset_password),
+    Route { changes_nothing: true, ..r(Post, "/no-script", Public, pages::no_script) },
     r(Get,    "/api/docs",                           Public,  pages::api_docs),
     r(Get,    "/dashboard",                          Viewer,  pages::dashboard),
     r(Get,    "/inventory",                          Viewer,  pages::inventory),
@@ -263,7 +270,8 @@ pub fn dispatch(app: &App, conn: &mut Connection, req: &Request) -> AppResult<Re
         Auth::None | Auth::Invalid => (None, false, None),
     };
     let writes = !matches!(req.method, Method::Get | Method::Head);
-    if writes && !bearer && !ctx::same_origin(req, &app.config.rp_origin) {
+    let guarded = writes && !route.changes_nothing;
+    if guarded && !bearer && !ctx::same_origin(req, &app.config.rp_origin) {
         return Err(api::words::cross_origin());
     }
     if route.access != Public {

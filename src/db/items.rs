@@ -32,6 +32,12 @@ pub struct Item {
     pub reorder_quantity: Option<i64>,
     /// Fewer units available than `min_quantity` (`db/alerts.rs`).
     pub low: bool,
+    /// Answered by a create or rename only: another row (for a location, a
+    /// sibling) whose name looks the same (the UTS #39 skeleton) but is not,
+    /// such as "Kitchen" and "Kitсhen" with a Cyrillic с. A warning, not a
+    /// refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similar_to: Option<i64>,
     /// Tags, custom fields and barcodes ([`attach_details`]): answered by
     /// `/api/item`, left out where an item is only named.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,6 +116,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
         min_quantity: min,
         reorder_quantity: r.get(13)?,
         low: min > total - allocated,
+        similar_to: None,
         tags: None,
         fields: None,
         barcodes: None,

@@ -30,6 +30,12 @@ pub struct Location {
     /// Items stored here (and, with `?recursive=true`, anywhere inside).
     pub item_count: i64,
     pub total_units: i64,
+    /// Answered by a create or rename only: another row (for a location, a
+    /// sibling) whose name looks the same (the UTS #39 skeleton) but is not,
+    /// such as "Kitchen" and "Kitсhen" with a Cyrillic с. A warning, not a
+    /// refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similar_to: Option<i64>,
     /// When it was archived (deleted while it had history); absent in use.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived_at: Option<i64>,
@@ -100,6 +106,7 @@ impl Place for Location {
             depth: r.get(8)?,
             child_locations: r.get(9)?,
             items: None,
+            similar_to: None,
         })
     }
     fn id(&self) -> i64 {

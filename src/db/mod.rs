@@ -36,6 +36,7 @@ pub mod secrets_at_rest;
 pub mod security_log;
 pub mod security_notices;
 pub mod sessions;
+pub mod skeleton;
 pub mod stats;
 pub mod stocktakes;
 pub mod tags;
@@ -101,6 +102,7 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     conn.busy_timeout(Duration::from_secs(5))?;
     // Before anything else: the schema's triggers call it (migration 0007).
     natural::register(&conn)?;
+    skeleton::register(&conn)?;
     // A database of the original program keeps its journal mode until its
     // upgrade has succeeded: switching to WAL rewrites the file header, and a
     // refused upgrade must leave the file byte for byte as it was. The upgrade

@@ -18,6 +18,12 @@ pub struct Project {
     pub description: Option<String>,
     pub item_count: i64,
     pub allocated_units: i64,
+    /// Answered by a create or rename only: another row (for a location, a
+    /// sibling) whose name looks the same (the UTS #39 skeleton) but is not,
+    /// such as "Kitchen" and "Kitсhen" with a Cyrillic с. A warning, not a
+    /// refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similar_to: Option<i64>,
     /// When it was archived (deleted while it had history); absent in use.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived_at: Option<i64>,
@@ -54,6 +60,7 @@ impl Place for Project {
             allocated_units: r.get(4)?,
             archived_at: r.get(5)?,
             allocations: None,
+            similar_to: None,
         })
     }
     fn id(&self) -> i64 {

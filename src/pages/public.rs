@@ -38,14 +38,14 @@ fn token(ctx: &Ctx<'_>) -> String {
 /// not registration is. A dead link says so (410), with no form.
 pub fn invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let token = token(ctx);
-    match db::read(ctx.conn, |tx| invites::peek(tx, &token))? {
+    no_referrer(match db::read(ctx.conn, |tx| invites::peek(tx, &token))? {
         Some(role) => page(
             ctx,
             "register.html",
             context! { invite => context! { token, role => role.as_str() } },
         ),
         None => link_invalid(ctx),
-    }
+    })
 }
 
 /// `/reset-password?token=`: the new-password form of a reset link.
@@ -55,14 +55,30 @@ pub fn reset_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         Some(id) => users::by_id(tx, &id),
         None => Ok(None),
     })?;
-    match user {
+    no_referrer(match user {
         Some(user) => page(
             ctx,
             "reset_password.html",
             context! { token, reset_username => user.username },
         ),
         _ => link_invalid(ctx),
-    }
+    })
+}
+
+/// `POST /no-script`: where every form of the pages is sent when the browser
+/// submits it by itself (before the page's module has attached its handler,
+/// or with JavaScript off). A form without `method` would be a GET to the
+/// page it is on, with the password in the address, the history, a proxy's
+/// access log and later `Referer`s. This answers a plain page, changes
+/// nothing and keeps nothing of the body (the access log has the path only).
+pub fn no_script(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    page(ctx, "no_script.html", context! {})
+}
+
+/// A one-time link's page (invitation, reset) names no address to where it
+/// leads: the token in its own address must not travel in a `Referer`.
+fn no_referrer(reply: AppResult<Reply>) -> AppResult<Reply> {
+    Ok(reply?.header("Referrer-Policy", "no-referrer"))
 }
 
 fn link_invalid(ctx: &Ctx<'_>) -> AppResult<Reply> {

@@ -192,9 +192,11 @@ pub fn decorate(mut reply: Reply, req: &Request) -> Reply {
     if !reply.has_header("X-Content-Type-Options") {
         reply = reply.header("X-Content-Type-Options", "nosniff");
     }
-    reply = reply
-        .header("X-Frame-Options", "DENY")
-        .header("Referrer-Policy", "same-origin");
+    // A page with a one-time link's token in its address sets `no-referrer`.
+    if !reply.has_header("Referrer-Policy") {
+        reply = reply.header("Referrer-Policy", "same-origin");
+    }
+    reply = reply.header("X-Frame-Options", "DENY");
     if req.secure {
         reply = reply.header("Strict-Transport-Security", "max-age=31536000");
     }

@@ -5,6 +5,7 @@
 
 pub mod create;
 pub mod raw;
+pub mod spawned;
 
 use miauinv::{app::App, config, server};
 use serde_json::{Value, json};

@@ -3,11 +3,10 @@
 //! and SHM, the secret files, the config and a backup 0600; a server that an
 //! earlier version left readable is made private when it starts.
 
-use crate::common::{Client, PASSWORD, free_port, wait_until};
+use crate::common::spawned::{self, Spawned};
+use crate::common::{Client, PASSWORD};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
@@ -17,44 +16,19 @@ fn mode(path: &Path) -> u32 {
         & 0o777
 }
 
-/// `miauinv ARGS` with its config in `appdata`, through `sh` with umask 022.
-fn under_umask_022(appdata: &Path, args: &str) -> Command {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(format!("umask 022 && exec \"$0\" --config \"$1\" {args}"))
-        .arg(env!("CARGO_BIN_EXE_miauinv"))
-        .arg(appdata.join("config.yaml"))
-        .env_remove("MIAUINV_CONFIG")
-        .env_remove("JWT_SECRET")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    cmd
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-fn config(appdata: &Path, port: u16) -> String {
-    format!(
-        "port: {port}\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 2\nbackup_interval_hours: 0\n",
-        appdata.join("database.db").display()
-    )
-}
-
-/// Serves, and writes once (registers the first account, or logs in when it
-/// exists) so that the WAL and SHM exist.
-fn serve_and_write(appdata: &Path, port: u16) -> Child {
-    let child = under_umask_022(appdata, "serve").spawn().expect("sh runs");
-    wait_until(Duration::from_secs(20), "the server listens", || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    let c = Client::new(&format!("http://127.0.0.1:{port}"));
+/// Serves under umask 022 and writes once (registers the first account, or
+/// logs in when it exists), so that the WAL and SHM exist.
+fn serve_and_write(appdata: &Path, port: u16) -> Spawned {
+    let server = Spawned::serve(appdata, port, "022");
+    let c = Client::new(&server.base);
     if c.register("alice", PASSWORD).status != 201 {
         assert_eq!(c.login("alice", PASSWORD).status, 200);
     }
-    child
-}
-
-fn stop(mut child: Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+    server
 }
 
 fn assert_private(appdata: &Path) {
@@ -79,26 +53,29 @@ fn assert_private(appdata: &Path) {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// An appdata holding only a config, as a person writes it: readable by all.
+fn appdata_with_config(root: &Path) -> (std::path::PathBuf, u16) {
+    let appdata = root.join("appdata");
+    std::fs::create_dir(&appdata).unwrap();
+    let (config, port) = spawned::config(&appdata);
+    std::fs::write(appdata.join("config.yaml"), config).unwrap();
+    chmod(&appdata, 0o755);
+    chmod(&appdata.join("config.yaml"), 0o644);
+    (appdata, port)
+}
+
 #[test]
 fn a_first_start_under_umask_022_keeps_everything_private() {
     let root = tempfile::tempdir().unwrap();
-    let appdata = root.path().join("appdata");
-    let port = free_port();
-    // Only the config exists, as a person writes it: readable by everyone.
-    std::fs::create_dir(&appdata).unwrap();
-    std::fs::set_permissions(&appdata, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::write(appdata.join("config.yaml"), config(&appdata, port)).unwrap();
-    std::fs::set_permissions(
-        appdata.join("config.yaml"),
-        std::fs::Permissions::from_mode(0o644),
-    )
-    .unwrap();
+    let (appdata, port) = appdata_with_config(root.path());
     let server = serve_and_write(&appdata, port);
     assert_private(&appdata);
     // A backup the command line writes, into a backups directory it makes.
-    let ok = under_umask_022(&appdata, "backup").status().unwrap();
+    let ok = spawned::command(&appdata, "backup", "022")
+        .status()
+        .unwrap();
     assert!(ok.success());
-    stop(server);
+    drop(server);
     let backups = appdata.join("backups");
     assert_eq!(mode(&backups), 0o700);
     let files: Vec<_> = std::fs::read_dir(&backups).unwrap().flatten().collect();
@@ -109,26 +86,22 @@ fn a_first_start_under_umask_022_keeps_everything_private() {
 #[test]
 fn files_an_earlier_version_left_readable_are_made_private_at_start() {
     let root = tempfile::tempdir().unwrap();
-    let appdata = root.path().join("appdata");
-    let port = free_port();
-    std::fs::create_dir(&appdata).unwrap();
-    std::fs::write(appdata.join("config.yaml"), config(&appdata, port)).unwrap();
-    stop(serve_and_write(&appdata, port));
+    let (appdata, port) = appdata_with_config(root.path());
+    drop(serve_and_write(&appdata, port));
     // What a start under umask 022 used to leave.
-    for (path, m) in [
-        (appdata.clone(), 0o755),
-        (appdata.join("database.db"), 0o644),
-        (appdata.join("config.yaml"), 0o644),
+    chmod(&appdata, 0o755);
+    for file in [
+        "database.db",
+        "config.yaml",
+        "database.db-wal",
+        "database.db-shm",
     ] {
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
-    }
-    for side in ["database.db-wal", "database.db-shm"] {
-        let path = appdata.join(side);
+        let path = appdata.join(file);
         if path.exists() {
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            chmod(&path, 0o644);
         }
     }
     let server = serve_and_write(&appdata, port);
     assert_private(&appdata);
-    stop(server);
+    drop(server);
 }

@@ -13,6 +13,7 @@ use crate::db::items::{self, Lookup, NewItem};
 use crate::db::media;
 use crate::db::movements::{self, Change, KIND_TOTAL};
 use crate::db::placement::{self, ALLOCATIONS, STOCK};
+use crate::db::skeleton::{Among, look_alike};
 use crate::db::tags;
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
@@ -262,7 +263,9 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             ..Change::new(KIND_TOTAL, id, new.total_quantity, new.total_quantity)
         };
         movements::record(tx, user.actor(), &change)?;
-        full_item(tx, id)
+        let mut item = full_item(tx, id)?;
+        item.similar_to = look_alike(tx, Among::Items, &new.name, id)?;
+        Ok(item)
     })?;
     Ok(Reply::created(&item))
 }
@@ -273,6 +276,7 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
     let body: ItemChanges = ctx.req.json()?;
     let name = fields::name_change("name", body.name)?;
+    let renamed = name.is_some();
     let category = fields::text_change("category", body.category, MAX_CATEGORY)?;
     let description = fields::text_change("description", body.description, MAX_TEXT)?;
     let total = body
@@ -316,7 +320,11 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             };
             movements::record(tx, user.actor(), &change)?;
         }
-        full_item(tx, id)
+        let mut item = full_item(tx, id)?;
+        if renamed {
+            item.similar_to = look_alike(tx, Among::Items, &new.name, id)?;
+        }
+        Ok(item)
     })?;
     Ok(Reply::ok(&item))
 }

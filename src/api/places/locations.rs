@@ -15,6 +15,7 @@ use crate::db::locations::{self, Level, Location};
 use crate::db::named::{self, LOCATIONS};
 use crate::db::placement::{self as placed, Placed, PlacedFilter, STOCK};
 use crate::db::places::{self, Place};
+use crate::db::skeleton::{Among, look_alike};
 use crate::db::{self, tree};
 use crate::error::{AppError, AppResult};
 use crate::http::{Reply, Request};
@@ -142,7 +143,9 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         }
         locations::ensure_name_free(tx, parent, &name, None)?;
         let id = locations::insert(tx, &name, parent)?;
-        places::get(tx, id)
+        let mut location: Location = places::get(tx, id)?;
+        location.similar_to = look_alike(tx, Among::LocationsIn(parent), &name, id)?;
+        Ok(location)
     })?;
     Ok(Reply::created(&location))
 }
@@ -184,7 +187,9 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let name = new_name.unwrap_or(name);
         locations::ensure_name_free(tx, parent, &name, Some(id))?;
         locations::set_name_and_parent(tx, id, &name, parent)?;
-        places::get(tx, id)
+        let mut location: Location = places::get(tx, id)?;
+        location.similar_to = look_alike(tx, Among::LocationsIn(parent), &name, id)?;
+        Ok(location)
     })?;
     Ok(Reply::ok(&location))
 }

@@ -6,6 +6,7 @@ use crate::db::named::{self, PROJECTS};
 use crate::db::placement::ALLOCATIONS;
 use crate::db::places;
 use crate::db::projects::{self, Project};
+use crate::db::skeleton::{Among, look_alike};
 use crate::error::AppResult;
 use crate::http::Reply;
 use crate::rules::fields::{self, MAX_TEXT};
@@ -47,7 +48,9 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let project: Project = crate::db::write(ctx.conn, |tx| {
         named::ensure_name_free(tx, &PROJECTS, &name, None)?;
         let id = projects::insert(tx, &name, description.as_deref())?;
-        places::get(tx, id)
+        let mut project: Project = places::get(tx, id)?;
+        project.similar_to = look_alike(tx, Among::Projects, &name, id)?;
+        Ok(project)
     })?;
     Ok(Reply::created(&project))
 }
@@ -65,7 +68,9 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         let description = description.unwrap_or(old.description);
         named::ensure_name_free(tx, &PROJECTS, &name, Some(id))?;
         projects::update(tx, id, &name, description.as_deref())?;
-        places::get(tx, id)
+        let mut project: Project = places::get(tx, id)?;
+        project.similar_to = look_alike(tx, Among::Projects, &name, id)?;
+        Ok(project)
     })?;
     Ok(Reply::ok(&project))
 }

@@ -35,7 +35,7 @@ let refreshing = null;
  *  whether the session was renewed. */
 export function renewSession() {
   if (!refreshing) {
-    refreshing = fetch('/api/refresh', { method: 'POST', credentials: 'same-origin' })
+    refreshing = fetch('/api/refresh', { method: 'POST', credentials: 'same-origin', referrerPolicy: 'same-origin' })
       .then((res) => res.ok)
       .catch(() => false)
       .finally(() => { setTimeout(() => { refreshing = null; }, 0); });
@@ -125,7 +125,10 @@ function upload(method, path, headers, payload, onProgress) {
 async function send(method, path, body, type, onProgress) {
   const { headers, payload } = encode(body, type);
   if (onProgress) return upload(method, path, headers, payload, onProgress);
-  const init = { method, credentials: 'same-origin', headers };
+  // A one-time link's page has the policy `no-referrer`, under which a
+  // browser would send this request with `Origin: null` and the server would
+  // refuse it as cross-site: our own requests keep naming our origin.
+  const init = { method, credentials: 'same-origin', referrerPolicy: 'same-origin', headers };
   if (payload !== undefined) init.body = payload;
   if (method !== 'GET') return fetch(path, init);
   try {

@@ -87,7 +87,7 @@ function buildDialog() {
   const found = el('div', { class: 'scanner-found', 'aria-live': 'polite' });
   const status = el('p', { class: 'muted small' });
   const manual = el('input', { type: 'text', inputmode: 'text', autocomplete: 'off', 'aria-label': 'Code', placeholder: 'Or type a code…' });
-  const form = el('form', { class: 'scanner-manual' }, manual, el('button', { type: 'submit', class: 'btn btn-ghost' }, 'Look up'));
+  const form = el('form', { class: 'scanner-manual', method: 'post', action: '/no-script' }, manual, el('button', { type: 'submit', class: 'btn btn-ghost' }, 'Look up'));
   const title = el('h2', { id: 'scanner-title' }, 'Scan');
   const dialog = el('dialog', { class: 'dialog scanner', id: 'scanner', 'aria-labelledby': 'scanner-title' },
     title, el('div', { class: 'scanner-view' }, video), status, found, form,
@@ -205,7 +205,7 @@ function showItem(item, code) {
 /** An unknown code: make an item with it, or give it to an item that has none. */
 function showUnknown(code) {
   const name = el('input', { type: 'text', 'aria-label': 'Name of the new item', placeholder: 'Name of the new item', required: true });
-  const create = el('form', { class: 'scanner-manual', 'data-write': true }, name, el('button', { type: 'submit', class: 'btn btn-small' }, 'Create'));
+  const create = el('form', { class: 'scanner-manual', method: 'post', action: '/no-script', 'data-write': true }, name, el('button', { type: 'submit', class: 'btn btn-small' }, 'Create'));
   create.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {

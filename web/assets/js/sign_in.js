@@ -33,7 +33,7 @@ let parts = null;
 
 function build() {
   const cancel = () => el('button', { type: 'button', class: 'btn btn-ghost', 'data-sign-in-cancel': true }, 'Cancel');
-  const password = el('form', { class: 'stack', id: 'sign-in-form', novalidate: true },
+  const password = el('form', { class: 'stack', id: 'sign-in-form', method: 'post', action: '/no-script', novalidate: true },
     el('p', { id: 'sign-in-text' },
       'Your session has ended. Sign in again to carry on: what you entered on this page stays, and what you were doing is sent once you are in.'),
     field('sign-in-username', 'Username', {
@@ -50,7 +50,7 @@ function build() {
       ' (a new tab), then ',
       el('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'sign-in-continue' }, 'Continue'),
       '.'));
-  const code = el('form', { class: 'stack', id: 'sign-in-code-form', novalidate: true, hidden: true },
+  const code = el('form', { class: 'stack', id: 'sign-in-code-form', method: 'post', action: '/no-script', novalidate: true, hidden: true },
     el('p', {}, 'This account uses two-factor authentication. Enter the 6-digit code from your authenticator app, or one of your recovery codes.'),
     field('sign-in-code', 'Authentication code or recovery code', {
       name: 'code', autocomplete: 'one-time-code', autocapitalize: 'none', spellcheck: 'false', required: true,
