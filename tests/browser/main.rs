@@ -18,6 +18,7 @@ mod import;
 mod inventory;
 mod loads;
 mod locations;
+mod look_alikes;
 mod media;
 mod no_script;
 mod pages;

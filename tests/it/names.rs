@@ -97,3 +97,58 @@ fn joiners_that_emoji_and_scripts_need_stay_allowed() {
         assert_eq!(r.status, 201, "{name}: {}", r.text);
     }
 }
+
+#[test]
+fn a_name_that_looks_like_a_siblings_is_saved_with_a_warning_naming_it() {
+    let s = TestServer::start();
+    let c = Client::signed_up(&s, "alice");
+    // "Kitсhen" with a Cyrillic с looks exactly like "Kitchen".
+    let (latin, cyrillic) = ("Kitchen", "Kit\u{0441}hen");
+    for list in ["/api/location", "/api/project", "/api/item"] {
+        let first = c.post(list, json!({"name": latin}));
+        assert_eq!(first.status, 201, "{}", first.text);
+        assert!(first.json().get("similar_to").is_none(), "{}", first.text);
+        let first = first.json()["id"].as_i64().unwrap();
+        let second = c.post(list, json!({"name": cyrillic}));
+        assert_eq!(second.status, 201, "{list}: {}", second.text);
+        assert_eq!(
+            second.json()["similar_to"],
+            first,
+            "{list}: {}",
+            second.text
+        );
+        // A name that does not look alike gets no warning; nor does a read.
+        let other = c.post(list, json!({"name": "Kitten"}));
+        assert!(other.json().get("similar_to").is_none(), "{}", other.text);
+        let id = other.json()["id"].as_i64().unwrap();
+        assert!(
+            c.get(&format!("{list}?id={id}"))
+                .json()
+                .get("similar_to")
+                .is_none()
+        );
+        // Renamed into a look-alike: warned too.
+        let renamed = c.put(
+            &format!("{list}?id={id}"),
+            json!({"name": "KIT\u{0421}HEN"}),
+        );
+        assert_eq!(renamed.status, 200, "{}", renamed.text);
+        assert_eq!(
+            renamed.json()["similar_to"],
+            first,
+            "{list}: {}",
+            renamed.text
+        );
+    }
+    // Locations are compared with their siblings only.
+    let shed = c.created("/api/location", json!({"name": "Shed"}));
+    let inside = c.post(
+        "/api/location",
+        json!({"name": cyrillic, "parent_id": shed}),
+    );
+    assert_eq!(inside.status, 201, "{}", inside.text);
+    assert!(inside.json().get("similar_to").is_none(), "{}", inside.text);
+    // An item may share its exact name with another: that is no look-alike.
+    let same = c.post("/api/item", json!({"name": "Kitten"}));
+    assert!(same.json().get("similar_to").is_none(), "{}", same.text);
+}

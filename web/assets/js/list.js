@@ -3,7 +3,7 @@
 // configure it with their columns and form. Search, sort, order and page live
 // in the URL (paged.js), so reload and back/forward keep your place.
 import { api } from './api.js';
-import { $, $$, el, onSubmit, confirmAction, toast, clearError, showError } from './ui.js';
+import { $, $$, el, onSubmit, confirmAction, toast, toastSaved, clearError, showError } from './ui.js';
 import { readUrlState, writeUrlState, fillFilter } from './paged.js';
 
 /**
@@ -187,11 +187,11 @@ export function resourceList(config) {
   onSubmit(form, async (data) => {
     const body = config.toBody(data, state.editing);
     if (state.editing) {
-      await api.put(`${config.endpoint}?id=${state.editing.id}`, body);
-      toast(`Saved ${body.name || state.editing.name}.`);
+      const saved = await api.put(`${config.endpoint}?id=${state.editing.id}`, body);
+      toastSaved(`Saved ${body.name || state.editing.name}.`, saved, config.noun);
     } else {
-      await api.post(config.endpoint, body);
-      toast(`Created ${body.name}.`);
+      const created = await api.post(config.endpoint, body);
+      toastSaved(`Created ${body.name}.`, created, config.noun);
     }
     dialog.close();
     load();

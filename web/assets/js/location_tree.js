@@ -4,7 +4,7 @@
 // level. A refused move (into itself or something inside it, too deep, a
 // sibling with the same name) shows the server's sentence in the dialog.
 import { api } from './api.js';
-import { $, el, fmt, onSubmit, toast, clearError, showError } from './ui.js';
+import { $, el, fmt, onSubmit, toast, toastSaved, clearError, showError } from './ui.js';
 import { attachPicker, requireChoices } from './picker.js';
 
 const PAGE = 25;
@@ -63,7 +63,7 @@ export function newInside(id, onCreated) {
   onSubmit(form, async (data) => {
     const created = await api.post('/api/location', { name: String(data.get('name')).trim(), parent_id: id });
     dialog.close();
-    toast(`Created ${created.path}.`);
+    toastSaved(`Created ${created.path}.`, created, 'location');
     onCreated(created);
   });
 }

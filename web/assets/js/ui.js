@@ -101,13 +101,21 @@ export function int(value) {
   return Number.isInteger(n) ? n : NaN;
 }
 
-export function toast(message) {
+export function toast(message, ms = 3500) {
   const box = $('#toast');
   if (!box) return;
   box.textContent = message;
   box.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 3500);
+  toast.timer = setTimeout(() => { box.hidden = true; }, ms);
+}
+
+/** Says that a saved `noun` was saved, and warns when the server found
+ *  another one whose name looks the same (`similar_to`: "Kitchen" and
+ *  "Kitсhen" with a Cyrillic с), long enough to be read. */
+export function toastSaved(message, saved, noun) {
+  if (!saved || !saved.similar_to) return toast(message);
+  toast(`${message} Careful: another ${noun} (#${saved.similar_to}) has a name that looks the same.`, 10000);
 }
 
 /** A toast with one button (e.g. Undo) that stays `ms` milliseconds; the
