@@ -1,7 +1,7 @@
 //! Names that look alike: the UTS #39 confusable skeleton of a name (what it
 //! looks like, so "Kitchen" and "Kitсhen" with a Cyrillic с have the same
 //! one), registered as the SQL function `skeleton` on every connection. Each
-//! named table keeps a `name_skeleton` column (migration 0023), set by the
+//! named table keeps a `name_skeleton` column (migration 0025), set by the
 //! same triggers that keep `name_key`, and indexed, so a create or rename can
 //! tell in one index seek whether another row looks the same.
 

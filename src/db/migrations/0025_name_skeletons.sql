@@ -1,4 +1,4 @@
--- Version 23: names that look alike (issue 28). `name_skeleton` holds
+-- Version 25: names that look alike (issue 28). `name_skeleton` holds
 -- `skeleton(name)`, the UTS #39 confusable skeleton (src/db/skeleton.rs,
 -- registered on every connection MiauInv opens), so that a create or rename
 -- can warn in one index seek that another name looks the same ("Kitchen" and
