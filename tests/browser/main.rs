@@ -22,6 +22,7 @@ mod media;
 mod pages;
 mod phone;
 mod redirect;
+mod revoke_tokens;
 mod roles;
 mod screenshots;
 mod security;
