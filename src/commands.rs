@@ -136,6 +136,23 @@ pub fn set_role(app: &App, username: &str, role: Role) -> Result<(), String> {
     Ok(())
 }
 
+/// Notes the API tokens `names` of `user` that a command revoked all at once
+/// (nothing when there were none), as the API notes them.
+fn log_tokens_revoked(
+    app: &App,
+    tx: &rusqlite::Connection,
+    user: &users::User,
+    names: &[String],
+    by: &str,
+) -> crate::error::AppResult<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let details =
+        serde_json::json!({ "all": true, "count": names.len(), "names": names, "by": by });
+    log(app, tx, Kind::TokenRevoked, user, details)
+}
+
 pub fn set_disabled(app: &App, username: &str, disabled: bool) -> Result<(), String> {
     let mut conn = open(app)?;
     let user = db::write(&mut conn, |tx| {
@@ -147,12 +164,14 @@ pub fn set_disabled(app: &App, username: &str, disabled: bool) -> Result<(), Str
             };
             log(app, tx, kind, &user, serde_json::json!({}))?;
         }
-        accounts::set_disabled(tx, &user.id, disabled)
+        let (changed, revoked) = accounts::set_disabled(tx, &user.id, disabled)?;
+        log_tokens_revoked(app, tx, &user, &revoked, "account_disabled")?;
+        Ok(changed)
     })
     .map_err(said)?;
     if disabled {
         eprintln!(
-            "'{}' is disabled; all its sessions were ended",
+            "'{}' is disabled; all its sessions and API tokens were ended",
             user.username
         );
     } else {
@@ -161,31 +180,36 @@ pub fn set_disabled(app: &App, username: &str, disabled: bool) -> Result<(), Str
     Ok(())
 }
 
-/// Sets a new password (read from stdin) and ends every session.
+/// Sets a new password (read from stdin) and ends every session and API
+/// token: account recovery, like a reset link.
 pub fn reset_password(app: &App, username: &str) -> Result<(), String> {
     let hash = password_from_stdin(app)?;
     let mut conn = open(app)?;
-    let name = db::write(&mut conn, |tx| {
+    let (name, revoked) = db::write(&mut conn, |tx| {
         let user = by_name(tx, username)?;
         users::set_password(tx, &user.id, &hash)?;
-        crate::auth::session::revoke_all(tx, &user.id)?;
+        let revoked = accounts::end_credentials(tx, &user.id)?;
         let details = serde_json::json!({ "by": "command_line" });
         log(app, tx, Kind::PasswordChanged, &user, details)?;
-        Ok(user.username)
+        log_tokens_revoked(app, tx, &user, &revoked, "command_line")?;
+        Ok((user.username, revoked.len()))
     })
     .map_err(said)?;
-    eprintln!("password of '{name}' changed; all its sessions were ended");
+    eprintln!(
+        "password of '{name}' changed; all its sessions and {revoked} API token(s) were ended"
+    );
     Ok(())
 }
 
 /// Turns off 2FA for an account whose authenticator and recovery codes are
-/// lost, and ends its sessions.
+/// lost, and ends its sessions and API tokens: account recovery, like a reset
+/// link (whoever asks the operator may not be the owner of those tokens).
 pub fn disable_two_factor(app: &App, username: &str) -> Result<(), String> {
     let mut conn = open(app)?;
     let (name, was_enabled) = db::write(&mut conn, |tx| {
         let user = by_name(tx, username)?;
         two_factor::disable(tx, &user.id)?;
-        crate::auth::session::revoke_all(tx, &user.id)?;
+        let revoked = accounts::end_credentials(tx, &user.id)?;
         if user.two_factor_enabled {
             log(
                 app,
@@ -195,13 +219,18 @@ pub fn disable_two_factor(app: &App, username: &str) -> Result<(), String> {
                 serde_json::json!({}),
             )?;
         }
+        log_tokens_revoked(app, tx, &user, &revoked, "command_line")?;
         Ok((user.username, user.two_factor_enabled))
     })
     .map_err(said)?;
     if was_enabled {
-        eprintln!("two-factor authentication of '{name}' is off; all its sessions were ended");
+        eprintln!(
+            "two-factor authentication of '{name}' is off; all its sessions and API tokens were ended"
+        );
     } else {
-        eprintln!("'{name}' had no two-factor authentication; all its sessions were ended");
+        eprintln!(
+            "'{name}' had no two-factor authentication; all its sessions and API tokens were ended"
+        );
     }
     Ok(())
 }

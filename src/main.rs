@@ -51,13 +51,14 @@ enum Command {
     /// Manage accounts: list, create, set-role, disable, enable, reset-password.
     #[command(subcommand)]
     User(UserCommand),
-    /// Set a new password for an account (read from stdin) and end its sessions.
+    /// Set a new password for an account (read from stdin) and end its sessions
+    /// and API tokens.
     ResetPassword {
         /// The account's username.
         username: String,
     },
     /// Turn off two-factor authentication for an account whose authenticator and
-    /// recovery codes are lost; ends its sessions.
+    /// recovery codes are lost; ends its sessions and API tokens.
     #[command(name = "disable-2fa")]
     DisableTwoFactor {
         /// The account's username.
@@ -78,11 +79,11 @@ enum UserCommand {
     },
     /// Give an account another role (viewer, editor or admin).
     SetRole { username: String, role: String },
-    /// Disable an account: it cannot log in and its sessions end at once.
+    /// Disable an account: it cannot log in; its sessions and API tokens end at once.
     Disable { username: String },
     /// Enable a disabled account.
     Enable { username: String },
-    /// Set a new password (read from stdin) and end every session.
+    /// Set a new password (read from stdin) and end every session and API token.
     ResetPassword { username: String },
 }
 

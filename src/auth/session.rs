@@ -140,6 +140,26 @@ pub fn revoke_all(conn: &Connection, user_id: &str) -> AppResult<i64> {
     users::bump_token_version(conn, user_id)
 }
 
+/// How long after a session proved who is behind it (see
+/// [`recently_authenticated`]) it may make a new lasting credential, a
+/// personal API token, without the password. A session stolen later than
+/// this (a cookie copied from an unlocked computer) cannot turn itself into
+/// access that outlives it.
+pub const RECENT_AUTHENTICATION: i64 = 5 * 60;
+
+/// Whether `user`'s session proved who is behind it within
+/// [`RECENT_AUTHENTICATION`]: its login (password, second factor, passkey) or
+/// the credential change that issued it. Refresh-token rotation does not
+/// count: it proves only that the cookie was kept. A request without a
+/// session (a personal API token) never counts.
+pub fn recently_authenticated(conn: &Connection, user: &CurrentUser) -> AppResult<bool> {
+    let Some(session_id) = user.session_id.as_deref() else {
+        return Ok(false);
+    };
+    let at = sessions::authenticated_at(conn, &user.id, session_id)?;
+    Ok(at.is_some_and(|at| db::now() - at <= RECENT_AUTHENTICATION))
+}
+
 /// Rotates a refresh token: the old row is revoked and a new session issued in
 /// one transaction. A token presented again moments after its rotation (two
 /// tabs refreshing at once) is refused and nothing else happens; presented again

@@ -39,9 +39,12 @@ bcrypt_cost: 12
 # host name and port (https://localhost:8080 by default).
 rp_id: ""
 rp_origin: ""
-# The address printed QR labels point to ({public_url}/l/i/12 for item 12).
-# Empty = rp_origin (or what it is derived from). Set it when phones reach
-# MiauInv by another name than the one passkeys use.
+# The address people open MiauInv at: invitation and password-reset links are
+# built on it, and printed QR labels point to it ({public_url}/l/i/12 for item
+# 12). Empty = rp_origin. With both empty, links are handed out as paths (never
+# built from a request's Host header) and labels point to the address their
+# page was opened at. Set it when phones reach MiauInv by another name than
+# the one passkeys use.
 public_url: ""
 
 # Limits that keep one small host answering under abuse.
@@ -419,9 +422,11 @@ fn public_url(
 }
 
 impl Config {
-    /// The address printed labels point to: `public_url`, else `rp_origin`;
-    /// None when neither is set (the handler then uses the address the
-    /// request came to, which is what the phone reached).
+    /// The address people open MiauInv at: `public_url`, else `rp_origin`;
+    /// None when neither is set. One-time links are built on it (without it,
+    /// handed out as paths: never from a request's `Host`); printed labels
+    /// too (without it, the address the label page was opened at, which is
+    /// what the phone reached).
     pub fn public_url(&self) -> Option<String> {
         match (self.public_url.as_str(), self.rp_origin.trim()) {
             ("", "") => None,

@@ -3,7 +3,7 @@
 
 use crate::db::facts::Fact;
 use crate::db::users::Role;
-use crate::db::{now, sessions, users};
+use crate::db::{api_tokens, now, sessions, users};
 use crate::error::AppResult;
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -84,26 +84,37 @@ pub fn set_role(conn: &Connection, id: &str, role: Role) -> AppResult<users::Use
     get(conn, id)
 }
 
-/// Disables or enables an account. Disabling ends every session at once: the
-/// token version moves (access tokens die) and refresh tokens are deleted.
-pub fn set_disabled(conn: &Connection, id: &str, disabled: bool) -> AppResult<users::User> {
+/// Disables or enables an account. Disabling ends every credential at once
+/// ([`end_credentials`]): enabling it again brings none of them back. Answers
+/// the account and the names of the API tokens revoked.
+pub fn set_disabled(
+    conn: &Connection,
+    id: &str,
+    disabled: bool,
+) -> AppResult<(users::User, Vec<String>)> {
     let user = get(conn, id)?;
+    let mut revoked = Vec::new();
     if disabled {
         keep_an_admin(conn, &user)?;
-        end_sessions(conn, id)?;
+        revoked = end_credentials(conn, id)?;
     }
     conn.execute(
         "UPDATE users SET disabled = ?2 WHERE id = ?1",
         params![id, disabled as i64],
     )?;
-    get(conn, id)
+    Ok((get(conn, id)?, revoked))
 }
 
-/// Ends every session of the account (access and refresh tokens alike).
-pub fn end_sessions(conn: &Connection, id: &str) -> AppResult<()> {
+/// Ends everything that speaks for the account: every session (access and
+/// refresh tokens alike) and every personal API token. What an admin's "end
+/// all sessions", disabling, and account recovery (a reset link, the command
+/// line) do: whoever held a stolen session may have made a token with it.
+/// Answers the names of the API tokens revoked.
+pub fn end_credentials(conn: &Connection, id: &str) -> AppResult<Vec<String>> {
     get(conn, id)?;
     users::bump_token_version(conn, id)?;
-    sessions::revoke_all(conn, id)
+    sessions::revoke_all(conn, id)?;
+    api_tokens::revoke_all(conn, id)
 }
 
 /// Deletes the account with its sessions, passkeys, codes and API tokens

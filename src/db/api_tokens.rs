@@ -101,6 +101,21 @@ pub fn delete(conn: &Connection, user_id: &str, id: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// Revokes (deletes) every token of the account; answers the names of those
+/// that were revoked, oldest first, for the security log. Used by account
+/// recovery, an admin ending everything, disabling, and by the owner's own
+/// "also revoke my API tokens".
+pub fn revoke_all(conn: &Connection, user_id: &str) -> AppResult<Vec<String>> {
+    let mut stmt =
+        conn.prepare_cached("DELETE FROM api_tokens WHERE user_id = ?1 RETURNING id, name")?;
+    let mut gone: Vec<(i64, String)> = stmt
+        .query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    // RETURNING gives no order.
+    gone.sort_unstable();
+    Ok(gone.into_iter().map(|(_, name)| name).collect())
+}
+
 /// Who a presented token speaks for: a live token of an enabled account.
 pub struct TokenOwner {
     pub token_id: i64,

@@ -28,7 +28,13 @@ pub enum Kind {
     RoleChanged,
     AccountDisabled,
     AccountEnabled,
+    AccountDeleted,
+    // One-time links: an invitation's and a reset link's whole life.
+    InviteCreated,
+    InviteRevoked,
     InviteUsed,
+    ResetLinkCreated,
+    ResetLinkUsed,
     BackupDownloaded,
 }
 
@@ -52,7 +58,12 @@ impl Kind {
             Kind::RoleChanged => "role_changed",
             Kind::AccountDisabled => "account_disabled",
             Kind::AccountEnabled => "account_enabled",
+            Kind::AccountDeleted => "account_deleted",
+            Kind::InviteCreated => "invite_created",
+            Kind::InviteRevoked => "invite_revoked",
             Kind::InviteUsed => "invite_used",
+            Kind::ResetLinkCreated => "reset_link_created",
+            Kind::ResetLinkUsed => "reset_link_used",
             Kind::BackupDownloaded => "backup_downloaded",
         }
     }

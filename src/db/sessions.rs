@@ -23,17 +23,19 @@ pub struct Device {
     pub ip: String,
 }
 
-/// Starts a session of `user_id` on `device`; returns its id. Expired sessions
-/// of the user go at the same time, so the table stays as small as the live
-/// sessions (plus those of people who never come back, until they do).
+/// Starts a session of `user_id` on `device`, proved now (a login or a
+/// confirmed credential change starts one; see migration 0023); returns its
+/// id. Expired sessions of the user go at the same time, so the table stays as
+/// small as the live sessions (plus those of people who never come back, until
+/// they do).
 pub fn create(conn: &Connection, user_id: &str, device: &Device) -> AppResult<String> {
     let now = crate::db::now();
     conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2")?
         .execute(params![user_id, now])?;
     let id = uuid::Uuid::new_v4().to_string();
     conn.prepare_cached(
-        "INSERT INTO sessions (id, user_id, user_agent, ip, created_at, last_used_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+        "INSERT INTO sessions (id, user_id, user_agent, ip, created_at, last_used_at, expires_at, authenticated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?5)",
     )?
     .execute(params![
         id,
@@ -215,6 +217,23 @@ pub fn identity(
                 role: crate::db::users::Role::stored(&r.get::<_, String>(1)?),
                 token_version: r.get(2)?,
             })
+        })
+        .optional()?)
+}
+
+/// When session `session_id` of `user_id` last proved who is behind it (its
+/// login, or the credential change that issued it); none when it has ended.
+pub fn authenticated_at(
+    conn: &Connection,
+    user_id: &str,
+    session_id: &str,
+) -> AppResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT authenticated_at FROM sessions WHERE id = ?1 AND user_id = ?2 AND expires_at > ?3",
+        )?
+        .query_row(params![session_id, user_id, crate::db::now()], |r| {
+            r.get(0)
         })
         .optional()?)
 }

@@ -24,6 +24,7 @@ mod no_script;
 mod pages;
 mod phone;
 mod redirect;
+mod revoke_tokens;
 mod roles;
 mod screenshots;
 mod security;

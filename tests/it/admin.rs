@@ -198,8 +198,8 @@ fn a_disabled_account_loses_its_sessions_and_tokens_at_once_and_cannot_log_in() 
     assert_eq!(server.client().login("bob", PASSWORD).status, 200);
     assert_eq!(
         script.get("/api/item").status,
-        200,
-        "the token lives again with its owner"
+        401,
+        "disabling revoked the token: enabling brings it not back"
     );
 
     // Ending sessions ends them all; deleting the account ends its tokens for good.

@@ -2,6 +2,7 @@
 //! changes. 2FA and passkeys have their own files; all of them issue sessions
 //! through `auth::session` and answer them through `session_reply`.
 
+use crate::api::accounts::revocation;
 use crate::api::accounts::security_events::{Witness, who, who_row};
 use crate::api::accounts::session_reply;
 use crate::auth::password;
@@ -285,8 +286,15 @@ pub(crate) struct PasswordChange {
     old_password: String,
     #[schemars(length(min = password::MIN_PASSWORD_CHARS, max = password::MAX_PASSWORD_BYTES))]
     new_password: String,
+    /// Also revoke every personal API token of the account (default true).
+    #[serde(default = "revocation::by_default")]
+    revoke_tokens: bool,
 }
 
+/// `POST /api/account/password {old_password, new_password, revoke_tokens?}`:
+/// the new password, every other session ended, and (unless `revoke_tokens`
+/// is false) every API token revoked; answers this device's new session and
+/// `tokens_revoked`.
 pub fn change_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: PasswordChange = ctx.req.json()?;
     crate::rules::account::new_password(&body.new_password, "new_password")?;
@@ -294,12 +302,20 @@ pub fn change_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let hash = ctx.app.hasher.hash(&body.new_password)?;
     let (keys, agent) = (&ctx.app.keys, ctx.device());
     let witness = Witness::of(ctx);
-    // New hash, every old session revoked and a new one issued: all or nothing.
-    let session = db::write(ctx.conn, |tx| {
+    // New hash, every old session (and token) revoked and a new session
+    // issued: all or nothing.
+    let (session, revoked) = db::write(ctx.conn, |tx| {
         users::set_password(tx, &user.id, &hash)?;
         let details = json!({ "by": "password_change" });
         witness.own(tx, Kind::PasswordChanged, who_row(&user), details)?;
-        session::reissue(keys, tx, &user.id, &agent)
+        let revoked = revocation::own(
+            &witness,
+            tx,
+            who_row(&user),
+            body.revoke_tokens,
+            revocation::By::PasswordChange,
+        )?;
+        Ok((session::reissue(keys, tx, &user.id, &agent)?, revoked))
     })?;
-    Ok(session_reply::issued(&session, ctx.req))
+    Ok(session_reply::with_session(200, &session, revoked, ctx.req))
 }

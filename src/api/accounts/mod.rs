@@ -7,6 +7,7 @@ pub mod links;
 pub mod notification_email;
 pub mod onboarding;
 pub mod passkeys;
+pub mod revocation;
 pub mod security_events;
 pub mod session_reply;
 pub mod sessions;

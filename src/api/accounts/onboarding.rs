@@ -1,16 +1,17 @@
 //! What a person does with a one-time link an admin handed them: register
 //! through an invitation (open even while `allow_registration` is false, which
 //! is how a household or a team grows without opening registration), and set a
-//! new password through a reset link (every session of the account ends).
+//! new password through a reset link (every session and API token of the account
+//! ends).
 
+use crate::api::accounts::revocation;
 use crate::api::accounts::security_events::{Witness, who_row};
 use crate::auth::password;
 use crate::auth::ratelimit::Action;
-use crate::auth::session;
 use crate::ctx::Ctx;
 use crate::db::facts::Fact;
 use crate::db::security_log::{Kind, Who};
-use crate::db::{self, invites, resets, users};
+use crate::db::{self, accounts, invites, resets, users};
 use crate::error::AppResult;
 use crate::http::Reply;
 use crate::rules::account::{MAX_USERNAME_CHARS, MIN_USERNAME_CHARS, normalize_username};
@@ -74,7 +75,9 @@ pub struct PasswordReset {
 }
 
 /// `POST /api/password-reset {token, password}`: sets the new password and
-/// ends every session of the account; the person then logs in.
+/// ends every session and every personal API token of the account (account
+/// recovery: whoever took it over may have made tokens); the person then logs
+/// in.
 pub fn reset_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     ctx.app
         .limiter
@@ -86,13 +89,14 @@ pub fn reset_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let witness = Witness::of(ctx);
     db::write(ctx.conn, |tx| {
         let user_id = resets::redeem(tx, &body.token)?;
+        let user = accounts::get(tx, &user_id)?;
         users::set_password(tx, &user_id, &hash)?;
-        if let Some(user) = users::by_id(tx, &user_id)? {
-            let details = serde_json::json!({ "by": "reset_link" });
-            witness.own(tx, Kind::PasswordChanged, who_row(&user), details)?;
-        }
-        session::revoke_all(tx, &user_id)?;
-        Ok(())
+        let me = who_row(&user);
+        witness.own(tx, Kind::ResetLinkUsed, me, serde_json::json!({}))?;
+        let details = serde_json::json!({ "by": "reset_link" });
+        witness.own(tx, Kind::PasswordChanged, me, details)?;
+        let revoked = accounts::end_credentials(tx, &user_id)?;
+        revocation::noted(&witness, tx, me, me, &revoked, revocation::By::ResetLink)
     })?;
     Ok(Reply::no_content())
 }

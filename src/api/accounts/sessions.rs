@@ -4,6 +4,7 @@
 //! once (`ctx::authenticate` looks the session up on every request). The
 //! routes are `Account`: a personal API token has no session to show.
 
+use crate::api::accounts::revocation::{self, EndOthers};
 use crate::api::accounts::security_events::{Witness, who};
 use crate::api::accounts::session_reply;
 use crate::auth::devices;
@@ -79,19 +80,30 @@ pub fn end(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     })
 }
 
-/// `POST /api/sessions/revoke-others`: ends every session of the caller but
-/// the one making the request.
+/// `POST /api/sessions/revoke-others {revoke_tokens?}`: ends every session of
+/// the caller but the one making the request and, unless `revoke_tokens` is
+/// false, every personal API token ("sign out everywhere"). No body at all is
+/// the same as `{}`.
 pub fn revoke_others(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let body: EndOthers = match ctx.req.body.is_empty() {
+        true => EndOthers::default(),
+        false => ctx.req.json()?,
+    };
     let user = ctx.user()?.clone();
     let keep = user.session_id.clone().unwrap_or_default();
     let witness = Witness::of(ctx);
-    let ended = db::write(ctx.conn, |tx| {
+    let (ended, revoked) = db::write(ctx.conn, |tx| {
         let ended = sessions::end_others(tx, &user.id, &keep)?;
         let details = json!({ "sessions": "others", "ended": ended });
         witness.own(tx, Kind::SessionRevoked, who(&user), details)?;
-        Ok(ended)
+        let by = revocation::By::SignOutEverywhere;
+        let revoked = revocation::own(&witness, tx, who(&user), body.revoke_tokens, by)?;
+        Ok((ended, revoked))
     })?;
-    Ok(Reply::ok(&OthersEnded { ended }))
+    Ok(Reply::ok(&OthersEnded {
+        ended,
+        tokens_revoked: revoked.tokens_revoked,
+    }))
 }
 
 /// One session ended.
@@ -101,8 +113,10 @@ pub(crate) struct SessionEnded {
     id: String,
 }
 
-/// How many other sessions were ended.
+/// How many other sessions were ended, and how many API tokens revoked.
 #[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct OthersEnded {
     ended: usize,
+    /// 0 when `revoke_tokens` was false or there were none.
+    tokens_revoked: usize,
 }

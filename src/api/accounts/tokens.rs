@@ -1,9 +1,20 @@
 //! Personal API tokens (`/api/tokens`): made, listed and revoked by their owner
 //! through a login, never through another token (the routes are `Account`).
 //! A token is answered once, at creation; only its hash is kept.
+//!
+//! A token outlives the session that made it, so making one needs a recent
+//! proof of who is asking: a session that logged in (or was reissued by a
+//! confirmed credential change) within the last five minutes, or the password
+//! in the request. A session stolen for a minute cannot buy access for good.
+//! Tokens end when their owner says so: one by one here, all at once with a
+//! password change, "sign out everywhere" or turning 2FA on (the owner's
+//! choice, on by default), and always with account recovery, an admin's "end
+//! all sessions" and disabling (`db::accounts::end_credentials`).
 
+use crate::api::accounts::account::confirm_password;
 use crate::api::accounts::links;
 use crate::api::accounts::security_events::{Witness, who};
+use crate::auth::session;
 use crate::ctx::{API_TOKEN_PREFIX, Ctx};
 use crate::db::api_tokens::{self, Scope};
 use crate::db::security_log::Kind;
@@ -28,6 +39,12 @@ pub struct NewToken {
     #[serde(default, deserialize_with = "crate::rules::fields::present")]
     #[schemars(with = "WholeIn<1, MAX_TOKEN_DAYS>")]
     expires_in_days: Option<Whole>,
+    /// The account's current password. Required unless this session logged
+    /// in (or changed a credential) within the last 5 minutes: without it,
+    /// 401 `password_required`; a wrong one is 401 `wrong_password`.
+    #[serde(default, deserialize_with = "crate::rules::fields::present")]
+    #[schemars(with = "String")]
+    password: Option<String>,
 }
 
 /// A new token: its row, and the token itself (answered this once).
@@ -46,6 +63,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         None => None,
         Some(d) => Some(db::now() + links::days("expires_in_days", d, MAX_TOKEN_DAYS)? * 86_400),
     };
+    confirm_recent_authentication(ctx, body.password.as_deref())?;
     let secret = format!("{API_TOKEN_PREFIX}{}", links::secret());
     let me = ctx.user()?.clone();
     let owner = me.id.clone();
@@ -66,6 +84,27 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         row: token,
         token: secret,
     }))
+}
+
+/// The check before a new token: the password when one is sent (bcrypt,
+/// outside any transaction, counted like every password confirmation), else
+/// a session that proved who is behind it within
+/// [`session::RECENT_AUTHENTICATION`].
+fn confirm_recent_authentication(ctx: &mut Ctx<'_>, password: Option<&str>) -> AppResult<()> {
+    if let Some(password) = password {
+        return confirm_password(ctx, password, "password").map(|_| ());
+    }
+    if session::recently_authenticated(ctx.conn, ctx.user()?)? {
+        return Ok(());
+    }
+    Err(AppError::unauthorized(
+        "password_required",
+        format!(
+            "Making an API token needs your password: this session last logged in more than {} minutes ago.",
+            session::RECENT_AUTHENTICATION / 60
+        ),
+    )
+    .with("field", "password"))
 }
 
 pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {

@@ -9,6 +9,7 @@
 //! compare-and-set in the same transaction that acts on it.
 
 use crate::api::accounts::account::confirm_password;
+use crate::api::accounts::revocation;
 use crate::api::accounts::security_events::{Witness, who_row};
 use crate::api::accounts::session_reply;
 use crate::auth::ratelimit::{Action, RateLimiter};
@@ -198,17 +199,25 @@ pub(crate) struct Enable {
     setup_token: String,
     #[schemars(length(min = 1, max = MAX_CODE_CHARS))]
     code: String,
+    /// Also revoke every personal API token of the account (default true).
+    #[serde(default = "revocation::by_default")]
+    revoke_tokens: bool,
 }
 
 /// The recovery codes beside the new session, shown this once.
 #[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct RecoveryCodes {
     recovery_codes: Vec<String>,
+    #[serde(flatten)]
+    revoked: revocation::TokensRevoked,
 }
 
 /// `POST /api/2fa/enable`: the setup token and a code from the new secret turn 2FA
-/// on, replace the recovery codes, end every other session and answer a new one
-/// with the recovery codes (shown this once).
+/// on, replace the recovery codes, end every other session and (unless
+/// `revoke_tokens` is false) every API token, as a password change does:
+/// whoever turns 2FA on is locking the account down, and a token made before
+/// it never needs the second factor. Answers a new session with the recovery
+/// codes (shown this once).
 pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let body: Enable = ctx.req.json()?;
     require_code(&body.code)?;
@@ -237,7 +246,7 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let codes = recovery_codes::generate();
     let (keys, agent) = (&ctx.app.keys, ctx.device());
     let witness = Witness::of(ctx);
-    let session = db::write(ctx.conn, |tx| {
+    let (session, revoked) = db::write(ctx.conn, |tx| {
         let sealed = ctx.app.secret_key.seal(&secret, &user.id);
         if !two_factor::enable(tx, &user.id, &sealed, step)? {
             return Err(already_enabled());
@@ -245,10 +254,13 @@ pub fn enable(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         witness.own(tx, Kind::TwoFactorEnabled, who_row(&user), json!({}))?;
         let hashes = recovery_codes::hashes(&ctx.app.secret_key, &codes);
         two_factor::replace_recovery_codes(tx, &user.id, &hashes)?;
-        session::reissue(keys, tx, &user.id, &agent)
+        let by = revocation::By::TwoFactorEnabled;
+        let revoked = revocation::own(&witness, tx, who_row(&user), body.revoke_tokens, by)?;
+        Ok((session::reissue(keys, tx, &user.id, &agent)?, revoked))
     })?;
     let extra = RecoveryCodes {
         recovery_codes: codes,
+        revoked,
     };
     Ok(session_reply::with_session(200, &session, extra, ctx.req))
 }

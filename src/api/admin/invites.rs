@@ -3,12 +3,15 @@
 //! is answered once, at creation; only its hash is stored.
 
 use crate::api::accounts::links;
+use crate::api::accounts::security_events::{Witness, who};
 use crate::ctx::Ctx;
+use crate::db::security_log::Kind;
 use crate::db::users::Role;
 use crate::db::{self, invites};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 pub fn list_invites(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let list = db::read(ctx.conn, |tx| invites::list(tx))?;
@@ -30,7 +33,8 @@ pub struct NewInvite {
 pub(crate) struct InviteCreated {
     id: i64,
     role: Role,
-    url: String,
+    #[serde(flatten)]
+    link: links::HandedOut,
     expires_at: i64,
 }
 
@@ -45,22 +49,37 @@ pub fn create_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         Some(d) => links::days("expires_in_days", d, MAX_INVITE_DAYS)?,
     };
     let secret = links::secret();
-    let admin = ctx.user()?.id.clone();
+    let admin = ctx.user()?.clone();
     let expires_at = db::now() + days * 86_400;
+    let witness = Witness::of(ctx);
     let id = db::write(ctx.conn, |tx| {
-        invites::insert(tx, &secret, body.role, &admin, expires_at)
+        let id = invites::insert(tx, &secret, body.role, &admin.id, expires_at)?;
+        let details = json!({ "id": id, "role": body.role, "expires_at": expires_at });
+        witness.own(tx, Kind::InviteCreated, who(&admin), details)?;
+        Ok(id)
     })?;
     Ok(Reply::created(&InviteCreated {
         id,
         role: body.role,
-        url: links::url(ctx, "/invite", &secret),
+        link: links::handed_out(ctx, "/invite", &secret),
         expires_at,
     }))
 }
 
+/// `DELETE /api/admin/invites?id=`: a pending invitation stops working;
+/// noted in the log of the admin who revoked it.
 pub fn revoke_invite(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
-    if !db::write(ctx.conn, |tx| invites::revoke(tx, id))? {
+    let admin = ctx.user()?.clone();
+    let witness = Witness::of(ctx);
+    let revoked = db::write(ctx.conn, |tx| {
+        let revoked = invites::revoke(tx, id)?;
+        if revoked {
+            witness.own(tx, Kind::InviteRevoked, who(&admin), json!({ "id": id }))?;
+        }
+        Ok(revoked)
+    })?;
+    if !revoked {
         return Err(AppError::not_found(format!(
             "There is no pending invitation {id}."
         )));

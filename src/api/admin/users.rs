@@ -3,6 +3,7 @@
 //! A reset link is answered once; only its hash is stored.
 
 use crate::api::accounts::links;
+use crate::api::accounts::revocation;
 use crate::api::accounts::security_events::{Witness, who, who_row};
 use crate::ctx::Ctx;
 use crate::db::security_log::Kind;
@@ -66,19 +67,17 @@ pub fn update_user(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             }
         }
         if let Some(disabled) = change.disabled {
-            accounts::set_disabled(tx, &id, disabled)?;
+            // Disabling revokes the API tokens too: enabling brings none back.
+            let (_, revoked) = accounts::set_disabled(tx, &id, disabled)?;
             if disabled != before.disabled {
                 let kind = match disabled {
                     true => Kind::AccountDisabled,
                     false => Kind::AccountEnabled,
                 };
-                witness.record(
-                    tx,
-                    kind,
-                    who_row(&before),
-                    who(&admin),
-                    serde_json::json!({}),
-                )?;
+                let (user, by) = (who_row(&before), who(&admin));
+                witness.record(tx, kind, user, by, serde_json::json!({}))?;
+                let why = revocation::By::AccountDisabled;
+                revocation::noted(&witness, tx, user, by, &revoked, why)?;
             }
         }
         accounts::get(tx, &id)
@@ -86,50 +85,69 @@ pub fn update_user(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     Ok(Reply::ok(&user))
 }
 
+/// `DELETE /api/admin/users?id=`: the account goes with its sessions,
+/// passkeys and API tokens (cascades); the security log keeps its events
+/// and notes the deletion.
 pub fn delete_user(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = account_id(ctx)?;
-    db::write(ctx.conn, |tx| accounts::delete(tx, &id))?;
+    let admin = ctx.user()?.clone();
+    let witness = Witness::of(ctx);
+    db::write(ctx.conn, |tx| {
+        let user = accounts::get(tx, &id)?;
+        accounts::delete(tx, &id)?;
+        let details = serde_json::json!({ "role": user.role });
+        let kind = Kind::AccountDeleted;
+        witness.record(tx, kind, who_row(&user), who(&admin), details)
+    })?;
     Ok(Reply::no_content())
 }
 
-/// Ends every session of the account at once (access tokens included).
+/// Ends everything that speaks for the account at once: every session (access
+/// tokens included) and every personal API token. An admin ends sessions when
+/// an account may be in the wrong hands, and a token made with a stolen
+/// session is the way back in.
 pub fn end_sessions(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = account_id(ctx)?;
     let admin = ctx.user()?.clone();
     let witness = Witness::of(ctx);
     db::write(ctx.conn, |tx| {
         let user = accounts::get(tx, &id)?;
-        accounts::end_sessions(tx, &id)?;
+        let revoked = accounts::end_credentials(tx, &id)?;
         let details = serde_json::json!({ "sessions": "all", "by": "admin" });
-        witness.record(
-            tx,
-            Kind::SessionRevoked,
-            who_row(&user),
-            who(&admin),
-            details,
-        )
+        let (user, by) = (who_row(&user), who(&admin));
+        witness.record(tx, Kind::SessionRevoked, user, by, details)?;
+        revocation::noted(&witness, tx, user, by, &revoked, revocation::By::Admin)
     })?;
     Ok(Reply::no_content())
 }
 
+/// A new reset link: where to send the person, and until when.
 #[derive(Serialize, schemars::JsonSchema)]
 #[schemars(rename = "ResetLink")]
 pub(crate) struct Link {
-    url: String,
+    #[serde(flatten)]
+    link: links::HandedOut,
     expires_at: i64,
 }
 
 /// A one-time password-reset link for the account, valid 24 h, answered to
-/// the admin to hand over. Making one does not end sessions; using it does.
+/// the admin to hand over. Making one does not end sessions; using it ends
+/// every session and API token of the account.
 pub fn reset_link(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = account_id(ctx)?;
     let secret = links::secret();
+    let admin = ctx.user()?.clone();
+    let witness = Witness::of(ctx);
     let expires_at = db::write(ctx.conn, |tx| {
-        accounts::get(tx, &id)?;
-        resets::insert(tx, &id, &secret)
+        let user = accounts::get(tx, &id)?;
+        let expires_at = resets::insert(tx, &id, &secret)?;
+        let details = serde_json::json!({ "expires_at": expires_at });
+        let kind = Kind::ResetLinkCreated;
+        witness.record(tx, kind, who_row(&user), who(&admin), details)?;
+        Ok(expires_at)
     })?;
     Ok(Reply::created(&Link {
-        url: links::url(ctx, "/reset-password", &secret),
+        link: links::handed_out(ctx, "/reset-password", &secret),
         expires_at,
     }))
 }

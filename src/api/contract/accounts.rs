@@ -6,8 +6,8 @@
 use super::op::*;
 use crate::api::accounts::session_reply::{Issued, SessionWith};
 use crate::api::{
-    accounts::account, accounts::onboarding, accounts::passkeys, accounts::security_events,
-    accounts::sessions, accounts::tokens, accounts::two_factor,
+    accounts::account, accounts::onboarding, accounts::passkeys, accounts::revocation,
+    accounts::security_events, accounts::sessions, accounts::tokens, accounts::two_factor,
 };
 use crate::db::{api_tokens, passkeys as passkeys_db, profile, users};
 use crate::http::Method::{Delete, Get, Post, Put};
@@ -53,7 +53,7 @@ pub const OPS: &[Op] = &[
         .answers(&[answer(200, "The new session.", ISSUED)])
         .errors(CHECKS),
     op(Post, "/api/logout", "Log out everywhere")
-        .about("Ends every session of the account (every device) and clears the cookies.")
+        .about("Ends every session of the account (every device) and clears the cookies. Personal API tokens keep working: signing out of a browser does not stop scripts (revoke them with `/api/sessions/revoke-others`, a password change or one by one).")
         .answers(&[answer(200, "Logged out.", Content::Json(schema::<account::LoggedOut>))]),
     op(Get, "/api/profile", "The signed-in account")
         .answers(&[answer(200, "The account with its security counts.", PROFILE)]),
@@ -65,9 +65,9 @@ pub const OPS: &[Op] = &[
         .answers(&[answer(200, "The account as changed.", USER)])
         .errors(HASHES),
     op(Post, "/api/account/password", "Change the password")
-        .about("Needs the current password. Every other session ends; the answer is this device's new session.")
+        .about("Needs the current password. Every other session ends, and every personal API token is revoked unless `revoke_tokens` is `false`; the answer is this device's new session with `tokens_revoked`.")
         .body(schema::<account::PasswordChange>)
-        .answers(&[answer(200, "A new session.", ISSUED)])
+        .answers(&[answer(200, "A new session, and how many API tokens were revoked.", Content::Json(schema::<SessionWith<'static, revocation::TokensRevoked>>))])
         .errors(HASHES),
     op(Post, "/api/account/notification-email", "Set the address security notices go to")
         .about("Needs the current password. Notices (a login from a new device, two-factor authentication turned off) go by an admin's email channel that carries `account.security`, to this address only. `null` or `\"\"` clears it.")
@@ -84,7 +84,7 @@ pub const OPS: &[Op] = &[
         .about("A new secret, its `otpauth://` address and QR code, and a 10-minute `setup_token` that carries it. Nothing is stored until `/api/2fa/enable`. 409 when it is already on.")
         .answers(&[answer(200, "The secret to add to an authenticator app.", Content::Json(schema::<two_factor::Setup>))]),
     op(Post, "/api/2fa/enable", "Turn two-factor authentication on")
-        .about("The setup token and a code from the new secret. Every other session ends; the answer is a new session and ten recovery codes, shown this once.")
+        .about("The setup token and a code from the new secret. Every other session ends, and every personal API token is revoked unless `revoke_tokens` is `false` (a token never asks for the second factor); the answer is a new session, ten recovery codes (shown this once) and `tokens_revoked`.")
         .body(schema::<two_factor::Enable>)
         .answers(&[answer(200, "A new session and the recovery codes.", Content::Json(schema::<SessionWith<'static, two_factor::RecoveryCodes>>))])
         .errors(&[401, 429]),
@@ -138,7 +138,9 @@ pub const OPS: &[Op] = &[
         .params(&[required("id", Takes::AnyText, "The session's id (from `GET /api/sessions`).")])
         .answers(&[answer(200, "Ended.", Content::Json(schema::<sessions::SessionEnded>))]),
     op(Post, "/api/sessions/revoke-others", "End every session but this one")
-        .answers(&[answer(200, "How many were ended.", Content::Json(schema::<sessions::OthersEnded>))]),
+        .about("Sign out everywhere else: every other session ends, and every personal API token is revoked unless `revoke_tokens` is `false`. The body may be left out (the same as `{}`).")
+        .body(schema::<revocation::EndOthers>)
+        .answers(&[answer(200, "How many sessions were ended and API tokens revoked.", Content::Json(schema::<sessions::OthersEnded>))]),
     op(Get, "/api/security-events", "The security log, newest first")
         .about("Logins, failed logins, password, 2FA, passkey, token and role changes, with address and device. A person sees their own; an admin may name an account (`user_id`) or ask for everyone's (`all`), not both. Paged by `before`.")
         .params(&[
@@ -152,10 +154,11 @@ pub const OPS: &[Op] = &[
     op(Get, "/api/tokens", "The account's personal API tokens")
         .answers(&[answer(200, "The tokens (never the secrets).", Content::Json(schema::<Vec<api_tokens::ApiToken>>))]),
     op(Post, "/api/tokens", "Make a personal API token")
-        .about("`read` reads; `write` also changes the inventory (as far as the account's role allows). No token reaches account, security or admin routes. The token is answered this once; only its hash is kept. At most 100 per account (409 `too_many_tokens`).")
+        .about("`read` reads; `write` also changes the inventory (as far as the account's role allows). No token reaches account, security or admin routes. The token is answered this once; only its hash is kept. At most 100 per account (409 `too_many_tokens`).\n\nA token outlives the session that makes it, so making one needs a recent login: a session that logged in (password, second factor or passkey) or changed a credential within the last 5 minutes may leave `password` out; any other must send the account's current `password` (401 `password_required` without it, 401 `wrong_password` with a wrong one, counted: 429 after too many).\n\nA token stops when it is revoked or expires, and all of an account's tokens are revoked by a password reset (a reset link or the command line), an admin ending the account's sessions, disabling the account (enabling it again brings none back) and deleting it; and, unless the request says `revoke_tokens: false`, by a password change, `/api/sessions/revoke-others` and turning 2FA on. Logging out leaves them.")
         .body(schema::<tokens::NewToken>)
         .answers(&[answer(201, "The token.", Content::Json(schema::<tokens::TokenCreated>))
-            .links(&[link(Delete, "/api/tokens", "id", "/id")])]),
+            .links(&[link(Delete, "/api/tokens", "id", "/id")])])
+        .errors(CHECKS_HASHES),
     op(Delete, "/api/tokens", "Revoke a personal API token")
         .params(&[required("id", Takes::Id, "The token's id.")])
         .answers(&[answer(204, "Revoked.", Content::Empty)]),
@@ -165,7 +168,7 @@ pub const OPS: &[Op] = &[
         .answers(&[answer(201, "The new account.", USER).links(ACCOUNT_LINKS)])
         .errors(HASHES),
     op(Post, "/api/password-reset", "Set a new password through a reset link")
-        .about("The link works once (400 `link_invalid` when used or expired). Every session of the account ends: log in with the new password.")
+        .about("The link works once (400 `link_invalid` when used or expired). Every session and every personal API token of the account ends (account recovery: whoever had the account may have made tokens): log in with the new password.")
         .body(schema::<onboarding::PasswordReset>)
         .answers(&[answer(204, "The password is set.", Content::Empty)])
         .errors(HASHES),

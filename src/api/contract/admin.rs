@@ -18,27 +18,27 @@ pub const OPS: &[Op] = &[
     op(Get, "/api/admin/users", "Every account, by username")
         .answers(&[answer(200, "The accounts with their security counts.", Content::Json(schema::<Vec<accounts::Account>>))]),
     op(Put, "/api/admin/users", "Change an account's role, or disable or enable it")
-        .about("`role` and/or `disabled` (400 `nothing_to_change` for neither), in one transaction. Refused whole (409 `last_admin`) when it would leave no active admin. Disabling ends the account's sessions and stops its API tokens.")
+        .about("`role` and/or `disabled` (400 `nothing_to_change` for neither), in one transaction. Refused whole (409 `last_admin`) when it would leave no active admin. Disabling ends the account's sessions and revokes its API tokens: enabling it again brings none of them back.")
         .params(&[ACCOUNT])
         .body(schema::<admin::AccountChange>)
         .answers(&[answer(200, "The account as changed.", Content::Json(schema::<users::User>))]),
     op(Delete, "/api/admin/users", "Delete an account")
-        .about("Its sessions, tokens and passkeys go with it; the inventory stays. The last active admin cannot be deleted (409 `last_admin`).")
+        .about("Its sessions, tokens and passkeys go with it; the inventory stays, and the security log keeps its events and notes the deletion. The last active admin cannot be deleted (409 `last_admin`).")
         .params(&[ACCOUNT])
         .answers(&[answer(204, "Deleted.", Content::Empty)]),
-    op(Post, "/api/admin/users/end-sessions", "End every session of an account")
-        .about("Its access tokens are refused at once; it must log in again.")
+    op(Post, "/api/admin/users/end-sessions", "End every session and API token of an account")
+        .about("Its access tokens are refused at once and every personal API token of the account is revoked (one made with a stolen session would outlive the sessions); it must log in again.")
         .params(&[ACCOUNT])
         .answers(&[answer(204, "Ended.", Content::Empty)]),
     op(Post, "/api/admin/users/reset-link", "Make a password-reset link for an account")
-        .about("A one-time link, valid 24 hours, for the admin to hand over (answered this once). Making it ends no session; using it ends them all.")
+        .about("A one-time link, valid 24 hours, for the admin to hand over (answered this once). Making it ends no session; using it ends every session and API token of the account. `url` is built from the configured `public_url` (else `rp_origin`), never from the request; with neither set, `origin_configured` is false and `url` is only the `path`, to put behind the address the person opens MiauInv at.")
         .params(&[ACCOUNT])
         .answers(&[answer(201, "The link.", Content::Json(schema::<admin::Link>))]),
     // ── invitations ─────────────────────────────────────────────────────────
     op(Get, "/api/admin/invites", "Every invitation, newest first")
         .answers(&[answer(200, "The invitations with their state.", Content::Json(schema::<Vec<invites::Invite>>))]),
     op(Post, "/api/admin/invites", "Invite someone")
-        .about("A one-time link to `/invite` that creates an account with `role`, open even while registration is closed. Answered this once; only its hash is kept.")
+        .about("A one-time link to `/invite` that creates an account with `role`, open even while registration is closed. Answered this once; only its hash is kept. `url` is built from the configured `public_url` (else `rp_origin`), never from the request; with neither set, `origin_configured` is false and `url` is only the `path`, to put behind the address the person opens MiauInv at.")
         .body(schema::<admin_invites::NewInvite>)
         .answers(&[answer(201, "The invitation and its link.", Content::Json(schema::<admin_invites::InviteCreated>))
             .links(&[link(Delete, "/api/admin/invites", "id", "/id")])]),

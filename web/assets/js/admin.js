@@ -9,11 +9,18 @@ import './admin_security.js';
 const ROLES = ['viewer', 'editor', 'admin'];
 const me = document.querySelector('.user-name')?.textContent;
 
-function showLink(title, text, url) {
+/** Shows a one-time link to hand over. The server builds it from the
+ *  configured public address, never from a request; with none configured it
+ *  answers the path alone (`origin_configured: false`), and the dialog says
+ *  where to put it. */
+function showLink(title, text, link) {
   const dialog = $('#link-dialog');
   $('#link-title', dialog).textContent = title;
   $('#link-text', dialog).textContent = text;
-  $('#link-url', dialog).value = url;
+  $('#link-url', dialog).value = link.url;
+  const note = $('#link-no-origin', dialog);
+  note.hidden = link.origin_configured !== false;
+  $('[data-here]', note).textContent = location.origin;
   dialog.showModal();
   $('#link-url', dialog).select();
 }
@@ -42,18 +49,18 @@ function userRow(u) {
     el('td', { class: 'row-actions' },
       el('button', {
         type: 'button', class: 'btn btn-small btn-ghost',
-        onclick: () => act(() => api.put(`/api/admin/users?id=${id}`, { disabled: !u.disabled }), u.disabled ? `${u.username} is enabled.` : `${u.username} is disabled; their sessions ended.`),
+        onclick: () => act(() => api.put(`/api/admin/users?id=${id}`, { disabled: !u.disabled }), u.disabled ? `${u.username} is enabled.` : `${u.username} is disabled; their sessions and API tokens ended.`),
       }, u.disabled ? 'Enable' : 'Disable'),
       el('button', {
         type: 'button', class: 'btn btn-small btn-ghost',
         onclick: () => act(async () => {
           const link = await api.post(`/api/admin/users/reset-link?id=${id}`, {});
-          showLink(`Password reset for ${u.username}`, 'Give this link to the person. It works once, for 24 hours; their sessions end when they use it.', link.url);
+          showLink(`Password reset for ${u.username}`, 'Give this link to the person. It works once, for 24 hours; their sessions and API tokens end when they use it.', link);
         }),
       }, 'Reset password'),
       el('button', {
         type: 'button', class: 'btn btn-small btn-ghost',
-        onclick: () => act(() => api.post(`/api/admin/users/end-sessions?id=${id}`, {}), `Every session of ${u.username} ended.`),
+        onclick: () => act(() => api.post(`/api/admin/users/end-sessions?id=${id}`, {}), `Every session and API token of ${u.username} ended.`),
       }, 'End sessions'),
       el('button', {
         type: 'button', class: 'btn btn-small btn-ghost danger',
@@ -92,7 +99,7 @@ async function loadInvites() {
 
 onSubmit($('#invite-form'), async (data) => {
   const invite = await api.post('/api/admin/invites', { role: data.get('role'), expires_in_days: int(data.get('expires_in_days')) });
-  showLink(`Invitation as ${invite.role}`, 'Give this link to the person who should join. It works once, until it expires.', invite.url);
+  showLink(`Invitation as ${invite.role}`, 'Give this link to the person who should join. It works once, until it expires.', invite);
   await loadInvites();
 });
 

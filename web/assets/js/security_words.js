@@ -19,7 +19,13 @@ const WORDS = {
   role_changed: 'Role changed',
   account_disabled: 'Account disabled',
   account_enabled: 'Account enabled',
+  account_deleted: 'Account deleted',
+  // One-time links: an invitation's and a reset link's whole life.
+  invite_created: 'Invitation made',
+  invite_revoked: 'Invitation revoked',
   invite_used: 'Invitation used',
+  reset_link_created: 'Password-reset link made',
+  reset_link_used: 'Password-reset link used',
   backup_downloaded: 'Backup downloaded',
 };
 
@@ -31,6 +37,8 @@ export function describeEvent(e) {
   if (e.details?.method) extra.push(`by ${String(e.details.method).replaceAll('_', ' ')}`);
   if (e.details?.to) extra.push(`to ${e.details.to}`);
   if (e.details?.name) extra.push(`“${e.details.name}”`);
+  // Every token at once (a password change, a reset, an admin): how many.
+  if (e.details?.all && e.details?.count) extra.push(e.details.count === 1 ? 'all: 1 token' : `all: ${e.details.count} tokens`);
   if (e.actor_id && e.actor_id !== e.user_id) extra.push(`by ${e.actor}`);
   return extra.length ? `${what} (${extra.join(', ')})` : what;
 }

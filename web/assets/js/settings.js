@@ -5,7 +5,7 @@ import { $, $$, onSubmit } from './ui.js';
 // The security sections (2FA, passkeys, API tokens) have modules of their own.
 import './settings_2fa.js';
 import './settings_passkeys.js';
-import './settings_tokens.js';
+import { reloadTokens, tokensEnded } from './settings_tokens.js';
 import './settings_sessions.js';
 
 function success(form, message) {
@@ -33,12 +33,15 @@ onSubmit(passwordForm, async (data) => {
   if (newPassword !== String(data.get('confirm'))) {
     throw new ApiError(400, { error: 'The two new passwords are not the same.', field: 'confirm' });
   }
-  await api.post('/api/account/password', {
+  const revokeTokens = data.get('revoke_tokens') === 'on';
+  const changed = await api.post('/api/account/password', {
     old_password: String(data.get('old_password')),
     new_password: newPassword,
+    revoke_tokens: revokeTokens,
   });
   passwordForm.reset();
-  success(passwordForm, 'Your password was changed. Every other device has been logged out.');
+  success(passwordForm, `Your password was changed. Every other device has been logged out${tokensEnded(changed.tokens_revoked)}.`);
+  await reloadTokens();
 });
 
 const noticeForm = $('#notification-email-form');

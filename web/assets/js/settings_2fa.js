@@ -3,6 +3,7 @@
 // and disabling (which ends every session, so the person logs in again).
 import { api } from './api.js';
 import { $, $$, el, onSubmit, clearError, toast, copyText, downloadText } from './ui.js';
+import { reloadTokens, tokensEnded } from './settings_tokens.js';
 
 const card = $('#two-factor');
 let setupToken = null;
@@ -83,13 +84,15 @@ if (startForm) {
     const answer = await api.post('/api/2fa/enable', {
       setup_token: setupToken,
       code: String(data.get('code')).replace(/\s+/g, ''),
+      revoke_tokens: data.get('revoke_tokens') === 'on',
     });
     setupToken = null;
     $('#twofa-qr').removeAttribute('src');
     $('#twofa-secret').textContent = '';
     $('#two-factor-title').after(el('p', { class: 'form-ok', role: 'status' },
-      'Two-factor authentication is on. Every other device was logged out.'));
+      `Two-factor authentication is on. Every other device was logged out${tokensEnded(answer.tokens_revoked)}.`));
     showCodes(answer.recovery_codes);
+    await reloadTokens();
   });
 }
 

@@ -1,9 +1,10 @@
 // Settings: devices and sessions (each marked with where and when it was
-// used, this one as "this device"), ending one or all others, and the
-// account's recent security activity.
+// used, this one as "this device"), ending one or all others (and, ticked by
+// default, every API token), and the account's recent security activity.
 import { api } from './api.js';
 import { $, el, toast, confirmAction, when } from './ui.js';
 import { describeEvent } from './security_words.js';
+import { reloadTokens, tokensEnded } from './settings_tokens.js';
 
 const sessions = $('#session-list');
 const activity = $('#activity-list');
@@ -43,11 +44,16 @@ async function loadActivity() {
 }
 
 $('#sessions-revoke-others').addEventListener('click', async () => {
-  if (!await confirmAction('End every session but this one? Every other device is signed out at once.', 'End them')) return;
-  const done = await api.post('/api/sessions/revoke-others', {});
-  toast(done.ended === 1 ? 'One session ended.' : `${done.ended} sessions ended.`);
+  const revokeTokens = $('#sessions-revoke-tokens').checked;
+  const question = revokeTokens
+    ? 'End every session but this one, and revoke every API token? Every other device is signed out and every script stops at once.'
+    : 'End every session but this one? Every other device is signed out at once; API tokens keep working.';
+  if (!await confirmAction(question, 'End them')) return;
+  const done = await api.post('/api/sessions/revoke-others', { revoke_tokens: revokeTokens });
+  toast(`${done.ended === 1 ? 'One session ended' : `${done.ended} sessions ended`}${tokensEnded(done.tokens_revoked)}.`);
   await loadSessions();
   await loadActivity();
+  await reloadTokens();
 });
 
 loadSessions();

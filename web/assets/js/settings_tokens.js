@@ -1,6 +1,8 @@
 // Settings: personal API tokens. The list (name, scope, made, last used,
-// expiry), making one (its secret shown once, with a copy button) and
-// revoking one.
+// expiry), making one (its secret shown once, with a copy button; the
+// password when this session logged in more than 5 minutes ago) and revoking
+// one. The other settings that can revoke every token (password change, end
+// all other sessions, 2FA on) read the list again through `reloadTokens`.
 import { api } from './api.js';
 import { $, el, onSubmit, toast, confirmAction, when, copyText, int } from './ui.js';
 
@@ -32,16 +34,37 @@ async function load() {
   list.replaceChildren(...(tokens.length ? tokens.map(row) : [el('li', { class: 'muted' }, 'No tokens yet.')]));
 }
 
+/** Reads the list again after another setting revoked tokens. */
+export const reloadTokens = load;
+
+/** ", and 2 API tokens were revoked" after a change that ended some; "" when none. */
+export function tokensEnded(n) {
+  if (!n) return '';
+  return n === 1 ? ', and 1 API token was revoked' : `, and ${n} API tokens were revoked`;
+}
+
 const form = $('#token-form');
+const passwordField = $('#token-password-field');
 
 onSubmit(form, async (data) => {
   const days = int(data.get('expires_in_days'));
-  const made = await api.post('/api/tokens', {
-    name: String(data.get('name')).trim(),
-    scope: data.get('scope'),
-    ...(days === undefined ? {} : { expires_in_days: days }),
-  });
+  const password = passwordField.hidden ? '' : String(data.get('password') || '');
+  let made;
+  try {
+    made = await api.post('/api/tokens', {
+      name: String(data.get('name')).trim(),
+      scope: data.get('scope'),
+      ...(days === undefined ? {} : { expires_in_days: days }),
+      ...(password ? { password } : {}),
+    });
+  } catch (err) {
+    // The session logged in too long ago: the password is asked for beside
+    // the form, which keeps what was typed; the error says why.
+    if (err.code === 'password_required') passwordField.hidden = false;
+    throw err;
+  }
   form.reset();
+  passwordField.hidden = true;
   $('#token-made-text').textContent = `“${made.name}” is made. Copy it now: it is not shown again.`;
   $('#token-made-value').value = made.token;
   $('#token-made').hidden = false;
