@@ -348,8 +348,7 @@ fn check_restorable(path: &Path) -> Result<i64, String> {
 /// indexes) an upgrade from the original program keeps.
 pub fn foreign_objects(conn: &Connection) -> Result<Vec<String>, String> {
     let mut fresh = Connection::open_in_memory().map_err(|e| e.to_string())?;
-    super::natural::register(&fresh).map_err(|e| e.to_string())?;
-    super::skeleton::register(&fresh).map_err(|e| e.to_string())?;
+    super::register_functions(&fresh).map_err(|e| e.to_string())?;
     migrate::migrate(&mut fresh)?;
     let ours = schema_objects(&fresh).map_err(|e| e.to_string())?;
     let theirs =

@@ -91,6 +91,14 @@ pub fn ping(conn: &Connection) -> AppResult<bool> {
     Ok(one == 1)
 }
 
+/// The SQL functions the schema's triggers call (`natural_key`, migration 7;
+/// `skeleton`, migration 25): registered on every connection that may write
+/// a name, or that write fails with "no such function".
+pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    natural::register(conn)?;
+    skeleton::register(conn)
+}
+
 /// Opens a connection with foreign keys on, WAL journaling and a busy timeout.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
@@ -101,8 +109,7 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     )?;
     conn.busy_timeout(Duration::from_secs(5))?;
     // Before anything else: the schema's triggers call it (migration 0007).
-    natural::register(&conn)?;
-    skeleton::register(&conn)?;
+    register_functions(&conn)?;
     // A database of the original program keeps its journal mode until its
     // upgrade has succeeded: switching to WAL rewrites the file header, and a
     // refused upgrade must leave the file byte for byte as it was. The upgrade

@@ -269,7 +269,7 @@ fn a_backup_of_an_older_schema_is_checked_and_migrated_on_restore() {
     let old = s.dir.path().join("old.db");
     {
         let mut db = Connection::open(&old).unwrap();
-        miauinv::db::natural::register(&db).unwrap();
+        miauinv::db::register_functions(&db).unwrap();
         miauinv::db::migrate::migrate_to(&mut db, 5).unwrap();
         let hash = bcrypt::hash(PASSWORD, 4).unwrap();
         db.execute(

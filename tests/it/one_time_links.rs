@@ -229,7 +229,7 @@ fn an_upgrade_forgets_the_tokens_of_disabled_accounts_and_old_logins_count_as_lo
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("database.db");
     let mut conn = rusqlite::Connection::open(&db_path).unwrap();
-    miauinv::db::natural::register(&conn).unwrap();
+    miauinv::db::register_functions(&conn).unwrap();
     miauinv::db::migrate::migrate_to(&mut conn, 22).unwrap();
     conn.execute_batch(
         "INSERT INTO users (id, username, password, role, created_at) VALUES ('u1', 'ada', 'x', 'admin', 1);

@@ -85,7 +85,7 @@ fn reorder_csv_cells_starting_with_a_tab_or_cr_are_neutralised() {
     // from before may hold one: set them behind the server's back.
     {
         let db = rusqlite::Connection::open(s.db_path()).unwrap();
-        miauinv::db::natural::register(&db).unwrap();
+        miauinv::db::register_functions(&db).unwrap();
         db.execute(
             "UPDATE items SET name = char(9) || 'cmd' WHERE id = ?1",
             [tab],
