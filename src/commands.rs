@@ -270,8 +270,39 @@ pub fn restore(app: &App, file: &std::path::Path) -> Result<(), String> {
             done.from_version, done.to_version
         );
     }
+    note_restore(app, file, &done)?;
     eprintln!("restored {} into {}", file.display(), db_path.display());
     Ok(())
+}
+
+/// The restored database's security log says it was restored, from which
+/// file and schema version, and where the one it replaced was kept: whoever
+/// reads the log after a restore learns why its history stops and starts.
+fn note_restore(app: &App, file: &std::path::Path, done: &backup::Restored) -> Result<(), String> {
+    let mut conn = open(app)?;
+    let details = serde_json::json!({
+        "file": file.file_name().map(|n| n.to_string_lossy().into_owned()),
+        "from_version": done.from_version,
+        "kept": done.kept.as_ref().and_then(|k| k.file_name()).map(|n| n.to_string_lossy().into_owned()),
+    });
+    let event = Event {
+        kind: Kind::DatabaseRestored,
+        user: Who {
+            id: None,
+            name: "every account",
+        },
+        actor: Who {
+            id: None,
+            name: "command line",
+        },
+        ip: "",
+        device: "command line",
+        details,
+    };
+    db::write(&mut conn, |tx| {
+        security_log::record(tx, &event, app.config.security_log_days, false)
+    })
+    .map_err(said)
 }
 
 /// `miauinv export --format json|csv|zip [--what items|…]`: the export

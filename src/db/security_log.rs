@@ -35,7 +35,9 @@ pub enum Kind {
     InviteUsed,
     ResetLinkCreated,
     ResetLinkUsed,
+    // The data as a whole.
     BackupDownloaded,
+    DatabaseRestored,
 }
 
 impl Kind {
@@ -65,6 +67,7 @@ impl Kind {
             Kind::ResetLinkCreated => "reset_link_created",
             Kind::ResetLinkUsed => "reset_link_used",
             Kind::BackupDownloaded => "backup_downloaded",
+            Kind::DatabaseRestored => "database_restored",
         }
     }
 }

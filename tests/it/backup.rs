@@ -258,6 +258,17 @@ fn a_restored_database_serves_identically() {
         c.get(&format!("/api/item/history?id={bolt}")).text,
         history_then
     );
+    // The restored database's security log says so (issue 28).
+    let page = c.get("/api/security-events?all=true").json();
+    let restored: Vec<_> = page["events"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|e| e["kind"] == "database_restored")
+        .collect();
+    assert_eq!(restored.len(), 1, "{page}");
+    assert_eq!(restored[0]["details"]["file"], "before.db", "{page}");
+    assert_eq!(restored[0]["actor"], "command line", "{page}");
 }
 
 #[test]

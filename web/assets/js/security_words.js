@@ -27,6 +27,7 @@ const WORDS = {
   reset_link_created: 'Password-reset link made',
   reset_link_used: 'Password-reset link used',
   backup_downloaded: 'Backup downloaded',
+  database_restored: 'Database restored from a backup',
 };
 
 export function describeEvent(e) {
