@@ -114,6 +114,7 @@ fn log(
         },
         ip: "",
         device: "command line",
+        known_device: Some("command line"),
         details,
     };
     let new_device = security_notices::is_new_device_login(tx, &event)?;

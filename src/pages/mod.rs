@@ -16,7 +16,9 @@ pub use admin::{admin, admin_notifications};
 pub use api_docs::api_docs;
 pub use inventory::{dashboard, import, inventory, items, locations, projects};
 pub use labels::{sheet as labels, short_link};
-pub use public::{asset, invite, landing, login, register, reset_password, service_worker};
+pub use public::{
+    asset, confirm_email, invite, landing, login, register, reset_password, service_worker,
+};
 pub use stocktake::stocktake;
 
 use crate::app::App;

@@ -1,9 +1,10 @@
 //! The pages anyone may open: landing, login, registration, and the pages of
-//! one-time links (an invitation, a password reset).
+//! one-time links (an invitation, a password reset, a notification email's
+//! confirmation).
 
 use super::page;
 use crate::ctx::Ctx;
-use crate::db::{self, invites, resets, users};
+use crate::db::{self, email_confirmations, invites, resets, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use minijinja::context;
@@ -62,6 +63,17 @@ pub fn reset_password(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             context! { token, reset_username => user.username },
         ),
         _ => link_invalid(ctx),
+    }
+}
+
+/// `/confirm-email?token=`: the address a confirmation link is for and a
+/// Confirm button (which posts the token). Opening the link confirms
+/// nothing: mail scanners open links too.
+pub fn confirm_email(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let token = token(ctx);
+    match db::read(ctx.conn, |tx| email_confirmations::peek(tx, &token))? {
+        Some(email) => page(ctx, "confirm_email.html", context! { token, email }),
+        None => link_invalid(ctx),
     }
 }
 

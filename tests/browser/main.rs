@@ -19,6 +19,7 @@ mod inventory;
 mod loads;
 mod locations;
 mod media;
+mod notice_confirmation;
 mod pages;
 mod phone;
 mod redirect;

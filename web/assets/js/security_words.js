@@ -21,6 +21,11 @@ const WORDS = {
   account_enabled: 'Account enabled',
   invite_used: 'Invitation used',
   backup_downloaded: 'Backup downloaded',
+  // Notices nobody can aim at a stranger, secrets sealed (issue 28).
+  notification_email_confirmed: 'Notification email confirmed',
+  notification_channel_created: 'Notification channel made',
+  notification_channel_changed: 'Notification channel changed',
+  notification_channel_deleted: 'Notification channel removed',
 };
 
 export function describeEvent(e) {
@@ -31,6 +36,7 @@ export function describeEvent(e) {
   if (e.details?.method) extra.push(`by ${String(e.details.method).replaceAll('_', ' ')}`);
   if (e.details?.to) extra.push(`to ${e.details.to}`);
   if (e.details?.name) extra.push(`“${e.details.name}”`);
+  if (Array.isArray(e.details?.changed) && e.details.changed.length) extra.push(`changed: ${e.details.changed.join(', ')}`);
   if (e.actor_id && e.actor_id !== e.user_id) extra.push(`by ${e.actor}`);
   return extra.length ? `${what} (${extra.join(', ')})` : what;
 }
