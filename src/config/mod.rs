@@ -39,9 +39,11 @@ bcrypt_cost: 12
 # host name and port (https://localhost:8080 by default).
 rp_id: ""
 rp_origin: ""
-# The address printed QR labels point to ({public_url}/l/i/12 for item 12).
+# The address printed QR labels point to ({public_url}/l/i/12 for item 12),
+# and the one the link confirming a notification email leads to.
 # Empty = rp_origin (or what it is derived from). Set it when phones reach
-# MiauInv by another name than the one passkeys use.
+# MiauInv by another name than the one passkeys use. With neither set, no
+# notification email can be set (a mailed link never takes a request's Host).
 public_url: ""
 
 # Limits that keep one small host answering under abuse.
