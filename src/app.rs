@@ -9,8 +9,10 @@ use crate::config::Config;
 pub struct App {
     pub config: Config,
     pub keys: Keys,
-    /// Seals TOTP secrets and keys recovery-code hashes (`appdata/secret.key`).
-    pub secret_key: crate::crypto::SecretKey,
+    /// Seals TOTP secrets and channel secrets and keys recovery-code hashes
+    /// (`appdata/secret.key`); shared with the notification sender, which
+    /// opens the channel secrets as it delivers.
+    pub secret_key: std::sync::Arc<crate::crypto::SecretKey>,
     pub limiter: RateLimiter,
     pub hasher: Hasher,
     pub templates: minijinja::Environment<'static>,
@@ -36,7 +38,7 @@ impl App {
     pub fn new(config: Config, jwt_secret: &str) -> Result<App, String> {
         Ok(App {
             keys: Keys::new(jwt_secret),
-            secret_key: crate::config::secret_key(&config.appdata_dir)?,
+            secret_key: std::sync::Arc::new(crate::config::secret_key(&config.appdata_dir)?),
             limiter: RateLimiter::new(config.workers),
             hasher: Hasher::new(config.bcrypt_cost, config.workers),
             templates: crate::templates::environment()?,

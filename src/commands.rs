@@ -114,6 +114,7 @@ fn log(
         },
         ip: "",
         device: "command line",
+        known_device: Some("command line"),
         details,
     };
     let new_device = security_notices::is_new_device_login(tx, &event)?;
@@ -297,6 +298,7 @@ fn note_restore(app: &App, file: &std::path::Path, done: &backup::Restored) -> R
         },
         ip: "",
         device: "command line",
+        known_device: Some("command line"),
         details,
     };
     db::write(&mut conn, |tx| {

@@ -74,6 +74,8 @@ pub static ROUTES: &[Route] = &[
     r(Post,   "/api/account/username",               Account, api::accounts::account::change_username),
     r(Post,   "/api/account/password",               Account, api::accounts::account::change_password),
     r(Post,   "/api/account/notification-email",     Account, api::accounts::notification_email::set),
+    r(Post,   "/api/account/notification-email/resend", Account, api::accounts::notification_email::resend),
+    r(Post,   "/api/account/notification-email/confirm", Public, api::accounts::notification_email::confirm),
     // ── two-factor authentication ───────────────────────────────────────────────────────
     r(Post,   "/api/login/2fa",                      Public,  api::accounts::two_factor::login),
     r(Post,   "/api/2fa/setup",                      Account, api::accounts::two_factor::setup),
@@ -172,6 +174,7 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/invite",                             Public,  pages::invite),
     r(Get,    "/reset-password",                     Public,  pages::reset_password),
     Route { changes_nothing: true, ..r(Post, "/no-script", Public, pages::no_script) },
+    r(Get,    "/confirm-email",                      Public,  pages::confirm_email),
     r(Get,    "/api/docs",                           Public,  pages::api_docs),
     r(Get,    "/dashboard",                          Viewer,  pages::dashboard),
     r(Get,    "/inventory",                          Viewer,  pages::inventory),

@@ -5,6 +5,8 @@
 //! tells them apart (every Chromium browser also says "Chrome" and "Safari",
 //! Android also says "Linux", iOS also says "Mac OS X"). Anything else is named
 //! by its first product token, so a script's session reads "curl" or "python-requests".
+//! That token is the client's own text: [`known`] names a device from the
+//! lists alone, for what is mailed to someone (a security notice).
 
 /// The browser (or client) and the system it runs on.
 pub fn describe(user_agent: &str) -> String {
@@ -17,6 +19,17 @@ pub fn describe(user_agent: &str) -> String {
         (Some(b), None) => b.into(),
         (None, Some(s)) => format!("Browser on {s}"),
         (None, None) => product(ua),
+    }
+}
+
+/// The browser and system from the known lists ("Firefox on Linux", or
+/// "Firefox" with no known system); `None` for an agent whose browser is not
+/// on the list, so no word a client made up ever reaches a notice.
+pub fn known(user_agent: &str) -> Option<String> {
+    let ua = user_agent.trim();
+    match (browser(ua)?, system(ua)) {
+        (b, Some(s)) => Some(format!("{b} on {s}")),
+        (b, None) => Some(b.to_string()),
     }
 }
 
@@ -72,7 +85,25 @@ fn product(ua: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::describe;
+    use super::{describe, known};
+
+    #[test]
+    fn only_listed_browsers_and_systems_are_known() {
+        assert_eq!(
+            known("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+                .as_deref(),
+            Some("Firefox on Linux")
+        );
+        assert_eq!(known("Firefox/128.0").as_deref(), Some("Firefox"));
+        for made_up in [
+            "",
+            "curl/8.5.0",
+            "Click-here-to-claim-your-prize.example/1.0",
+            "Mozilla/5.0 (X11; Linux x86_64) Whatever/1.0",
+        ] {
+            assert_eq!(known(made_up), None, "{made_up}");
+        }
+    }
 
     #[test]
     fn common_browsers_and_systems_are_named() {

@@ -39,12 +39,13 @@ bcrypt_cost: 12
 # host name and port (https://localhost:8080 by default).
 rp_id: ""
 rp_origin: ""
-# The address people open MiauInv at: invitation and password-reset links are
-# built on it, and printed QR labels point to it ({public_url}/l/i/12 for item
-# 12). Empty = rp_origin. With both empty, links are handed out as paths (never
-# built from a request's Host header) and labels point to the address their
-# page was opened at. Set it when phones reach MiauInv by another name than
-# the one passkeys use.
+# The address people open MiauInv at: invitation, password-reset and
+# notification-email confirmation links are built on it, and printed QR labels
+# point to it ({public_url}/l/i/12 for item 12). Empty = rp_origin. With both
+# empty, invitation and reset links are handed out as paths (never built from
+# a request's Host header), no notification email can be set, and labels point
+# to the address their page was opened at. Set it when phones reach MiauInv by
+# another name than the one passkeys use.
 public_url: ""
 
 # Limits that keep one small host answering under abuse.

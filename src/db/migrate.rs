@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0021_location_totals.sql"),
     include_str!("migrations/0022_door_rules.sql"),
     include_str!("migrations/0023_credentials.sql"),
+    include_str!("migrations/0024_notices.sql"),
     include_str!("migrations/0025_name_skeletons.sql"),
 ];
 

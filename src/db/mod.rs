@@ -8,6 +8,7 @@ pub mod api_tokens;
 pub mod backup;
 pub mod backup_schedule;
 pub mod ceremonies;
+pub mod email_confirmations;
 pub mod export;
 pub mod facts;
 pub mod import;

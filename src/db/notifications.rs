@@ -4,6 +4,7 @@
 //! the sender (`notify/`) takes due deliveries and records what happened.
 //! Layer: db.
 
+use crate::crypto::SecretKey;
 use crate::error::AppResult;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
@@ -19,8 +20,48 @@ pub struct Channel {
     pub events: Vec<String>,
     pub settings: serde_json::Value,
     #[serde(skip)]
-    pub secret: Option<String>,
+    pub secret: Option<SealedSecret>,
     pub created_at: i64,
+}
+
+/// A channel's secret as the database keeps it: sealed under the server's
+/// key (`appdata/secret.key`) and bound to its channel, so neither the
+/// database file nor a backup of it holds the secret in clear, and a sealed
+/// value copied to another channel does not open. Only the sender opens it,
+/// as it delivers; it does not print itself.
+#[derive(Clone)]
+pub struct SealedSecret(String);
+
+impl std::fmt::Debug for SealedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealedSecret(..)")
+    }
+}
+
+impl SealedSecret {
+    /// The secret; `None` when it does not open under `key` (a database
+    /// restored without its `secret.key`, or a value changed by hand).
+    pub fn open(&self, key: &SecretKey, channel_id: i64) -> Option<String> {
+        key.open(&self.0, &secret_binding(channel_id))
+    }
+}
+
+/// What a channel's secret is sealed for: its row.
+pub fn secret_binding(channel_id: i64) -> String {
+    format!("notification_channels {channel_id}")
+}
+
+/// What [`save`] does to a channel's secret.
+#[derive(Debug, Clone, Copy)]
+pub enum SecretChange<'a> {
+    Keep,
+    Clear,
+    /// Seal and keep this one.
+    Set(&'a str),
+}
+
+fn sealed(stored: Option<String>) -> Option<SealedSecret> {
+    stored.filter(|s| !s.is_empty()).map(SealedSecret)
 }
 
 const CHANNEL_ROWS: &str = "SELECT id, name, kind, enabled, events, settings, secret, created_at FROM notification_channels";
@@ -36,7 +77,7 @@ fn channel_from_row(r: &Row<'_>) -> rusqlite::Result<Channel> {
         // Written by `save` from typed values only.
         events: serde_json::from_str(&events).unwrap_or_default(),
         settings: serde_json::from_str(&settings).unwrap_or_default(),
-        secret: r.get(6)?,
+        secret: sealed(r.get(6)?),
         created_at: r.get(7)?,
     })
 }
@@ -55,24 +96,43 @@ pub fn channel(conn: &Connection, id: i64) -> AppResult<Option<Channel>> {
         .optional()?)
 }
 
-/// Inserts (`channel.id == 0`) or replaces the channel; returns its id.
-pub fn save(conn: &Connection, c: &Channel) -> AppResult<i64> {
+/// Inserts (`channel.id == 0`) or replaces the channel and changes its
+/// secret as told (a new one sealed under `key` for the channel's row, which
+/// is why a new channel's secret is written after its insert, in the
+/// caller's transaction); returns its id. `channel.secret` itself is not
+/// written.
+pub fn save(
+    conn: &Connection,
+    key: &SecretKey,
+    c: &Channel,
+    secret: SecretChange<'_>,
+) -> AppResult<i64> {
     let events = serde_json::to_string(&c.events).expect("strings serialise");
     let settings = c.settings.to_string();
-    if c.id == 0 {
-        conn.prepare_cached(
-            "INSERT INTO notification_channels (name, kind, enabled, events, settings, secret, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    let id =
+        if c.id == 0 {
+            conn.prepare_cached(
+            "INSERT INTO notification_channels (name, kind, enabled, events, settings, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![c.name, c.kind, c.enabled, events, settings, c.secret, crate::db::now()])?;
-        return Ok(conn.last_insert_rowid());
-    }
-    conn.prepare_cached(
-        "UPDATE notification_channels SET name = ?2, enabled = ?3, events = ?4, settings = ?5,
-                secret = ?6 WHERE id = ?1",
-    )?
-    .execute(params![c.id, c.name, c.enabled, events, settings, c.secret])?;
-    Ok(c.id)
+        .execute(params![c.name, c.kind, c.enabled, events, settings, crate::db::now()])?;
+            conn.last_insert_rowid()
+        } else {
+            conn.prepare_cached(
+            "UPDATE notification_channels SET name = ?2, enabled = ?3, events = ?4, settings = ?5
+              WHERE id = ?1",
+        )?
+        .execute(params![c.id, c.name, c.enabled, events, settings])?;
+            c.id
+        };
+    let stored = match secret {
+        SecretChange::Keep => return Ok(id),
+        SecretChange::Clear => None,
+        SecretChange::Set(plain) => Some(key.seal(plain, &secret_binding(id))),
+    };
+    conn.prepare_cached("UPDATE notification_channels SET secret = ?2 WHERE id = ?1")?
+        .execute(params![id, stored])?;
+    Ok(id)
 }
 
 /// Removes the channel and, through the foreign keys, its deliveries.
@@ -156,7 +216,7 @@ pub fn due(conn: &Connection, now_ms: i64, limit: i64) -> AppResult<Vec<Due>> {
                 enabled: r.get(9)?,
                 events: serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or_default(),
                 settings: serde_json::from_str(&r.get::<_, String>(11)?).unwrap_or_default(),
-                secret: r.get(12)?,
+                secret: sealed(r.get(12)?),
                 created_at: r.get(13)?,
             };
             Ok(Due {

@@ -18,6 +18,9 @@ pub struct Profile {
     pub active_sessions: i64,
     /// Where the account's own security notices go (none: nowhere).
     pub notification_email: Option<String>,
+    /// Whether the owner opened the link mailed to `notification_email`:
+    /// until then nothing but that link is sent there.
+    pub notification_email_confirmed: bool,
 }
 
 /// The profile of `user_id`, or `None` when the account no longer exists.
@@ -25,11 +28,13 @@ pub fn load(conn: &Connection, user_id: &str) -> AppResult<Option<Profile>> {
     let Some(user) = users::by_id(conn, user_id)? else {
         return Ok(None);
     };
+    let address = security_notices::address(conn, user_id)?;
     Ok(Some(Profile {
         recovery_codes_remaining: two_factor::unused_recovery_codes(conn, user_id)?,
         passkeys: passkeys::count(conn, user_id)?,
         active_sessions: sessions::count_live(conn, user_id)?,
-        notification_email: security_notices::notification_email(conn, user_id)?,
+        notification_email: address.as_ref().map(|a| a.email.clone()),
+        notification_email_confirmed: address.is_some_and(|a| a.confirmed),
         id: user.id,
         username: user.username,
         role: user.role,

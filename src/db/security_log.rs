@@ -38,6 +38,11 @@ pub enum Kind {
     // The data as a whole.
     BackupDownloaded,
     DatabaseRestored,
+    // Notices nobody can aim at a stranger, secrets sealed (issue 28).
+    NotificationEmailConfirmed,
+    NotificationChannelCreated,
+    NotificationChannelChanged,
+    NotificationChannelDeleted,
 }
 
 impl Kind {
@@ -68,6 +73,11 @@ impl Kind {
             Kind::ResetLinkUsed => "reset_link_used",
             Kind::BackupDownloaded => "backup_downloaded",
             Kind::DatabaseRestored => "database_restored",
+            // Notices nobody can aim at a stranger, secrets sealed (issue 28).
+            Kind::NotificationEmailConfirmed => "notification_email_confirmed",
+            Kind::NotificationChannelCreated => "notification_channel_created",
+            Kind::NotificationChannelChanged => "notification_channel_changed",
+            Kind::NotificationChannelDeleted => "notification_channel_deleted",
         }
     }
 }
@@ -88,8 +98,13 @@ pub struct Event<'a> {
     /// Who did it: the person themself, or an admin.
     pub actor: Who<'a>,
     pub ip: &'a str,
-    /// "Firefox on Linux".
+    /// "Firefox on Linux", or the first product token of an agent nobody
+    /// knows ("curl"): for the person's own log and sessions.
     pub device: &'a str,
+    /// The device named from the known browsers and systems only
+    /// (`auth::devices::known`), none for any other agent: what a notice
+    /// mailed to the owner may name, since an agent is text anyone can choose.
+    pub known_device: Option<&'a str>,
     /// Non-secret facts (a reason, a role, a token's name).
     pub details: serde_json::Value,
 }

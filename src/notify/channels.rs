@@ -1,11 +1,14 @@
 //! Delivering one outbox entry to one channel: a signed webhook, an ntfy
 //! message or an email. Each returns the error a person can act on (never a
-//! secret); the sender decides about retries.
+//! secret); the sender decides about retries. The channel's secret and a
+//! confirmation mail's link are stored sealed; they are opened here, for the
+//! one delivery, and kept nowhere.
 
 use super::Settings;
 use super::message::Message;
 use crate::db::alerts::{EVENT_BACK, EVENT_DIGEST, EVENT_LOW, EVENT_SECURITY, EVENT_SHORT};
 use crate::db::notifications::{Channel, Due};
+use crate::db::security_notices::{NOTICE_CONFIRM_EMAIL, link_binding};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -34,7 +37,7 @@ pub fn agent() -> ureq::Agent {
 }
 
 pub fn deliver(agent: &ureq::Agent, settings: &Settings, d: &Due) -> Result<(), String> {
-    let payload: Value = serde_json::from_str(&d.payload).unwrap_or(Value::Null);
+    let mut payload: Value = serde_json::from_str(&d.payload).unwrap_or(Value::Null);
     // A notice for one person (a security notice) goes to their address by
     // email, or nowhere: never to a webhook's or a topic's readers.
     if (d.recipient.is_some() || d.event == EVENT_SECURITY) && d.channel.kind != "email" {
@@ -43,10 +46,26 @@ pub fn deliver(agent: &ureq::Agent, settings: &Settings, d: &Due) -> Result<(), 
             d.channel.kind
         ));
     }
+    let secret = match &d.channel.secret {
+        None => None,
+        Some(sealed) => Some(sealed.open(&settings.key, d.channel.id).ok_or(
+            "the channel's secret does not open with this server's secret.key (was the database restored without its key?): set the secret again",
+        )?),
+    };
+    if d.event == EVENT_SECURITY && payload["notice"] == NOTICE_CONFIRM_EMAIL {
+        let recipient = d.recipient.as_deref().unwrap_or("");
+        let link = payload["link"]
+            .as_str()
+            .and_then(|sealed| settings.key.open(sealed, &link_binding(recipient)))
+            .ok_or(
+                "the confirmation link does not open with this server's secret.key: send a new one",
+            )?;
+        payload["link"] = link.into();
+    }
     match d.channel.kind.as_str() {
-        "webhook" => webhook(agent, settings, d, payload),
-        "ntfy" => ntfy(agent, d, &payload),
-        "email" => super::email::send(&d.channel, &message(d, &payload)),
+        "webhook" => webhook(agent, settings, d, payload, secret.as_deref()),
+        "ntfy" => ntfy(agent, d, &payload, secret.as_deref()),
+        "email" => super::email::send(&d.channel, secret.as_deref(), &message(d, &payload)),
         other => Err(format!("unknown channel kind {other}")),
     }
 }
@@ -90,9 +109,10 @@ fn webhook(
     settings: &Settings,
     d: &Due,
     payload: Value,
+    secret: Option<&str>,
 ) -> Result<(), String> {
     let body = webhook_body(settings, d, payload);
-    let secret = d.channel.secret.as_deref().unwrap_or("");
+    let secret = secret.unwrap_or("");
     let request = agent
         .post(setting(&d.channel, "url"))
         .header("Content-Type", "application/json")
@@ -102,7 +122,7 @@ fn webhook(
     answer(request.send(&body[..]))
 }
 
-fn ntfy(agent: &ureq::Agent, d: &Due, payload: &Value) -> Result<(), String> {
+fn ntfy(agent: &ureq::Agent, d: &Due, payload: &Value, token: Option<&str>) -> Result<(), String> {
     let m = message(d, payload);
     let server = setting(&d.channel, "server").trim_end_matches('/');
     let url = format!("{server}/{}", setting(&d.channel, "topic"));
@@ -119,7 +139,7 @@ fn ntfy(agent: &ureq::Agent, d: &Due, payload: &Value) -> Result<(), String> {
         .header("Priority", priority)
         .header("Tags", tags)
         .header("X-MiauInv-Event-Id", &d.event_id);
-    if let Some(token) = d.channel.secret.as_deref().filter(|t| !t.is_empty()) {
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
         request = request.header("Authorization", format!("Bearer {token}"));
     }
     answer(request.send(m.body.as_str()))

@@ -1,8 +1,9 @@
 //! Email notices over SMTP with `lettre` (blocking transport, rustls with the
 //! aws-lc-rs provider): STARTTLS, implicit TLS, or plain for a relay on the
 //! same host. The channel's settings name host, port, security, user, from
-//! and to; its secret is the password. A message with its own recipient (a
-//! security notice) goes to that address instead of the channel's `to`.
+//! and to; its secret, opened by the caller, is the password. A message with
+//! its own recipient (a security notice) goes to that address instead of the
+//! channel's `to`.
 
 use super::message::Message;
 use crate::db::notifications::Channel;
@@ -13,7 +14,7 @@ use lettre::{SmtpTransport, Transport};
 use serde_json::Value;
 use std::time::Duration;
 
-pub fn send(c: &Channel, m: &Message) -> Result<(), String> {
+pub fn send(c: &Channel, password: Option<&str>, m: &Message) -> Result<(), String> {
     let s = |k: &str| c.settings.get(k).and_then(Value::as_str).unwrap_or("");
     let host = s("host");
     let port = c
@@ -44,7 +45,7 @@ pub fn send(c: &Channel, m: &Message) -> Result<(), String> {
         .tls(tls)
         .timeout(Some(Duration::from_secs(10)));
     if !s("user").is_empty() {
-        let password = c.secret.clone().unwrap_or_default();
+        let password = password.unwrap_or_default().to_string();
         transport = transport.credentials(Credentials::new(s("user").to_string(), password));
     }
     transport

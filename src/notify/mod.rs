@@ -19,8 +19,10 @@ pub mod message;
 pub mod security;
 
 use crate::config::Config;
-use crate::db::{self, notifications};
+use crate::crypto::SecretKey;
+use crate::db::{self, notifications, security_notices};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -39,10 +41,13 @@ pub struct Settings {
     pub digest_time: Option<(u32, u32)>,
     /// Names this server in webhook bodies.
     pub server: String,
+    /// Opens the channels' secrets and the confirmation links, which the
+    /// database keeps sealed, as a delivery is made.
+    pub key: Arc<SecretKey>,
 }
 
 impl Settings {
-    pub fn from_config(config: &Config) -> Settings {
+    pub fn from_config(config: &Config, key: Arc<SecretKey>) -> Settings {
         let server = match config.rp_origin.trim() {
             "" => format!("miauinv:{}", config.port),
             origin => origin.to_string(),
@@ -53,6 +58,7 @@ impl Settings {
             give_up_ms: config.notify_give_up_seconds as i64 * 1000,
             digest_time: config.digest_time,
             server,
+            key,
         }
     }
 }
@@ -110,12 +116,25 @@ fn run(settings: &Settings, stopped: &mpsc::Receiver<()>) {
         if let Err(e) = digest.queue_if_due(c, settings.digest_time) {
             eprintln!("notifications: the digest could not be queued: {e}");
         }
+        if let Err(e) = queue_summaries(c) {
+            eprintln!("notifications: the security notice summaries could not be queued: {e}");
+        }
         if let Err(e) = deliver_due(settings, &agent, c, stopped) {
             eprintln!("notifications: {e}");
             // A fresh connection next time, in case this one is the trouble.
             conn = None;
         }
     }
+}
+
+/// Queues the summaries of security notices held for an hour
+/// (`db::security_notices`): a read each turn, a write only when one is due.
+fn queue_summaries(conn: &mut rusqlite::Connection) -> Result<(), crate::error::AppError> {
+    let now = db::now();
+    if db::read(conn, |tx| security_notices::summaries_due(tx, now))? {
+        db::write(conn, |tx| security_notices::queue_summaries(tx, now))?;
+    }
+    Ok(())
 }
 
 /// Attempts every due delivery, recording each outcome in its own write.

@@ -17,7 +17,8 @@ pub use api_docs::api_docs;
 pub use inventory::{dashboard, import, inventory, items, locations, projects};
 pub use labels::{sheet as labels, short_link};
 pub use public::{
-    asset, invite, landing, login, no_script, register, reset_password, service_worker,
+    asset, confirm_email, invite, landing, login, no_script, register, reset_password,
+    service_worker,
 };
 pub use stocktake::stocktake;
 

@@ -1,9 +1,10 @@
 //! The pages anyone may open: landing, login, registration, and the pages of
-//! one-time links (an invitation, a password reset).
+//! one-time links (an invitation, a password reset, a notification email's
+//! confirmation).
 
 use super::page;
 use crate::ctx::Ctx;
-use crate::db::{self, invites, resets, users};
+use crate::db::{self, email_confirmations, invites, resets, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
 use minijinja::context;
@@ -79,6 +80,19 @@ pub fn no_script(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 /// leads: the token in its own address must not travel in a `Referer`.
 fn no_referrer(reply: AppResult<Reply>) -> AppResult<Reply> {
     Ok(reply?.header("Referrer-Policy", "no-referrer"))
+}
+
+/// `/confirm-email?token=`: the address a confirmation link is for and a
+/// Confirm button (which posts the token). Opening the link confirms
+/// nothing: mail scanners open links too.
+pub fn confirm_email(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let token = token(ctx);
+    no_referrer(
+        match db::read(ctx.conn, |tx| email_confirmations::peek(tx, &token))? {
+            Some(email) => page(ctx, "confirm_email.html", context! { token, email }),
+            None => link_invalid(ctx),
+        },
+    )
 }
 
 fn link_invalid(ctx: &Ctx<'_>) -> AppResult<Reply> {

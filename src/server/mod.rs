@@ -174,7 +174,7 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
         workers,
         keeper: Some(keeper),
         notifier: Some(crate::notify::Sender::start(
-            crate::notify::Settings::from_config(cfg),
+            crate::notify::Settings::from_config(cfg, app.secret_key.clone()),
         )?),
         backups,
         _lock: lock,

@@ -21,6 +21,7 @@ mod locations;
 mod look_alikes;
 mod media;
 mod no_script;
+mod notice_confirmation;
 mod pages;
 mod phone;
 mod redirect;

@@ -315,17 +315,25 @@ fn remove_all_passkeys_and_a_page_that_cannot_use_them_says_why() {
 
 #[test]
 fn the_notification_email_is_saved_and_cleared_on_the_settings_page() {
-    let server = TestServer::start();
+    // An address is mailed a link under the public address, by an email
+    // channel for security notices (nothing listens at its port: unsent).
+    let server = TestServer::start_with("public_url: https://inventory.example.org\n");
     let chrome = Chromium::launch();
     let page = chrome.page(&server.base, "notification_email");
     page.register("nora", PASSWORD);
+    let admin = server.client();
+    assert_eq!(admin.login("nora", PASSWORD).status, 200);
+    let channel = json!({"name": "mail", "kind": "email", "events": ["account.security"],
+        "settings": {"host": "127.0.0.1", "port": 9, "security": "none",
+                     "from": "miauinv@example.org", "to": "team@example.org"}});
+    assert_eq!(admin.post("/api/admin/notifications", channel).status, 201);
     page.goto("/profile/settings");
     page.fill("#notification-email-address", "nora@example.org")
         .fill("#notification-email-password", PASSWORD)
         .click("#notification-email-form button[type=submit]");
     page.wait_text(
         "#notification-email-form [data-ok]",
-        "Security notices go to nora@example.org.",
+        "Unconfirmed — check your mail: a link went to nora@example.org.",
     );
     page.goto("/profile/settings");
     page.wait_for(

@@ -5,6 +5,7 @@
 //! address, gets nothing; no secret is in a notice.
 
 use crate::common;
+use crate::notice_confirmation::{mails, newest_link, open_and_confirm};
 use crate::notify_support;
 use crate::totp_support;
 
@@ -13,7 +14,8 @@ use notify_support::{SmtpSink, wait_all_delivered};
 use serde_json::{Value, json};
 use totp_support::{Enabled, enable};
 
-const FAST: &str = "notify_retry_base_ms: 50\n";
+// Notices go to confirmed addresses only, by a link under the public address.
+const FAST: &str = "notify_retry_base_ms: 50\npublic_url: https://inventory.example.org\n";
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
 /// An admin with an email channel carrying security notices (and item
@@ -64,16 +66,20 @@ fn a_login_from_a_new_device_is_mailed_to_its_owner_alone_once() {
     );
     let bob = Client::signed_up(&s, "bob");
     assert_eq!(set_address(&bob, json!("bob@example.org")).status, 200);
+    for email in ["alice@example.org", "bob@example.org"] {
+        assert_eq!(open_and_confirm(&s, &newest_link(&s, &sink, email)), 204);
+    }
 
     // The device she signed up on is known; Firefox is new, then known.
     assert_eq!(alice.login("alice", PASSWORD).status, 200);
     login_from(&s, "alice", FIREFOX);
     login_from(&s, "alice", FIREFOX);
 
-    let mail = sink.wait_for(1)[0].clone();
     wait_all_delivered(&s);
-    assert_eq!(sink.messages().len(), 1, "{:#?}", sink.messages());
-    assert_eq!(sink.envelopes()[0], vec!["alice@example.org".to_string()]);
+    let (_, notices) = mails(&sink);
+    assert_eq!(notices.len(), 1, "{notices:#?}");
+    let (mail, to) = notices[0].clone();
+    assert_eq!(to, vec!["alice@example.org".to_string()]);
     assert!(
         mail.contains("Subject: New sign-in to your MiauInv account"),
         "{mail}"
@@ -112,6 +118,8 @@ fn turning_two_factor_off_is_mailed_and_only_to_an_account_with_an_address() {
     let (s, admin, sink) = setup();
     let alice = Client::signed_up(&s, "alice");
     assert_eq!(set_address(&alice, json!("alice@example.org")).status, 200);
+    let link = newest_link(&s, &sink, "alice@example.org");
+    assert_eq!(open_and_confirm(&s, &link), 204);
     let bob = Client::signed_up(&s, "bob");
 
     let mut secrets = vec![PASSWORD.to_string()];
@@ -129,10 +137,11 @@ fn turning_two_factor_off_is_mailed_and_only_to_an_account_with_an_address() {
         secrets.push(code);
     }
     // Bob (no address) was first: the one message is Alice's.
-    let mail = sink.wait_for(1)[0].clone();
     wait_all_delivered(&s);
-    assert_eq!(sink.messages().len(), 1, "{:#?}", sink.messages());
-    assert_eq!(sink.envelopes()[0], vec!["alice@example.org".to_string()]);
+    let (_, notices) = mails(&sink);
+    assert_eq!(notices.len(), 1, "{notices:#?}");
+    let (mail, to) = notices[0].clone();
+    assert_eq!(to, vec!["alice@example.org".to_string()]);
     assert!(
         mail.contains("Subject: Two-factor authentication was turned off"),
         "{mail}"
@@ -169,7 +178,7 @@ fn turning_two_factor_off_is_mailed_and_only_to_an_account_with_an_address() {
 
 #[test]
 fn the_notification_email_is_checked_password_confirmed_and_clearable() {
-    let s = TestServer::start();
+    let (s, _admin, _sink) = setup();
     let alice = Client::signed_up(&s, "alice");
     let r = set_address(&alice, json!("not an address"));
     assert_eq!((r.status, r.json()["field"].clone()), (400, json!("email")));

@@ -23,6 +23,8 @@ use serde_json::Value;
 pub struct Witness {
     ip: String,
     device: String,
+    /// The device as a notice may name it (`devices::known`).
+    known_device: Option<String>,
     keep_days: u32,
 }
 
@@ -31,6 +33,7 @@ impl Witness {
         Witness {
             ip: ctx.req.client.to_string(),
             device: devices::describe(&ctx.req.user_agent()),
+            known_device: devices::known(&ctx.req.user_agent()),
             keep_days: ctx.app.config.security_log_days,
         }
     }
@@ -50,6 +53,7 @@ impl Witness {
             actor,
             ip: &self.ip,
             device: &self.device,
+            known_device: self.known_device.as_deref(),
             details,
         };
         let new_device = security_notices::is_new_device_login(conn, &event)?;

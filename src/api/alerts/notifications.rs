@@ -2,10 +2,15 @@
 //! ntfy, email), each with the events it wants, a test message, and the
 //! recent deliveries with their errors. Secrets (the webhook's signing
 //! secret, the ntfy token, the SMTP password) are written, never answered:
-//! a channel says only whether it has one.
+//! a channel says only whether it has one. They are stored sealed under the
+//! server's key (`db::notifications::SealedSecret`), and an address may not
+//! carry credentials of its own (it is shown and stored in clear). Making,
+//! changing and removing a channel is in the security log.
 
+use crate::api::accounts::security_events::{Witness, who};
 use crate::ctx::Ctx;
-use crate::db::notifications::{self, Channel};
+use crate::db::notifications::{self, Channel, SecretChange};
+use crate::db::security_log::Kind;
 use crate::db::{self, alerts};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
@@ -98,7 +103,7 @@ pub(crate) struct ChannelView<'a> {
 fn view(c: &Channel) -> ChannelView<'_> {
     ChannelView {
         channel: c,
-        secret_set: c.secret.as_deref().is_some_and(|s| !s.is_empty()),
+        secret_set: c.secret.is_some(),
     }
 }
 
@@ -135,7 +140,7 @@ pub(crate) struct Queued {
 }
 
 pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    let body: ChannelBody = ctx.req.json()?;
+    let mut body: ChannelBody = ctx.req.json()?;
     let kind = body.kind.clone().ok_or_else(|| {
         AppError::invalid_field("kind", "The kind is required: webhook, ntfy or email.")
     })?;
@@ -152,9 +157,14 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     if body.name.is_none() {
         return Err(AppError::invalid_field("name", "The name is required."));
     }
-    let channel = apply(blank, body)?;
+    let secret = body.secret.take();
+    let change = secret_change(secret.as_ref());
+    let channel = apply(blank, body, change)?;
+    let (app, admin, witness) = (ctx.app, ctx.user()?.clone(), Witness::of(ctx));
     let saved = db::write(ctx.conn, |tx| {
-        let id = notifications::save(tx, &channel)?;
+        let id = notifications::save(tx, &app.secret_key, &channel, change)?;
+        let details = logged(id, &channel, None, change);
+        witness.own(tx, Kind::NotificationChannelCreated, who(&admin), details)?;
         notifications::channel(tx, id)
     })?
     .ok_or_else(|| AppError::internal("the new channel is gone"))?;
@@ -163,11 +173,16 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
-    let body: ChannelBody = ctx.req.json()?;
+    let mut body: ChannelBody = ctx.req.json()?;
+    let secret = body.secret.take();
+    let change = secret_change(secret.as_ref());
+    let (app, admin, witness) = (ctx.app, ctx.user()?.clone(), Witness::of(ctx));
     let saved = db::write(ctx.conn, |tx| {
         let old = notifications::channel(tx, id)?.ok_or_else(|| not_found(id))?;
-        let channel = apply(old, body)?;
-        notifications::save(tx, &channel)?;
+        let channel = apply(old.clone(), body, change)?;
+        notifications::save(tx, &app.secret_key, &channel, change)?;
+        let details = logged(id, &channel, Some(&old), change);
+        witness.own(tx, Kind::NotificationChannelChanged, who(&admin), details)?;
         notifications::channel(tx, id)
     })?
     .ok_or_else(|| not_found(id))?;
@@ -176,10 +191,46 @@ pub fn update(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 pub fn delete(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let id = ctx.req.id_param("id")?;
-    if !db::write(ctx.conn, |tx| notifications::delete(tx, id))? {
-        return Err(not_found(id));
-    }
+    let (admin, witness) = (ctx.user()?.clone(), Witness::of(ctx));
+    db::write(ctx.conn, |tx| {
+        let old = notifications::channel(tx, id)?.ok_or_else(|| not_found(id))?;
+        notifications::delete(tx, id)?;
+        let details = json!({ "channel_id": id, "name": old.name, "kind": old.kind });
+        witness.own(tx, Kind::NotificationChannelDeleted, who(&admin), details)
+    })?;
     Ok(crate::api::deleted(id))
+}
+
+/// The body's `secret`: a string sets it, `null` or `""` clears it, absent
+/// keeps it.
+fn secret_change(secret: Option<&Option<String>>) -> SecretChange<'_> {
+    match secret {
+        None => SecretChange::Keep,
+        Some(Some(s)) if !s.is_empty() => SecretChange::Set(s),
+        Some(_) => SecretChange::Clear,
+    }
+}
+
+/// The security log's details of a channel made or changed: which one, and
+/// which of its parts changed (never a setting's or the secret's value).
+fn logged(id: i64, c: &Channel, old: Option<&Channel>, secret: SecretChange<'_>) -> Value {
+    let mut details = json!({ "channel_id": id, "name": c.name, "kind": c.kind });
+    if let Some(old) = old {
+        let mut changed: Vec<&str> = [
+            ("name", old.name != c.name),
+            ("enabled", old.enabled != c.enabled),
+            ("events", old.events != c.events),
+            ("settings", old.settings != c.settings),
+        ]
+        .into_iter()
+        .filter_map(|(part, differs)| differs.then_some(part))
+        .collect();
+        if !matches!(secret, SecretChange::Keep) {
+            changed.push("secret");
+        }
+        details["changed"] = json!(changed);
+    }
+    details
 }
 
 /// `POST /api/admin/notifications/test?id=`: a test message for that channel
@@ -203,8 +254,9 @@ fn not_found(id: i64) -> AppError {
     AppError::not_found(format!("There is no notification channel {id}.")).with("id", id)
 }
 
-/// The channel with the body's changes, every value checked.
-fn apply(mut c: Channel, body: ChannelBody) -> AppResult<Channel> {
+/// The channel with the body's changes, every value checked; `secret` is
+/// what the body does to the secret (its `secret` is taken out first).
+fn apply(mut c: Channel, body: ChannelBody, secret: SecretChange<'_>) -> AppResult<Channel> {
     if let Some(kind) = &body.kind
         && *kind != c.kind
     {
@@ -238,9 +290,6 @@ fn apply(mut c: Channel, body: ChannelBody) -> AppResult<Channel> {
         c.events.sort();
         c.events.dedup();
     }
-    if let Some(secret) = body.secret {
-        c.secret = secret.filter(|s| !s.is_empty());
-    }
     if let Some(s) = body.settings {
         c.settings = settings(&c.kind, s)?;
     } else if c.id == 0 {
@@ -259,7 +308,12 @@ fn apply(mut c: Channel, body: ChannelBody) -> AppResult<Channel> {
             ),
         ));
     }
-    if c.kind == "webhook" && c.secret.as_deref().is_none_or(|s| s.len() < 16) {
+    let signs = match secret {
+        SecretChange::Set(s) => s.len() >= 16,
+        SecretChange::Keep => c.secret.is_some(),
+        SecretChange::Clear => false,
+    };
+    if c.kind == "webhook" && !signs {
         return Err(AppError::invalid_field(
             "secret",
             "A webhook needs a signing secret of at least 16 characters (receivers check the signature with it).",
@@ -329,9 +383,19 @@ fn settings(kind: &str, v: Value) -> AppResult<Value> {
     })
 }
 
-/// An http(s) URL with a host, as given.
+/// An http(s) URL with a host, as given. Credentials in it are refused:
+/// settings are answered to every admin and stored in clear, the secret is
+/// where a credential goes (sealed).
 fn http_url(field: &str, text: &str) -> AppResult<String> {
     match url::Url::parse(text.trim()) {
+        Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+            Err(AppError::invalid_field(
+                field,
+                format!(
+                    "The {field} must not carry a user name or password: put the credential in 'secret', which is stored sealed."
+                ),
+            ))
+        }
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
             Ok(text.trim().to_string())
         }

@@ -6,8 +6,9 @@
 use super::op::*;
 use crate::api::accounts::session_reply::{Issued, SessionWith};
 use crate::api::{
-    accounts::account, accounts::onboarding, accounts::passkeys, accounts::revocation,
-    accounts::security_events, accounts::sessions, accounts::tokens, accounts::two_factor,
+    accounts::account, accounts::notification_email, accounts::onboarding, accounts::passkeys,
+    accounts::revocation, accounts::security_events, accounts::sessions, accounts::tokens,
+    accounts::two_factor,
 };
 use crate::db::{api_tokens, passkeys as passkeys_db, profile, users};
 use crate::http::Method::{Delete, Get, Post, Put};
@@ -70,10 +71,19 @@ pub const OPS: &[Op] = &[
         .answers(&[answer(200, "A new session, and how many API tokens were revoked.", Content::Json(schema::<SessionWith<'static, revocation::TokensRevoked>>))])
         .errors(HASHES),
     op(Post, "/api/account/notification-email", "Set the address security notices go to")
-        .about("Needs the current password. Notices (a login from a new device, two-factor authentication turned off) go by an admin's email channel that carries `account.security`, to this address only. `null` or `\"\"` clears it.")
+        .about("Needs the current password. Notices (a login from a new device, two-factor authentication turned off) go by an admin's email channel that carries `account.security`, to this address only, once it is confirmed: a new address (or the same one, still unconfirmed) is mailed a link to `/confirm-email` valid 24 hours, and gets nothing else until it is opened (`notification_email_confirmed`). Refused (409) when no email channel carries `account.security` (`notices_not_mailed`) or the config names no public address for the link (`public_url_unset`); 429 `too_many_confirmation_mails` beyond 5 confirmation mails a day for an account or 3 to an address. `null` or `\"\"` clears it.")
         .body(schema::<crate::api::accounts::notification_email::NotificationEmailChange>)
         .answers(&[answer(200, "The account.", PROFILE)])
         .errors(HASHES),
+    op(Post, "/api/account/notification-email/resend", "Mail the confirmation link again")
+        .about("A new link to the account's unconfirmed notification email; older links stop working. 409 when there is no address (`no_notification_email`), it is confirmed already (`already_confirmed`), or it cannot be mailed (as when setting it); 429 `too_many_confirmation_mails` beyond the daily limits.")
+        .answers(&[answer(202, "The link is on its way.", Content::Json(schema::<notification_email::LinkSent>))])
+        .errors(LIMITED),
+    op(Post, "/api/account/notification-email/confirm", "Confirm a notification email through its link")
+        .about("The `token` of the mailed link (`/confirm-email?token=`); no sign-in needed. The link works once, for 24 hours, and only the newest one of an account (400 `link_invalid` otherwise, also when the account's address changed since). Opening the link's page confirms nothing: its button calls this.")
+        .body(schema::<notification_email::EmailConfirmation>)
+        .answers(&[answer(204, "Confirmed.", Content::Empty)])
+        .errors(LIMITED),
     // ── two-factor authentication ───────────────────────────────────────────
     op(Post, "/api/login/2fa", "The second login step: a TOTP or recovery code")
         .about("`two_factor_token` is the one `/api/login` answered. A TOTP code is accepted once; a recovery code is used up, and the answer then says how many are left. Wrong codes are 401 and count against the account (429 after five in five minutes, even for a right code).")

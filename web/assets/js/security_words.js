@@ -28,6 +28,11 @@ const WORDS = {
   reset_link_used: 'Password-reset link used',
   backup_downloaded: 'Backup downloaded',
   database_restored: 'Database restored from a backup',
+  // Notices nobody can aim at a stranger, secrets sealed (issue 28).
+  notification_email_confirmed: 'Notification email confirmed',
+  notification_channel_created: 'Notification channel made',
+  notification_channel_changed: 'Notification channel changed',
+  notification_channel_deleted: 'Notification channel removed',
 };
 
 export function describeEvent(e) {
@@ -40,6 +45,7 @@ export function describeEvent(e) {
   if (e.details?.name) extra.push(`“${e.details.name}”`);
   // Every token at once (a password change, a reset, an admin): how many.
   if (e.details?.all && e.details?.count) extra.push(e.details.count === 1 ? 'all: 1 token' : `all: ${e.details.count} tokens`);
+  if (Array.isArray(e.details?.changed) && e.details.changed.length) extra.push(`changed: ${e.details.changed.join(', ')}`);
   if (e.actor_id && e.actor_id !== e.user_id) extra.push(`by ${e.actor}`);
   return extra.length ? `${what} (${extra.join(', ')})` : what;
 }

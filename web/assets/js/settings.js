@@ -1,7 +1,7 @@
 // Account settings: username, password and notification email; 2FA and
 // passkeys below.
 import { api, ApiError } from './api.js';
-import { $, $$, onSubmit } from './ui.js';
+import { $, $$, onSubmit, runAction } from './ui.js';
 // The security sections (2FA, passkeys, API tokens) have modules of their own.
 import './settings_2fa.js';
 import './settings_passkeys.js';
@@ -44,7 +44,18 @@ onSubmit(passwordForm, async (data) => {
   await reloadTokens();
 });
 
+// The notification email: saved, then unconfirmed until its owner opens
+// the link mailed there; the link can be sent again.
 const noticeForm = $('#notification-email-form');
+const noticeState = $('#notification-email-state');
+
+function showNoticeState(profile) {
+  noticeState.hidden = !profile.notification_email;
+  $$('[data-state-address]', noticeState).forEach((node) => { node.textContent = profile.notification_email || ''; });
+  $('[data-state-confirmed]', noticeState).hidden = !profile.notification_email_confirmed;
+  $('[data-state-unconfirmed]', noticeState).hidden = Boolean(profile.notification_email_confirmed);
+}
+
 onSubmit(noticeForm, async (data) => {
   const email = String(data.get('email')).trim();
   const profile = await api.post('/api/account/notification-email', {
@@ -53,7 +64,16 @@ onSubmit(noticeForm, async (data) => {
   });
   noticeForm.reset();
   $('#notification-email-address').value = profile.notification_email || '';
-  success(noticeForm, profile.notification_email
-    ? `Security notices go to ${profile.notification_email}.`
-    : 'No security notices are sent to you.');
+  showNoticeState(profile);
+  let said = 'No security notices are sent to you.';
+  if (profile.notification_email_confirmed) said = `Security notices go to ${profile.notification_email}.`;
+  else if (profile.notification_email) said = `Unconfirmed — check your mail: a link went to ${profile.notification_email}.`;
+  success(noticeForm, said);
 });
+
+$('#notification-email-resend').addEventListener('click', () => runAction(
+  $('[data-state-unconfirmed] [data-error]', noticeState),
+  () => api.post('/api/account/notification-email/resend', {}),
+  'The link is on its way: check your mail.',
+  async () => showNoticeState(await api.get('/api/profile')),
+));
