@@ -29,11 +29,13 @@ fn submit_every_form(page: &Page, server: &Spawned, path: &str) -> Vec<String> {
         let marker = format!("leak{}x{n}secret", path.len());
         // Text, password and code fields; the form may be hidden until a
         // script would show it: a native submission sends it all the same.
+        // The marker on the old window tells `loaded` to wait for the next
+        // document, not to answer for this one.
         let filled = page.js(&format!(
             "(() => {{ const f = document.querySelectorAll('form:not([method=dialog]):not([method=get])')[{n}]; \
                const fields = [...f.querySelectorAll('input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]):not([type=submit]), textarea')]; \
                fields.forEach((i) => {{ i.removeAttribute('maxlength'); i.removeAttribute('pattern'); i.value = '{marker}'; }}); \
-               f.noValidate = true; f.requestSubmit(); return fields.length; }})()"
+               window.__leaving = true; f.noValidate = true; f.requestSubmit(); return fields.length; }})()"
         ));
         page.loaded(&format!("the native submission of form {n} on {path}"));
         let landed = page.tab.get_url();
