@@ -8,12 +8,14 @@
 //! loads and checks only that the harness works (servers start, requests
 //! succeed, totals add up); it never judges speed.
 
+mod compare;
 mod doors;
 mod flood;
 mod hostile;
 mod import;
 mod labels;
 mod load;
+mod one_core;
 mod pages;
 mod report;
 mod seed;
@@ -33,6 +35,8 @@ struct Opts {
     scale_only: bool,
     /// `--doors-only`: only the import rows of bench/doors.rs (a few minutes).
     doors_only: bool,
+    /// `--one-core`: only the low-power profile (bench/one_core.rs).
+    one_core_only: bool,
     /// `--query TEXT` (repeatable): only the scale rows whose label contains it.
     queries: Vec<String>,
     bin: PathBuf,
@@ -47,6 +51,12 @@ struct Opts {
     sizes: [i64; 3],
     workers: usize,
     bcrypt_cost: u32,
+    /// `--compare-with BIN`: the A/B gate against that build (`compare.rs`).
+    compare_with: Option<PathBuf>,
+    compare_label: String,
+    rounds: usize,
+    /// Where the comparison's table goes besides stdout (only when `--out` is given).
+    compare_out: Option<PathBuf>,
 }
 
 impl Opts {
@@ -55,7 +65,11 @@ impl Opts {
         let mut smoke = false;
         let mut scale_only = false;
         let mut doors_only = false;
+        let mut one_core_only = false;
         let mut queries = Vec::new();
+        let mut compare_with = None;
+        let mut compare_label = String::from("REV");
+        let mut rounds = 3;
         let (mut bin, mut baseline, mut static_bin, mut out, mut command, mut seconds) =
             (None, None, None, None, None, None);
         while let Some(a) = args.next() {
@@ -64,7 +78,17 @@ impl Opts {
                 "--smoke" => smoke = true,
                 "--scale-only" => scale_only = true,
                 "--doors-only" => doors_only = true,
+                "--one-core" => one_core_only = true,
                 "--query" => queries.push(value()?),
+                "--compare-with" => compare_with = Some(PathBuf::from(value()?)),
+                "--compare-label" => compare_label = value()?,
+                "--rounds" => {
+                    rounds = value()?
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|&n| n >= 3)
+                        .ok_or("--rounds needs a number, at least 3")?
+                }
                 "--bin" => bin = Some(PathBuf::from(value()?)),
                 "--baseline" => baseline = Some(PathBuf::from(value()?)),
                 "--static" => static_bin = Some(PathBuf::from(value()?)),
@@ -81,10 +105,12 @@ impl Opts {
             smoke,
             scale_only,
             doors_only,
+            one_core_only,
             queries,
             bin: bin.ok_or("--bin is required")?,
             baseline: baseline.ok_or("--baseline is required")?,
             static_bin,
+            compare_out: out.clone(),
             out: out.unwrap_or_else(|| here.join("BENCHMARKS.md")),
             lua_dir: here.join("bench/lua"),
             command: command.unwrap_or_else(|| "bench/run".into()),
@@ -97,6 +123,9 @@ impl Opts {
             },
             workers: 16,
             bcrypt_cost: if smoke { 4 } else { 12 },
+            compare_with,
+            compare_label,
+            rounds,
         })
     }
 }
@@ -109,6 +138,25 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(reference) = &opts.compare_with {
+        let c = compare::Compare {
+            reference: reference.clone(),
+            reference_label: opts.compare_label.clone(),
+            candidate: opts.bin.clone(),
+            rounds: opts.rounds,
+            seconds: opts.seconds,
+            lua_dir: opts.lua_dir.clone(),
+            out: opts.compare_out.clone(),
+        };
+        match compare::run(&c) {
+            Ok(true) => return,
+            Ok(false) => std::process::exit(1),
+            Err(e) => {
+                eprintln!("bench: FAILED: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
     match run(&opts) {
         Ok(results) => {
             let markdown = report::render(&results);
@@ -118,6 +166,18 @@ fn main() {
             }
             println!("{}", report::summary(&results));
             println!("bench: report written to {}", opts.out.display());
+            // A full run into BENCHMARKS.md is the run the guide quotes.
+            let full = !opts.smoke && !opts.scale_only && !opts.doors_only && !opts.one_core_only;
+            if full && opts.out.ends_with("BENCHMARKS.md") {
+                let guide = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/development.md");
+                match report::guide::write(&guide, &report::guide::table(&results)) {
+                    Ok(()) => println!("bench: table written to {}", guide.display()),
+                    Err(e) => {
+                        eprintln!("bench: {e}");
+                        std::process::exit(1);
+                    }
+                }
+            }
         }
         Err(e) => {
             eprintln!("bench: FAILED: {e}");
@@ -170,6 +230,13 @@ fn run(opts: &Opts) -> Result<Results, String> {
     seed::grow(&bench.db, &user, 0, small)?;
     if opts.scale_only {
         scale_only(&mut bench, &user, &mut results)?;
+        return Ok(results);
+    }
+    if opts.one_core_only {
+        bench.write_config(false)?;
+        results.one_core = one_core::run(&mut bench, &user, small)?;
+        results.one_core_items = medium;
+        results.machine.load_after = Machine::load_average();
         return Ok(results);
     }
     if opts.doors_only {
@@ -225,6 +292,8 @@ fn run(opts: &Opts) -> Result<Results, String> {
     scale_rows(&bench, &server, &token, medium, &mut results)?;
     page_rows(&server, medium, &mut results)?;
     server.stop()?;
+    results.one_core = one_core::run(&mut bench, &user, medium)?;
+    results.one_core_items = medium;
 
     step(&format!("growing to {large} items with bulk SQL inserts"));
     seed::grow_bulk(&bench.db, medium, large)?;

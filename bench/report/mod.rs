@@ -5,6 +5,7 @@
 //! missed figure, what was fixed) lives in `bench/ANALYSIS.md` and is included.
 
 mod format;
+pub mod guide;
 mod pages;
 mod render;
 mod targets;
@@ -120,6 +121,8 @@ pub struct HostileRow {
 
 /// The memory target of a flood row, at both points.
 const FLOOD_RSS_TARGET_KIB: u64 = 40 * 1024;
+/// … and what it must fall under once the flood has been idle a minute.
+const FLOOD_IDLE_TARGET_KIB: u64 = 30 * 1024;
 
 /// The transfer benchmark's bookkeeping: units per item must be unchanged, each
 /// location must have moved exactly what the movement rows say, and the server
@@ -224,7 +227,18 @@ pub struct Results {
     pub uploads: Option<crate::uploads::UploadRow>,
     pub pages: Vec<PageRow>,
     pub pickers: Vec<PickerRow>,
+    /// The low-power profile (`bench/one_core.rs`) and its item count.
+    pub one_core: Vec<OneCoreRow>,
+    pub one_core_items: i64,
     pub notes: Vec<String>,
+}
+
+/// One row of the low-power profile: the server on one core, 4 connections.
+pub struct OneCoreRow {
+    pub label: String,
+    pub load: Load,
+    /// The p99 it must stay within; None for a row reported only.
+    pub limit_ms: Option<f64>,
 }
 
 impl Results {
@@ -261,6 +275,8 @@ impl Results {
             uploads: None,
             pages: Vec::new(),
             pickers: Vec::new(),
+            one_core: Vec::new(),
+            one_core_items: 0,
             notes: Vec::new(),
         }
     }

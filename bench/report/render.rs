@@ -282,6 +282,28 @@ pub fn render(r: &Results) -> String {
         );
     }
 
+    if !r.one_core.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n## One core (the low-power profile)\n\nThe server pinned to one core and wrk to the other (`taskset`), {} items, 4 connections, {} s per row.\n",
+            r.one_core_items, r.seconds
+        );
+        let _ = writeln!(o, "| Row | req/s | p50 ms | p99 ms | p99 limit | non-2xx |");
+        let _ = writeln!(o, "|---|--:|--:|--:|--:|--:|");
+        for row in &r.one_core {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} |",
+                row.label,
+                rps(row.load.rps()),
+                ms(row.load.p50_ms),
+                ms(row.load.p99_ms),
+                row.limit_ms.map_or("—".to_string(), |l| format!("{l} ms")),
+                row.load.status_errors
+            );
+        }
+    }
+
     let _ = writeln!(o, "\n## TLS (native rustls) against plain HTTP\n");
     if r.tls.is_empty() {
         let _ = writeln!(o, "Not measured: this build has no native TLS.");

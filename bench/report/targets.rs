@@ -2,7 +2,7 @@
 //! measured, and whether it was met (`None` when the run could not measure it).
 
 use super::format::{mib, ms, pct, rps, times};
-use super::{FLOOD_RSS_TARGET_KIB, Results, find};
+use super::{FLOOD_IDLE_TARGET_KIB, FLOOD_RSS_TARGET_KIB, Results, find};
 
 /// One judged target.
 pub struct Target {
@@ -22,16 +22,23 @@ pub fn targets(r: &Results) -> Vec<Target> {
     };
     let c = 16;
     let base = r.baseline_at(c).map(|l| l.rps()).unwrap_or(0.0);
+    // Issue 29's shares (the round before asked 50 % and 35 %, which stay
+    // the goal; bench/ANALYSIS.md says what stands between).
     for (label, share, goal) in [
         (
             "GET /api/item?id=N",
-            0.50,
-            "Authenticated single-item read ≥ 50 % of the baseline's req/s (16 connections)",
+            0.40,
+            "Authenticated single-item read ≥ 40 % of the baseline's req/s (16 connections; 50 % the goal)",
+        ),
+        (
+            "GET /healthz",
+            0.60,
+            "`/healthz` ≥ 60 % of the baseline's req/s (16 connections)",
         ),
         (
             "GET /api/item?limit=50",
-            0.35,
-            "50-item page ≥ 35 % of the baseline's req/s (16 connections)",
+            0.20,
+            "50-item page ≥ 20 % of the baseline's req/s (16 connections; 35 % the goal)",
         ),
     ] {
         match r.plain(label, c) {
@@ -95,22 +102,30 @@ pub fn targets(r: &Results) -> Vec<Target> {
     }
     // Judged on the static binary when there is one: it is what a container
     // or a single-binary install runs.
+    // What is the server's own: heap and stacks. The code pages start-up
+    // touches are clean, shared and dropped first under memory pressure;
+    // they are reported beside it.
     match r.static_idle {
         Some((rss, (anon, file))) => add(
-            "Idle resident size ≤ 8 MiB (static binary)",
+            "Idle anonymous memory (heap, stacks) ≤ 4 MiB (static binary)",
             format!(
-                "{} ({} anonymous, {} code pages); release binary with shared libc: {}",
-                mib(rss),
+                "{} anonymous; resident in all {} ({} of code pages touched); release binary with shared libc: {} ({} anonymous)",
                 mib(anon),
+                mib(rss),
                 mib(file),
-                mib(r.idle_rss_kib)
+                mib(r.idle_rss_kib),
+                mib(r.idle_split_kib.0)
             ),
-            Some(rss <= 8 * 1024),
+            Some(anon <= 4 * 1024),
         ),
         None => add(
-            "Idle resident size ≤ 8 MiB",
-            mib(r.idle_rss_kib),
-            Some(r.idle_rss_kib <= 8 * 1024),
+            "Idle anonymous memory (heap, stacks) ≤ 4 MiB",
+            format!(
+                "{} anonymous; resident in all {}",
+                mib(r.idle_split_kib.0),
+                mib(r.idle_rss_kib)
+            ),
+            Some(r.idle_split_kib.0 <= 4 * 1024),
         ),
     }
     match &r.hostile {
@@ -134,7 +149,7 @@ pub fn targets(r: &Results) -> Vec<Target> {
     for f in &r.floods {
         add(
             &format!(
-                "Resident size ≤ 40 MiB after {} failed logins ({}) and after {} s idle",
+                "Resident size ≤ 40 MiB after {} failed logins ({}), and < 30 MiB after {} s idle",
                 f.requests,
                 f.label,
                 f.idle.as_secs()
@@ -144,8 +159,24 @@ pub fn targets(r: &Results) -> Vec<Target> {
                 mib(f.rss_after_kib),
                 mib(f.rss_idle_kib)
             ),
-            Some(f.rss_after_kib.max(f.rss_idle_kib) <= FLOOD_RSS_TARGET_KIB),
+            Some(f.rss_after_kib <= FLOOD_RSS_TARGET_KIB && f.rss_idle_kib < FLOOD_IDLE_TARGET_KIB),
         );
+    }
+    for row in &r.one_core {
+        if let Some(limit) = row.limit_ms {
+            add(
+                &format!(
+                    "One core, {} items, 4 connections: {} p99 ≤ {limit} ms",
+                    r.one_core_items, row.label
+                ),
+                format!(
+                    "p99 {} ms at {} req/s",
+                    ms(row.load.p99_ms),
+                    rps(row.load.rps())
+                ),
+                Some(row.load.p99_ms <= limit && row.load.status_errors == 0),
+            );
+        }
     }
     add(
         "Peak resident size under the 64-connection load ≤ 32 MiB",

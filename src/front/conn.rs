@@ -4,12 +4,14 @@
 //! The rule that shapes it: nobody in tiny_http ever waits for a client.
 //! - A request goes to tiny_http only once it is complete, head and body
 //!   (`Expect: 100-continue` is answered here).
-//! - Each request gets an internal connection of its own, marked
-//!   `Connection: close`, so tiny_http serves exactly one request on it and
-//!   closes it; a client idling on keep-alive holds no internal connection and
-//!   no tiny_http thread. (tiny_http 0.12's pool runs one task per connection
-//!   and can leave a queued task without a thread while its threads sit on
-//!   idle connections: with short tasks, the queue always drains.)
+//! - Each request borrows one of the event loop's kept internal connections
+//!   (`backends.rs`) for exactly as long as its request and answer take, and
+//!   gives it back; a client idling on keep-alive holds no internal
+//!   connection and no tiny_http thread. (tiny_http 0.12's pool runs one task
+//!   per connection, so a connection lent to an idle client would hold a
+//!   thread.) A request that finds none free waits (`Phase::Waiting`).
+//!   An HTTP/1.0 request and a chunked or spooled body get a connection of
+//!   their own, marked `Connection: close`, as every request once did.
 //! - The response is read to its end into `out`, however slowly the client
 //!   takes it: a slow reader costs a buffer, never a worker.
 //! - A body above `SPOOL_ABOVE` bytes on a route that takes more than the
@@ -21,18 +23,19 @@
 
 use super::Limits;
 use super::answers::{self, Answer};
-use super::framing::{self, CHUNK_OVERHEAD, Framing, Head, MAX_HEAD, Refusal};
+use super::backends::{Backends, Opening, OpeningGate};
+use super::framing::{self, BodyWalk, CHUNK_OVERHEAD, Framing, Head, MAX_HEAD};
 use super::outbox::Outbox;
 use super::peer::PeerTag;
-use super::relay::{Relay, Spool};
+use super::relay::{Link, Relay, Spool};
 use super::transport::{Received, Transport};
 use crate::http::MAX_BODY;
-use mio::net::UnixStream;
-use mio::{Interest, Registry, Token};
-use std::io::{self, Seek, SeekFrom};
+use mio::{Registry, Token};
+use std::io;
 use std::net::SocketAddr;
 use std::os::unix::net::SocketAddr as UnixAddr;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Client bytes buffered at most: a head and a whole body fit (a larger body
@@ -60,6 +63,13 @@ enum Phase {
         since: Instant,
         spool: Option<Spool>,
     },
+    /// The request is complete (its body is `input[..body_len]`, or in
+    /// `spool`) and waits for a kept internal connection to be free.
+    Waiting {
+        head: Head,
+        body_len: usize,
+        spool: Option<Spool>,
+    },
     /// The request is with tiny_http; its answer streams into `out`.
     Relay(Relay),
     /// What is queued goes out, then the connection closes.
@@ -67,16 +77,6 @@ enum Phase {
     /// An answer of our own is queued; once it is out our side closes, and
     /// the client's bytes are discarded until `linger_until`.
     Refuse { linger_until: Option<Instant> },
-}
-
-/// How far a body has arrived.
-enum BodyWalk {
-    /// All of it: the body is `input[..length]`.
-    Complete(usize),
-    More {
-        framing: Framing,
-        seen: usize,
-    },
 }
 
 /// What the event loop decides after moving bytes.
@@ -90,6 +90,12 @@ pub enum Verdict {
 pub struct Cx<'a> {
     pub registry: &'a Registry,
     pub backend_addr: &'a UnixAddr,
+    /// The event loop's kept internal connections.
+    pub backends: &'a mut Backends,
+    pub opening: &'a Arc<OpeningGate>,
+    /// This connection's slot in its event loop.
+    pub slot: usize,
+    /// The token of an internal connection of this request's own.
     pub backend_token: Token,
     pub tag: &'a PeerTag,
     pub spool_dir: &'a Path,
@@ -141,7 +147,7 @@ impl Conn {
 
     /// The lifecycle: what each phase waits for and which phase follows it.
     /// Returns whether the phase changed or bytes moved.
-    fn advance(&mut self, cx: &Cx) -> io::Result<bool> {
+    fn advance(&mut self, cx: &mut Cx) -> io::Result<bool> {
         let now = Instant::now();
         let before = std::mem::discriminant(&self.phase);
         let mut moved = false;
@@ -193,17 +199,9 @@ impl Conn {
                 mut spool,
             } => {
                 let spooled = spool.as_ref().map_or(0, |s| s.len);
-                match self.walk_body(framing, seen, spooled, head.max_body) {
+                match framing::walk_body(&self.input, framing, seen, spooled, head.max_body) {
                     Err(refusal) => self.refuse(Answer::Refused(refusal)),
-                    Ok(BodyWalk::Complete(length)) => {
-                        match self.start_relay(&head, length, spool, cx) {
-                            Ok(relay) => Phase::Relay(relay),
-                            Err(e) => {
-                                eprintln!("listener: cannot relay a request: {e}");
-                                self.refuse(Answer::Unavailable)
-                            }
-                        }
-                    }
+                    Ok(BodyWalk::Complete(length)) => self.begin_relay(head, length, spool, cx),
                     Ok(BodyWalk::More { .. }) if self.client_done => Phase::Finish,
                     Ok(BodyWalk::More { framing, mut seen }) => {
                         if let Some(spool) = &mut spool {
@@ -224,21 +222,42 @@ impl Conn {
                     }
                 }
             }
+            Phase::Waiting {
+                head,
+                body_len,
+                spool,
+            } => self.begin_relay(head, body_len, spool, cx),
             Phase::Relay(mut relay) => {
                 let (progress, ended) = relay.pump(&mut self.out, cx.spool_dir)?;
                 moved = progress;
-                match ended {
-                    false => Phase::Relay(relay),
+                if !ended {
+                    self.phase = Phase::Relay(relay);
+                    return Ok(moved);
+                }
+                let Relay {
+                    link,
+                    received,
+                    close_after,
+                    reusable,
+                    ..
+                } = relay;
+                match link {
+                    Link::Kept(backend) if reusable => cx.backends.give_back(backend),
+                    Link::Kept(backend) => cx.backends.drop_backend(cx.registry, backend),
+                    Link::Own(mut stream) => {
+                        let _ = cx.registry.deregister(&mut stream);
+                    }
+                }
+                match received {
                     // tiny_http closed without a word.
-                    true if relay.received == 0 => self.refuse(Answer::Unavailable),
-                    true => {
-                        let _ = cx.registry.deregister(&mut relay.backend);
+                    0 => self.refuse(Answer::Unavailable),
+                    _ => {
                         self.served = true;
                         // A large body's buffer is not kept for an idle client.
                         if self.input.capacity() > KEEP_CAPACITY {
                             self.input.shrink_to(KEEP_CAPACITY.max(self.input.len()));
                         }
-                        match relay.close_after || self.client_done {
+                        match close_after || self.client_done {
                             true => Phase::Finish,
                             false => Phase::Head { since: None },
                         }
@@ -277,87 +296,64 @@ impl Conn {
         Phase::Refuse { linger_until: None }
     }
 
-    /// Walks the body bytes in `input` past `seen` (`spooled` bytes of it
-    /// are already in a file).
-    fn walk_body(
-        &self,
-        framing: Framing,
-        seen: usize,
-        spooled: u64,
-        max_body: usize,
-    ) -> Result<BodyWalk, Refusal> {
-        match framing {
-            Framing::Body { remaining } => {
-                let have = (self.input.len() - seen) as u64;
-                Ok(match have >= remaining {
-                    true => BodyWalk::Complete(seen + remaining as usize),
-                    false => BodyWalk::More {
-                        framing: Framing::Body {
-                            remaining: remaining - have,
-                        },
-                        seen: self.input.len(),
-                    },
-                })
+    /// Hands the complete request to tiny_http: on a kept internal
+    /// connection when one is free (else it waits for one), or on one of its
+    /// own. The body's first `body_len` bytes are in `input`, after what
+    /// `spool` holds.
+    fn begin_relay(
+        &mut self,
+        head: Head,
+        body_len: usize,
+        spool: Option<Spool>,
+        cx: &mut Cx,
+    ) -> Phase {
+        let keep = spool.is_none() && head.fits_kept_connection();
+        let link = match keep {
+            true => cx
+                .backends
+                .lend(cx.registry, cx.backend_addr, cx.slot, cx.opening)
+                .map(|lent| lent.map(|(backend, opening)| (Link::Kept(backend), opening))),
+            false => match Opening::take(cx.opening) {
+                Some(opening) => Link::own(cx.registry, cx.backend_addr, cx.backend_token)
+                    .map(|link| Some((link, Some(opening)))),
+                None => Ok(None),
+            },
+        };
+        let (link, opening) = match link {
+            Ok(Some(lent)) => lent,
+            Ok(None) => {
+                cx.backends.waiters.push_back(cx.slot);
+                return Phase::Waiting {
+                    head,
+                    body_len,
+                    spool,
+                };
             }
-            Framing::Chunked(state) => {
-                // A partial chunk-size line is not consumed: walked again whole.
-                let walk = framing::walk_chunked(state, &self.input[seen..]);
-                let seen = seen + walk.consumed;
-                match walk.state {
-                    Err(()) => Err(Refusal::Malformed),
-                    Ok(None) => Ok(BodyWalk::Complete(seen)),
-                    Ok(Some(_)) if spooled + seen as u64 > (max_body + CHUNK_OVERHEAD) as u64 => {
-                        Err(Refusal::BodyTooLarge(max_body))
-                    }
-                    Ok(Some(state)) => Ok(BodyWalk::More {
-                        framing: Framing::Chunked(state),
-                        seen,
-                    }),
-                }
+            Err(e) => {
+                eprintln!("listener: cannot relay a request: {e}");
+                return self.refuse(Answer::Unavailable);
+            }
+        };
+        let peer = cx.tag.line(self.peer, self.transport.is_secure());
+        match Relay::start(
+            link,
+            opening,
+            &head,
+            &peer,
+            &mut self.input,
+            body_len,
+            spool,
+        ) {
+            Ok(relay) => Phase::Relay(relay),
+            Err(e) => {
+                eprintln!("listener: cannot relay a request: {e}");
+                self.refuse(Answer::Unavailable)
             }
         }
     }
 
-    /// Opens this request's internal connection and queues head and body
-    /// (the body's first `body_len` bytes are in `input`, after what `spool`
-    /// holds).
-    fn start_relay(
-        &mut self,
-        head: &Head,
-        body_len: usize,
-        spool: Option<Spool>,
-        cx: &Cx,
-    ) -> io::Result<Relay> {
-        let body_file = match spool {
-            None => None,
-            Some(mut spool) => {
-                spool.take(&mut self.input, body_len)?;
-                spool.file.seek(SeekFrom::Start(0))?;
-                Some(spool.file)
-            }
-        };
-        let body_len = if body_file.is_some() { 0 } else { body_len };
-        let mut backend = UnixStream::connect_addr(cx.backend_addr)?;
-        cx.registry.register(
-            &mut backend,
-            cx.backend_token,
-            Interest::READABLE | Interest::WRITABLE,
-        )?;
-        let secure = self.transport.is_secure();
-        let mut request = head.relayed(&cx.tag.line(self.peer, secure));
-        request.extend(self.input.drain(..body_len));
-        Ok(Relay {
-            backend,
-            request,
-            sent: 0,
-            body_file,
-            received: 0,
-            close_after: head.close,
-        })
-    }
-
     /// Moves bytes until nothing more moves, then decides.
-    pub fn pump(&mut self, cx: &Cx) -> Verdict {
+    pub fn pump(&mut self, cx: &mut Cx) -> Verdict {
         loop {
             match self.step(cx) {
                 Ok(true) => continue,
@@ -368,7 +364,7 @@ impl Conn {
         self.verdict(cx.draining)
     }
 
-    fn step(&mut self, cx: &Cx) -> io::Result<bool> {
+    fn step(&mut self, cx: &mut Cx) -> io::Result<bool> {
         let mut progress = false;
         if let Phase::Refuse {
             linger_until: Some(_),
@@ -381,7 +377,7 @@ impl Conn {
         }
         let reading = matches!(
             self.phase,
-            Phase::Head { .. } | Phase::Body { .. } | Phase::Relay(_)
+            Phase::Head { .. } | Phase::Body { .. } | Phase::Waiting { .. } | Phase::Relay(_)
         );
         if reading && !self.client_done && self.input.len() < UP_CAP {
             let room = UP_CAP - self.input.len();
@@ -446,8 +442,12 @@ impl Conn {
                 let mibs = (head.max_body / MAX_BODY).max(1) as u32;
                 since + limits.header_timeout + limits.body_timeout * mibs
             }
-            // A response may pause up to the idle timeout.
-            Phase::Relay(_) | Phase::Finish | Phase::Refuse { linger_until: None } => idle,
+            // A response may pause up to the idle timeout, and so may the
+            // wait for an internal connection.
+            Phase::Waiting { .. }
+            | Phase::Relay(_)
+            | Phase::Finish
+            | Phase::Refuse { linger_until: None } => idle,
             Phase::Refuse {
                 linger_until: Some(until),
             } => return until,
@@ -458,12 +458,24 @@ impl Conn {
         }
     }
 
-    /// Last words and deregistration before the connection is dropped.
-    pub fn close(&mut self, registry: &Registry) {
+    /// Whether a complete request waits for a kept internal connection.
+    pub fn is_waiting(&self) -> bool {
+        matches!(self.phase, Phase::Waiting { .. })
+    }
+
+    /// Last words and deregistration before the connection is dropped. A
+    /// kept internal connection whose answer was not read to its end cannot
+    /// carry another request: it is closed too.
+    pub fn close(&mut self, registry: &Registry, backends: &mut Backends) {
         self.transport.close();
         self.transport.deregister(registry);
-        if let Phase::Relay(relay) = &mut self.phase {
-            let _ = registry.deregister(&mut relay.backend);
+        if let Phase::Relay(relay) = std::mem::replace(&mut self.phase, Phase::Finish) {
+            match relay.link {
+                Link::Kept(backend) => backends.drop_backend(registry, backend),
+                Link::Own(mut stream) => {
+                    let _ = registry.deregister(&mut stream);
+                }
+            }
         }
     }
 }

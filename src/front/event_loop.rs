@@ -5,6 +5,7 @@
 //! hands the newcomer to a loop that does, which closes its oldest idle one.
 
 use super::answers::{self, Answer};
+use super::backends::{self, Backends};
 use super::conn::{Conn, Cx, Verdict};
 use super::transport::Transport;
 use super::{DRAIN_GRACE, Shared};
@@ -17,9 +18,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 // mio tokens. The listener and the waker have fixed ones; after them, each
-// connection slot owns a pair, one for its client socket and one for its
-// current internal connection (at most one at a time), so that an event on
-// either wakes the same connection.
+// connection slot owns a pair, one for its client socket and one for an
+// internal connection of its request's own (at most one at a time), so that
+// an event on either wakes the same connection. Kept internal connections
+// have tokens of their own from `backends::FIRST_TOKEN` on, and an event on
+// one wakes the connection it is lent to.
 const LISTENER: Token = Token(0);
 pub(super) const WAKER: Token = Token(1);
 const FIRST_SLOT_TOKEN: usize = 2;
@@ -46,11 +49,14 @@ pub(super) struct EventLoop {
     draining: bool,
     /// This loop's place in `Shared::loops`.
     index: usize,
+    backends: Backends,
 }
 
 impl EventLoop {
     pub(super) fn new(shared: Arc<Shared>, poll: Poll, index: usize) -> EventLoop {
+        let backends = Backends::new(shared.limits.internal_connections);
         EventLoop {
+            backends,
             shared,
             poll,
             conns: Vec::new(),
@@ -88,7 +94,15 @@ impl EventLoop {
                             self.accept_all(l);
                         }
                     }
-                    WAKER => self.take_handed(),
+                    WAKER => {
+                        self.take_handed();
+                        self.serve_waiters();
+                    }
+                    token if token.0 >= backends::FIRST_TOKEN => {
+                        if let Some(slot) = self.backends.event(self.poll.registry(), token) {
+                            self.pump(slot);
+                        }
+                    }
                     token => self.pump(slot_of(token)),
                 }
             }
@@ -102,6 +116,8 @@ impl EventLoop {
             let now = Instant::now();
             if now >= next_sweep || self.draining {
                 self.sweep(now);
+                self.backends
+                    .sweep(self.poll.registry(), now, self.draining);
                 if let Some(l) = &listener {
                     // Retry accepts that failed for lack of file descriptors.
                     self.accept_all(l);
@@ -244,21 +260,52 @@ impl EventLoop {
         }
     }
 
-    /// Lets the connection in `slot` move bytes; closes it if it is done.
+    /// Lets the connection in `slot` move bytes (closing it if it is done),
+    /// then lets requests that wait for a kept internal connection take the
+    /// ones that became free.
     fn pump(&mut self, slot: usize) {
+        self.pump_one(slot);
+        self.serve_waiters();
+    }
+
+    /// Each request waiting now tries once more (one that still cannot go
+    /// goes to the back of the line).
+    fn serve_waiters(&mut self) {
+        for _ in 0..self.backends.waiters.len() {
+            if !self.backends.available(&self.shared.opening) {
+                return;
+            }
+            let Some(waiter) = self.backends.waiters.pop_front() else {
+                return;
+            };
+            if self
+                .conns
+                .get(waiter)
+                .and_then(Option::as_ref)
+                .is_some_and(Conn::is_waiting)
+            {
+                self.pump_one(waiter);
+            }
+        }
+    }
+
+    fn pump_one(&mut self, slot: usize) {
         let Some(conn) = self.conns.get_mut(slot).and_then(Option::as_mut) else {
             return;
         };
-        let cx = Cx {
+        let mut cx = Cx {
             registry: self.poll.registry(),
             backend_addr: &self.shared.backend,
+            backends: &mut self.backends,
+            opening: &self.shared.opening,
+            slot,
             backend_token: backend_token(slot),
             tag: &self.shared.tag,
             spool_dir: &self.shared.spool_dir,
             draining: self.draining,
         };
         let was_idle = conn.is_idle();
-        let verdict = conn.pump(&cx);
+        let verdict = conn.pump(&mut cx);
         let is_idle = conn.is_idle();
         self.note_idle(was_idle, is_idle);
         if verdict == Verdict::Close {
@@ -285,7 +332,7 @@ impl EventLoop {
             return;
         };
         self.note_idle(conn.is_idle(), false);
-        conn.close(self.poll.registry());
+        conn.close(self.poll.registry(), &mut self.backends);
         self.shared.release(conn.peer().ip());
         self.free.push(slot);
     }

@@ -76,6 +76,10 @@ pub struct Head {
     pub close: bool,
     /// The largest body the addressed route takes (`router::body_limit`).
     pub max_body: usize,
+    /// A HEAD request: its answer has a length but no body.
+    pub is_head: bool,
+    /// HTTP/1.`minor`.
+    minor: u8,
     /// `METHOD target HTTP/1.x\r\n`.
     request_line: String,
     /// The header lines relayed (each ending in CRLF): all but the hop-by-hop
@@ -85,17 +89,29 @@ pub struct Head {
 
 impl Head {
     /// The head as tiny_http gets it: `first_header` (the front's peer line)
-    /// right after the request line, and `Connection: close`, so that tiny_http
-    /// serves exactly this one request on the internal connection and closes it.
-    pub fn relayed(&self, first_header: &str) -> Vec<u8> {
+    /// right after the request line. On a kept internal connection
+    /// (`keep`) tiny_http serves the next request after this one; otherwise
+    /// `Connection: close` makes this the only one.
+    pub fn relayed(&self, first_header: &str, keep: bool) -> Vec<u8> {
         let mut head = String::with_capacity(
             self.request_line.len() + first_header.len() + self.relayed_headers.len() + 21,
         );
         head.push_str(&self.request_line);
         head.push_str(first_header);
         head.push_str(&self.relayed_headers);
-        head.push_str("Connection: close\r\n\r\n");
+        if !keep {
+            head.push_str("Connection: close\r\n");
+        }
+        head.push_str("\r\n");
         head.into_bytes()
+    }
+
+    /// Whether this request may go on a kept internal connection: HTTP/1.1
+    /// (tiny_http closes after an HTTP/1.0 request) and not a chunked body
+    /// (tiny_http does not read an unread chunked body to its end, so the
+    /// next request on the connection would start inside it).
+    pub fn fits_kept_connection(&self) -> bool {
+        self.minor == 1 && !matches!(self.framing, Framing::Chunked(_))
     }
 }
 
@@ -167,9 +183,13 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, Refusal> {
             // Answered by the front; tiny_http must not answer it again.
             expects_continue = true;
             continue;
-        } else if name.eq_ignore_ascii_case("connection") || name.eq_ignore_ascii_case("keep-alive")
+        } else if name.eq_ignore_ascii_case("connection")
+            || name.eq_ignore_ascii_case("keep-alive")
+            || name.eq_ignore_ascii_case("te")
         {
-            // Hop-by-hop: the client's connection is the front's business.
+            // Hop-by-hop: the client's connection is the front's business
+            // (and a client's `TE` must not choose how tiny_http frames the
+            // answer the front reads back).
             if name.eq_ignore_ascii_case("connection") {
                 connection.push_str(&value.to_ascii_lowercase());
                 connection.push(',');
@@ -205,9 +225,62 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, Refusal> {
         expects_continue,
         close,
         max_body,
+        is_head: method == "HEAD",
+        minor,
         request_line: format!("{method} {target} HTTP/1.{minor}\r\n"),
         relayed_headers,
     }))
+}
+
+/// How far a body has arrived.
+pub enum BodyWalk {
+    /// All of it: the body is `input[..length]`.
+    Complete(usize),
+    More {
+        framing: Framing,
+        seen: usize,
+    },
+}
+
+/// Walks the body bytes in `input` past `seen` (`spooled` bytes of it
+/// are already in a file).
+pub fn walk_body(
+    input: &[u8],
+    framing: Framing,
+    seen: usize,
+    spooled: u64,
+    max_body: usize,
+) -> Result<BodyWalk, Refusal> {
+    match framing {
+        Framing::Body { remaining } => {
+            let have = (input.len() - seen) as u64;
+            Ok(match have >= remaining {
+                true => BodyWalk::Complete(seen + remaining as usize),
+                false => BodyWalk::More {
+                    framing: Framing::Body {
+                        remaining: remaining - have,
+                    },
+                    seen: input.len(),
+                },
+            })
+        }
+        Framing::Chunked(state) => {
+            // A partial chunk-size line is not consumed: walked again whole.
+            let walk = walk_chunked(state, &input[seen..]);
+            let seen = seen + walk.consumed;
+            match walk.state {
+                Err(()) => Err(Refusal::Malformed),
+                Ok(None) => Ok(BodyWalk::Complete(seen)),
+                Ok(Some(_)) if spooled + seen as u64 > (max_body + CHUNK_OVERHEAD) as u64 => {
+                    Err(Refusal::BodyTooLarge(max_body))
+                }
+                Ok(Some(state)) => Ok(BodyWalk::More {
+                    framing: Framing::Chunked(state),
+                    seen,
+                }),
+            }
+        }
+    }
 }
 
 /// Index just past the blank line ending a request head.
@@ -353,18 +426,36 @@ mod tests {
     }
 
     #[test]
-    fn the_relayed_head_is_one_request_on_its_own_connection() {
+    fn the_relayed_head_keeps_or_closes_the_internal_connection() {
         let raw = b"POST /api/x HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi";
         let head = parse_head(raw).unwrap().unwrap();
         assert_eq!(head.len, raw.len() - 2);
         assert!(head.expects_continue && !head.close);
-        let relayed = String::from_utf8(head.relayed("X-Peer: me\r\n")).unwrap();
+        let relayed = String::from_utf8(head.relayed("X-Peer: me\r\n", false)).unwrap();
         assert_eq!(
             relayed,
             "POST /api/x HTTP/1.1\r\nX-Peer: me\r\nHost: a\r\nContent-Length: 2\r\nConnection: close\r\n\r\n"
         );
+        assert!(head.fits_kept_connection());
+        let kept = String::from_utf8(head.relayed("X-Peer: me\r\n", true)).unwrap();
+        assert_eq!(
+            kept,
+            "POST /api/x HTTP/1.1\r\nX-Peer: me\r\nHost: a\r\nContent-Length: 2\r\n\r\n"
+        );
+        let chunked = b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTE: identity\r\n\r\n";
+        let chunked = parse_head(chunked).unwrap().unwrap();
+        assert!(
+            !chunked.fits_kept_connection(),
+            "an unread chunked body would desynchronise it"
+        );
+        assert!(
+            !String::from_utf8(chunked.relayed("", false))
+                .unwrap()
+                .contains("TE:")
+        );
         let old = parse_head(b"GET / HTTP/1.0\r\n\r\n").unwrap().unwrap();
         assert!(old.close, "HTTP/1.0 closes unless it asks for keep-alive");
+        assert!(!old.fits_kept_connection());
     }
 
     #[test]

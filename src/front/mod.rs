@@ -2,7 +2,8 @@
 //! public connection is accepted here, in a few event-loop threads (mio),
 //! which enforce the connection caps, the timeouts and the size limits,
 //! terminate TLS (rustls) when configured, and relay each complete request to
-//! tiny_http on an internal Unix socket, one internal connection per request.
+//! tiny_http on an internal Unix socket, over a few kept internal connections
+//! that each carry one request at a time (`backends.rs`).
 //!
 //! Why a front at all: tiny_http spends a thread per connection and has no
 //! timeouts, so a few thousand idle or trickling clients would exhaust it, and
@@ -19,7 +20,9 @@
 //! it without the TCP stack. The real client address and TLS-ness travel in a
 //! signed header the front puts first in every relayed head (`peer.rs`).
 
+mod answer_end;
 mod answers;
+mod backends;
 mod conn;
 mod event_loop;
 mod framing;
@@ -59,6 +62,8 @@ pub struct Limits {
     /// Keep-alive idle time, and the longest pause while a response is
     /// delivered to a slow client.
     pub idle_timeout: Duration,
+    /// Kept internal connections to tiny_http each event loop may open.
+    pub internal_connections: usize,
 }
 
 /// Longest wait for in-flight requests at shutdown.
@@ -78,10 +83,12 @@ struct Shared {
     /// Per event loop: its waker, how many idle keep-alive connections it
     /// holds, and newcomers handed to it to make room for (see `admit`).
     loops: Vec<LoopShare>,
+    /// One internal connection opens at a time (`backends.rs` says why).
+    opening: Arc<backends::OpeningGate>,
 }
 
 struct LoopShare {
-    waker: Waker,
+    waker: Arc<Waker>,
     idle: AtomicUsize,
     handed: Mutex<Vec<(mio::net::TcpStream, std::net::SocketAddr)>>,
 }
@@ -153,12 +160,16 @@ impl Front {
                 .map_err(|e| format!("cannot create waker: {e}"))?;
             polls.push(poll);
             loops.push(LoopShare {
-                waker,
+                waker: Arc::new(waker),
                 idle: AtomicUsize::new(0),
                 handed: Mutex::new(Vec::new()),
             });
         }
+        let opening = Arc::new(backends::OpeningGate::new(
+            loops.iter().map(|l| l.waker.clone()).collect(),
+        ));
         let shared = Arc::new(Shared {
+            opening,
             limits,
             backend,
             tag,

@@ -157,6 +157,8 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
         header_timeout: Duration::from_secs(cfg.header_timeout_seconds),
         body_timeout: Duration::from_secs(cfg.body_timeout_seconds),
         idle_timeout: Duration::from_secs(cfg.idle_timeout_seconds),
+        // As many as there are workers: more could only queue in tiny_http.
+        internal_connections: cfg.workers,
     };
     crate::front::raise_fd_limit(limits.max_connections);
     // One event loop per core (at most 4): TLS work is spread, and an idle

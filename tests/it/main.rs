@@ -21,6 +21,7 @@ mod doors;
 mod export_import;
 mod export_zip;
 mod file_modes;
+mod front_kept;
 mod front_pool;
 mod guide;
 mod hardening;
