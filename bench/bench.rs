@@ -69,7 +69,7 @@ impl Opts {
         let mut queries = Vec::new();
         let mut compare_with = None;
         let mut compare_label = String::from("REV");
-        let mut rounds = 3;
+        let mut rounds = 5;
         let (mut bin, mut baseline, mut static_bin, mut out, mut command, mut seconds) =
             (None, None, None, None, None, None);
         while let Some(a) = args.next() {

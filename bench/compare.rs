@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Throughput rows: B may be this much slower than A before the gate fails.
-pub const FLOOR_SPEED: f64 = 0.06;
+pub const FLOOR_SPEED: f64 = 0.10;
 /// Memory rows: B may hold this much more than A before the gate fails.
-pub const FLOOR_MEMORY: f64 = 0.08;
+pub const FLOOR_MEMORY: f64 = 0.06;
 
 const USER: &str = "bench";
 const PASSWORD: &str = "bench-password-123";

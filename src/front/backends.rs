@@ -25,9 +25,15 @@
 //! every thread serves a kept connection (seen in
 //! `front_pool::eight_requests_on_fresh_connections_…`: answers waited until
 //! a connection was closed). So a new connection is opened only once the one
-//! opened before it has had its first answer byte, that is, a thread.
-//! Requests that meet a connection opening wait like those that meet all
-//! connections lent.
+//! opened before it has had its first answer byte, that is, a thread, or
+//! `GRACE` has passed (a first request may be long; the thread comes in
+//! microseconds). Requests that meet a connection opening wait like those
+//! that meet all connections lent. A connection of a request's own (an
+//! upload) does not wait for the gate: it is closed after its one answer,
+//! so its thread comes back, and an upload must not wait for an import.
+//! The rare race left (an upload's connection accepted in the same moment as
+//! a kept one's) delays the kept one until a thread frees, at most until an
+//! idle connection closes.
 
 use mio::net::UnixStream;
 use mio::{Interest, Registry, Token};
@@ -35,49 +41,76 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::os::unix::net::SocketAddr as UnixAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Whether an internal connection is opening anywhere in the process, and
-/// the event loops to wake when it has opened (their waiting requests may
-/// open the next).
+/// How long a kept connection's opening holds the gate at most: its first
+/// request may be a long one (an export), and tiny_http's thread takes the
+/// connection within microseconds, so after this the next may open anyway.
+pub(super) const GRACE: Duration = Duration::from_millis(50);
+
+/// Whether a kept internal connection is opening anywhere in the process
+/// (since when, in microseconds after `epoch`, plus one; 0: none), and the
+/// event loops to wake when it has opened (their waiting requests may open
+/// the next).
 pub(super) struct OpeningGate {
-    busy: AtomicBool,
+    taken_at: AtomicU64,
+    epoch: Instant,
     wakers: Vec<Arc<mio::Waker>>,
 }
 
 impl OpeningGate {
     pub(super) fn new(wakers: Vec<Arc<mio::Waker>>) -> OpeningGate {
         OpeningGate {
-            busy: AtomicBool::new(false),
+            taken_at: AtomicU64::new(0),
+            epoch: Instant::now(),
             wakers,
         }
     }
 
-    fn busy(&self) -> bool {
-        self.busy.load(Ordering::SeqCst)
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_micros() as u64 + 1
+    }
+
+    /// Whether a connection is opening and within its grace.
+    pub(super) fn busy(&self) -> bool {
+        let at = self.taken_at.load(Ordering::SeqCst);
+        at != 0 && self.now().saturating_sub(at) < GRACE.as_micros() as u64
     }
 }
 
-/// The right to open an internal connection, held until it has its first
-/// answer byte (or is dropped unanswered); giving it up wakes every event
-/// loop.
+/// The right to open a kept internal connection, held until it has its
+/// first answer byte (or is dropped unanswered) or for `GRACE`; giving it
+/// up wakes every event loop.
 pub(super) struct Opening {
     gate: Arc<OpeningGate>,
+    at: u64,
 }
 
 impl Opening {
     pub(super) fn take(gate: &Arc<OpeningGate>) -> Option<Opening> {
-        gate.busy
-            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+        let held = gate.taken_at.load(Ordering::SeqCst);
+        if gate.busy() {
+            return None;
+        }
+        let at = gate.now();
+        gate.taken_at
+            .compare_exchange(held, at, Ordering::SeqCst, Ordering::SeqCst)
             .ok()
-            .map(|_| Opening { gate: gate.clone() })
+            .map(|_| Opening {
+                gate: gate.clone(),
+                at,
+            })
     }
 }
 
 impl Drop for Opening {
     fn drop(&mut self) {
-        self.gate.busy.store(false, Ordering::SeqCst);
+        // Only if no other took it since, once this one's grace was over.
+        let _ = self
+            .gate
+            .taken_at
+            .compare_exchange(self.at, 0, Ordering::SeqCst, Ordering::SeqCst);
         for waker in &self.gate.wakers {
             let _ = waker.wake();
         }

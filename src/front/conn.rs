@@ -23,7 +23,7 @@
 
 use super::Limits;
 use super::answers::{self, Answer};
-use super::backends::{Backends, Opening, OpeningGate};
+use super::backends::{Backends, OpeningGate};
 use super::framing::{self, BodyWalk, CHUNK_OVERHEAD, Framing, Head, MAX_HEAD};
 use super::outbox::Outbox;
 use super::peer::PeerTag;
@@ -313,11 +313,8 @@ impl Conn {
                 .backends
                 .lend(cx.registry, cx.backend_addr, cx.slot, cx.opening)
                 .map(|lent| lent.map(|(backend, opening)| (Link::Kept(backend), opening))),
-            false => match Opening::take(cx.opening) {
-                Some(opening) => Link::own(cx.registry, cx.backend_addr, cx.backend_token)
-                    .map(|link| Some((link, Some(opening)))),
-                None => Ok(None),
-            },
+            false => Link::own(cx.registry, cx.backend_addr, cx.backend_token)
+                .map(|link| Some((link, None))),
         };
         let (link, opening) = match link {
             Ok(Some(lent)) => lent,

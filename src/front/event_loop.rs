@@ -80,7 +80,12 @@ impl EventLoop {
         let mut next_sweep = Instant::now() + Duration::from_secs(1);
         let mut drain_deadline = None;
         loop {
-            let wait = next_sweep.saturating_duration_since(Instant::now());
+            let mut wait = next_sweep.saturating_duration_since(Instant::now());
+            // Requests waiting for the opening gate try again when its grace
+            // may have run out.
+            if !self.backends.waiters.is_empty() {
+                wait = wait.min(backends::GRACE);
+            }
             if let Err(e) = self.poll.poll(&mut events, Some(wait))
                 && e.kind() != io::ErrorKind::Interrupted
             {
@@ -106,6 +111,7 @@ impl EventLoop {
                     token => self.pump(slot_of(token)),
                 }
             }
+            self.serve_waiters();
             if !self.draining && self.shared.draining.load(Ordering::SeqCst) {
                 self.draining = true;
                 if let Some(mut l) = listener.take() {

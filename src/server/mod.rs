@@ -190,6 +190,10 @@ pub fn start_on(app: Arc<App>, listener: TcpListener) -> Result<Running, String>
         threads,
         app.config.appdata_dir.clone(),
     )?);
+    // Start-up (migrations, the sealing pass, the first statements of the
+    // background threads) frees what it allocated, but glibc keeps it
+    // resident in the middle of its heap: an idle server gives it back.
+    crate::memory::give_back_free_memory();
     Ok(running)
 }
 
