@@ -63,13 +63,9 @@ enum Phase {
         since: Instant,
         spool: Option<Spool>,
     },
-    /// The request is complete (its body is `input[..body_len]`, or in
-    /// `spool`) and waits for a kept internal connection to be free.
-    Waiting {
-        head: Head,
-        body_len: usize,
-        spool: Option<Spool>,
-    },
+    /// The request is complete (its body is `input[..body_len]`) and waits
+    /// for a kept internal connection to be free.
+    Waiting { head: Head, body_len: usize },
     /// The request is with tiny_http; its answer streams into `out`.
     Relay(Relay),
     /// What is queued goes out, then the connection closes.
@@ -222,11 +218,7 @@ impl Conn {
                     }
                 }
             }
-            Phase::Waiting {
-                head,
-                body_len,
-                spool,
-            } => self.begin_relay(head, body_len, spool, cx),
+            Phase::Waiting { head, body_len } => self.begin_relay(head, body_len, None, cx),
             Phase::Relay(mut relay) => {
                 let (progress, ended) = relay.pump(&mut self.out, cx.spool_dir)?;
                 moved = progress;
@@ -320,11 +312,8 @@ impl Conn {
             Ok(Some(lent)) => lent,
             Ok(None) => {
                 cx.backends.waiters.push_back(cx.slot);
-                return Phase::Waiting {
-                    head,
-                    body_len,
-                    spool,
-                };
+                // Only a kept connection is waited for: no spooled body here.
+                return Phase::Waiting { head, body_len };
             }
             Err(e) => {
                 eprintln!("listener: cannot relay a request: {e}");
