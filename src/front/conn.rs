@@ -49,6 +49,10 @@ const KEEP_CAPACITY: usize = 64 * 1024;
 /// How long a connection that got an error answer is drained before closing,
 /// so the client reads the answer instead of a reset.
 const LINGER: Duration = Duration::from_secs(2);
+/// The longest the server may pause while it works on one request (not the
+/// client's pause, so not the idle timeout): far above a bounded import on a
+/// slow host.
+const SERVER_WORK: Duration = Duration::from_secs(30 * 60);
 
 /// Where a connection is in its life.
 enum Phase {
@@ -428,8 +432,15 @@ impl Conn {
                 let mibs = (head.max_body / MAX_BODY).max(1) as u32;
                 since + limits.header_timeout + limits.body_timeout * mibs
             }
-            // A response may pause up to the idle timeout, and so may the
-            // wait for an internal connection.
+            // While the server works on the request (a large import on a
+            // slow host can take minutes) the pause is not the client's: the
+            // idle timeout is for clients, and the cap only keeps a stuck
+            // handler from holding the connection for ever.
+            Phase::Relay(_) if !self.has_pending_out() => {
+                self.last_activity + limits.idle_timeout.max(SERVER_WORK)
+            }
+            // A response may pause up to the idle timeout while a slow client
+            // reads it, and so may the wait for an internal connection.
             Phase::Waiting { .. }
             | Phase::Relay(_)
             | Phase::Finish

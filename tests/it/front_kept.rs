@@ -32,6 +32,10 @@ impl Drop for Rig {
 }
 
 fn rig() -> Rig {
+    rig_idle(Duration::from_secs(5))
+}
+
+fn rig_idle(idle_timeout: Duration) -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let backend = UnixListener::bind(dir.path().join("b.sock")).unwrap();
     let backend_addr = backend.local_addr().unwrap();
@@ -43,7 +47,7 @@ fn rig() -> Rig {
         max_connections_per_client: 64,
         header_timeout: Duration::from_secs(5),
         body_timeout: Duration::from_secs(5),
-        idle_timeout: Duration::from_secs(5),
+        idle_timeout,
         internal_connections: 4,
     };
     let front = Front::start(
@@ -221,6 +225,25 @@ fn a_kept_connection_closed_while_idle_is_not_used_again() {
     assert_eq!(inside.request()[0], "GET /b HTTP/1.1");
     inside.answer(&ok("b"));
     assert_eq!(read_answer(&mut c).unwrap().status, 200);
+}
+
+#[test]
+fn a_request_the_server_works_on_outlives_the_idle_timeout() {
+    let rig = rig_idle(Duration::from_secs(1));
+    let mut c = client(&rig);
+    c.write_all(&get("/import", "")).unwrap();
+    let mut inside = Inside::accept(&rig);
+    inside.request();
+    // The server takes longer than a client may stay idle (a large import).
+    std::thread::sleep(Duration::from_millis(2500));
+    inside.answer(&ok("imported"));
+    let answer = read_answer(&mut c).expect("the answer, not a closed connection");
+    assert_eq!(answer.body, "imported");
+    // A client that then sends nothing is still closed at the idle timeout.
+    let mut rest = Vec::new();
+    let start = std::time::Instant::now();
+    c.read_to_end(&mut rest).expect("closed by the front");
+    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
 }
 
 #[test]
