@@ -243,7 +243,11 @@ fn a_request_the_server_works_on_outlives_the_idle_timeout() {
     let mut rest = Vec::new();
     let start = std::time::Instant::now();
     c.read_to_end(&mut rest).expect("closed by the front");
-    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
