@@ -32,6 +32,22 @@ pub struct App {
     pub started: std::time::Instant,
     /// The last scheduled backup of this server (the admin's status).
     pub last_backup: crate::db::backup_schedule::LastBackupCell,
+    /// The identity providers for single sign-on, with what was fetched of
+    /// them (`oidc_providers`).
+    pub sso: crate::sso::Sso,
+}
+
+/// The public address providers send people back to: `public_url`, else
+/// the passkeys' origin (which is derived from the port when unset).
+fn sso_base(config: &Config) -> Result<String, String> {
+    match config.public_url() {
+        Some(url) => Ok(url),
+        None => Ok(crate::config::relying_party(config)?
+            .origin
+            .as_str()
+            .trim_end_matches('/')
+            .to_string()),
+    }
 }
 
 impl App {
@@ -43,6 +59,7 @@ impl App {
             hasher: Hasher::new(config.bcrypt_cost, config.workers),
             templates: crate::templates::environment()?,
             webauthn: crate::auth::passkeys::webauthn(&config)?,
+            sso: crate::sso::Sso::new(&config.oidc_providers, &sso_base(&config)?)?,
             longest_username: std::sync::OnceLock::new(),
             photo_decodes: Gate::new(1, (config.workers / 2).max(2)),
             imports: Gate::new(1, 1),
@@ -114,6 +131,29 @@ pub struct Status {
     /// The newest backup: this server's last scheduled run, else the newest
     /// file in the backups directory.
     pub last_backup: Option<crate::db::backup_schedule::LastBackup>,
+    pub sign_in: SignIn,
+}
+
+/// How people sign in to this server, for the admin.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct SignIn {
+    /// `password_login`: whether accounts may sign in with a password.
+    pub password_login: bool,
+    /// The active admins listed in `break_glass_accounts`, who sign in with
+    /// a password whatever `password_login` says: the way in on the day the
+    /// identity provider is down.
+    pub break_glass_admins: Vec<String>,
+    /// The identity providers (`oidc_providers`).
+    pub providers: Vec<ProviderInfo>,
+    /// The redirect URI to register at every provider.
+    pub redirect_uri: String,
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct ProviderInfo {
+    pub id: String,
+    pub name: String,
+    pub issuer: String,
 }
 
 impl App {
@@ -124,9 +164,30 @@ impl App {
         // Recent pages live in the write-ahead log until a checkpoint: count them.
         let mut wal = path.clone().into_os_string();
         wal.push("-wal");
-        let (accounts, stats) = db::read(conn, |tx| {
-            Ok((db::accounts::counts(tx)?, db::stats::load(tx)?))
+        let (accounts, stats, admins) = db::read(conn, |tx| {
+            Ok((
+                db::accounts::counts(tx)?,
+                db::stats::load(tx)?,
+                db::accounts::active_admins(tx)?,
+            ))
         })?;
+        let sign_in = SignIn {
+            password_login: self.config.password_login,
+            break_glass_admins: admins
+                .into_iter()
+                .filter(|a| self.config.break_glass_accounts.contains(a))
+                .collect(),
+            providers: self
+                .sso
+                .providers()
+                .map(|p| ProviderInfo {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    issuer: p.issuer.clone(),
+                })
+                .collect(),
+            redirect_uri: self.sso.redirect_uri().to_string(),
+        };
         Ok(Status {
             version: env!("CARGO_PKG_VERSION"),
             uptime_seconds: self.started.elapsed().as_secs(),
@@ -135,6 +196,7 @@ impl App {
             accounts,
             stats,
             last_backup: self.last_backup(),
+            sign_in,
         })
     }
 }

@@ -62,6 +62,8 @@ pub enum Kind {
     /// The request line and headers are larger than the front takes.
     HeaderFieldsTooLarge,
     ServiceUnavailable,
+    /// A server we asked (an identity provider) answered what it must not.
+    BadGateway,
     Internal,
 }
 
@@ -187,6 +189,7 @@ impl AppError {
             Kind::TooManyRequests => 429,
             Kind::HeaderFieldsTooLarge => 431,
             Kind::ServiceUnavailable => 503,
+            Kind::BadGateway => 502,
             Kind::Internal => 500,
         }
     }
@@ -206,6 +209,7 @@ impl AppError {
             Kind::TooManyRequests => "Too Many Requests",
             Kind::HeaderFieldsTooLarge => "Request Header Fields Too Large",
             Kind::ServiceUnavailable => "Service Unavailable",
+            Kind::BadGateway => "Bad Gateway",
             Kind::Internal => "Internal Server Error",
         }
     }

@@ -90,6 +90,12 @@ pub static ROUTES: &[Route] = &[
     r(Post,   "/api/passkeys/disable",               Account, api::accounts::passkeys::disable),
     r(Post,   "/api/passkeys/login/options",         Public,  api::accounts::passkeys::login_options),
     r(Post,   "/api/passkeys/login/finish",          Public,  api::accounts::passkeys::login_finish),
+    // ── sign-in with an identity provider (OpenID Connect) ──────────────────────────────
+    r(Post,   "/api/sso/start",                      Public,  api::accounts::sso::start),
+    r(Post,   "/api/sso/finish",                     Public,  api::accounts::sso::finish),
+    r(Post,   "/api/sso/link",                       Account, api::accounts::sso::link),
+    r(Get,    "/api/sso/identities",                 Account, api::accounts::sso::identities),
+    r(Delete, "/api/sso/identities",                 Account, api::accounts::sso::unlink),
     // ── sessions (devices) and the security log ─────────────────────────────────────────
     r(Get,    "/api/sessions",                       Account, api::accounts::sessions::list),
     r(Delete, "/api/sessions",                       Account, api::accounts::sessions::end),
@@ -175,6 +181,7 @@ pub static ROUTES: &[Route] = &[
     r(Get,    "/reset-password",                     Public,  pages::reset_password),
     Route { changes_nothing: true, ..r(Post, "/no-script", Public, pages::no_script) },
     r(Get,    "/confirm-email",                      Public,  pages::confirm_email),
+    r(Get,    "/auth/oidc/callback",                 Public,  pages::sso_callback),
     r(Get,    "/api/docs",                           Public,  pages::api_docs),
     r(Get,    "/dashboard",                          Viewer,  pages::dashboard),
     r(Get,    "/inventory",                          Viewer,  pages::inventory),

@@ -73,6 +73,23 @@ pub fn start(
     Ok(session)
 }
 
+/// [`start`], for a login whose proof came through identity provider `via`
+/// (when some): the session is marked with it, for the sessions list and
+/// the provider's logout.
+pub fn start_via(
+    keys: &Keys,
+    conn: &Connection,
+    user: &users::User,
+    device: &Device,
+    via: Option<&str>,
+) -> AppResult<Session> {
+    let session = start(keys, conn, user, device)?;
+    if let Some(provider) = via {
+        db::sso::mark_session(conn, &session.session_id, provider)?;
+    }
+    Ok(session)
+}
+
 /// Issues tokens for `user` inside the caller's transaction: a signed access
 /// token and a random refresh token whose hash is stored, in the session
 /// `continuing` (a refresh) or a new one (a login). A disabled account gets

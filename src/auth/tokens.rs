@@ -11,6 +11,8 @@ pub const ISSUER: &str = "miauinv";
 pub const AUDIENCE: &str = "miauinv";
 
 pub const PURPOSE_2FA_LOGIN: &str = "2fa_login";
+/// Seconds a login's code step may take.
+pub const LOGIN_CHALLENGE_TTL: i64 = 300;
 pub const PURPOSE_2FA_SETUP: &str = "2fa_setup";
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -33,6 +35,30 @@ pub struct Claims {
     /// Only on 2FA setup tokens: the not-yet-enabled TOTP secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+    /// Only on 2FA login challenges after a sign-in through an identity
+    /// provider: its id, for the session the code step starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+impl Claims {
+    /// Claims of `user_id` for `ttl` seconds from now, with nothing optional.
+    fn new(user_id: &str, role: &str, version: i64, ttl: i64) -> Claims {
+        let now = crate::db::now();
+        Claims {
+            sub: user_id.into(),
+            role: role.into(),
+            iat: now,
+            exp: now + ttl,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            ver: version,
+            purpose: None,
+            sid: None,
+            secret: None,
+            via: None,
+        }
+    }
 }
 
 pub struct Keys {
@@ -67,18 +93,9 @@ impl Keys {
         version: i64,
         session_id: &str,
     ) -> AppResult<String> {
-        let now = crate::db::now();
         self.sign(&Claims {
-            sub: user_id.into(),
-            role: role.into(),
-            iat: now,
-            exp: now + ACCESS_TTL,
-            iss: ISSUER.into(),
-            aud: AUDIENCE.into(),
-            ver: version,
             sid: Some(session_id.into()),
-            purpose: None,
-            secret: None,
+            ..Claims::new(user_id, role, version, ACCESS_TTL)
         })
     }
 
@@ -91,18 +108,30 @@ impl Keys {
         ttl: i64,
         secret: Option<String>,
     ) -> AppResult<String> {
-        let now = crate::db::now();
         self.sign(&Claims {
-            sub: user_id.into(),
-            role: role.into(),
-            iat: now,
-            exp: now + ttl,
-            iss: ISSUER.into(),
-            aud: AUDIENCE.into(),
-            ver: version,
-            sid: None,
             purpose: Some(purpose.into()),
             secret,
+            ..Claims::new(user_id, role, version, ttl)
+        })
+    }
+
+    /// The code step's challenge after a first step that proved the
+    /// account (a password, or a sign-in through provider `via`): five
+    /// minutes, dead with the next credential change.
+    pub fn login_challenge(
+        &self,
+        user: &crate::db::users::User,
+        via: Option<&str>,
+    ) -> AppResult<String> {
+        self.sign(&Claims {
+            purpose: Some(PURPOSE_2FA_LOGIN.into()),
+            via: via.map(String::from),
+            ..Claims::new(
+                &user.id,
+                user.role.as_str(),
+                user.token_version,
+                LOGIN_CHALLENGE_TTL,
+            )
         })
     }
 

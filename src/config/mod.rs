@@ -78,6 +78,17 @@ notify_give_up_seconds: 86400
 # hold password hashes and 2FA secrets: they are written with mode 0600.
 backup_interval_hours: 24
 backup_keep: 7
+
+# Single sign-on with your own identity provider (OpenID Connect: Authelia,
+# Authentik, Keycloak, Pocket ID, Kanidm, Zitadel...). Each provider is a list
+# entry; docs/sign-in-with-your-provider.md has every key and recipes. Any
+# provider key can be set with MIAUINV_OIDC_<ID>_<KEY>.
+oidc_providers: []
+# Whether accounts sign in with a password. false = the login page offers only
+# the providers and passkeys; the break_glass_accounts below still may (keep an
+# admin there for the day the provider is down).
+password_login: true
+break_glass_accounts: []
 "#;
 
 #[derive(Debug, Clone)]
@@ -114,6 +125,14 @@ pub struct Config {
     pub backup_interval_hours: u64,
     /// Scheduled backups kept; older ones are deleted.
     pub backup_keep: usize,
+    /// Identity providers for single sign-on, in the login page's order.
+    pub oidc_providers: Vec<OidcProvider>,
+    /// Whether accounts may sign in with a password (the break-glass
+    /// accounts always may).
+    pub password_login: bool,
+    /// Lowercased usernames that may sign in with a password when
+    /// `password_login` is false.
+    pub break_glass_accounts: Vec<String>,
     /// Directory of the config file; generated secrets live here.
     pub appdata_dir: PathBuf,
 }
@@ -148,6 +167,9 @@ struct FileConfig {
     notify_give_up_seconds: Option<u64>,
     backup_interval_hours: Option<u64>,
     backup_keep: Option<u64>,
+    oidc_providers: Option<Vec<oidc::FileProvider>>,
+    password_login: Option<bool>,
+    break_glass_accounts: Option<Vec<String>>,
 }
 
 fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -271,6 +293,9 @@ fn or_defaults(file: FileConfig) -> FileConfig {
         notify_give_up_seconds: file.notify_give_up_seconds.or(d.notify_give_up_seconds),
         backup_interval_hours: file.backup_interval_hours.or(d.backup_interval_hours),
         backup_keep: file.backup_keep.or(d.backup_keep),
+        oidc_providers: file.oidc_providers.or(d.oidc_providers),
+        password_login: file.password_login.or(d.password_login),
+        break_glass_accounts: file.break_glass_accounts.or(d.break_glass_accounts),
     }
 }
 
@@ -395,6 +420,9 @@ fn resolve(file: FileConfig, env: &dyn Env, appdata_dir: PathBuf) -> Result<Conf
             8760,
         )?,
         backup_keep: number("backup_keep", file.backup_keep, 1, 10_000)? as usize,
+        oidc_providers: oidc::providers(file.oidc_providers.unwrap_or_default(), env)?,
+        password_login: boolean("password_login", file.password_login)?,
+        break_glass_accounts: oidc::break_glass(file.break_glass_accounts, env),
         appdata_dir,
     })
 }
@@ -457,8 +485,10 @@ fn clock_time(v: &str) -> Result<Option<(u32, u32)>, &'static str> {
     }
 }
 
+mod oidc;
 mod relying_party;
 mod secrets;
+pub use oidc::OidcProvider;
 pub use relying_party::{RelyingParty, relying_party};
 pub use secrets::{jwt_secret, secret_key, write_private};
 

@@ -21,6 +21,11 @@ pub struct Account {
     pub passkeys: i64,
     pub active_sessions: i64,
     pub api_tokens: i64,
+    /// Whether the account has a password (one made through an identity
+    /// provider has none until its owner sets one).
+    pub password: bool,
+    /// The identity providers (config ids) linked to the account.
+    pub sso_providers: Vec<String>,
 }
 
 pub fn list(conn: &Connection) -> AppResult<Vec<Account>> {
@@ -28,7 +33,9 @@ pub fn list(conn: &Connection) -> AppResult<Vec<Account>> {
         "SELECT u.id, u.username, u.role, u.disabled, u.created_at, u.last_login_at, u.two_factor_enabled,
                 (SELECT count(*) FROM passkeys p WHERE p.user_id = u.id),
                 (SELECT count(*) FROM refresh_tokens r WHERE r.user_id = u.id AND r.revoked = 0 AND r.expires_at > ?1),
-                (SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND (t.expires_at IS NULL OR t.expires_at > ?1))
+                (SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND (t.expires_at IS NULL OR t.expires_at > ?1)),
+                u.password <> '',
+                (SELECT group_concat(s.provider, ' ') FROM sso_identities s WHERE s.user_id = u.id)
          FROM users u ORDER BY u.username",
     )?;
     let rows = stmt.query_map([now()], |r| {
@@ -43,6 +50,11 @@ pub fn list(conn: &Connection) -> AppResult<Vec<Account>> {
             passkeys: r.get(7)?,
             active_sessions: r.get(8)?,
             api_tokens: r.get(9)?,
+            password: r.get(10)?,
+            sso_providers: r
+                .get::<_, Option<String>>(11)?
+                .map(|s| s.split(' ').map(String::from).collect())
+                .unwrap_or_default(),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -53,18 +65,24 @@ pub fn get(conn: &Connection, id: &str) -> AppResult<users::User> {
     users::by_id(conn, id)?.ok_or_else(|| Fact::UserNotFound.into())
 }
 
-/// Refuses a change that would leave no active admin: `target` stops being an
-/// active admin by it. Call inside the write transaction that makes the change.
-fn keep_an_admin(conn: &Connection, target: &users::User) -> AppResult<()> {
+/// Whether `target` is the last active admin: a change that makes it
+/// anything else would leave nobody to run the server.
+pub fn is_last_admin(conn: &Connection, target: &users::User) -> AppResult<bool> {
     if target.role != Role::Admin || target.disabled {
-        return Ok(());
+        return Ok(false);
     }
     let others: i64 = conn.query_row(
         "SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?1",
         [&target.id],
         |r| r.get(0),
     )?;
-    if others == 0 {
+    Ok(others == 0)
+}
+
+/// Refuses a change that would leave no active admin: `target` stops being an
+/// active admin by it. Call inside the write transaction that makes the change.
+fn keep_an_admin(conn: &Connection, target: &users::User) -> AppResult<()> {
+    if is_last_admin(conn, target)? {
         return Err(Fact::LastAdmin.into());
     }
     Ok(())
@@ -131,6 +149,15 @@ pub fn touch_login(conn: &Connection, id: &str) -> AppResult<()> {
     conn.prepare_cached("UPDATE users SET last_login_at = ?2 WHERE id = ?1")?
         .execute(params![id, now()])?;
     Ok(())
+}
+
+/// The usernames of the active admins.
+pub fn active_admins(conn: &Connection) -> AppResult<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT username FROM users WHERE role = 'admin' AND disabled = 0 ORDER BY username",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Counts for the admin's server view.

@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0023_credentials.sql"),
     include_str!("migrations/0024_notices.sql"),
     include_str!("migrations/0025_name_skeletons.sql"),
+    include_str!("migrations/0026_sso.sql"),
 ];
 
 /// The version a database has once fully migrated.

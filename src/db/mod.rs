@@ -38,6 +38,7 @@ pub mod security_log;
 pub mod security_notices;
 pub mod sessions;
 pub mod skeleton;
+pub mod sso;
 pub mod stats;
 pub mod stocktakes;
 pub mod tags;

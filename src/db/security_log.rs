@@ -43,6 +43,10 @@ pub enum Kind {
     NotificationChannelCreated,
     NotificationChannelChanged,
     NotificationChannelDeleted,
+    // Sign-in with an identity provider (issue 30).
+    IdentityLinked,
+    IdentityUnlinked,
+    AccountCreatedBySso,
 }
 
 impl Kind {
@@ -78,6 +82,9 @@ impl Kind {
             Kind::NotificationChannelCreated => "notification_channel_created",
             Kind::NotificationChannelChanged => "notification_channel_changed",
             Kind::NotificationChannelDeleted => "notification_channel_deleted",
+            Kind::IdentityLinked => "identity_linked",
+            Kind::IdentityUnlinked => "identity_unlinked",
+            Kind::AccountCreatedBySso => "account_created_by_sso",
         }
     }
 }

@@ -178,12 +178,14 @@ pub struct SessionRow {
     pub ip: String,
     pub created_at: i64,
     pub last_used_at: i64,
+    /// The identity provider it signed in through, if any.
+    pub sso_provider: Option<String>,
 }
 
 /// The live sessions of a user, most recently used first.
 pub fn list(conn: &Connection, user_id: &str) -> AppResult<Vec<SessionRow>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, user_agent, ip, created_at, last_used_at FROM sessions
+        "SELECT id, user_agent, ip, created_at, last_used_at, sso_provider FROM sessions
          WHERE user_id = ?1 AND expires_at > ?2 ORDER BY last_used_at DESC, created_at DESC",
     )?;
     let rows = stmt.query_map(params![user_id, crate::db::now()], |r| {
@@ -193,6 +195,7 @@ pub fn list(conn: &Connection, user_id: &str) -> AppResult<Vec<SessionRow>> {
             ip: r.get(2)?,
             created_at: r.get(3)?,
             last_used_at: r.get(4)?,
+            sso_provider: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

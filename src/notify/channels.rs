@@ -12,28 +12,11 @@ use crate::db::security_notices::{NOTICE_CONFIRM_EMAIL, link_binding};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use std::sync::Arc;
-use std::time::Duration;
 
-/// The HTTP client for webhooks and ntfy: 5 s to connect, 10 s for the whole
-/// exchange, no redirects (a receiver that moved is a failure the admin sees,
-/// never a request to a host nobody configured), rustls on the aws-lc-rs
-/// provider with the roots compiled in.
+/// The HTTP client for webhooks and ntfy (`outbound.rs`), trusting the
+/// public web roots.
 pub fn agent() -> ureq::Agent {
-    let tls = ureq::tls::TlsConfig::builder()
-        .provider(ureq::tls::TlsProvider::Rustls)
-        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-        .root_certs(ureq::tls::RootCerts::WebPki)
-        .build();
-    ureq::Agent::config_builder()
-        .tls_config(tls)
-        .timeout_connect(Some(Duration::from_secs(5)))
-        .timeout_global(Some(Duration::from_secs(10)))
-        .max_redirects(0)
-        .http_status_as_error(false)
-        .user_agent(concat!("MiauInv/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into()
+    crate::outbound::agent(&[]).expect("the public roots need no PEM")
 }
 
 pub fn deliver(agent: &ureq::Agent, settings: &Settings, d: &Due) -> Result<(), String> {

@@ -21,5 +21,6 @@ pub fn profile(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 pub fn settings(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let profile = profile_value(ctx)?;
-    page(ctx, "settings.html", context! { profile })
+    let sso_providers = !ctx.app.sso.is_empty();
+    page(ctx, "settings.html", context! { profile, sso_providers })
 }

@@ -18,7 +18,7 @@ pub use inventory::{dashboard, import, inventory, items, locations, projects};
 pub use labels::{sheet as labels, short_link};
 pub use public::{
     asset, confirm_email, invite, landing, login, no_script, register, reset_password,
-    service_worker,
+    service_worker, sso_callback,
 };
 pub use stocktake::stocktake;
 

@@ -7,7 +7,7 @@ use crate::ctx::Ctx;
 use crate::db::{self, email_confirmations, invites, resets, users};
 use crate::error::{AppError, AppResult};
 use crate::http::Reply;
-use minijinja::context;
+use minijinja::{Value, context};
 
 /// `/`: a logged-in person goes straight to the dashboard; everyone else sees
 /// what MiauInv is and where to sign in.
@@ -18,8 +18,46 @@ pub fn landing(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     page(ctx, "landing.html", context! {})
 }
 
+/// `/login`: the password form (unless `password_login` is off: then only
+/// with `?password`, for the break-glass accounts), a button per identity
+/// provider, and passkeys.
 pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
-    page(ctx, "login.html", context! {})
+    let providers: Vec<Value> = ctx
+        .app
+        .sso
+        .providers()
+        .map(|p| context! { id => p.id.clone(), name => p.name.clone() })
+        .collect();
+    let password_form = ctx.app.config.password_login || ctx.req.query.first("password").is_some();
+    page(
+        ctx,
+        "login.html",
+        context! { providers, password_form, password_login => ctx.app.config.password_login },
+    )
+}
+
+/// `/auth/oidc/callback`: where an identity provider sends the browser back,
+/// cross-site. The page finishes the sign-in with its own same-origin POST
+/// (`js/sso.js`), so the session cookies it gets are set and sent same-site.
+/// Nothing is done here: the code and state are only handed to the page,
+/// which takes them out of the address at once; the referrer is never sent.
+pub fn sso_callback(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
+    let q = |name: &str| -> String {
+        ctx.req
+            .query
+            .first(name)
+            .unwrap_or("")
+            .chars()
+            .take(4096)
+            .collect()
+    };
+    let values = context! {
+        state => q("state"),
+        code => q("code"),
+        error => q("error"),
+        error_description => q("error_description"),
+    };
+    no_referrer(page(ctx, "sso.html", values))
 }
 
 pub fn register(ctx: &mut Ctx<'_>) -> AppResult<Reply> {

@@ -11,3 +11,4 @@ pub mod fields;
 pub mod item;
 pub mod limits;
 pub mod photo;
+pub mod sso;

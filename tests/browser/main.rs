@@ -10,6 +10,8 @@ mod common;
 mod media_support;
 #[path = "../notify_support/mod.rs"]
 mod notify_support;
+#[path = "../sso_support/mod.rs"]
+mod sso_support;
 #[path = "../totp_support/mod.rs"]
 mod totp_support;
 
@@ -30,5 +32,6 @@ mod roles;
 mod screenshots;
 mod security;
 mod sessions;
+mod sso;
 mod stock_alerts;
 mod tags;

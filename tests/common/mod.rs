@@ -122,14 +122,31 @@ impl TestServer {
     /// (http://localhost is a secure context). `base` uses localhost too, since
     /// the browser must open the page at that origin.
     pub fn start_with_passkeys() -> TestServer {
+        Self::start_bound("localhost", |port| {
+            format!("rp_id: localhost\nrp_origin: \"http://localhost:{port}\"\n")
+        })
+    }
+
+    /// A server at a known address whose `public_url` is that address (the
+    /// port is bound first): an identity provider sends the browser back to
+    /// `{public_url}/auth/oidc/callback`. `extra_yaml` is added to the config.
+    pub fn start_public(extra_yaml: &str) -> TestServer {
+        Self::start_bound("127.0.0.1", |port| {
+            format!("public_url: \"http://127.0.0.1:{port}\"\n{extra_yaml}")
+        })
+    }
+
+    /// A server on a port bound before its config is written, so the config
+    /// (`extra(port)`) can name its own address; reached at `host`.
+    fn start_bound(host: &str, extra: impl FnOnce(u16) -> String) -> TestServer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
         let port = listener.local_addr().expect("bound address").port();
         let dir = tempfile::tempdir().expect("temp dir");
         let cfg_path = dir.path().join("config.yaml");
         let yaml = format!(
-            "port: {port}\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 8\n\
-             rp_id: localhost\nrp_origin: \"http://localhost:{port}\"\n",
+            "port: {port}\nbind_address: 127.0.0.1\ndatabase_path: {}\ntls: false\nbcrypt_cost: 4\nworkers: 8\n{}",
             dir.path().join("database.db").display(),
+            extra(port),
         );
         std::fs::write(&cfg_path, yaml).unwrap();
         let no_env = |_: &str| None;
@@ -137,7 +154,7 @@ impl TestServer {
         let app = Arc::new(App::new(cfg, "test-secret-that-is-at-least-32-characters").unwrap());
         let running = server::start_on(app.clone(), listener).expect("server starts");
         TestServer {
-            base: format!("http://localhost:{port}"),
+            base: format!("http://{host}:{port}"),
             dir,
             app,
             running: Some(running),

@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 fn layer(node: &str) -> u32 {
     match node {
         "error" | "crypto" | "memory" | "files" => 0,
-        "config" | "http" | "labels" => 1,
+        "config" | "http" | "labels" | "outbound" => 1,
         "db" | "tls" | "assets" => 2,
-        "auth" | "templates" | "notify" => 3,
+        "auth" | "templates" | "notify" | "sso" => 3,
         "app" => 4,
         "ctx" | "rules" => 5,
         "transfer" => 6,

@@ -12,13 +12,14 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-const GUIDE: [&str; 10] = [
+const GUIDE: [&str; 11] = [
     "README.md",
     "docs/install.md",
     "docs/dashboard.md",
     "docs/phone.md",
     "docs/api.md",
     "docs/security.md",
+    "docs/sign-in.md",
     "docs/reverse-proxies.md",
     "docs/data.md",
     "docs/upgrading.md",

@@ -8,6 +8,8 @@ mod common;
 mod media_support;
 #[path = "../notify_support/mod.rs"]
 mod notify_support;
+#[path = "../sso_support/mod.rs"]
+mod sso_support;
 #[path = "../totp_support/mod.rs"]
 mod totp_support;
 
@@ -54,6 +56,7 @@ mod secrets_at_rest;
 mod security_events;
 mod security_notices;
 mod sessions;
+mod sso;
 mod startup;
 mod stock_alerts;
 mod tokens_end;

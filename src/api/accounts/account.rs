@@ -8,7 +8,7 @@ use crate::api::accounts::session_reply;
 use crate::auth::password;
 use crate::auth::ratelimit::{self, Action};
 use crate::auth::session::{self, CurrentUser};
-use crate::auth::tokens::PURPOSE_2FA_LOGIN;
+use crate::auth::tokens::LOGIN_CHALLENGE_TTL;
 use crate::ctx::Ctx;
 use crate::db::security_log::{Kind, Who};
 use crate::db::{self, profile, users};
@@ -111,9 +111,13 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     }
 
     let user = users::by_username(ctx.conn, &username)?;
+    // An account made through an identity provider has no password: it
+    // takes as long to refuse as a wrong one.
     let ok = ctx.app.hasher.verify(
         &body.password,
-        user.as_ref().map(|u| u.password_hash.as_str()),
+        user.as_ref()
+            .map(|u| u.password_hash.as_str())
+            .filter(|h| !h.is_empty()),
     )?;
     let witness = Witness::of(ctx);
     let user = match user {
@@ -150,20 +154,22 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         witness.record_alone(ctx.conn, Kind::LoginFailed, who_row(&user), details)?;
         return Err(db::facts::Fact::AccountDisabled.into());
     }
+    let config = &ctx.app.config;
+    if !config.password_login && !config.break_glass_accounts.contains(&user.username) {
+        let details = json!({ "method": "password", "reason": "password_login_off" });
+        witness.record_alone(ctx.conn, Kind::LoginFailed, who_row(&user), details)?;
+        return Err(AppError::forbidden(
+            "password_login_off",
+            "Signing in with a password is turned off on this server: use your identity provider or a passkey.",
+        ));
+    }
 
     if user.two_factor_enabled {
-        let token = ctx.app.keys.purpose_token(
-            &user.id,
-            user.role.as_str(),
-            user.token_version,
-            PURPOSE_2FA_LOGIN,
-            300,
-            None,
-        )?;
+        let token = ctx.app.keys.login_challenge(&user, None)?;
         return Ok(Reply::ok(&SecondFactorRequired {
             requires_2fa: true,
             two_factor_token: token,
-            expires_in: 300,
+            expires_in: LOGIN_CHALLENGE_TTL,
         }));
     }
     let (keys, agent) = (&ctx.app.keys, ctx.device());
@@ -206,6 +212,11 @@ pub fn refresh(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 
 pub fn logout(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let user = ctx.user()?.clone();
+    // Read before the sessions end: the provider this one signed in through.
+    let via = match &user.session_id {
+        Some(sid) => db::read(ctx.conn, |tx| db::sso::session_provider(tx, sid))?,
+        None => None,
+    };
     let witness = Witness::of(ctx);
     db::write(ctx.conn, |tx| {
         let details = json!({ "sessions": "all", "by": "logout" });
@@ -214,6 +225,7 @@ pub fn logout(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     })?;
     let reply = Reply::ok(&LoggedOut {
         message: "Logged out. Every session of this account was ended.",
+        provider_logout: provider_logout(ctx, via),
     });
     Ok(session_reply::clear_session(reply, ctx.req))
 }
@@ -221,6 +233,33 @@ pub fn logout(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 #[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct LoggedOut {
     message: &'static str,
+    /// The identity provider this session signed in through, and its own
+    /// logout page, when it has one: being logged out of MiauInv does not
+    /// log you out there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider_logout: Option<ProviderLogout>,
+}
+
+/// Beside a logout's answer: the provider's own logout, when the session
+/// was signed in through one that has it (RP-initiated logout).
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct ProviderLogout {
+    name: String,
+    url: String,
+}
+
+/// The logout of the provider `provider` (a session's), when it has one.
+fn provider_logout(ctx: &Ctx<'_>, provider: Option<String>) -> Option<ProviderLogout> {
+    let p = ctx.app.sso.get(provider.as_deref()?)?;
+    let back = ctx
+        .app
+        .sso
+        .redirect_uri()
+        .replace(crate::sso::CALLBACK_PATH, "/login");
+    Some(ProviderLogout {
+        name: p.name.clone(),
+        url: ctx.app.sso.logout_url(&p.id, &back)?,
+    })
 }
 
 pub fn profile(ctx: &mut Ctx<'_>) -> AppResult<Reply> {

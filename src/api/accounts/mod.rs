@@ -11,5 +11,6 @@ pub mod revocation;
 pub mod security_events;
 pub mod session_reply;
 pub mod sessions;
+pub mod sso;
 pub mod tokens;
 pub mod two_factor;

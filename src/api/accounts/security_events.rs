@@ -19,6 +19,16 @@ use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::Value;
 
+/// A login event's details: the `method` that proved the account and, after
+/// a sign-in through an identity provider, which one.
+pub fn login_details(method: &str, via: Option<&str>) -> Value {
+    let mut details = serde_json::json!({ "method": method });
+    if let Some(provider) = via {
+        details["provider"] = Value::from(provider);
+    }
+    details
+}
+
 /// Where an event happens, taken from the request.
 pub struct Witness {
     ip: String,

@@ -27,6 +27,9 @@ pub(crate) struct SessionView {
     last_used_at: i64,
     /// Whether this is the session making the request ("this device").
     current: bool,
+    /// The name of the identity provider it signed in through, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signed_in_with: Option<String>,
 }
 
 pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
@@ -36,6 +39,10 @@ pub fn list(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         .into_iter()
         .map(|row| SessionView {
             current: user.session_id.as_deref() == Some(row.id.as_str()),
+            // A provider since removed from the config is named by its id.
+            signed_in_with: row
+                .sso_provider
+                .map(|id| ctx.app.sso.get(&id).map_or(id, |p| p.name.clone())),
             device: devices::describe(&row.user_agent),
             id: row.id,
             ip: row.ip,

@@ -63,7 +63,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         None => None,
         Some(d) => Some(db::now() + links::days("expires_in_days", d, MAX_TOKEN_DAYS)? * 86_400),
     };
-    confirm_recent_authentication(ctx, body.password.as_deref())?;
+    confirm_recent_authentication(ctx, body.password.as_deref(), "Making an API token")?;
     let secret = format!("{API_TOKEN_PREFIX}{}", links::secret());
     let me = ctx.user()?.clone();
     let owner = me.id.clone();
@@ -90,7 +90,12 @@ pub fn create(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
 /// outside any transaction, counted like every password confirmation), else
 /// a session that proved who is behind it within
 /// [`session::RECENT_AUTHENTICATION`].
-fn confirm_recent_authentication(ctx: &mut Ctx<'_>, password: Option<&str>) -> AppResult<()> {
+/// `what` names the action in the refusal ("Making an API token").
+pub(crate) fn confirm_recent_authentication(
+    ctx: &mut Ctx<'_>,
+    password: Option<&str>,
+    what: &str,
+) -> AppResult<()> {
     if let Some(password) = password {
         return confirm_password(ctx, password, "password").map(|_| ());
     }
@@ -100,7 +105,7 @@ fn confirm_recent_authentication(ctx: &mut Ctx<'_>, password: Option<&str>) -> A
     Err(AppError::unauthorized(
         "password_required",
         format!(
-            "Making an API token needs your password: this session last logged in more than {} minutes ago.",
+            "{what} needs your password: this session last logged in more than {} minutes ago.",
             session::RECENT_AUTHENTICATION / 60
         ),
     )

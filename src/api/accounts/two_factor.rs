@@ -10,7 +10,7 @@
 
 use crate::api::accounts::account::confirm_password;
 use crate::api::accounts::revocation;
-use crate::api::accounts::security_events::{Witness, who_row};
+use crate::api::accounts::security_events::{Witness, login_details, who_row};
 use crate::api::accounts::session_reply;
 use crate::auth::ratelimit::{Action, RateLimiter};
 use crate::auth::tokens::{PURPOSE_2FA_LOGIN, PURPOSE_2FA_SETUP};
@@ -308,6 +308,8 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
         .ok_or_else(|| invalid_token("login challenge"))?;
     let agent = ctx.device();
     let witness = Witness::of(ctx);
+    // The first step was a sign-in through this provider (else a password).
+    let via = claims.via.as_deref();
     let conn = &mut *ctx.conn;
     let outcome = counted_attempt(&app.limiter, &user.id, || {
         let now = db::now();
@@ -322,9 +324,9 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
             };
             match accept_totp(&app.secret_key, tx, &user, &body.code, now)? {
                 CodeCheck::Accepted(_) => {
-                    let details = json!({ "method": "two_factor" });
+                    let details = login_details("two_factor", via);
                     witness.own(tx, Kind::LoginSucceeded, who_row(&user), details)?;
-                    let s = session::start(&app.keys, tx, &user, &agent)?;
+                    let s = session::start_via(&app.keys, tx, &user, &agent, via)?;
                     return Ok(Ok(SecondStepOutcome::Totp(s)));
                 }
                 CodeCheck::AlreadyUsed => {
@@ -344,10 +346,10 @@ pub fn login(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
                 failed("wrong_code")?;
                 return Ok(Err(BadCode::Wrong));
             }
-            let details = json!({ "method": "recovery_code" });
+            let details = login_details("recovery_code", via);
             witness.own(tx, Kind::LoginSucceeded, who_row(&user), details)?;
             witness.own(tx, Kind::RecoveryCodeUsed, who_row(&user), json!({}))?;
-            let s = session::start(&app.keys, tx, &user, &agent)?;
+            let s = session::start_via(&app.keys, tx, &user, &agent, via)?;
             let remaining = two_factor::unused_recovery_codes(tx, &user.id)?;
             Ok(Ok(SecondStepOutcome::RecoveryCode(s, remaining)))
         })

@@ -10,6 +10,7 @@ mod data;
 mod inventory;
 pub mod op;
 mod places;
+mod sso;
 
 use crate::ctx::Access;
 use crate::error::ErrorBody;
@@ -36,6 +37,7 @@ pub fn operations() -> impl Iterator<Item = &'static Op> {
         inventory::OPS,
         places::OPS,
         data::OPS,
+        sso::OPS,
     ]
     .into_iter()
     .flatten()

@@ -37,7 +37,9 @@ function userRow(u) {
     onchange: () => act(() => api.put(`/api/admin/users?id=${encodeURIComponent(u.id)}`, { role: role.value }), `${u.username} is now ${role.value}.`),
   }, ...ROLES.map((r) => el('option', { value: r, selected: r === u.role }, r)));
   const id = encodeURIComponent(u.id);
-  const signIn = [u.two_factor_enabled ? '2FA on' : '2FA off', u.passkeys ? `${u.passkeys} passkey${u.passkeys === 1 ? '' : 's'}` : 'no passkeys'];
+  const signIn = [u.password ? 'password' : 'no password'];
+  for (const provider of u.sso_providers || []) signIn.push(provider);
+  signIn.push(u.two_factor_enabled ? '2FA on' : '2FA off', u.passkeys ? `${u.passkeys} passkey${u.passkeys === 1 ? '' : 's'}` : 'no passkeys');
   if (u.api_tokens) signIn.push(`${u.api_tokens} API token${u.api_tokens === 1 ? '' : 's'}`);
   return el('tr', { 'data-user': u.username, class: u.disabled ? 'is-disabled' : '' },
     el('th', { scope: 'row' }, u.username, u.username === me ? el('span', { class: 'muted' }, ' (you)') : null, u.disabled ? el('span', { class: 'badge' }, ' disabled') : null),

@@ -1,7 +1,10 @@
 // The login page: password step, then (for accounts with 2FA) the code step;
-// or a passkey, which needs no username and is a complete login by itself.
+// or a passkey, which needs no username and is a complete login by itself;
+// or an identity provider's button, which sends the browser there (the
+// sign-in ends on /auth/oidc/callback, js/sso.js). The password form is
+// absent when the server turned password sign-in off.
 import { request, renewSession } from './api.js';
-import { $, onSubmit, clearError, showError } from './ui.js';
+import { $, el, onSubmit, clearError, showError } from './ui.js';
 import { secondFactorCode } from './sign_in.js';
 import { passkeyProblem, requestOptions, assertionJSON, browserError } from './webauthn.js';
 
@@ -42,7 +45,7 @@ async function resumeSession() {
   if (await renewSession()) location.replace(destination());
 }
 
-onSubmit(loginForm, async (data) => {
+if (loginForm) onSubmit(loginForm, async (data) => {
   const { data: answer } = await request('POST', '/api/login', {
     body: { username: String(data.get('username')).trim(), password: String(data.get('password')) },
     session: false,
@@ -69,11 +72,37 @@ $('#twofa-cancel').addEventListener('click', () => {
   codeForm.reset();
   clearError(codeForm);
   codeForm.hidden = true;
-  loginForm.hidden = false;
+  if (loginForm) {
+    loginForm.hidden = false;
+    $('#login-password').value = '';
+    $('#login-username').focus();
+  }
   passkeyBox.hidden = false;
-  $('#login-password').value = '';
-  $('#login-username').focus();
 });
+
+// ── identity providers ──────────────────────────────────────────────────────
+
+for (const button of document.querySelectorAll('[data-sso-provider]')) {
+  button.addEventListener('click', async () => {
+    const message = $('#sso-login-error');
+    showError(message, null);
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    try {
+      const target = new URL(destination(), location.origin);
+      const next = target.pathname + target.search;
+      const { data } = await request('POST', '/api/sso/start', {
+        body: { provider: button.dataset.ssoProvider, next },
+        session: false,
+      });
+      location.assign(data.location);
+    } catch (err) {
+      showError(message, err.message);
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+    }
+  });
+}
 
 // ── passkey ─────────────────────────────────────────────────────────────────
 
@@ -117,6 +146,21 @@ if (problem) {
       passkeyButton.removeAttribute('aria-busy');
     }
   });
+}
+
+// Just logged out of a session made through an identity provider (shell.js).
+const providerLogout = sessionStorage.getItem('providerLogout');
+if (providerLogout) {
+  sessionStorage.removeItem('providerLogout');
+  try {
+    const { name, url } = JSON.parse(providerLogout);
+    if (/^https?:\/\//.test(url)) {
+      $('.auth-card h1').after(el('p', { class: 'notice', id: 'provider-logout', role: 'status' },
+        'You are logged out of MiauInv. ', el('a', { href: url }, `Log out of ${name} too`), '.'));
+    }
+  } catch (unreadable) {
+    // Nothing to offer.
+  }
 }
 
 if (new URLSearchParams(location.search).has('next')) resumeSession();

@@ -33,6 +33,10 @@ const WORDS = {
   notification_channel_created: 'Notification channel made',
   notification_channel_changed: 'Notification channel changed',
   notification_channel_deleted: 'Notification channel removed',
+  // Sign-in with an identity provider (issue 30).
+  identity_linked: 'Sign-in provider linked',
+  identity_unlinked: 'Sign-in provider unlinked',
+  account_created_by_sso: 'Account made at the first sign-in through a provider',
 };
 
 export function describeEvent(e) {
@@ -41,6 +45,7 @@ export function describeEvent(e) {
   if (e.details?.reason) extra.push(String(e.details.reason).replaceAll('_', ' '));
   if (e.details?.new_device) extra.push('new device');
   if (e.details?.method) extra.push(`by ${String(e.details.method).replaceAll('_', ' ')}`);
+  if (e.details?.provider) extra.push(`through ${e.details.provider}`);
   if (e.details?.to) extra.push(`to ${e.details.to}`);
   if (e.details?.name) extra.push(`“${e.details.name}”`);
   // Every token at once (a password change, a reset, an admin): how many.

@@ -7,6 +7,7 @@ import './settings_2fa.js';
 import './settings_passkeys.js';
 import { reloadTokens, tokensEnded } from './settings_tokens.js';
 import './settings_sessions.js';
+import './settings_sso.js';
 
 function success(form, message) {
   const ok = form.querySelector('[data-ok]');

@@ -2,7 +2,8 @@
 // passkey dialog), removing one and removing all (each confirmed with the
 // password in a dialog).
 import { api, request } from './api.js';
-import { $, el, onSubmit, clearError, showError, when } from './ui.js';
+import { $, el, onSubmit, showError, when } from './ui.js';
+import { withPassword } from './password_prompt.js';
 import {
   passkeyProblem, creationOptions, registrationJSON, browserError,
 } from './webauthn.js';
@@ -11,29 +12,6 @@ const list = $('#passkey-list');
 const listError = $('#passkey-list-error');
 const addForm = $('#passkey-add-form');
 const removeAll = $('#passkeys-remove-all');
-
-// ── the password dialog ─────────────────────────────────────────────────────
-
-const dialog = $('#password-dialog');
-const dialogForm = $('form', dialog);
-let confirmed = null;
-
-/** Asks for the password; `action(password)` runs on submit and its errors are
- *  shown in the dialog, which closes only when it succeeds. */
-function withPassword(text, okLabel, action) {
-  dialogForm.reset();
-  clearError(dialogForm);
-  $('#password-dialog-text').textContent = text;
-  $('#password-dialog-ok').textContent = okLabel;
-  confirmed = action;
-  dialog.showModal();
-  $('#password-dialog-input').focus();
-}
-
-onSubmit(dialogForm, async (data) => {
-  await confirmed(String(data.get('password')));
-  dialog.close();
-});
 
 // ── the list ────────────────────────────────────────────────────────────────
 

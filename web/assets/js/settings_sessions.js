@@ -13,7 +13,8 @@ function sessionRow(s) {
   return el('li', { class: 'token', 'data-session': s.id },
     el('strong', {}, s.device),
     s.current ? el('span', { class: 'badge' }, ' this device') : null,
-    el('span', { class: 'muted small' }, ' ', s.ip || 'unknown address', ' · signed in ', when(s.created_at),
+    el('span', { class: 'muted small' }, ' ', s.ip || 'unknown address', ' · signed in ',
+      s.signed_in_with ? `with ${s.signed_in_with} ` : '', when(s.created_at),
       ' · last active ', when(s.last_used_at)),
     s.current ? null : el('button', {
       type: 'button', class: 'btn btn-ghost btn-small danger', 'aria-label': `End the session on ${s.device}`,

@@ -10,7 +10,10 @@ if (logout) {
   logout.addEventListener('click', async () => {
     logout.disabled = true;
     try {
-      await api.post('/api/logout');
+      const answer = await api.post('/api/logout');
+      // A session made through an identity provider: the login page offers
+      // the provider's own logout (MiauInv's ended; the provider's did not).
+      if (answer?.provider_logout) sessionStorage.setItem('providerLogout', JSON.stringify(answer.provider_logout));
     } finally {
       location.assign('/login');
     }
