@@ -37,6 +37,8 @@ struct Opts {
     doors_only: bool,
     /// `--one-core`: only the low-power profile (bench/one_core.rs).
     one_core_only: bool,
+    /// `--hostile-only`: only the reads beside hostile connections.
+    hostile_only: bool,
     /// `--query TEXT` (repeatable): only the scale rows whose label contains it.
     queries: Vec<String>,
     bin: PathBuf,
@@ -66,6 +68,7 @@ impl Opts {
         let mut scale_only = false;
         let mut doors_only = false;
         let mut one_core_only = false;
+        let mut hostile_only = false;
         let mut queries = Vec::new();
         let mut compare_with = None;
         let mut compare_label = String::from("REV");
@@ -79,6 +82,7 @@ impl Opts {
                 "--scale-only" => scale_only = true,
                 "--doors-only" => doors_only = true,
                 "--one-core" => one_core_only = true,
+                "--hostile-only" => hostile_only = true,
                 "--query" => queries.push(value()?),
                 "--compare-with" => compare_with = Some(PathBuf::from(value()?)),
                 "--compare-label" => compare_label = value()?,
@@ -106,6 +110,7 @@ impl Opts {
             scale_only,
             doors_only,
             one_core_only,
+            hostile_only,
             queries,
             bin: bin.ok_or("--bin is required")?,
             baseline: baseline.ok_or("--baseline is required")?,
@@ -167,7 +172,11 @@ fn main() {
             println!("{}", report::summary(&results));
             println!("bench: report written to {}", opts.out.display());
             // A full run into BENCHMARKS.md is the run the guide quotes.
-            let full = !opts.smoke && !opts.scale_only && !opts.doors_only && !opts.one_core_only;
+            let full = !opts.smoke
+                && !opts.scale_only
+                && !opts.doors_only
+                && !opts.one_core_only
+                && !opts.hostile_only;
             if full && opts.out.ends_with("BENCHMARKS.md") {
                 let guide = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/development.md");
                 match report::guide::write(&guide, &report::guide::table(&results)) {
@@ -242,6 +251,14 @@ fn run(opts: &Opts) -> Result<Results, String> {
     if opts.doors_only {
         bench.write_config(false)?;
         doors::run(&mut bench, &mut results)?;
+        return Ok(results);
+    }
+    if opts.hostile_only {
+        bench.write_config(false)?;
+        let server = bench.start(false)?;
+        let token = login(&server)?;
+        hostile_reads(&bench, &server, &token, small, &mut results)?;
+        server.stop()?;
         return Ok(results);
     }
 

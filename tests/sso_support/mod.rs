@@ -291,6 +291,138 @@ impl Idp for MockIdp {
     }
 }
 
+/// A strict, certified OpenID provider: the `oidc-provider` package from
+/// npm (installed by scripts/test-deps) running `oidc-provider.mjs` on Node.
+/// It is told MiauInv's redirect and post-logout addresses, so the server
+/// is started first, on the port `free_port` chose for the provider.
+pub struct NodeIdp {
+    child: std::process::Child,
+    issuer: String,
+    sub: Mutex<String>,
+}
+
+impl Drop for NodeIdp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl NodeIdp {
+    pub fn start(port: u16, redirect_uri: &str, post_logout: &str) -> NodeIdp {
+        let home = std::env::var("HOME").unwrap_or_default();
+        let dir = std::path::Path::new(&home).join(".cache/miauinv/oidc-node");
+        assert!(
+            dir.join("node_modules/oidc-provider").exists(),
+            "{} has no oidc-provider: run scripts/test-deps",
+            dir.display()
+        );
+        // Beside its node_modules, where Node resolves the package from.
+        let script = dir.join("miauinv-provider.mjs");
+        std::fs::write(&script, include_str!("oidc-provider.mjs")).unwrap();
+        let child = std::process::Command::new("node")
+            .arg(&script)
+            .args([&port.to_string(), redirect_uri, post_logout])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("node starts");
+        let issuer = format!("http://127.0.0.1:{port}");
+        let idp = NodeIdp {
+            child,
+            issuer,
+            sub: Mutex::new(String::new()),
+        };
+        let discovery = format!("{}/.well-known/openid-configuration", idp.issuer);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while no_redirects()
+            .get(&discovery)
+            .call()
+            .ok()
+            .map(|r| r.status().as_u16())
+            != Some(200)
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "oidc-provider did not come up"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        idp
+    }
+}
+
+impl Idp for NodeIdp {
+    fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The claims follow from the account id (`oidc-provider.mjs`).
+    fn next(&self, sub: &str, _claims: Value) {
+        *self.sub.lock().unwrap() = sub.to_string();
+    }
+
+    /// The person signs in on the development pages and consents, in one
+    /// browser session (a cookie-keeping agent): every redirect is
+    /// followed by hand until the one back to MiauInv.
+    fn authorize(&self, location: &str) -> String {
+        let sub = self.sub.lock().unwrap().clone();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut url = location.to_string();
+        for _ in 0..10 {
+            if !url.starts_with(&self.issuer) {
+                return url;
+            }
+            let mut answer = agent.get(&url).call().expect("the provider answers");
+            if let Some(next) = answer.headers().get("location") {
+                url = absolute(&self.issuer, next.to_str().unwrap());
+                continue;
+            }
+            let page = answer.body_mut().read_to_string().unwrap();
+            let prompt = if page.contains("value=\"login\"") {
+                "login"
+            } else {
+                "consent"
+            };
+            let answer = agent
+                .post(&url)
+                .send_form([
+                    ("prompt", prompt),
+                    ("login", sub.as_str()),
+                    ("password", "any"),
+                ])
+                .expect("the provider takes the form");
+            let next = answer
+                .headers()
+                .get("location")
+                .expect("a redirect after the form");
+            url = absolute(&self.issuer, next.to_str().unwrap());
+        }
+        panic!("oidc-provider never sent the browser back: {url}");
+    }
+}
+
+fn absolute(issuer: &str, location: &str) -> String {
+    if location.starts_with('/') {
+        format!("{issuer}{location}")
+    } else {
+        location.to_string()
+    }
+}
+
 fn respond(request: tiny_http::Request, status: u16, body: Value) {
     let header = tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap();
     let _ = request.respond(

@@ -6,6 +6,7 @@
 
 mod flows;
 mod refusals;
+mod strict;
 
 use crate::common::{Client, Resp, TestServer};
 use crate::sso_support::Idp;
