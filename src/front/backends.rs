@@ -143,6 +143,14 @@ pub(super) struct Backends {
     pub(super) waiters: VecDeque<usize>,
 }
 
+/// Whether a request asking for a kept connection is new, or has waited in
+/// line (`waiters`) for one already.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Turn {
+    New,
+    Waited,
+}
+
 impl Backends {
     pub(super) fn new(cap: usize) -> Backends {
         Backends {

@@ -23,7 +23,7 @@
 
 use super::Limits;
 use super::answers::{self, Answer};
-use super::backends::{Backends, OpeningGate};
+use super::backends::{Backends, OpeningGate, Turn};
 use super::framing::{self, BodyWalk, CHUNK_OVERHEAD, Framing, Head, MAX_HEAD};
 use super::outbox::Outbox;
 use super::peer::PeerTag;
@@ -201,7 +201,9 @@ impl Conn {
                 let spooled = spool.as_ref().map_or(0, |s| s.len);
                 match framing::walk_body(&self.input, framing, seen, spooled, head.max_body) {
                     Err(refusal) => self.refuse(Answer::Refused(refusal)),
-                    Ok(BodyWalk::Complete(length)) => self.begin_relay(head, length, spool, cx),
+                    Ok(BodyWalk::Complete(length)) => {
+                        self.begin_relay(head, length, spool, Turn::New, cx)
+                    }
                     Ok(BodyWalk::More { .. }) if self.client_done => Phase::Finish,
                     Ok(BodyWalk::More { framing, mut seen }) => {
                         if let Some(spool) = &mut spool {
@@ -222,7 +224,12 @@ impl Conn {
                     }
                 }
             }
-            Phase::Waiting { head, body_len } => self.begin_relay(head, body_len, None, cx),
+            // Its turn comes when the line reaches it (`serve_waiters` takes
+            // it out of the line first), not at its own next event.
+            waiting @ Phase::Waiting { .. } if cx.backends.waiters.contains(&cx.slot) => waiting,
+            Phase::Waiting { head, body_len } => {
+                self.begin_relay(head, body_len, None, Turn::Waited, cx)
+            }
             Phase::Relay(mut relay) => {
                 let (progress, ended) = relay.pump(&mut self.out, cx.spool_dir)?;
                 moved = progress;
@@ -301,9 +308,18 @@ impl Conn {
         head: Head,
         body_len: usize,
         spool: Option<Spool>,
+        turn: Turn,
         cx: &mut Cx,
     ) -> Phase {
         let keep = spool.is_none() && head.fits_kept_connection();
+        // A new request goes behind those already waiting: else a client
+        // that pipelines takes back, for its next request, the connection
+        // its last answer just gave back, and everyone waiting starves until
+        // its pipeline is done.
+        if keep && turn == Turn::New && !cx.backends.waiters.is_empty() {
+            cx.backends.waiters.push_back(cx.slot);
+            return Phase::Waiting { head, body_len };
+        }
         let link = match keep {
             true => cx
                 .backends

@@ -36,6 +36,10 @@ fn rig() -> Rig {
 }
 
 fn rig_idle(idle_timeout: Duration) -> Rig {
+    rig_with(idle_timeout, 4)
+}
+
+fn rig_with(idle_timeout: Duration, internal_connections: usize) -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let backend = UnixListener::bind(dir.path().join("b.sock")).unwrap();
     let backend_addr = backend.local_addr().unwrap();
@@ -48,7 +52,7 @@ fn rig_idle(idle_timeout: Duration) -> Rig {
         header_timeout: Duration::from_secs(5),
         body_timeout: Duration::from_secs(5),
         idle_timeout,
-        internal_connections: 4,
+        internal_connections,
     };
     let front = Front::start(
         public,
@@ -248,6 +252,39 @@ fn a_request_the_server_works_on_outlives_the_idle_timeout() {
         "{:?}",
         start.elapsed()
     );
+}
+
+#[test]
+fn a_pipelining_client_takes_its_turn_behind_the_requests_already_waiting() {
+    let rig = rig_with(Duration::from_secs(5), 1);
+    let mut a = client(&rig);
+    a.write_all(&[get("/a1", ""), get("/a2", ""), get("/a3", "")].concat())
+        .unwrap();
+    let mut inside = Inside::accept(&rig);
+    assert_eq!(inside.request()[0], "GET /a1 HTTP/1.1");
+    // b arrives while a1 is answered, and waits for the one kept connection.
+    let mut b = client(&rig);
+    b.write_all(&get("/b1", "")).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    inside.answer(&ok("a1"));
+    // The connection goes to b, who waited, before a's next request.
+    assert_eq!(inside.request()[0], "GET /b1 HTTP/1.1");
+    inside.answer(&ok("b1"));
+    assert_eq!(inside.request()[0], "GET /a2 HTTP/1.1");
+    inside.answer(&ok("a2"));
+    assert_eq!(inside.request()[0], "GET /a3 HTTP/1.1");
+    inside.answer(&ok("a3"));
+    assert_eq!(read_answer(&mut b).unwrap().body, "b1");
+    // a's three answers, in its order.
+    let mut got = String::new();
+    let mut buf = [0u8; 1024];
+    while !got.ends_with("a3") {
+        let n = a.read(&mut buf).unwrap();
+        assert!(n > 0, "cut short: {got:?}");
+        got.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let at = |body: &str| got.find(&format!("\r\n\r\n{body}")).unwrap();
+    assert!(at("a1") < at("a2") && at("a2") < at("a3"), "{got:?}");
 }
 
 #[test]
