@@ -105,15 +105,6 @@ pub fn reorder_list(conn: &Connection, limit: Option<i64>) -> AppResult<Vec<Reor
     Ok(rows)
 }
 
-/// How many items are low (the partial index: as many rows read as low items).
-pub fn low_count(conn: &Connection) -> AppResult<i64> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM items INDEXED BY items_low WHERE {LOW} AND {ACTIVE}"
-        ))?
-        .query_row([], |r| r.get(0))?)
-}
-
 /// The SQL condition of a low item: fewer units available (not promised to
 /// a project) than its minimum. The one spelling every query uses (the item
 /// list's `?low=` filter, the reorder list, the alerts); the partial index
@@ -185,7 +176,7 @@ mod tests {
     #[test]
     fn the_indexes_and_the_trigger_say_low_and_short_as_this_file_does() {
         let bare = |c: &str| c.trim_matches(['(', ')']).to_string();
-        let old = |c: &str| {
+        let row = |c: &str, of: &str| {
             [
                 "min_quantity",
                 "total_quantity",
@@ -194,13 +185,28 @@ mod tests {
                 "archived_at",
             ]
             .iter()
-            .fold(bare(c), |s, col| s.replace(col, &format!("OLD.{col}")))
+            .fold(bare(c), |s, col| s.replace(col, &format!("{of}.{col}")))
         };
+        let old = |c: &str| row(c, "OLD");
         let alerts = include_str!("migrations/0016_stock_alerts.sql");
         let schema = include_str!("../../schema.sql");
         assert!(alerts.contains(&format!("WHERE {} AND {ACTIVE};", bare(LOW))));
         assert!(schema.contains(&format!("WHERE {};", bare(SHORT))));
         assert!(alerts.contains(&format!("{} AND {},", old(ACTIVE), old(LOW))));
         assert!(alerts.contains(&format!("{} AND {}\n", old(ACTIVE), old(SHORT))));
+        // The kept counts of migration 0027, in every spelling it uses.
+        let counts = include_str!("migrations/0027_alert_counts.sql");
+        for of in ["OLD", "NEW"] {
+            for c in [SHORT, LOW] {
+                let kept = format!("({} AND {})", row(c, of), row(ACTIVE, of));
+                assert!(counts.contains(&kept), "{kept}");
+            }
+        }
+        for c in [SHORT, LOW] {
+            assert!(
+                counts.contains(&format!("WHERE {} AND {ACTIVE}", bare(c))),
+                "{c}"
+            );
+        }
     }
 }

@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0024_notices.sql"),
     include_str!("migrations/0025_name_skeletons.sql"),
     include_str!("migrations/0026_sso.sql"),
+    include_str!("migrations/0027_alert_counts.sql"),
 ];
 
 /// The version a database has once fully migrated.

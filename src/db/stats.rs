@@ -29,27 +29,34 @@ pub struct Stats {
 const REORDER_LISTED: i64 = 10;
 
 /// Every figure comes from a row or an index kept up to date by the schema's
-/// triggers (`inventory_totals`, `items.stocked_quantity`/`allocated_quantity`
-/// and the partial index `items_short`), so the cost does not grow with the
-/// number of items, only with the number of short ones.
+/// triggers (`inventory_totals` with the short and low counts, and the
+/// partial indexes `items_short_worst` and `items_low` read ten rows at a
+/// time), so the cost grows neither with the number of items nor with the
+/// number of short or low ones.
 pub fn load(conn: &Connection) -> AppResult<Stats> {
     let count = |table: &str| -> rusqlite::Result<i64> {
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
     };
-    let (items, units_total, units_stocked, units_allocated) = conn
+    let (items, units_total, units_stocked, units_allocated, items_short, items_low) = conn
         .prepare_cached(
-            "SELECT items, units_total, units_stocked, units_allocated FROM inventory_totals",
+            "SELECT items, units_total, units_stocked, units_allocated, items_short, items_low
+               FROM inventory_totals",
         )?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        .query_row([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
     use crate::db::alerts::{ACTIVE, SHORT};
-    let items_short: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM items WHERE {SHORT} AND {ACTIVE}"
-        ))?
-        .query_row([], |r| r.get(0))?;
     let short_items = conn
         .prepare_cached(&format!(
-            "SELECT id, name, stocked_quantity, allocated_quantity FROM items
+            "SELECT id, name, stocked_quantity, allocated_quantity
+               FROM items INDEXED BY items_short_worst
              WHERE {SHORT} AND {ACTIVE}
              ORDER BY allocated_quantity - stocked_quantity DESC, id LIMIT {SHORT_LISTED}"
         ))?
@@ -65,7 +72,7 @@ pub fn load(conn: &Connection) -> AppResult<Stats> {
         units_available: units_total - units_allocated,
         items_short,
         short_items,
-        items_low: crate::db::alerts::low_count(conn)?,
+        items_low,
         reorder: crate::db::alerts::reorder_list(conn, Some(REORDER_LISTED))?,
     })
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 
 /// The sums recomputed from the rows themselves, straight from the file. The
 /// figures are of items in use: archived items are kept but not counted.
-fn recomputed(s: &TestServer) -> (i64, i64, i64, i64, i64) {
+fn recomputed(s: &TestServer) -> (i64, i64, i64, i64, i64, i64) {
     let conn = rusqlite::Connection::open(s.db_path()).unwrap();
     let one = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     let drifted = one(
@@ -32,9 +32,11 @@ fn recomputed(s: &TestServer) -> (i64, i64, i64, i64, i64) {
         one("SELECT COALESCE(SUM(total_quantity), 0) FROM items WHERE archived_at IS NULL"),
         one("SELECT COALESCE(SUM(quantity), 0) FROM stock"),
         one("SELECT COALESCE(SUM(quantity), 0) FROM project_items"),
-        one("SELECT count(*) FROM items i WHERE
+        one("SELECT count(*) FROM items i WHERE archived_at IS NULL AND
                (SELECT COALESCE(SUM(quantity), 0) FROM project_items WHERE item_id = i.id)
              > (SELECT COALESCE(SUM(quantity), 0) FROM stock WHERE item_id = i.id)"),
+        one("SELECT count(*) FROM items i WHERE archived_at IS NULL AND min_quantity >
+               total_quantity - (SELECT COALESCE(SUM(quantity), 0) FROM project_items WHERE item_id = i.id)"),
     )
 }
 
@@ -42,13 +44,14 @@ fn assert_stats_match_rows(s: &TestServer, c: &Client) {
     let stats = c.get("/api/stats");
     assert_eq!(stats.status, 200, "{}", stats.text);
     let st = stats.json();
-    let (items, total, stocked, allocated, short) = recomputed(s);
+    let (items, total, stocked, allocated, short, low) = recomputed(s);
     assert_eq!(st["items"], items, "{st}");
     assert_eq!(st["units_total"], total, "{st}");
     assert_eq!(st["units_stocked"], stocked, "{st}");
     assert_eq!(st["units_allocated"], allocated, "{st}");
     assert_eq!(st["units_available"], total - allocated, "{st}");
     assert_eq!(st["items_short"], short, "{st}");
+    assert_eq!(st["items_low"], low, "{st}");
     let list = c.get("/api/item?limit=1");
     assert_eq!(
         list.header("X-Total-Count"),
@@ -73,7 +76,10 @@ fn stats_and_list_counts_follow_every_kind_of_write() {
     let clock = c.created("/api/project", json!({"name": "Clock"}));
     let bolts = c.created("/api/item", json!({"name": "Bolt", "total_quantity": 100}));
     let leds = c.created("/api/item", json!({"name": "LED", "total_quantity": 40}));
-    let spare = c.created("/api/item", json!({"name": "Spare", "total_quantity": 5}));
+    let spare = c.created(
+        "/api/item",
+        json!({"name": "Spare", "total_quantity": 5, "min_quantity": 8}),
+    );
     assert_stats_match_rows(&s, &c);
 
     let bolts_shelf = c.created(
@@ -94,6 +100,11 @@ fn stats_and_list_counts_follow_every_kind_of_write() {
     );
     assert_stats_match_rows(&s, &c);
     assert_eq!(c.get("/api/stats").json()["items_short"], 1);
+    assert_eq!(
+        c.get("/api/stats").json()["items_low"],
+        1,
+        "Spare: 5 of at least 8"
+    );
 
     // Updates of quantities, of a total, a transfer that creates and one that
     // empties a row, removals.
