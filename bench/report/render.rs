@@ -234,7 +234,7 @@ pub fn render(r: &Results) -> String {
     if let Some((rss, (anon, file))) = r.static_idle {
         let _ = writeln!(
             o,
-            "| Resident size idle, static binary (anonymous / code pages) | {} ({} / {}) |",
+            "| Resident size idle after start, static binary (anonymous / code pages) | {} ({} / {}) |",
             mib(rss),
             mib(anon),
             mib(file)

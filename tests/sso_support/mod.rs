@@ -207,46 +207,37 @@ pub trait Idp {
 /// its venv by scripts/test-deps), started on a free port. Its sign-in page
 /// takes a subject; the claims are set beforehand with its `PUT /users/{sub}`.
 pub struct MockIdp {
-    child: std::process::Child,
-    issuer: String,
+    process: Spawned,
     sub: Mutex<String>,
 }
 
-impl Drop for MockIdp {
+/// A provider in a process of its own, killed with its test.
+struct Spawned {
+    child: std::process::Child,
+    issuer: String,
+}
+
+impl Drop for Spawned {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-impl MockIdp {
-    pub fn start() -> MockIdp {
-        let home = std::env::var("HOME").unwrap_or_default();
-        let bin =
-            std::path::Path::new(&home).join(".cache/miauinv/oidc-venv/bin/oidc-provider-mock");
-        assert!(
-            bin.exists(),
-            "{} is missing: run scripts/test-deps",
-            bin.display()
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new(bin)
-            .args(["--port", &port.to_string(), "--require-nonce", "true"])
+impl Spawned {
+    /// Starts `command`, a provider that listens on `port`, and waits until
+    /// its discovery document answers.
+    fn start(mut command: std::process::Command, port: u16, what: &str) -> Spawned {
+        let child = command
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .expect("oidc-provider-mock starts");
-        let issuer = format!("http://127.0.0.1:{port}");
-        let mock = MockIdp {
+            .unwrap_or_else(|e| panic!("{what} does not start: {e}"));
+        let process = Spawned {
             child,
-            issuer,
-            sub: Mutex::new(String::new()),
+            issuer: format!("http://127.0.0.1:{port}"),
         };
-        let discovery = format!("{}/.well-known/openid-configuration", mock.issuer);
+        let discovery = format!("{}/.well-known/openid-configuration", process.issuer);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while no_redirects()
             .get(&discovery)
@@ -257,22 +248,48 @@ impl MockIdp {
         {
             assert!(
                 std::time::Instant::now() < deadline,
-                "oidc-provider-mock did not come up"
+                "{what} did not come up"
             );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        mock
+        process
+    }
+}
+
+/// A tool `scripts/test-deps` installs below `~/.cache/miauinv`.
+fn cached(path: &str) -> std::path::PathBuf {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let path = std::path::Path::new(&home)
+        .join(".cache/miauinv")
+        .join(path);
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/test-deps",
+        path.display()
+    );
+    path
+}
+
+impl MockIdp {
+    pub fn start() -> MockIdp {
+        let port = free_port();
+        let mut command = std::process::Command::new(cached("oidc-venv/bin/oidc-provider-mock"));
+        command.args(["--port", &port.to_string(), "--require-nonce", "true"]);
+        MockIdp {
+            process: Spawned::start(command, port, "oidc-provider-mock"),
+            sub: Mutex::new(String::new()),
+        }
     }
 }
 
 impl Idp for MockIdp {
     fn issuer(&self) -> &str {
-        &self.issuer
+        &self.process.issuer
     }
 
     fn next(&self, sub: &str, claims: Value) {
         let r = no_redirects()
-            .put(&format!("{}/users/{sub}", self.issuer))
+            .put(&format!("{}/users/{sub}", self.process.issuer))
             .send_json(&claims)
             .expect("the mock takes the claims");
         assert_eq!(r.status().as_u16(), 204);
@@ -296,16 +313,8 @@ impl Idp for MockIdp {
 /// It is told MiauInv's redirect and post-logout addresses, so the server
 /// is started first, on the port `free_port` chose for the provider.
 pub struct NodeIdp {
-    child: std::process::Child,
-    issuer: String,
+    process: Spawned,
     sub: Mutex<String>,
-}
-
-impl Drop for NodeIdp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A loopback port nothing listens on now.
@@ -319,51 +328,27 @@ pub fn free_port() -> u16 {
 
 impl NodeIdp {
     pub fn start(port: u16, redirect_uri: &str, post_logout: &str) -> NodeIdp {
-        let home = std::env::var("HOME").unwrap_or_default();
-        let dir = std::path::Path::new(&home).join(".cache/miauinv/oidc-node");
-        assert!(
-            dir.join("node_modules/oidc-provider").exists(),
-            "{} has no oidc-provider: run scripts/test-deps",
-            dir.display()
-        );
+        let dir = cached("oidc-node/node_modules/oidc-provider")
+            .join("../..")
+            .canonicalize()
+            .unwrap();
         // Beside its node_modules, where Node resolves the package from.
         let script = dir.join("miauinv-provider.mjs");
         std::fs::write(&script, include_str!("oidc-provider.mjs")).unwrap();
-        let child = std::process::Command::new("node")
+        let mut command = std::process::Command::new("node");
+        command
             .arg(&script)
-            .args([&port.to_string(), redirect_uri, post_logout])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("node starts");
-        let issuer = format!("http://127.0.0.1:{port}");
-        let idp = NodeIdp {
-            child,
-            issuer,
+            .args([&port.to_string(), redirect_uri, post_logout]);
+        NodeIdp {
+            process: Spawned::start(command, port, "oidc-provider"),
             sub: Mutex::new(String::new()),
-        };
-        let discovery = format!("{}/.well-known/openid-configuration", idp.issuer);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while no_redirects()
-            .get(&discovery)
-            .call()
-            .ok()
-            .map(|r| r.status().as_u16())
-            != Some(200)
-        {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "oidc-provider did not come up"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        idp
     }
 }
 
 impl Idp for NodeIdp {
     fn issuer(&self) -> &str {
-        &self.issuer
+        &self.process.issuer
     }
 
     /// The claims follow from the account id (`oidc-provider.mjs`).
@@ -383,12 +368,12 @@ impl Idp for NodeIdp {
             .into();
         let mut url = location.to_string();
         for _ in 0..10 {
-            if !url.starts_with(&self.issuer) {
+            if !url.starts_with(&self.process.issuer) {
                 return url;
             }
             let mut answer = agent.get(&url).call().expect("the provider answers");
             if let Some(next) = answer.headers().get("location") {
-                url = absolute(&self.issuer, next.to_str().unwrap());
+                url = absolute(&self.process.issuer, next.to_str().unwrap());
                 continue;
             }
             let page = answer.body_mut().read_to_string().unwrap();
@@ -409,7 +394,7 @@ impl Idp for NodeIdp {
                 .headers()
                 .get("location")
                 .expect("a redirect after the form");
-            url = absolute(&self.issuer, next.to_str().unwrap());
+            url = absolute(&self.process.issuer, next.to_str().unwrap());
         }
         panic!("oidc-provider never sent the browser back: {url}");
     }

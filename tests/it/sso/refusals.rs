@@ -140,11 +140,7 @@ fn a_wrong_client_secret_is_a_provider_error_not_a_crash() {
 #[test]
 fn a_provider_down_at_start_is_asked_again_when_someone_clicks() {
     // A port nothing listens on yet.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::sso_support::free_port();
     let entry = format!(
         "  - id: idp\n    issuer: http://127.0.0.1:{port}\n    client_id: miauinv-test\n    client_secret: test-client-secret\n    auto_create: true\n    default_role: viewer\n"
     );
