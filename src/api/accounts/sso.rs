@@ -282,7 +282,7 @@ fn refused(ctx: &mut Ctx<'_>, p: &OidcProvider, who: Who<'_>, r: Refusal) -> App
     AppError::new(kind, code, message)
 }
 
-fn string_field(value: &Option<String>, field: &str, max: usize) -> AppResult<()> {
+fn string_field(value: Option<&str>, field: &str, max: usize) -> AppResult<()> {
     match value {
         Some(v) if v.chars().count() > max => Err(AppError::invalid_field(
             field,
@@ -296,10 +296,10 @@ fn string_field(value: &Option<String>, field: &str, max: usize) -> AppResult<()
 pub fn finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     ctx.app.limiter.hit(Action::LoginIp, &ctx.client_key())?;
     let body: FinishBody = ctx.req.json()?;
-    string_field(&Some(body.state.clone()), "state", 512)?;
-    string_field(&body.code, "code", 4096)?;
-    string_field(&body.error, "error", 128)?;
-    string_field(&body.error_description, "error_description", 1024)?;
+    string_field(Some(&body.state), "state", 512)?;
+    string_field(body.code.as_deref(), "code", 4096)?;
+    string_field(body.error.as_deref(), "error", 128)?;
+    string_field(body.error_description.as_deref(), "error_description", 1024)?;
     let binding = ctx.req.cookie(FLOW_COOKIE).unwrap_or_default();
     // Taken out before anything else: a state (and the code it came back
     // with) is used once, whatever happens next.
