@@ -13,10 +13,10 @@ use serde::Serialize;
 /// Seconds a sign-in may spend at the provider.
 pub const FLOW_TTL: i64 = 600;
 
-/// A sign-in under way, as stored.
+/// A sign-in under way, as stored (beside the hashes of its state and of
+/// the browser's binding, which find and check it).
 #[derive(Debug)]
 pub struct Flow {
-    pub binding_hash: String,
     pub provider: String,
     pub verifier: String,
     pub nonce: String,
@@ -46,8 +46,10 @@ pub fn start_flow(conn: &Connection, state: &str, binding: &str, flow: &Flow) ->
     Ok(())
 }
 
-/// Takes the live flow of `state` out of the table: the one use it has.
-pub fn take_flow(conn: &Connection, state: &str) -> AppResult<Option<Flow>> {
+/// Takes the flow of `state` out of the table, the one use it has, and
+/// answers it when it is live and `binding` (the browser's cookie) is the
+/// one it was bound to.
+pub fn take_flow(conn: &Connection, state: &str, binding: &str) -> AppResult<Option<Flow>> {
     Ok(conn
         .prepare_cached(
             "DELETE FROM sso_flows WHERE state_hash = ?1
@@ -55,8 +57,8 @@ pub fn take_flow(conn: &Connection, state: &str) -> AppResult<Option<Flow>> {
         )?
         .query_row([sha256_hex(state)], |r| {
             Ok((
+                r.get::<_, String>(0)?,
                 Flow {
-                    binding_hash: r.get(0)?,
                     provider: r.get(1)?,
                     verifier: r.get(2)?,
                     nonce: r.get(3)?,
@@ -67,13 +69,11 @@ pub fn take_flow(conn: &Connection, state: &str) -> AppResult<Option<Flow>> {
             ))
         })
         .optional()?
-        .filter(|(_, expires)| *expires > now())
-        .map(|(flow, _)| flow))
-}
-
-/// Whether `binding` (the browser's cookie) is the one the flow was bound to.
-pub fn binds(flow: &Flow, binding: &str) -> bool {
-    crate::crypto::constant_time_eq(sha256_hex(binding).as_bytes(), flow.binding_hash.as_bytes())
+        .filter(|(bound, _, expires)| {
+            *expires > now()
+                && crate::crypto::constant_time_eq(sha256_hex(binding).as_bytes(), bound.as_bytes())
+        })
+        .map(|(_, flow, _)| flow))
 }
 
 /// The account an identity belongs to.

@@ -168,7 +168,6 @@ fn begin(
     };
     let binding = crate::crypto::random_token(32);
     let flow = Flow {
-        binding_hash: String::new(),
         provider: p.id.clone(),
         verifier: started.verifier,
         nonce: started.nonce,
@@ -303,8 +302,8 @@ pub fn finish(ctx: &mut Ctx<'_>) -> AppResult<Reply> {
     let binding = ctx.req.cookie(FLOW_COOKIE).unwrap_or_default();
     // Taken out before anything else: a state (and the code it came back
     // with) is used once, whatever happens next.
-    let flow = db::write(ctx.conn, |tx| sso::take_flow(tx, &body.state))?;
-    let Some(flow) = flow.filter(|f| sso::binds(f, &binding)) else {
+    let flow = db::write(ctx.conn, |tx| sso::take_flow(tx, &body.state, &binding))?;
+    let Some(flow) = flow else {
         let details = json!({ "method": "sso", "reason": "state" });
         let witness = Witness::of(ctx);
         witness.record_alone(
